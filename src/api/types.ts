@@ -1,0 +1,204 @@
+// The Docker Engine API model, written once and shared by the daemon (which
+// produces these shapes) and the CLI (which reads them). Field names are
+// Docker's, exactly; see ../shared/spec/docker-engine-api.yaml.
+
+/** Body of every error answer. */
+export interface ErrorResponse {
+  message: string;
+}
+
+export interface ComponentVersion {
+  Name: string;
+  Version: string;
+  Details?: Record<string, string>;
+}
+
+/** GET /version */
+export interface SystemVersion {
+  Platform: { Name: string };
+  Components: ComponentVersion[];
+  Version: string;
+  ApiVersion: string;
+  MinAPIVersion: string;
+  GitCommit: string;
+  GoVersion: string;
+  Os: string;
+  Arch: string;
+  KernelVersion: string;
+  Experimental?: boolean;
+  BuildTime: string;
+}
+
+export interface PluginsInfo {
+  Volume: string[];
+  Network: string[];
+  Authorization: string[] | null;
+  Log: string[];
+}
+
+export interface RuntimeInfo {
+  path: string;
+  runtimeArgs?: string[];
+}
+
+export interface RegistryServiceConfig {
+  AllowNondistributableArtifactsCIDRs?: string[];
+  AllowNondistributableArtifactsHostnames?: string[];
+  InsecureRegistryCIDRs: string[];
+  IndexConfigs: Record<string, { Name: string; Mirrors: string[]; Secure: boolean; Official: boolean }>;
+  Mirrors: string[];
+}
+
+/** GET /info */
+export interface SystemInfo {
+  ID: string;
+  Containers: number;
+  ContainersRunning: number;
+  ContainersPaused: number;
+  ContainersStopped: number;
+  Images: number;
+  Driver: string;
+  DriverStatus: [string, string][];
+  Plugins: PluginsInfo;
+  MemoryLimit: boolean;
+  SwapLimit: boolean;
+  KernelMemoryTCP?: boolean;
+  CpuCfsPeriod: boolean;
+  CpuCfsQuota: boolean;
+  CPUShares: boolean;
+  CPUSet: boolean;
+  PidsLimit: boolean;
+  IPv4Forwarding: boolean;
+  BridgeNfIptables?: boolean;
+  BridgeNfIp6tables?: boolean;
+  Debug: boolean;
+  NFd: number;
+  OomKillDisable: boolean;
+  NGoroutines: number;
+  SystemTime: string;
+  LoggingDriver: string;
+  CgroupDriver: string;
+  CgroupVersion: string;
+  NEventsListener: number;
+  KernelVersion: string;
+  OperatingSystem: string;
+  OSVersion: string;
+  OSType: string;
+  Architecture: string;
+  IndexServerAddress: string;
+  RegistryConfig: RegistryServiceConfig;
+  NCPU: number;
+  MemTotal: number;
+  GenericResources: null;
+  DockerRootDir: string;
+  HttpProxy: string;
+  HttpsProxy: string;
+  NoProxy: string;
+  Name: string;
+  Labels: string[];
+  ExperimentalBuild: boolean;
+  ServerVersion: string;
+  Runtimes: Record<string, RuntimeInfo>;
+  DefaultRuntime: string;
+  Swarm: {
+    NodeID: string;
+    NodeAddr: string;
+    LocalNodeState: string;
+    ControlAvailable: boolean;
+    Error: string;
+    RemoteManagers: null;
+  };
+  LiveRestoreEnabled: boolean;
+  Isolation: string;
+  InitBinary: string;
+  ContainerdCommit: { ID: string; Expected?: string };
+  RuncCommit: { ID: string; Expected?: string };
+  InitCommit: { ID: string; Expected?: string };
+  SecurityOptions: string[];
+  CDISpecDirs?: string[];
+  Warnings: string[] | null;
+}
+
+/** GET /system/df */
+export interface SystemDataUsage {
+  LayersSize: number;
+  Images: ImageSummary[];
+  Containers: ContainerSummary[];
+  Volumes: VolumeSummary[];
+  BuildCache: BuildCacheRecord[];
+}
+
+export interface ImageSummary {
+  Id: string;
+  ParentId: string;
+  RepoTags: string[];
+  RepoDigests: string[];
+  Created: number;
+  Size: number;
+  SharedSize: number;
+  VirtualSize?: number;
+  Labels: Record<string, string> | null;
+  Containers: number;
+}
+
+export interface ContainerPort {
+  IP?: string;
+  PrivatePort: number;
+  PublicPort?: number;
+  Type: string;
+}
+
+export interface ContainerSummary {
+  Id: string;
+  Names: string[];
+  Image: string;
+  ImageID: string;
+  Command: string;
+  Created: number;
+  Ports: ContainerPort[];
+  SizeRw?: number;
+  SizeRootFs?: number;
+  Labels: Record<string, string>;
+  State: string;
+  Status: string;
+  HostConfig: { NetworkMode: string };
+  NetworkSettings: { Networks: Record<string, unknown> };
+  Mounts: unknown[];
+}
+
+export interface VolumeSummary {
+  Name: string;
+  Driver: string;
+  Mountpoint: string;
+  CreatedAt?: string;
+  Labels: Record<string, string> | null;
+  Scope: string;
+  Options: Record<string, string> | null;
+  UsageData?: { Size: number; RefCount: number } | null;
+}
+
+export interface BuildCacheRecord {
+  ID: string;
+  Type: string;
+  Description: string;
+  InUse: boolean;
+  Shared: boolean;
+  Size: number;
+  CreatedAt: string;
+  LastUsedAt: string | null;
+  UsageCount: number;
+}
+
+/** An event as GET /events writes it (one JSON object per line). */
+export interface EventMessage {
+  Type: string;
+  Action: string;
+  Actor: { ID: string; Attributes: Record<string, string> };
+  scope: 'local' | 'swarm';
+  time: number;
+  timeNano: number;
+  /** Legacy fields for container and image events. */
+  status?: string;
+  id?: string;
+  from?: string;
+}
