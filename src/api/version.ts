@@ -11,7 +11,10 @@ export const DEFAULT_API_VERSION = API_VERSION;
 /** What a client assumes when a daemon's ping carries no Api-Version (Docker's rule). */
 export const FALLBACK_API_VERSION = '1.24';
 
-export const ENGINE_VERSION = '28.2.2-tsdocker';
+/** The Docker Engine release whose API and behaviour tsdocker matches. */
+export const ENGINE_VERSION = '28.2.2';
+/** tsdocker's own version. */
+export const TSDOCKER_VERSION = '0.1.0';
 
 /** Compares two "major.minor" versions numerically: -1, 0 or 1. */
 export function compareVersions(a: string, b: string): number {

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The README's main job: starts tsdockerd on /run/tsdocker.sock (unless one
+# already answers there) and drives it with tsdocker and, when present, the real
+# docker CLI. Leaves the daemon running; stop it with: kill "$(cat /run/tsdockerd.pid)".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sock=/run/tsdocker.sock
+if ! bin/tsdocker -H "unix://$sock" version >/dev/null 2>&1; then
+  mkdir -p /var/log
+  nohup bin/tsdockerd >>/var/log/tsdockerd.log 2>&1 &
+  for _ in $(seq 1 100); do
+    bin/tsdocker -H "unix://$sock" version >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+fi
+export DOCKER_HOST="unix://$sock"
+bin/tsdocker version
+bin/tsdocker system df
+if command -v docker >/dev/null; then docker info --format 'docker CLI sees: {{.ServerVersion}} on {{.OperatingSystem}}, data root {{.DockerRootDir}}'; fi

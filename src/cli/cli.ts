@@ -1,0 +1,72 @@
+// What every CLI command gets: the global options, a lazily created API client,
+// and docker's error conventions (messages and exit codes).
+import { ApiClient, ConnectError, DaemonError, DEFAULT_HOST } from './client';
+
+export interface GlobalOptions {
+  host?: string[];
+  debug?: boolean;
+  logLevel?: string;
+  config?: string;
+}
+
+/** An error that ends the CLI with a given exit status and message. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+export class Cli {
+  private apiClient: ApiClient | undefined;
+
+  constructor(private readonly globals: () => GlobalOptions) {}
+
+  /** -H, then TSDOCKER_HOST, then DOCKER_HOST, then the default socket. */
+  get host(): string {
+    const hosts = this.globals().host;
+    if (hosts && hosts.length > 1) throw new CliError('Please specify only one -H');
+    return hosts?.[0] || process.env['TSDOCKER_HOST'] || process.env['DOCKER_HOST'] || DEFAULT_HOST;
+  }
+
+  get debug(): boolean {
+    return this.globals().debug === true;
+  }
+
+  get client(): ApiClient {
+    this.apiClient ??= new ApiClient(this.host);
+    return this.apiClient;
+  }
+
+  out(text: string): void {
+    process.stdout.write(text);
+  }
+
+  err(text: string): void {
+    process.stderr.write(text);
+  }
+
+  async close(): Promise<void> {
+    await this.apiClient?.close();
+  }
+}
+
+/** Prints an error as docker does and returns the exit status to use. */
+export function reportError(err: unknown, commandPrefix = ''): number {
+  if (err instanceof DaemonError) {
+    process.stderr.write(`${commandPrefix}Error response from daemon: ${err.message}\n`);
+    return 1;
+  }
+  if (err instanceof ConnectError) {
+    process.stderr.write(`${commandPrefix}${err.message}\n`);
+    return 1;
+  }
+  if (err instanceof CliError) {
+    if (err.message) process.stderr.write(`${commandPrefix}${err.message}\n`);
+    return err.exitCode;
+  }
+  process.stderr.write(`${commandPrefix}${err instanceof Error ? err.message : String(err)}\n`);
+  return 1;
+}

@@ -1,0 +1,121 @@
+// The CLI's one HTTP client: talks to the daemon over unix:// or tcp:// with
+// undici's Client (only the Client is loaded, to keep start-up short),
+// negotiates the API version with HEAD /_ping like the docker CLI, and turns
+// error answers into DaemonError with Docker's message.
+import Client from 'undici/lib/dispatcher/client';
+import request from 'undici/lib/api/api-request';
+import type { Dispatcher } from 'undici';
+import { API_VERSION, FALLBACK_API_VERSION, compareVersions } from '../api/version';
+
+export const DEFAULT_HOST = 'unix:///run/tsdocker.sock';
+
+/** An error answer from the daemon; the CLI prints "Error response from daemon: …". */
+export class DaemonError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The daemon could not be reached at all. */
+export class ConnectError extends Error {}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface JsonResponse<T> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: T;
+}
+
+function makeClient(host: string): Dispatcher {
+  if (host.startsWith('unix://')) {
+    return new Client('http://localhost', { socketPath: host.slice('unix://'.length) }) as unknown as Dispatcher;
+  }
+  if (host.startsWith('tcp://')) return new Client(host.replace(/^tcp:/, 'http:'), {}) as unknown as Dispatcher;
+  throw new Error(`unsupported protocol scheme in host: ${host}`);
+}
+
+export class ApiClient {
+  private readonly dispatcher: Dispatcher;
+  private version: string | undefined;
+
+  constructor(readonly host: string) {
+    this.dispatcher = makeClient(host);
+    const pinned = process.env['DOCKER_API_VERSION'];
+    if (pinned) this.version = pinned;
+  }
+
+  /** The API version in use: ours, or the daemon's when it is older. */
+  async apiVersion(): Promise<string> {
+    if (this.version === undefined) {
+      const res = await this.raw('HEAD', '/_ping', {}, false);
+      res.body.resume();
+      const header = res.headers['api-version'];
+      const server = typeof header === 'string' && header !== '' ? header : FALLBACK_API_VERSION;
+      this.version = compareVersions(server, API_VERSION) < 0 ? server : API_VERSION;
+    }
+    return this.version;
+  }
+
+  async raw(method: Dispatcher.HttpMethod, path: string, opts: RequestOptions = {}, versioned = true): Promise<Dispatcher.ResponseData> {
+    const prefix = versioned ? `/v${await this.apiVersion()}` : '';
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(opts.query ?? {})) {
+      if (v === undefined) continue;
+      query.set(k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+    }
+    const qs = query.toString();
+    const headers: Record<string, string> = { 'User-Agent': 'tsdocker-cli', ...opts.headers };
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['Content-Type'] = 'application/json';
+    }
+    try {
+      return await request.call(this.dispatcher, { method, path: `${prefix}${path}${qs ? `?${qs}` : ''}`, headers, body });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES' || code === 'UND_ERR_SOCKET') {
+        const hint = code === 'EACCES' ? ' (permission denied: are you in the tsdocker group, or root?)' : '';
+        throw new ConnectError(
+          `Cannot connect to the tsdocker daemon at ${this.host}. Is the tsdocker daemon running?${hint}\n` +
+            `Start it with: sudo tsdockerd${this.host === DEFAULT_HOST ? '' : ` -H ${this.host}`}`,
+        );
+      }
+      throw err;
+    }
+  }
+
+  /** A request whose answer is JSON (or empty); error answers throw DaemonError. */
+  async json<T>(method: Dispatcher.HttpMethod, path: string, opts: RequestOptions = {}): Promise<JsonResponse<T>> {
+    const res = await this.raw(method, path, opts);
+    const text = await res.body.text();
+    if (res.statusCode >= 400) throw new DaemonError(res.statusCode, errorMessage(text, res.statusCode));
+    return { status: res.statusCode, headers: res.headers, body: (text === '' ? undefined : JSON.parse(text)) as T };
+  }
+
+  async get<T>(path: string, query?: RequestOptions['query']): Promise<T> {
+    return (await this.json<T>('GET', path, query ? { query } : {})).body;
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}
+
+function errorMessage(text: string, status: number): string {
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown };
+    if (typeof parsed.message === 'string') return parsed.message;
+  } catch {
+    // not JSON: Docker's older daemons answer some errors in plain text
+  }
+  return text.trim() || `status ${status}`;
+}

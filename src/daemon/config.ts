@@ -1,0 +1,150 @@
+// The daemon's configuration: dockerd-style flags merged over a daemon.json-style
+// file. Flags win over the file; an unknown key in the file is an error (with
+// dockerd's wording), so a typo never silently does nothing.
+import { readFileSync } from 'node:fs';
+import { InvalidArgumentError, isErrno } from '../errors';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'fatal'];
+
+export interface DaemonConfig {
+  hosts: string[];
+  dataRoot: string;
+  execRoot: string;
+  pidfile: string;
+  configFile: string;
+  logLevel: LogLevel;
+  debug: boolean;
+  /** Group owning the Unix sockets (Docker's `group`), when it exists. */
+  group: string;
+  labels: string[];
+  liveRestore: boolean;
+  experimental: boolean;
+  logDriver: string;
+  logOpts: Record<string, string>;
+  runtimes: Record<string, { path: string; runtimeArgs?: string[] }>;
+  defaultRuntime: string;
+  insecureRegistries: string[];
+  registryMirrors: string[];
+  tls: boolean;
+  tlsVerify: boolean;
+  tlsCaCert: string;
+  tlsCert: string;
+  tlsKey: string;
+}
+
+export const DEFAULTS: DaemonConfig = {
+  hosts: ['unix:///run/tsdocker.sock'],
+  dataRoot: '/var/lib/tsdocker',
+  execRoot: '/run/tsdocker',
+  pidfile: '/run/tsdockerd.pid',
+  configFile: '/etc/tsdocker/daemon.json',
+  logLevel: 'info',
+  debug: false,
+  group: 'tsdocker',
+  labels: [],
+  liveRestore: true,
+  experimental: false,
+  logDriver: 'json-file',
+  logOpts: { 'max-size': '10m', 'max-file': '3' },
+  runtimes: {},
+  defaultRuntime: 'tsd-runtime',
+  insecureRegistries: [],
+  registryMirrors: [],
+  tls: false,
+  tlsVerify: false,
+  tlsCaCert: '',
+  tlsCert: '',
+  tlsKey: '',
+};
+
+type Kind = 'string' | 'boolean' | 'string[]' | 'map' | 'runtimes';
+
+/** daemon.json keys (dockerd's spelling) → config field and expected JSON type. */
+const FILE_KEYS: Record<string, { field: keyof DaemonConfig; kind: Kind }> = {
+  hosts: { field: 'hosts', kind: 'string[]' },
+  'data-root': { field: 'dataRoot', kind: 'string' },
+  'exec-root': { field: 'execRoot', kind: 'string' },
+  pidfile: { field: 'pidfile', kind: 'string' },
+  'log-level': { field: 'logLevel', kind: 'string' },
+  debug: { field: 'debug', kind: 'boolean' },
+  group: { field: 'group', kind: 'string' },
+  labels: { field: 'labels', kind: 'string[]' },
+  'live-restore': { field: 'liveRestore', kind: 'boolean' },
+  experimental: { field: 'experimental', kind: 'boolean' },
+  'log-driver': { field: 'logDriver', kind: 'string' },
+  'log-opts': { field: 'logOpts', kind: 'map' },
+  runtimes: { field: 'runtimes', kind: 'runtimes' },
+  'default-runtime': { field: 'defaultRuntime', kind: 'string' },
+  'insecure-registries': { field: 'insecureRegistries', kind: 'string[]' },
+  'registry-mirrors': { field: 'registryMirrors', kind: 'string[]' },
+  tls: { field: 'tls', kind: 'boolean' },
+  tlsverify: { field: 'tlsVerify', kind: 'boolean' },
+  tlscacert: { field: 'tlsCaCert', kind: 'string' },
+  tlscert: { field: 'tlsCert', kind: 'string' },
+  tlskey: { field: 'tlsKey', kind: 'string' },
+};
+
+/** The subset of fields that SIGHUP may change in a running daemon. */
+export const RELOADABLE: readonly (keyof DaemonConfig)[] = [
+  'logLevel', 'debug', 'labels', 'liveRestore', 'logOpts', 'runtimes', 'defaultRuntime',
+  'insecureRegistries', 'registryMirrors', 'experimental',
+];
+
+function checkKind(key: string, kind: Kind, value: unknown): void {
+  const isStringMap = (v: unknown) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
+  const ok =
+    kind === 'string' ? typeof value === 'string'
+    : kind === 'boolean' ? typeof value === 'boolean'
+    : kind === 'string[]' ? Array.isArray(value) && value.every((v) => typeof v === 'string')
+    : kind === 'map' ? isStringMap(value)
+    : typeof value === 'object' && value !== null && !Array.isArray(value) &&
+      Object.values(value).every((r) => typeof r === 'object' && r !== null && typeof (r as { path?: unknown }).path === 'string');
+  if (!ok) throw new InvalidArgumentError(`invalid value for "${key}" in configuration file: expected ${kind}`);
+}
+
+/** Reads a daemon.json. A missing file is an empty configuration unless `required`. */
+export function readConfigFile(path: string, required: boolean): Partial<DaemonConfig> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT') && !required) return {};
+    throw new InvalidArgumentError(`unable to configure the daemon with file ${path}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = text.trim() === '' ? {} : JSON.parse(text);
+  } catch (err) {
+    throw new InvalidArgumentError(`unable to configure the daemon with file ${path}: ${(err as Error).message}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new InvalidArgumentError(`unable to configure the daemon with file ${path}: not a JSON object`);
+  }
+  const unknown = Object.keys(json).filter((k) => !(k in FILE_KEYS));
+  if (unknown.length > 0) {
+    throw new InvalidArgumentError(
+      `unable to configure the daemon with file ${path}: the following directives don't match any configuration option: ${unknown.join(', ')}`,
+    );
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(json)) {
+    const spec = FILE_KEYS[key]!;
+    checkKind(key, spec.kind, value);
+    out[spec.field] = value;
+  }
+  return out as Partial<DaemonConfig>;
+}
+
+/** Defaults, then the file, then the flags; validates the result. */
+export function resolveConfig(flags: Partial<DaemonConfig>, file: Partial<DaemonConfig>): DaemonConfig {
+  const config: DaemonConfig = { ...DEFAULTS, ...file, ...flags };
+  config.logOpts = { ...DEFAULTS.logOpts, ...file.logOpts, ...flags.logOpts };
+  if (config.debug && flags.logLevel === undefined && file.logLevel === undefined) config.logLevel = 'debug';
+  if (!LOG_LEVELS.includes(config.logLevel)) {
+    throw new InvalidArgumentError(`unable to parse logging level: ${config.logLevel}`);
+  }
+  if (config.hosts.length === 0) config.hosts = [...DEFAULTS.hosts];
+  return config;
+}

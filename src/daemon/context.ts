@@ -1,0 +1,21 @@
+// Everything a route plugin may reach: configuration, logger, job engine and
+// drivers. Routes read through drivers and change state only through jobs.
+import type { Logger } from 'pino';
+import type { Db } from '../state/db';
+import type { JobEngine } from '../engine/jobs';
+import type { EventBus } from '../engine/events';
+import type { Drivers } from '../engine/drivers';
+import type { HostFacts } from '../system/host';
+import type { DaemonConfig } from './config';
+
+export interface DaemonContext {
+  config: DaemonConfig;
+  log: Logger;
+  db: Db;
+  jobs: JobEngine;
+  events: EventBus;
+  drivers: Drivers;
+  host: HostFacts;
+  daemonId: string;
+  startedAt: Date;
+}

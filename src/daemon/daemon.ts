@@ -1,0 +1,101 @@
+// A running daemon: takes the single-daemon locks, opens the state, builds the
+// API and listens; stops in the reverse order. SIGHUP-style reloads re-read the
+// configuration file and apply what can change without a restart.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { emptyDrivers } from '../engine/drivers';
+import { EventBus } from '../engine/events';
+import { JobEngine } from '../engine/jobs';
+import { daemonId, openDb } from '../state/db';
+import { readHostFacts } from '../system/host';
+import { RELOADABLE, readConfigFile, resolveConfig, type DaemonConfig } from './config';
+import type { DaemonContext } from './context';
+import { listen, type Listener } from './listeners';
+import { acquirePidFile } from './lock';
+import { buildApp } from './server';
+
+export interface RunningDaemon {
+  ctx: DaemonContext;
+  stop(): Promise<void>;
+  /** Re-reads the configuration file; returns the names of the fields that changed. */
+  reload(flags: Partial<DaemonConfig>): string[];
+}
+
+export function createLogger(config: DaemonConfig): Logger {
+  return pino({ level: config.logLevel, base: { pid: process.pid } }, pino.destination({ fd: 2, sync: true }));
+}
+
+export async function startDaemon(config: DaemonConfig, log: Logger): Promise<RunningDaemon> {
+  mkdirSync(config.dataRoot, { recursive: true, mode: 0o711 });
+  mkdirSync(config.execRoot, { recursive: true, mode: 0o700 });
+  const releases: (() => void)[] = [];
+  releases.push(acquirePidFile(join(config.dataRoot, 'tsdockerd.lock'), 'data root lock'));
+  try {
+    releases.push(acquirePidFile(config.pidfile, 'pid file'));
+  } catch (err) {
+    releases.forEach((r) => r());
+    throw err;
+  }
+
+  const { db, applied } = openDb(config.dataRoot);
+  if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
+  const events = new EventBus();
+  const ctx: DaemonContext = {
+    config,
+    log,
+    db,
+    jobs: new JobEngine(log, events),
+    events,
+    drivers: emptyDrivers(),
+    host: readHostFacts(),
+    daemonId: daemonId(db),
+    startedAt: new Date(),
+  };
+  for (const driver of Object.values(ctx.drivers)) await driver.restore?.();
+
+  const app = await buildApp(ctx);
+  const listeners: Listener[] = [];
+  try {
+    for (const host of config.hosts) {
+      listeners.push(await listen(app, host, config.group));
+      if (host.startsWith('tcp://') && !config.tls) {
+        log.warn(
+          { host },
+          '!!! API is listening on plain TCP without TLS: anyone who reaches this port is root on this host. Use TLS (--tlsverify) or a Unix socket. !!!',
+        );
+      }
+    }
+  } catch (err) {
+    await Promise.all(listeners.map((l) => l.close()));
+    await app.close();
+    db.close();
+    releases.forEach((r) => r());
+    throw err;
+  }
+  log.info({ hosts: config.hosts, dataRoot: config.dataRoot, execRoot: config.execRoot }, 'API listen');
+
+  return {
+    ctx,
+    async stop() {
+      await Promise.all(listeners.map((l) => l.close()));
+      await app.close();
+      for (const driver of Object.values(ctx.drivers)) await driver.close?.();
+      db.close();
+      releases.reverse().forEach((r) => r());
+      log.info('daemon stopped');
+    },
+    reload(flags) {
+      const next = resolveConfig(flags, readConfigFile(config.configFile, false));
+      const changed: string[] = [];
+      for (const key of RELOADABLE) {
+        if (JSON.stringify(config[key]) !== JSON.stringify(next[key])) {
+          (config as unknown as Record<string, unknown>)[key] = next[key];
+          changed.push(key);
+        }
+      }
+      log.level = config.logLevel;
+      return changed;
+    },
+  };
+}

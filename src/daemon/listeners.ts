@@ -1,0 +1,97 @@
+// The daemon's API listeners: one HTTP server per -H host, each handing its
+// requests to the same Fastify routing. Unix sockets are created 0660 and given
+// to the `tsdocker` group when that group exists.
+import { chmodSync, chownSync, readFileSync, unlinkSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { InvalidArgumentError, isErrno } from '../errors';
+
+export type HostAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
+
+export const DEFAULT_TCP_PORT = 2375;
+export const DEFAULT_TLS_PORT = 2376;
+
+/** Parses a -H value: unix:///path, tcp://host:port (dockerd's forms). */
+export function parseHost(value: string, tls = false): HostAddress {
+  if (value.startsWith('unix://')) {
+    const path = value.slice('unix://'.length);
+    if (!path.startsWith('/')) throw new InvalidArgumentError(`invalid unix socket path: ${value}`);
+    return { kind: 'unix', path };
+  }
+  if (value.startsWith('tcp://')) {
+    const url = new URL(value.replace(/^tcp:/, 'http:'));
+    if (url.pathname !== '/' && url.pathname !== '') throw new InvalidArgumentError(`invalid bind address (${value}): should not contain a path element`);
+    const host = url.hostname.replace(/^\[|\]$/g, '') || '0.0.0.0';
+    const port = url.port === '' ? (tls ? DEFAULT_TLS_PORT : DEFAULT_TCP_PORT) : Number(url.port);
+    return { kind: 'tcp', host, port };
+  }
+  throw new InvalidArgumentError(`invalid bind address format: ${value}`);
+}
+
+export interface Listener {
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+function groupId(name: string): number | undefined {
+  try {
+    for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
+      const [group, , gid] = line.split(':');
+      if (group === name && gid !== undefined) return Number(gid);
+    }
+  } catch {
+    // no /etc/group: no group to give the socket to
+  }
+  return undefined;
+}
+
+/** Removes a socket file left by a dead daemon; refuses one that still answers. */
+async function clearStaleSocket(path: string): Promise<void> {
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = net.connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+  if (alive) throw new InvalidArgumentError(`listen unix ${path}: bind: address already in use (another daemon is serving it)`);
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+  }
+}
+
+export async function listen(app: FastifyInstance, value: string, group: string): Promise<Listener> {
+  const address = parseHost(value);
+  const server = http.createServer((req, res) => app.routing(req, res));
+  server.keepAliveTimeout = 60_000;
+  if (address.kind === 'unix') await clearStaleSocket(address.path);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    if (address.kind === 'unix') server.listen(address.path, resolve);
+    else server.listen(address.port, address.host, resolve);
+  });
+  if (address.kind === 'unix') {
+    chmodSync(address.path, 0o660);
+    const gid = groupId(group);
+    if (gid !== undefined) chownSync(address.path, 0, gid);
+  }
+  return {
+    address: value,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        if (address.kind === 'unix') {
+          try {
+            unlinkSync(address.path);
+          } catch {
+            // already gone
+          }
+        }
+      }),
+  };
+}

@@ -1,0 +1,151 @@
+// A real tsdockerd for one test file: its own temporary socket, data root,
+// exec root and pidfile, started from the built bundle and stopped by PID.
+// Also runs our CLI and the real docker CLI against it.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '..', '..');
+export const DAEMON_JS = join(ROOT, 'dist', 'tsdockerd.js');
+export const CLI = join(ROOT, 'bin', 'tsdocker');
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface HttpResult {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+export interface TestDaemon {
+  dir: string;
+  socket: string;
+  host: string;
+  dataRoot: string;
+  execRoot: string;
+  pidfile: string;
+  process: ChildProcess;
+  /** What the daemon wrote to stderr so far (pino JSON lines). */
+  logs(): string;
+  /** Our CLI against this daemon. */
+  cli(args: string[], opts?: { input?: string; env?: Record<string, string> }): CommandResult;
+  /** The real docker CLI against this daemon. */
+  docker(args: string[], opts?: { input?: string }): CommandResult;
+  request(method: string, path: string, body?: unknown): Promise<HttpResult>;
+  /** Sends a signal and waits for the process to exit; returns its exit code. */
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Stops the daemon (SIGTERM) and removes its directories. */
+  cleanup(): Promise<void>;
+}
+
+export const hasDocker = spawnSync('docker', ['--version']).status === 0;
+
+export interface StartOptions {
+  dir?: string;
+  args?: string[];
+  /** Extra -H hosts besides the test's own socket. */
+  hosts?: string[];
+  waitReady?: boolean;
+}
+
+export async function startDaemon(opts: StartOptions = {}): Promise<TestDaemon> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'tsd-test-'));
+  const socket = join(dir, 'tsdocker.sock');
+  const dataRoot = join(dir, 'root');
+  const execRoot = join(dir, 'exec');
+  const pidfile = join(dir, 'tsdockerd.pid');
+  if (!existsSync(join(dir, 'daemon.json'))) writeFileSync(join(dir, 'daemon.json'), '{}\n');
+  const args = [
+    DAEMON_JS,
+    '-H', `unix://${socket}`,
+    ...(opts.hosts ?? []).flatMap((h) => ['-H', h]),
+    '--data-root', dataRoot,
+    '--exec-root', execRoot,
+    '--pidfile', pidfile,
+    '--config-file', join(dir, 'daemon.json'),
+    ...(opts.args ?? []),
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let logs = '';
+  child.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const host = `unix://${socket}`;
+
+  const run = (cmd: string, argv: string[], input?: string, env?: Record<string, string>): CommandResult => {
+    const r = spawnSync(cmd, argv, {
+      input,
+      encoding: 'utf8',
+      env: { ...process.env, DOCKER_HOST: host, TSDOCKER_HOST: '', DOCKER_CONFIG: join(dir, 'docker-config'), ...env },
+      timeout: 60_000,
+    });
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  const daemon: TestDaemon = {
+    dir, socket, host, dataRoot, execRoot, pidfile,
+    process: child,
+    logs: () => logs,
+    cli: (argv, o) => run(CLI, argv, o?.input, o?.env),
+    docker: (argv, o) => run('docker', argv, o?.input),
+    request: (method, path, body) => httpRequest(socket, method, path, body),
+    async kill(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      return exited;
+    },
+    async cleanup() {
+      await daemon.kill('SIGTERM');
+      if (!opts.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  if (opts.waitReady !== false) await waitReady(daemon, exited);
+  return daemon;
+}
+
+async function waitReady(daemon: TestDaemon, exited: Promise<number | null>): Promise<void> {
+  let dead = false;
+  void exited.then(() => (dead = true));
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (dead) throw new Error(`tsdockerd exited during start:\n${daemon.logs()}`);
+    if (existsSync(daemon.socket)) {
+      try {
+        const r = await daemon.request('GET', '/_ping');
+        if (r.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`tsdockerd did not become ready:\n${daemon.logs()}`);
+}
+
+export function httpRequest(socket: string, method: string, path: string, body?: unknown): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const req = http.request(
+      {
+        socketPath: socket,
+        method,
+        path,
+        headers: payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        let data = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (data += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data }));
+      },
+    );
+    req.on('error', reject);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}

@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULTS, readConfigFile, resolveConfig } from '../../src/daemon/config';
+import { parseHost } from '../../src/daemon/listeners';
+
+const dir = mkdtempSync(join(tmpdir(), 'tsd-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(json: string): string {
+  const p = join(dir, `${Math.random()}.json`);
+  writeFileSync(p, json);
+  return p;
+}
+
+describe('daemon configuration', () => {
+  it('uses defaults when the file is missing (unless it was asked for)', () => {
+    expect(readConfigFile(join(dir, 'none.json'), false)).toEqual({});
+    expect(() => readConfigFile(join(dir, 'none.json'), true)).toThrow(/ENOENT|no such file/);
+    expect(resolveConfig({}, {}).hosts).toEqual(DEFAULTS.hosts);
+  });
+  it('maps daemon.json keys and lets flags win', () => {
+    const f = readConfigFile(file('{"data-root": "/from/file", "log-level": "warn", "labels": ["a=b"]}'), true);
+    const c = resolveConfig({ dataRoot: '/from/flag' }, f);
+    expect(c.dataRoot).toBe('/from/flag');
+    expect(c.logLevel).toBe('warn');
+    expect(c.labels).toEqual(['a=b']);
+  });
+  it('refuses unknown keys, wrong types and bad JSON with dockerd-style messages', () => {
+    expect(() => readConfigFile(file('{"nope": 1, "data-root": "/x"}'), true)).toThrow(
+      /the following directives don't match any configuration option: nope/,
+    );
+    expect(() => readConfigFile(file('{"debug": "yes"}'), true)).toThrow(/invalid value for "debug"/);
+    expect(() => readConfigFile(file('{'), true)).toThrow(/unable to configure the daemon/);
+    expect(() => resolveConfig({ logLevel: 'loud' as never }, {})).toThrow(/unable to parse logging level/);
+  });
+  it('-D implies debug logging unless a level is given', () => {
+    expect(resolveConfig({ debug: true }, {}).logLevel).toBe('debug');
+    expect(resolveConfig({ debug: true, logLevel: 'error' }, {}).logLevel).toBe('error');
+  });
+  it('parses -H hosts like dockerd', () => {
+    expect(parseHost('unix:///run/x.sock')).toEqual({ kind: 'unix', path: '/run/x.sock' });
+    expect(parseHost('tcp://127.0.0.1:2376')).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 2376 });
+    expect(parseHost('tcp://127.0.0.1')).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 2375 });
+    expect(parseHost('tcp://127.0.0.1', true)).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 2376 });
+    expect(() => parseHost('fd://')).toThrow(/invalid bind address format/);
+    expect(() => parseHost('unix://relative')).toThrow(/invalid unix socket path/);
+  });
+});
