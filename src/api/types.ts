@@ -202,3 +202,91 @@ export interface EventMessage {
   id?: string;
   from?: string;
 }
+
+/** An image's default container configuration (container.Config as images store it). */
+export interface ImageContainerConfig {
+  Hostname: string;
+  Domainname: string;
+  User: string;
+  AttachStdin: boolean;
+  AttachStdout: boolean;
+  AttachStderr: boolean;
+  ExposedPorts?: Record<string, Record<string, never>>;
+  Tty: boolean;
+  OpenStdin: boolean;
+  StdinOnce: boolean;
+  Env: string[] | null;
+  Cmd: string[] | null;
+  Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; Retries?: number; StartPeriod?: number; StartInterval?: number };
+  ArgsEscaped?: boolean;
+  Image: string;
+  Volumes: Record<string, Record<string, never>> | null;
+  WorkingDir: string;
+  Entrypoint: string[] | null;
+  NetworkDisabled?: boolean;
+  MacAddress?: string;
+  OnBuild: string[] | null;
+  Labels: Record<string, string> | null;
+  StopSignal?: string;
+  StopTimeout?: number;
+  Shell?: string[];
+}
+
+/** GET /images/{name}/json. Fields marked optional depend on the API version. */
+export interface ImageInspect {
+  Id: string;
+  RepoTags: string[];
+  RepoDigests: string[];
+  /** Until API 1.44 (and still sent by Docker 25–27). */
+  Parent?: string;
+  Comment: string;
+  Created: string;
+  /** Until API 1.44. */
+  DockerVersion?: string;
+  Author: string;
+  Config: ImageContainerConfig | null;
+  Architecture: string;
+  Variant?: string;
+  Os: string;
+  OsVersion?: string;
+  Size: number;
+  /** Until API 1.43. */
+  VirtualSize?: number;
+  GraphDriver: { Name: string; Data: Record<string, string> | null };
+  RootFS: { Type: string; Layers?: string[] };
+  Metadata: { LastTagTime?: string };
+}
+
+/** GET /images/{name}/history item. */
+export interface HistoryResponseItem {
+  Id: string;
+  Created: number;
+  CreatedBy: string;
+  Tags: string[] | null;
+  Size: number;
+  Comment: string;
+}
+
+/** DELETE /images/{name} item: exactly one of the two is set. */
+export interface ImageDeleteResponseItem {
+  Untagged?: string;
+  Deleted?: string;
+}
+
+/** POST /images/prune */
+export interface ImagePruneResponse {
+  ImagesDeleted: ImageDeleteResponseItem[] | null;
+  SpaceReclaimed: number;
+}
+
+/** One line of a JSON progress stream (pull, push, load, import). */
+export interface JSONMessage {
+  status?: string;
+  id?: string;
+  stream?: string;
+  progress?: string;
+  progressDetail?: { current?: number; total?: number };
+  error?: string;
+  errorDetail?: { code?: number; message: string };
+  aux?: Record<string, unknown>;
+}

@@ -2,6 +2,7 @@
 // undici's Client (only the Client is loaded, to keep start-up short),
 // negotiates the API version with HEAD /_ping like the docker CLI, and turns
 // error answers into DaemonError with Docker's message.
+import type { Readable } from 'node:stream';
 import Client from 'undici/lib/dispatcher/client';
 import request from 'undici/lib/api/api-request';
 import type { Dispatcher } from 'undici';
@@ -23,8 +24,12 @@ export class DaemonError extends Error {
 export class ConnectError extends Error {}
 
 export interface RequestOptions {
-  query?: Record<string, string | number | boolean | undefined>;
+  query?: Record<string, string | number | boolean | string[] | undefined>;
+  /** A JSON body. */
   body?: unknown;
+  /** A raw body (a tar archive, stdin), sent chunked. */
+  stream?: Readable;
+  contentType?: string;
   headers?: Record<string, string>;
 }
 
@@ -69,14 +74,18 @@ export class ApiClient {
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(opts.query ?? {})) {
       if (v === undefined) continue;
-      query.set(k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+      if (Array.isArray(v)) v.forEach((x) => query.append(k, x));
+      else query.set(k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
     }
     const qs = query.toString();
     const headers: Record<string, string> = { 'User-Agent': 'tsdocker-cli', ...opts.headers };
-    let body: string | undefined;
+    let body: string | Readable | undefined;
     if (opts.body !== undefined) {
       body = JSON.stringify(opts.body);
       headers['Content-Type'] = 'application/json';
+    } else if (opts.stream !== undefined) {
+      body = opts.stream;
+      headers['Content-Type'] = opts.contentType ?? 'application/x-tar';
     }
     try {
       return await request.call(this.dispatcher, { method, path: `${prefix}${path}${qs ? `?${qs}` : ''}`, headers, body });
@@ -99,6 +108,16 @@ export class ApiClient {
     const text = await res.body.text();
     if (res.statusCode >= 400) throw new DaemonError(res.statusCode, errorMessage(text, res.statusCode));
     return { status: res.statusCode, headers: res.headers, body: (text === '' ? undefined : JSON.parse(text)) as T };
+  }
+
+  /** A request whose answer is a stream; error answers throw DaemonError. */
+  async stream(method: Dispatcher.HttpMethod, path: string, opts: RequestOptions = {}): Promise<Dispatcher.ResponseData> {
+    const res = await this.raw(method, path, opts);
+    if (res.statusCode >= 400) {
+      const text = await res.body.text();
+      throw new DaemonError(res.statusCode, errorMessage(text, res.statusCode));
+    }
+    return res;
   }
 
   async get<T>(path: string, query?: RequestOptions['query']): Promise<T> {

@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ENGINE_VERSION } from '../api/version';
 import { Cli, reportError, type GlobalOptions } from './cli';
+import { registerImages } from './commands/images';
 import { registerSystem } from './commands/system';
 
 const FLAG_ERRORS = new Set([
@@ -30,6 +31,7 @@ function buildProgram(cli: Cli): Command {
     .showSuggestionAfterError(false)
     .exitOverride();
   registerSystem(program, cli);
+  registerImages(program, cli);
   const configure = (cmd: Command) => {
     cmd.exitOverride().configureOutput({
       writeErr: (s) => process.stderr.write(s),

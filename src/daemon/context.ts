@@ -5,6 +5,7 @@ import type { Db } from '../state/db';
 import type { JobEngine } from '../engine/jobs';
 import type { EventBus } from '../engine/events';
 import type { Drivers } from '../engine/drivers';
+import type { Graph } from '../graph/graph';
 import type { HostFacts } from '../system/host';
 import type { DaemonConfig } from './config';
 
@@ -15,6 +16,8 @@ export interface DaemonContext {
   jobs: JobEngine;
   events: EventBus;
   drivers: Drivers;
+  /** The image graph (also drivers.images). */
+  graph: Graph;
   host: HostFacts;
   daemonId: string;
   startedAt: Date;

@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { emptyDrivers } from '../engine/drivers';
+import { Graph } from '../graph/graph';
 import { EventBus } from '../engine/events';
 import { JobEngine } from '../engine/jobs';
 import { daemonId, openDb } from '../state/db';
@@ -41,13 +42,16 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
   const { db, applied } = openDb(config.dataRoot);
   if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
   const events = new EventBus();
+  const graph = await Graph.open(config.dataRoot, db, { logError: (msg) => log.error(msg) });
+  const drivers = { ...emptyDrivers(), images: graph };
   const ctx: DaemonContext = {
     config,
     log,
     db,
     jobs: new JobEngine(log, events),
     events,
-    drivers: emptyDrivers(),
+    drivers,
+    graph,
     host: readHostFacts(),
     daemonId: daemonId(db),
     startedAt: new Date(),

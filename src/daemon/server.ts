@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { API_VERSION, DEFAULT_API_VERSION, ENGINE_VERSION } from '../api/version';
 import type { DaemonContext } from './context';
 import { errorHandler } from './http-errors';
+import { imageRoutes } from './routes/images';
 import { systemRoutes } from './routes/system';
 import { checkVersion, splitVersion } from './versioning';
 
@@ -34,25 +35,32 @@ export async function buildApp(ctx: DaemonContext): Promise<FastifyInstance> {
   });
 
   app.decorateRequest('apiVersion', DEFAULT_API_VERSION);
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
+    // Set first, so streamed and hijacked answers carry them too.
+    reply.header('Api-Version', API_VERSION);
+    reply.header('Docker-Experimental', String(ctx.config.experimental));
+    reply.header('Ostype', 'linux');
+    reply.header('Server', `Docker/${ENGINE_VERSION} (linux)`);
     const version = requestedVersion.get(req.raw);
     if (version === undefined) return;
     checkVersion(version);
     req.apiVersion = version;
   });
-  app.addHook('onSend', async (_req, reply) => {
-    reply.header('Api-Version', API_VERSION);
-    reply.header('Docker-Experimental', String(ctx.config.experimental));
-    reply.header('Ostype', 'linux');
-    reply.header('Server', `Docker/${ENGINE_VERSION} (linux)`);
-  });
   app.addHook('onResponse', async (req, reply) => {
     req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
 
+  // Docker's clients decode a body as JSON only when the type is exactly
+  // application/json (Fastify would add "; charset=utf-8").
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (String(reply.getHeader('content-type')).startsWith('application/json;')) reply.header('content-type', 'application/json');
+    return payload;
+  });
+
   // JSON bodies may be empty (clients send Content-Type on body-less POSTs);
-  // every other body (tar archives, stdin) reaches the route as a raw stream.
-  app.removeContentTypeParser('application/json');
+  // every other body (tar archives, stdin; the docker CLI labels them
+  // text/plain) reaches the route as a raw stream.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
@@ -73,6 +81,7 @@ export async function buildApp(ctx: DaemonContext): Promise<FastifyInstance> {
   });
 
   systemRoutes(app, ctx);
+  imageRoutes(app, ctx);
 
   await app.ready();
   return app;

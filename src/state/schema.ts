@@ -5,6 +5,21 @@
 // Tables
 //   meta(key, value)            daemon-wide facts: the daemon ID, …
 //
+//   Image graph (src/graph/, migration 'graph'):
+//   layers(chain_id, diff_id, parent, size, tar_size, blob_digest, blob_media_type, blob_size, created_at)
+//                               one row per unpacked layer, <data-root>/layers/<chain hex>/diff;
+//                               parent → layers.chain_id; blob_digest names the layer tar as
+//                               received (maybe compressed) in the content store
+//   layer_refs(chain_id, holder) who needs a layer: 'image:<id>' (its top layer), 'layer:<chain>'
+//                               (a child), 'container:<id>', 'lease:<uuid>' (an operation in
+//                               flight; all dropped at open). A layer without rows is removed.
+//   images(id, parent, top_layer, created, size, last_tag_time, created_at)
+//                               id = sha256 of the config JSON, held in the content store;
+//                               top_layer → layers.chain_id (NULL for an image with no layers)
+//   image_refs(ref, image_id, created_at)
+//                               full normalized references ('docker.io/library/busybox:latest',
+//                               '…@sha256:…') → images.id
+//
 // Later migrations append here (never edit an applied one): each issue that
 // needs tables adds a migration at the end and documents its tables above.
 
@@ -21,5 +36,42 @@ export const MIGRATIONS: readonly Migration[] = [
             key   TEXT PRIMARY KEY,
             value TEXT NOT NULL
           ) STRICT;`,
+  },
+  {
+    name: 'graph',
+    sql: `CREATE TABLE layers (
+            chain_id        TEXT PRIMARY KEY,
+            diff_id         TEXT NOT NULL,
+            parent          TEXT REFERENCES layers(chain_id),
+            size            INTEGER NOT NULL,
+            tar_size        INTEGER NOT NULL,
+            blob_digest     TEXT NOT NULL,
+            blob_media_type TEXT NOT NULL,
+            blob_size       INTEGER NOT NULL,
+            created_at      INTEGER NOT NULL
+          ) STRICT;
+          CREATE INDEX layers_blob ON layers(blob_digest);
+          CREATE TABLE layer_refs (
+            chain_id TEXT NOT NULL REFERENCES layers(chain_id),
+            holder   TEXT NOT NULL,
+            PRIMARY KEY (chain_id, holder)
+          ) STRICT;
+          CREATE INDEX layer_refs_holder ON layer_refs(holder);
+          CREATE TABLE images (
+            id            TEXT PRIMARY KEY,
+            parent        TEXT,
+            top_layer     TEXT REFERENCES layers(chain_id),
+            created       INTEGER NOT NULL,
+            size          INTEGER NOT NULL,
+            last_tag_time TEXT,
+            created_at    INTEGER NOT NULL
+          ) STRICT;
+          CREATE INDEX images_parent ON images(parent);
+          CREATE TABLE image_refs (
+            ref        TEXT PRIMARY KEY,
+            image_id   TEXT NOT NULL REFERENCES images(id),
+            created_at INTEGER NOT NULL
+          ) STRICT;
+          CREATE INDEX image_refs_image ON image_refs(image_id);`,
   },
 ];

@@ -1,0 +1,35 @@
+# Native parts of tsdocker, built by node-gyp at `npm ci` (scripts/build.mjs):
+#   tsd_native.node  N-API addon (mknod, xattrs, mount, flock) used by the daemon
+#   tsd-runtime      OCI runtime (runc-compatible command line)
+#   tsd-shim         per-container shim (stdio, json-file log, attach, exit status)
+{
+  "target_defaults": {
+    "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-format-truncation", "-O2"],
+    "defines": ["_GNU_SOURCE"],
+    "cflags!": ["-fno-exceptions"],
+  },
+  "targets": [
+    {
+      "target_name": "tsd_native",
+      "sources": ["src/addon.c", "src/error.c"],
+      "defines": ["NAPI_VERSION=8"],
+    },
+    {
+      "target_name": "tsd-runtime",
+      "type": "executable",
+      "sources": [
+        "src/runtime_main.c", "src/container.c", "src/init.c", "src/spec.c", "src/json.c",
+        "src/mounts.c", "src/caps.c", "src/cgroups.c", "src/state.c", "src/console.c",
+        "src/fsutil.c", "src/log.c", "src/selfexe.c", "src/signals.c", "src/error.c",
+      ],
+    },
+    {
+      "target_name": "tsd-shim",
+      "type": "executable",
+      "sources": [
+        "src/shim_main.c", "src/shim_loop.c", "src/jsonlog.c", "src/json.c", "src/console.c",
+        "src/fsutil.c", "src/error.c", "src/signals.c",
+      ],
+    },
+  ],
+}

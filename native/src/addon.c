@@ -1,0 +1,484 @@
+/* addon.c: the N-API addon tsd_native.node.
+ *
+ * Thin, synchronous wrappers over the few syscalls Node does not offer:
+ * mknod, the l*xattr family, mount/umount2 and flock.  A failure throws a JS
+ * Error shaped like Node's system errors: message "<syscall> <path>: <strerror>",
+ * .errno (negative, as Node's fs errors), .code ('ENOENT'...), .syscall, .path. */
+#ifndef NAPI_VERSION
+#define NAPI_VERSION 8
+#endif
+#include <node_api.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#include "utils.h"
+
+#define MAX_STR 8192
+
+#define NAPI_CALL(env, call)                                                                       \
+  do                                                                                               \
+    {                                                                                              \
+      if ((call) != napi_ok)                                                                       \
+        {                                                                                          \
+          bool pending_ = false;                                                                   \
+          napi_is_exception_pending ((env), &pending_);                                            \
+          if (!pending_)                                                                           \
+            napi_throw_error ((env), "ERR_NATIVE", "N-API call failed: " #call);                   \
+          return NULL;                                                                             \
+        }                                                                                          \
+    }                                                                                              \
+  while (0)
+
+static void
+set_str (napi_env env, napi_value obj, const char *key, const char *val)
+{
+  napi_value v;
+  if (napi_create_string_utf8 (env, val, NAPI_AUTO_LENGTH, &v) == napi_ok)
+    napi_set_named_property (env, obj, key, v);
+}
+
+/* Throw a Node-style system error; always returns NULL for tail calls. */
+static napi_value
+throw_errno (napi_env env, int errnum, const char *syscall, const char *path, const char *code)
+{
+  char msg[MAX_STR + 256];
+  napi_value jmsg, jerr, jerrno;
+  const char *name = code ? code : strerrorname_np (errnum);
+
+  if (path)
+    snprintf (msg, sizeof msg, "%s %s: %s", syscall, path, strerror (errnum));
+  else
+    snprintf (msg, sizeof msg, "%s: %s", syscall, strerror (errnum));
+  if (napi_create_string_utf8 (env, msg, NAPI_AUTO_LENGTH, &jmsg) != napi_ok
+      || napi_create_error (env, NULL, jmsg, &jerr) != napi_ok)
+    {
+      napi_throw_error (env, NULL, msg);
+      return NULL;
+    }
+  if (napi_create_int32 (env, -errnum, &jerrno) == napi_ok)
+    napi_set_named_property (env, jerr, "errno", jerrno);
+  set_str (env, jerr, "code", name ? name : "UNKNOWN");
+  set_str (env, jerr, "syscall", syscall);
+  if (path)
+    set_str (env, jerr, "path", path);
+  napi_throw (env, jerr);
+  return NULL;
+}
+
+static napi_value
+throw_type (napi_env env, const char *msg)
+{
+  napi_throw_type_error (env, "ERR_INVALID_ARG_TYPE", msg);
+  return NULL;
+}
+
+/* Read argument i as a string into a malloc'd buffer; NULL (no throw) when
+ * nullable and the value is null/undefined. *ok tells failure apart. */
+static char *
+get_str (napi_env env, napi_value v, const char *what, bool nullable, bool *ok)
+{
+  napi_valuetype t;
+  size_t len = 0;
+  char *buf;
+  char msg[128];
+
+  *ok = false;
+  if (napi_typeof (env, v, &t) != napi_ok)
+    return NULL;
+  if (nullable && (t == napi_null || t == napi_undefined))
+    {
+      *ok = true;
+      return NULL;
+    }
+  if (t != napi_string)
+    {
+      snprintf (msg, sizeof msg, "The \"%s\" argument must be of type string", what);
+      throw_type (env, msg);
+      return NULL;
+    }
+  if (napi_get_value_string_utf8 (env, v, NULL, 0, &len) != napi_ok)
+    return NULL;
+  buf = malloc (len + 1);
+  if (buf == NULL)
+    {
+      napi_throw_error (env, "ENOMEM", "out of memory");
+      return NULL;
+    }
+  if (napi_get_value_string_utf8 (env, v, buf, len + 1, &len) != napi_ok)
+    {
+      free (buf);
+      return NULL;
+    }
+  if (strlen (buf) != len)
+    {
+      free (buf);
+      snprintf (msg, sizeof msg, "The \"%s\" argument must not contain null bytes", what);
+      throw_type (env, msg);
+      return NULL;
+    }
+  *ok = true;
+  return buf;
+}
+
+static bool
+get_num (napi_env env, napi_value v, const char *what, int64_t *out)
+{
+  napi_valuetype t;
+  char msg[128];
+  if (napi_typeof (env, v, &t) != napi_ok)
+    return false;
+  if (t != napi_number)
+    {
+      snprintf (msg, sizeof msg, "The \"%s\" argument must be of type number", what);
+      throw_type (env, msg);
+      return false;
+    }
+  return napi_get_value_int64 (env, v, out) == napi_ok;
+}
+
+static bool
+get_bool (napi_env env, napi_value v, bool *out)
+{
+  napi_valuetype t;
+  if (napi_typeof (env, v, &t) != napi_ok)
+    return false;
+  if (t == napi_undefined || t == napi_null)
+    {
+      *out = false;
+      return true;
+    }
+  if (napi_coerce_to_bool (env, v, &v) != napi_ok)
+    return false;
+  return napi_get_value_bool (env, v, out) == napi_ok;
+}
+
+static bool
+get_args (napi_env env, napi_callback_info info, size_t want, size_t required, napi_value *argv)
+{
+  size_t argc = want;
+  if (napi_get_cb_info (env, info, &argc, argv, NULL, NULL) != napi_ok)
+    return false;
+  if (argc < required)
+    {
+      throw_type (env, "missing arguments");
+      return false;
+    }
+  for (size_t i = argc; i < want; i++)
+    napi_get_undefined (env, &argv[i]);
+  return true;
+}
+
+static napi_value
+undefined (napi_env env)
+{
+  napi_value u;
+  napi_get_undefined (env, &u);
+  return u;
+}
+
+/* mknod(path, mode, major, minor) */
+static napi_value
+js_mknod (napi_env env, napi_callback_info info)
+{
+  napi_value argv[4];
+  int64_t mode, maj, min;
+  bool ok;
+  cleanup_free char *path = NULL;
+
+  if (!get_args (env, info, 4, 4, argv))
+    return NULL;
+  path = get_str (env, argv[0], "path", false, &ok);
+  if (!ok || !get_num (env, argv[1], "mode", &mode) || !get_num (env, argv[2], "major", &maj)
+      || !get_num (env, argv[3], "minor", &min))
+    return NULL;
+  if (mknod (path, (mode_t) mode, makedev ((unsigned) maj, (unsigned) min)) < 0)
+    return throw_errno (env, errno, "mknod", path, NULL);
+  return undefined (env);
+}
+
+/* lsetxattr(path, name, value: Buffer, flags?) */
+static napi_value
+js_lsetxattr (napi_env env, napi_callback_info info)
+{
+  napi_value argv[4];
+  int64_t flags = 0;
+  bool ok, isbuf = false;
+  void *data = NULL;
+  size_t len = 0;
+  napi_valuetype t;
+  cleanup_free char *path = NULL;
+  cleanup_free char *name = NULL;
+
+  if (!get_args (env, info, 4, 3, argv))
+    return NULL;
+  path = get_str (env, argv[0], "path", false, &ok);
+  if (!ok)
+    return NULL;
+  name = get_str (env, argv[1], "name", false, &ok);
+  if (!ok)
+    return NULL;
+  NAPI_CALL (env, napi_is_buffer (env, argv[2], &isbuf));
+  if (!isbuf)
+    return throw_type (env, "The \"value\" argument must be a Buffer");
+  NAPI_CALL (env, napi_get_buffer_info (env, argv[2], &data, &len));
+  NAPI_CALL (env, napi_typeof (env, argv[3], &t));
+  if (t != napi_undefined && t != napi_null && !get_num (env, argv[3], "flags", &flags))
+    return NULL;
+  if (lsetxattr (path, name, data, len, (int) flags) < 0)
+    return throw_errno (env, errno, "lsetxattr", path, NULL);
+  return undefined (env);
+}
+
+/* lgetxattr(path, name): Buffer | null (null on ENODATA) */
+static napi_value
+js_lgetxattr (napi_env env, napi_callback_info info)
+{
+  napi_value argv[2], result;
+  bool ok;
+  cleanup_free char *path = NULL;
+  cleanup_free char *name = NULL;
+
+  if (!get_args (env, info, 2, 2, argv))
+    return NULL;
+  path = get_str (env, argv[0], "path", false, &ok);
+  if (!ok)
+    return NULL;
+  name = get_str (env, argv[1], "name", false, &ok);
+  if (!ok)
+    return NULL;
+  for (int attempt = 0; attempt < 8; attempt++)
+    {
+      cleanup_free char *buf = NULL;
+      ssize_t size = lgetxattr (path, name, NULL, 0);
+      if (size < 0)
+        {
+          if (errno == ENODATA)
+            {
+              napi_get_null (env, &result);
+              return result;
+            }
+          return throw_errno (env, errno, "lgetxattr", path, NULL);
+        }
+      buf = malloc ((size_t) size + 1);
+      if (buf == NULL)
+        return throw_errno (env, ENOMEM, "lgetxattr", path, NULL);
+      ssize_t got = lgetxattr (path, name, buf, (size_t) size);
+      if (got < 0)
+        {
+          if (errno == ERANGE)
+            continue; /* grew in between */
+          if (errno == ENODATA)
+            {
+              napi_get_null (env, &result);
+              return result;
+            }
+          return throw_errno (env, errno, "lgetxattr", path, NULL);
+        }
+      NAPI_CALL (env, napi_create_buffer_copy (env, (size_t) got, buf, NULL, &result));
+      return result;
+    }
+  return throw_errno (env, ERANGE, "lgetxattr", path, NULL);
+}
+
+/* llistxattr(path): string[] */
+static napi_value
+js_llistxattr (napi_env env, napi_callback_info info)
+{
+  napi_value argv[1], arr;
+  bool ok;
+  cleanup_free char *path = NULL;
+
+  if (!get_args (env, info, 1, 1, argv))
+    return NULL;
+  path = get_str (env, argv[0], "path", false, &ok);
+  if (!ok)
+    return NULL;
+  for (int attempt = 0; attempt < 8; attempt++)
+    {
+      cleanup_free char *buf = NULL;
+      ssize_t size = llistxattr (path, NULL, 0);
+      if (size < 0)
+        return throw_errno (env, errno, "llistxattr", path, NULL);
+      buf = malloc ((size_t) size + 1);
+      if (buf == NULL)
+        return throw_errno (env, ENOMEM, "llistxattr", path, NULL);
+      ssize_t got = size ? llistxattr (path, buf, (size_t) size) : 0;
+      if (got < 0)
+        {
+          if (errno == ERANGE)
+            continue;
+          return throw_errno (env, errno, "llistxattr", path, NULL);
+        }
+      NAPI_CALL (env, napi_create_array (env, &arr));
+      uint32_t idx = 0;
+      for (ssize_t off = 0; off < got;)
+        {
+          size_t l = strnlen (buf + off, (size_t) (got - off));
+          napi_value s;
+          if (l > 0)
+            {
+              NAPI_CALL (env, napi_create_string_utf8 (env, buf + off, l, &s));
+              NAPI_CALL (env, napi_set_element (env, arr, idx++, s));
+            }
+          off += (ssize_t) l + 1;
+        }
+      return arr;
+    }
+  return throw_errno (env, ERANGE, "llistxattr", path, NULL);
+}
+
+/* lremovexattr(path, name) */
+static napi_value
+js_lremovexattr (napi_env env, napi_callback_info info)
+{
+  napi_value argv[2];
+  bool ok;
+  cleanup_free char *path = NULL;
+  cleanup_free char *name = NULL;
+
+  if (!get_args (env, info, 2, 2, argv))
+    return NULL;
+  path = get_str (env, argv[0], "path", false, &ok);
+  if (!ok)
+    return NULL;
+  name = get_str (env, argv[1], "name", false, &ok);
+  if (!ok)
+    return NULL;
+  if (lremovexattr (path, name) < 0)
+    return throw_errno (env, errno, "lremovexattr", path, NULL);
+  return undefined (env);
+}
+
+/* mount(source, target, fstype|null, flags, data|null) */
+static napi_value
+js_mount (napi_env env, napi_callback_info info)
+{
+  napi_value argv[5];
+  bool ok;
+  int64_t flags;
+  cleanup_free char *source = NULL;
+  cleanup_free char *target = NULL;
+  cleanup_free char *fstype = NULL;
+  cleanup_free char *data = NULL;
+
+  if (!get_args (env, info, 5, 4, argv))
+    return NULL;
+  source = get_str (env, argv[0], "source", true, &ok);
+  if (!ok)
+    return NULL;
+  target = get_str (env, argv[1], "target", false, &ok);
+  if (!ok)
+    return NULL;
+  fstype = get_str (env, argv[2], "fstype", true, &ok);
+  if (!ok)
+    return NULL;
+  if (!get_num (env, argv[3], "flags", &flags))
+    return NULL;
+  data = get_str (env, argv[4], "data", true, &ok);
+  if (!ok)
+    return NULL;
+  if (mount (source, target, fstype, (unsigned long) flags, data) < 0)
+    return throw_errno (env, errno, "mount", target, NULL);
+  return undefined (env);
+}
+
+/* umount2(target, flags) */
+static napi_value
+js_umount2 (napi_env env, napi_callback_info info)
+{
+  napi_value argv[2];
+  bool ok;
+  int64_t flags = 0;
+  napi_valuetype t;
+  cleanup_free char *target = NULL;
+
+  if (!get_args (env, info, 2, 1, argv))
+    return NULL;
+  target = get_str (env, argv[0], "target", false, &ok);
+  if (!ok)
+    return NULL;
+  NAPI_CALL (env, napi_typeof (env, argv[1], &t));
+  if (t != napi_undefined && !get_num (env, argv[1], "flags", &flags))
+    return NULL;
+  if (umount2 (target, (int) flags) < 0)
+    return throw_errno (env, errno, "umount2", target, NULL);
+  return undefined (env);
+}
+
+/* flock(fd, exclusive, nonBlocking): EWOULDBLOCK code when busy */
+static napi_value
+js_flock (napi_env env, napi_callback_info info)
+{
+  napi_value argv[3];
+  int64_t fd;
+  bool excl, nb;
+  int r;
+
+  if (!get_args (env, info, 3, 1, argv))
+    return NULL;
+  if (!get_num (env, argv[0], "fd", &fd) || !get_bool (env, argv[1], &excl)
+      || !get_bool (env, argv[2], &nb))
+    return NULL;
+  /* Blocking waits hold the JS thread: callers use nonBlocking or short waits. */
+  r = TEMP_FAILURE_RETRY (flock ((int) fd, (excl ? LOCK_EX : LOCK_SH) | (nb ? LOCK_NB : 0)));
+  if (r < 0)
+    return throw_errno (env, errno, "flock", NULL, errno == EWOULDBLOCK ? "EWOULDBLOCK" : NULL);
+  return undefined (env);
+}
+
+static bool
+set_int (napi_env env, napi_value obj, const char *key, int64_t v)
+{
+  napi_value n;
+  return napi_create_int64 (env, v, &n) == napi_ok
+         && napi_set_named_property (env, obj, key, n) == napi_ok;
+}
+
+static napi_value
+init (napi_env env, napi_value exports)
+{
+  napi_value ms;
+  static const struct
+  {
+    const char *name;
+    napi_callback cb;
+  } fns[] = {
+    { "mknod", js_mknod },
+    { "lsetxattr", js_lsetxattr },
+    { "lgetxattr", js_lgetxattr },
+    { "llistxattr", js_llistxattr },
+    { "lremovexattr", js_lremovexattr },
+    { "mount", js_mount },
+    { "umount2", js_umount2 },
+    { "flock", js_flock },
+  };
+
+  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
+    {
+      napi_value f;
+      NAPI_CALL (env, napi_create_function (env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, NULL, &f));
+      NAPI_CALL (env, napi_set_named_property (env, exports, fns[i].name, f));
+    }
+  NAPI_CALL (env, napi_create_object (env, &ms));
+  if (!set_int (env, ms, "RDONLY", MS_RDONLY) || !set_int (env, ms, "NOSUID", MS_NOSUID)
+      || !set_int (env, ms, "NODEV", MS_NODEV) || !set_int (env, ms, "NOEXEC", MS_NOEXEC)
+      || !set_int (env, ms, "BIND", MS_BIND) || !set_int (env, ms, "REC", MS_REC)
+      || !set_int (env, ms, "PRIVATE", MS_PRIVATE) || !set_int (env, ms, "SLAVE", MS_SLAVE)
+      || !set_int (env, ms, "REMOUNT", MS_REMOUNT))
+    return NULL;
+  NAPI_CALL (env, napi_object_freeze (env, ms));
+  NAPI_CALL (env, napi_set_named_property (env, exports, "MS", ms));
+  if (!set_int (env, exports, "MNT_DETACH", MNT_DETACH))
+    return NULL;
+  return exports;
+}
+
+NAPI_MODULE (NODE_GYP_MODULE_NAME, init)

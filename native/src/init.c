@@ -1,0 +1,349 @@
+/* init.c: see init.h. Runs as the first process of the container's namespaces. */
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "console.h"
+#include "fsutil.h"
+#include "mounts.h"
+#include "utils.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static int sync_fd = -1;
+
+__attribute__ ((noreturn)) static void
+fail (int exit_code, tsd_error_t *err)
+{
+  struct tsd_sync_msg m = { .kind = 'E', .exit_code = exit_code };
+  snprintf (m.msg, sizeof m.msg, "%s", err && *err && (*err)->msg ? (*err)->msg : "container init failed");
+  if (sync_fd >= 0)
+    TEMP_FAILURE_RETRY (send (sync_fd, &m, sizeof m, MSG_NOSIGNAL));
+  else
+    fprintf (stderr, "%s\n", m.msg);
+  _exit (exit_code);
+}
+
+static int
+join_or_unshare (const struct tsd_spec *s, int flag, const char *name, tsd_error_t *err)
+{
+  const char *path;
+  if (!tsd_spec_namespace (s, flag, &path))
+    return 0;
+  if (path)
+    {
+      cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return tsd_make_error (err, errno, "open %s namespace `%s`", name, path);
+      if (setns (fd, flag) < 0)
+        return tsd_make_error (err, errno, "join %s namespace `%s`", name, path);
+      return 0;
+    }
+  if (unshare (flag) < 0)
+    return tsd_make_error (err, errno, "create %s namespace", name);
+  return 0;
+}
+
+static int
+set_rlimits (const struct tsd_spec *s, tsd_error_t *err)
+{
+  for (size_t i = 0; i < s->n_rlimits; i++)
+    {
+      struct rlimit rl = { .rlim_cur = s->rlimits[i].soft, .rlim_max = s->rlimits[i].hard };
+      if (setrlimit (s->rlimits[i].resource, &rl) < 0)
+        return tsd_make_error (err, errno, "setrlimit %s", s->rlimits[i].name);
+    }
+  return 0;
+}
+
+static const char *
+env_get (const char **env, const char *key)
+{
+  size_t kl = strlen (key);
+  for (size_t i = 0; env && env[i]; i++)
+    if (strncmp (env[i], key, kl) == 0 && env[i][kl] == '=')
+      return env[i] + kl + 1;
+  return NULL;
+}
+
+static bool
+is_executable (const char *path, int *why)
+{
+  struct stat st;
+  if (stat (path, &st) < 0)
+    {
+      *why = errno;
+      return false;
+    }
+  if (S_ISDIR (st.st_mode) || !(st.st_mode & 0111))
+    {
+      *why = EACCES;
+      return false;
+    }
+  return true;
+}
+
+/* Like runc: HOME from the container's /etc/passwd when the spec has none. */
+static const char **
+with_home (const char **env, uid_t uid)
+{
+  size_t n = 0;
+  const char **out;
+  char *home = NULL, *line = NULL;
+  size_t cap = 0;
+  FILE *f;
+
+  if (env_get (env, "HOME"))
+    return env;
+  f = fopen ("/etc/passwd", "re");
+  while (f && getline (&line, &cap, f) > 0)
+    {
+      char *fields[7], *save = NULL, *p = line;
+      int k = 0;
+      line[strcspn (line, "\n")] = '\0';
+      /* strsep keeps empty fields */
+      while (k < 7 && (fields[k] = strsep (&p, ":")) != NULL)
+        k++;
+      if (k >= 6 && strtoul (fields[2], NULL, 10) == uid && fields[2][0] != '\0')
+        {
+          if (asprintf (&home, "HOME=%s", fields[5][0] ? fields[5] : "/") < 0)
+            home = NULL;
+          break;
+        }
+      (void) save;
+    }
+  free (line);
+  if (f)
+    fclose (f);
+  if (home == NULL && asprintf (&home, "HOME=/") < 0)
+    return env;
+  while (env[n])
+    n++;
+  out = calloc (n + 2, sizeof *out);
+  if (out == NULL)
+    return env;
+  memcpy (out, env, n * sizeof *out);
+  out[n] = home;
+  return out;
+}
+
+/* Go's exec.LookPath semantics, with Docker's messages; exit code 127 or 126. */
+static char *
+find_executable (const char *name, const char **env, int *code, tsd_error_t *err)
+{
+  const char *path = env_get (env, "PATH");
+  int why = 0;
+  char *r = NULL;
+
+  if (strchr (name, '/'))
+    {
+      if (is_executable (name, &why))
+        return strdup (name);
+      if (why == ENOENT || why == ENOTDIR)
+        {
+          *code = 127;
+          tsd_make_error (err, 0, "exec: \"%s\": stat %s: no such file or directory", name, name);
+        }
+      else
+        {
+          *code = 126;
+          tsd_make_error (err, 0, "exec: \"%s\": permission denied", name);
+        }
+      return NULL;
+    }
+  if (path == NULL)
+    path = DEFAULT_PATH;
+  for (const char *p = path;;)
+    {
+      size_t l = strcspn (p, ":");
+      if (asprintf (&r, "%.*s/%s", (int) (l ? l : 1), l ? p : ".", name) < 0)
+        {
+          *code = 125;
+          tsd_make_error (err, ENOMEM, "exec lookup");
+          return NULL;
+        }
+      if (is_executable (r, &why))
+        return r;
+      free (r);
+      r = NULL;
+      p += l;
+      if (*p == '\0')
+        break;
+      p++;
+    }
+  *code = 127;
+  tsd_make_error (err, 0, "exec: \"%s\": executable file not found in $PATH", name);
+  return NULL;
+}
+
+static int
+set_user (const struct tsd_spec *s, tsd_error_t *err)
+{
+  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return tsd_make_error (err, errno, "prctl PR_SET_KEEPCAPS");
+  if (setgroups (s->n_gids, s->gids) < 0)
+    return tsd_make_error (err, errno, "setgroups");
+  if (setresgid (s->gid, s->gid, s->gid) < 0)
+    return tsd_make_error (err, errno, "setresgid %u", (unsigned) s->gid);
+  if (setresuid (s->uid, s->uid, s->uid) < 0)
+    return tsd_make_error (err, errno, "setresuid %u", (unsigned) s->uid);
+  if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+    return tsd_make_error (err, errno, "prctl PR_SET_KEEPCAPS");
+  return 0;
+}
+
+/* The cwd must be a directory inside the new root (CVE-2024-21626). */
+static int
+enter_cwd (const char *cwd, tsd_error_t *err)
+{
+  char buf[PATH_MAX];
+  if (chdir (cwd) < 0)
+    return tsd_make_error (err, errno, "chdir to cwd (\"%s\") set in config.json", cwd);
+  if (getcwd (buf, sizeof buf) == NULL || buf[0] != '/')
+    return tsd_make_error (err, EPERM, "current working directory is outside of the container root");
+  return 0;
+}
+
+static void
+close_fds_on_exec (void)
+{
+  if (syscall (SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+    return;
+  for (int fd = 3; fd < 65536; fd++)
+    {
+      int fl = fcntl (fd, F_GETFD);
+      if (fl >= 0)
+        fcntl (fd, F_SETFD, fl | FD_CLOEXEC);
+    }
+}
+
+void
+tsd_init_run (const struct tsd_init_args *a)
+{
+  const struct tsd_spec *s = a->spec;
+  tsd_error_t err = NULL;
+  char go = 0, proc_fifo[64];
+  int fifo_fd, fd, code = 125;
+  char *exe;
+  const char **env;
+  struct tsd_sync_msg ready = { .kind = 'R' };
+
+  sync_fd = a->sync_fd;
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    fail (125, (tsd_make_error (&err, errno, "prctl PR_SET_PDEATHSIG"), &err));
+  if (TEMP_FAILURE_RETRY (recv (sync_fd, &go, 1, 0)) != 1 || go != 'C')
+    _exit (125); /* the create process went away */
+
+  /* Namespaces: joins by path first, then new ones; cgroup last (we are in our cgroup). */
+  if (join_or_unshare (s, CLONE_NEWUSER, "user", &err) < 0 || join_or_unshare (s, CLONE_NEWNET, "network", &err) < 0
+      || join_or_unshare (s, CLONE_NEWIPC, "ipc", &err) < 0 || join_or_unshare (s, CLONE_NEWUTS, "uts", &err) < 0
+      || join_or_unshare (s, CLONE_NEWNS, "mount", &err) < 0 || join_or_unshare (s, CLONE_NEWCGROUP, "cgroup", &err) < 0)
+    fail (125, &err);
+  if (!tsd_spec_namespace (s, CLONE_NEWNS, NULL))
+    fail (125, (tsd_make_error (&err, 0, "a mount namespace is required"), &err));
+
+  umask (0);
+  if (s->has_oom_score_adj)
+    {
+      char v[16];
+      snprintf (v, sizeof v, "%d", s->oom_score_adj);
+      if (tsd_write_file ("/proc/self/oom_score_adj", v, strlen (v), &err) < 0)
+        fail (125, &err);
+    }
+  if (set_rlimits (s, &err) < 0)
+    fail (125, &err);
+
+  /* Filesystem. The fifo is reached later through an O_PATH fd. */
+  fifo_fd = open (a->fifo_path, O_PATH | O_CLOEXEC);
+  if (fifo_fd < 0)
+    fail (125, (tsd_make_error (&err, errno, "open `%s`", a->fifo_path), &err));
+  if (tsd_mounts_prepare (s, a->rootfs, &err) < 0)
+    fail (125, &err);
+  {
+    cleanup_free char *cwd = NULL;
+    if (tsd_secure_join (a->rootfs, s->cwd, &cwd, &err) < 0 || tsd_mkdir_p_in (a->rootfs, cwd, true, &err) < 0)
+      fail (125, &err);
+  }
+  if (tsd_pivot_root (a->rootfs, &err) < 0)
+    fail (125, &err);
+  if (s->hostname && *s->hostname && sethostname (s->hostname, strlen (s->hostname)) < 0)
+    fail (125, (tsd_make_error (&err, errno, "sethostname `%s`", s->hostname), &err));
+  if (s->domainname && *s->domainname && setdomainname (s->domainname, strlen (s->domainname)) < 0)
+    fail (125, (tsd_make_error (&err, errno, "setdomainname `%s`", s->domainname), &err));
+  if (tsd_mounts_finalize (s, &err) < 0)
+    fail (125, &err);
+
+  /* Terminal: the master goes to the console socket, the slave becomes 0-2. */
+  if (a->console_fd >= 0)
+    {
+      int master, slave;
+      if (tsd_open_pty (&master, &slave, s->console_height, s->console_width, &err) < 0
+          || tsd_send_fd (a->console_fd, master, "console", &err) < 0 || tsd_set_ctty (slave, &err) < 0)
+        fail (125, &err);
+      close (master);
+      close (a->console_fd);
+      if (slave > 2)
+        close (slave);
+    }
+
+  env = with_home (s->env, s->uid);
+  exe = find_executable (s->args[0], env, &code, &err);
+  if (exe == NULL)
+    fail (code, &err);
+  if (enter_cwd (s->cwd, &err) < 0)
+    fail (125, &err);
+
+  /* Identity and privileges. */
+  if (tsd_caps_drop_bounding (s, &err) < 0 || set_user (s, &err) < 0 || tsd_caps_apply (s, &err) < 0)
+    fail (125, &err);
+  umask (s->has_umask ? s->umask : 022);
+
+  /* Ready: the create process may exit now, so we must not die with it. */
+  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  if (TEMP_FAILURE_RETRY (send (sync_fd, &ready, sizeof ready, MSG_NOSIGNAL)) < 0)
+    _exit (125);
+  close (sync_fd);
+  sync_fd = -1;
+
+  /* Block until `start` opens the fifo for reading. */
+  snprintf (proc_fifo, sizeof proc_fifo, "/proc/self/fd/%d", fifo_fd);
+  fd = open (proc_fifo, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      fprintf (stderr, "open exec fifo: %s\n", strerror (errno));
+      _exit (125);
+    }
+  if (TEMP_FAILURE_RETRY (write (fd, "0", 1)) != 1)
+    _exit (125);
+  close (fd);
+  close (fifo_fd);
+
+  if (s->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    {
+      fprintf (stderr, "prctl PR_SET_NO_NEW_PRIVS: %s\n", strerror (errno));
+      _exit (125);
+    }
+  close_fds_on_exec ();
+  execve (exe, (char *const *) s->args, (char *const *) env);
+  fprintf (stderr, "exec %s: %s\n", s->args[0], strerror (errno));
+  _exit (errno == ENOENT ? 127 : 126);
+}

@@ -1,0 +1,286 @@
+// images, image ls/inspect/history/tag/rm/prune/import/save/load, rmi, tag,
+// import, save, load, history.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import type { Command } from 'commander';
+import type { HistoryResponseItem, ImageDeleteResponseItem, ImageInspect, ImagePruneResponse, ImageSummary } from '../../api/types';
+import type { Cli } from '../cli';
+import { CliError } from '../cli';
+import { humanSize, renderList, renderOne, shortId, timeAgo } from '../format';
+import { printMessages } from '../jsonstream';
+
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+
+/** `--filter k=v` flags as the API's filters JSON. */
+export function filterJson(flags: string[] | undefined, extra: Record<string, string[]> = {}): string | undefined {
+  const out: Record<string, string[]> = { ...extra };
+  for (const f of flags ?? []) {
+    const eq = f.indexOf('=');
+    if (eq <= 0) throw new CliError(`bad format of filter (expected name=value)`);
+    (out[f.slice(0, eq)] ??= []).push(f.slice(eq + 1));
+  }
+  return Object.keys(out).length ? JSON.stringify(out) : undefined;
+}
+
+/** Splits `name[:tag]` where the tag follows the last '/'. */
+export function splitTag(ref: string): { repo: string; tag: string | undefined } {
+  const at = ref.indexOf('@');
+  if (at >= 0) return { repo: ref, tag: undefined };
+  const colon = ref.lastIndexOf(':');
+  return colon > ref.lastIndexOf('/') ? { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) } : { repo: ref, tag: undefined };
+}
+
+/** stringutils.Ellipsis: at most `max` characters, the last one "…" when cut. */
+function ellipsis(s: string, max: number): string {
+  const chars = [...s];
+  return chars.length > max ? chars.slice(0, max - 1).join('') + '…' : s;
+}
+
+interface ImageRow {
+  ID: string;
+  Repository: string;
+  Tag: string;
+  Digest: string;
+  CreatedSince: string;
+  CreatedAt: string;
+  Size: string;
+  Containers: string;
+}
+
+function imageRows(images: ImageSummary[], noTrunc: boolean): ImageRow[] {
+  const rows: ImageRow[] = [];
+  for (const img of images) {
+    const base = {
+      ID: noTrunc ? img.Id : shortId(img.Id),
+      CreatedSince: timeAgo(img.Created),
+      CreatedAt: new Date(img.Created * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' +0000 UTC'),
+      Size: humanSize(img.Size, 3),
+      Containers: img.Containers >= 0 ? String(img.Containers) : 'N/A',
+    };
+    const digestOf = (repo: string) => img.RepoDigests.find((d) => d.startsWith(`${repo}@`))?.split('@')[1] ?? '<none>';
+    if (img.RepoTags.length > 0) {
+      for (const rt of img.RepoTags) {
+        const { repo, tag } = splitTag(rt);
+        rows.push({ ...base, Repository: repo, Tag: tag ?? '<none>', Digest: digestOf(repo) });
+      }
+    } else if (img.RepoDigests.length > 0) {
+      for (const rd of img.RepoDigests) {
+        const [repo, digest] = rd.split('@');
+        rows.push({ ...base, Repository: repo!, Tag: '<none>', Digest: digest ?? '<none>' });
+      }
+    } else rows.push({ ...base, Repository: '<none>', Tag: '<none>', Digest: '<none>' });
+  }
+  return rows;
+}
+
+interface ListOpts { all?: boolean; quiet?: boolean; digests?: boolean; noTrunc?: boolean; filter?: string[]; format?: string }
+
+async function list(cli: Cli, reference: string | undefined, o: ListOpts): Promise<void> {
+  const images = await cli.client.get<ImageSummary[]>('/images/json', {
+    all: o.all ? '1' : undefined,
+    filters: filterJson(o.filter, reference ? { reference: [reference] } : {}),
+  });
+  const rows = imageRows(images, o.noTrunc === true);
+  if (o.quiet) {
+    cli.out([...new Set(rows.map((r) => r.ID))].map((id) => `${id}\n`).join(''));
+    return;
+  }
+  const digestCol = o.digests ? '\t{{.Digest}}' : '';
+  cli.out(
+    renderList(o.format, {
+      defaultTable: `table {{.Repository}}\t{{.Tag}}${digestCol}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}`,
+      headers: { Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Size: 'SIZE', Containers: 'CONTAINERS' },
+      rows,
+    }),
+  );
+}
+
+async function inspect(cli: Cli, names: string[], o: { format?: string }): Promise<void> {
+  const found: ImageInspect[] = [];
+  let failure: unknown;
+  for (const name of names) {
+    try {
+      found.push(await cli.client.get<ImageInspect>(`/images/${name}/json`));
+    } catch (err) {
+      failure = err;
+    }
+  }
+  if (o.format) cli.out(found.map((i) => renderOne(o.format!, i)).join(''));
+  else cli.out(`${JSON.stringify(found, null, 4)}\n`);
+  if (failure) throw failure;
+}
+
+async function history(cli: Cli, name: string, o: { human: boolean; noTrunc?: boolean; quiet?: boolean; format?: string }): Promise<void> {
+  const items = await cli.client.get<HistoryResponseItem[]>(`/images/${name}/history`);
+  const rows = items.map((h) => ({
+    ID: h.Id === '<missing>' ? h.Id : o.noTrunc ? h.Id : shortId(h.Id),
+    CreatedSince: o.human ? timeAgo(h.Created) : new Date(h.Created * 1000).toISOString(),
+    CreatedAt: new Date(h.Created * 1000).toISOString(),
+    CreatedBy: o.noTrunc ? h.CreatedBy : ellipsis(h.CreatedBy.replace(/\t/g, ' '), 45),
+    Size: o.human ? humanSize(h.Size, 3) : String(h.Size),
+    Comment: h.Comment,
+  }));
+  if (o.quiet) {
+    cli.out(rows.map((r) => `${r.ID}\n`).join(''));
+    return;
+  }
+  cli.out(
+    renderList(o.format, {
+      defaultTable: 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}',
+      headers: { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' },
+      rows,
+    }),
+  );
+}
+
+async function tag(cli: Cli, source: string, target: string): Promise<void> {
+  const { repo, tag: t } = splitTag(target);
+  await cli.client.json('POST', `/images/${source}/tag`, { query: { repo, tag: t } });
+}
+
+async function remove(cli: Cli, names: string[], o: { force?: boolean; prune: boolean }): Promise<void> {
+  let failed = false;
+  for (const name of names) {
+    try {
+      const { body } = await cli.client.json<ImageDeleteResponseItem[]>('DELETE', `/images/${name}`, {
+        query: { force: o.force ? '1' : undefined, noprune: o.prune ? undefined : '1' },
+      });
+      for (const item of body) cli.out(item.Untagged ? `Untagged: ${item.Untagged}\n` : `Deleted: ${item.Deleted}\n`);
+    } catch (err) {
+      failed = true;
+      cli.err(`Error response from daemon: ${(err as Error).message}\n`);
+    }
+  }
+  if (failed) throw new CliError('', 1);
+}
+
+async function prune(cli: Cli, o: { all?: boolean; force?: boolean; filter?: string[] }): Promise<void> {
+  if (!o.force) throw new CliError('tsdocker: image prune asks for confirmation: pass -f/--force to prune without it');
+  const extra: Record<string, string[]> = o.all ? { dangling: ['false'] } : {};
+  const { body } = await cli.client.json<ImagePruneResponse>('POST', '/images/prune', { query: { filters: filterJson(o.filter, extra) } });
+  const deleted = body.ImagesDeleted ?? [];
+  if (deleted.length) {
+    cli.out('Deleted Images:\n');
+    for (const item of deleted) cli.out(item.Untagged ? `untagged: ${item.Untagged}\n` : `deleted: ${item.Deleted}\n`);
+    cli.out('\n');
+  }
+  cli.out(`Total reclaimed space: ${humanSize(body.SpaceReclaimed)}\n`);
+}
+
+async function importImage(cli: Cli, file: string, reference: string | undefined, o: { change?: string[]; message?: string; platform?: string }): Promise<void> {
+  const { repo, tag: t } = reference ? splitTag(reference) : { repo: undefined, tag: undefined };
+  const res = await cli.client.stream('POST', '/images/create', {
+    query: { fromSrc: '-', repo, tag: t, message: o.message, changes: o.change, platform: o.platform },
+    stream: file === '-' ? process.stdin : createReadStream(file),
+  });
+  await printMessages(res.body, (s) => cli.out(s));
+}
+
+async function save(cli: Cli, names: string[], o: { output?: string }): Promise<void> {
+  if (!o.output && process.stdout.isTTY) {
+    throw new CliError('tsdocker: cowardly refusing to save to a terminal. Use the -o flag or redirect');
+  }
+  const res = await cli.client.stream('GET', '/images/get', { query: { names } });
+  await pipeline(res.body, o.output ? createWriteStream(o.output) : process.stdout);
+}
+
+async function load(cli: Cli, o: { input?: string; quiet?: boolean }): Promise<void> {
+  const res = await cli.client.stream('POST', '/images/load', {
+    query: { quiet: o.quiet || !process.stdout.isTTY ? '1' : undefined },
+    stream: o.input ? createReadStream(o.input) : process.stdin,
+  });
+  await printMessages(res.body, (s) => cli.out(s));
+}
+
+export function registerImages(program: Command, cli: Cli): void {
+  const lsCommand = (cmd: Command) =>
+    cmd
+      .argument('[REPOSITORY[:TAG]]')
+      .option('-a, --all', 'Show all images (default hides intermediate images)')
+      .option('--digests', 'Show digests')
+      .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect)
+      .option('--format <string>', 'Format output using a custom template')
+      .option('--no-trunc', "Don't truncate output")
+      .option('-q, --quiet', 'Only show image IDs')
+      .action((ref: string | undefined, o: ListOpts & { trunc?: boolean }) => list(cli, ref, { ...o, noTrunc: o.trunc === false }));
+  const inspectCommand = (cmd: Command) =>
+    cmd.argument('<IMAGE...>').option('-f, --format <string>', 'Format output using a custom template').action((names: string[], o: { format?: string }) => inspect(cli, names, o));
+  const historyCommand = (cmd: Command) =>
+    cmd
+      .argument('<IMAGE>')
+      .option('-H, --human', 'Print sizes and dates in human readable format', true)
+      .option('--no-human', 'Print raw sizes and dates')
+      .option('--no-trunc', "Don't truncate output")
+      .option('-q, --quiet', 'Only show image IDs')
+      .option('--format <string>', 'Format output using a custom template')
+      .action((name: string, o: { human: boolean; trunc?: boolean; quiet?: boolean; format?: string }) => history(cli, name, { ...o, noTrunc: o.trunc === false }));
+  const tagCommand = (cmd: Command) => cmd.argument('<SOURCE_IMAGE[:TAG]>').argument('<TARGET_IMAGE[:TAG]>').action((s: string, t: string) => tag(cli, s, t));
+  const rmCommand = (cmd: Command) =>
+    cmd
+      .argument('<IMAGE...>')
+      .option('-f, --force', 'Force removal of the image')
+      .option('--no-prune', 'Do not delete untagged parents')
+      .action((names: string[], o: { force?: boolean; prune: boolean }) => remove(cli, names, o));
+  const importCommand = (cmd: Command) =>
+    cmd
+      .argument('<file|URL|->')
+      .argument('[REPOSITORY[:TAG]]')
+      .option('-c, --change <change>', 'Apply Dockerfile instruction to the created image', collect)
+      .option('-m, --message <message>', 'Set commit message for imported image')
+      .option('--platform <platform>', 'Set platform if server is multi-platform capable')
+      .action((file: string, ref: string | undefined, o: { change?: string[]; message?: string; platform?: string }) => importImage(cli, file, ref, o));
+  const saveCommand = (cmd: Command) =>
+    cmd.argument('<IMAGE...>').option('-o, --output <file>', 'Write to a file, instead of STDOUT').action((names: string[], o: { output?: string }) => save(cli, names, o));
+  const loadCommand = (cmd: Command) =>
+    cmd
+      .option('-i, --input <file>', 'Read from tar archive file, instead of STDIN')
+      .option('-q, --quiet', 'Suppress the load output')
+      .action((o: { input?: string; quiet?: boolean }) => load(cli, o));
+
+  lsCommand(program.command('images').description('List images'));
+  tagCommand(program.command('tag').description('Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE'));
+  rmCommand(program.command('rmi').description('Remove one or more images'));
+  historyCommand(program.command('history').description('Show the history of an image'));
+  importCommand(program.command('import').description('Import the contents from a tarball to create a filesystem image'));
+  saveCommand(program.command('save').description('Save one or more images to a tar archive (streamed to STDOUT by default)'));
+  loadCommand(program.command('load').description('Load an image from a tar archive or STDIN'));
+
+  const image = program.command('image').description('Manage images');
+  lsCommand(image.command('ls').alias('list').description('List images'));
+  inspectCommand(image.command('inspect').description('Display detailed information on one or more images'));
+  historyCommand(image.command('history').description('Show the history of an image'));
+  tagCommand(image.command('tag').description('Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE'));
+  rmCommand(image.command('rm').alias('remove').description('Remove one or more images'));
+  importCommand(image.command('import').description('Import the contents from a tarball to create a filesystem image'));
+  saveCommand(image.command('save').description('Save one or more images to a tar archive'));
+  loadCommand(image.command('load').description('Load an image from a tar archive or STDIN'));
+  image
+    .command('prune')
+    .description('Remove unused images')
+    .option('-a, --all', 'Remove all unused images, not just dangling ones')
+    .option('-f, --force', 'Do not prompt for confirmation')
+    .option('--filter <filter>', 'Provide filter values (e.g. "until=<timestamp>")', collect)
+    .action((o: { all?: boolean; force?: boolean; filter?: string[] }) => prune(cli, o));
+
+  // `inspect` guesses the object type by trying each in turn, as docker does.
+  program
+    .command('inspect')
+    .description('Return low-level information on Docker objects')
+    .argument('<NAME|ID...>')
+    .option('-f, --format <string>', 'Format output using a custom template')
+    .option('--type <type>', 'Only inspect objects of the given type')
+    .action(async (names: string[], o: { format?: string; type?: string }) => {
+      if (o.type !== undefined && o.type !== 'image') throw new CliError(`tsdocker: inspecting ${o.type} objects is not supported yet`);
+      const found: ImageInspect[] = [];
+      let missing: string | undefined;
+      for (const name of names) {
+        try {
+          found.push(await cli.client.get<ImageInspect>(`/images/${name}/json`));
+        } catch {
+          missing = name;
+        }
+      }
+      cli.out(o.format ? found.map((i) => renderOne(o.format!, i)).join('') : `${JSON.stringify(found, null, 4)}\n`);
+      if (missing !== undefined) throw new CliError(`Error: No such object: ${missing}`);
+    });
+}

@@ -1,0 +1,31 @@
+// Reads docker's JSON message streams (import, load, pull, push, build): one
+// object per line; an in-band error ends the command as docker does.
+import type { Readable } from 'node:stream';
+import type { JSONMessage } from '../api/types';
+import { DaemonError } from './client';
+
+export async function* jsonMessages(body: Readable): AsyncGenerator<JSONMessage> {
+  let buffered = '';
+  for await (const chunk of body) {
+    buffered += (chunk as Buffer).toString('utf8');
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl).trim();
+      buffered = buffered.slice(nl + 1);
+      if (line) yield JSON.parse(line) as JSONMessage;
+    }
+  }
+  if (buffered.trim()) yield JSON.parse(buffered) as JSONMessage;
+}
+
+/** Prints a stream's messages as docker's non-terminal output does; throws its error. */
+export async function printMessages(body: Readable, write: (s: string) => void): Promise<JSONMessage[]> {
+  const all: JSONMessage[] = [];
+  for await (const msg of jsonMessages(body)) {
+    all.push(msg);
+    if (msg.errorDetail || msg.error) throw new DaemonError(500, msg.errorDetail?.message ?? msg.error ?? 'unknown error');
+    if (msg.stream !== undefined) write(msg.stream);
+    else if (msg.status !== undefined && msg.progress === undefined) write(`${msg.id ? `${msg.id}: ` : ''}${msg.status}\n`);
+  }
+  return all;
+}

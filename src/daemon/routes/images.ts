@@ -1,0 +1,134 @@
+// Image routes: import (POST /images/create?fromSrc), list, inspect, history,
+// tag, remove, prune, save (GET /images/{name}/get, /images/get) and load.
+// Image names may contain '/' and ':', so per-image routes match the rest of
+// the path and split off the action at its end.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
+import { NotFoundError, NotImplementedError } from '../../errors';
+import { familiarString } from '../../graph/reference';
+import type { DaemonContext } from '../context';
+import { bool, filters, str, strs, type Query } from '../query';
+import { progressStream } from '../streams';
+
+/** Splits `/images/<name>/<action>` (name may hold '/'). */
+function imagePath(wildcard: string, actions: readonly string[]): { name: string; action: string } | undefined {
+  for (const action of actions) {
+    if (wildcard.endsWith(`/${action}`)) return { name: wildcard.slice(0, -action.length - 1), action };
+  }
+  return undefined;
+}
+
+function bodyStream(req: FastifyRequest): Readable {
+  return (req.body as Readable | undefined) ?? req.raw;
+}
+
+export function imageRoutes(app: FastifyInstance, ctx: DaemonContext): void {
+  const { jobs, graph } = ctx;
+  const images = graph.images;
+
+  app.get('/images/json', async (req) => {
+    const q = req.query as Query;
+    return images.list({ all: bool(q, 'all'), filters: filters(q), sharedSize: bool(q, 'shared-size') });
+  });
+
+  app.post('/images/create', async (req, reply) => {
+    const q = req.query as Query;
+    const fromImage = str(q, 'fromImage');
+    const fromSrc = str(q, 'fromSrc');
+    if (fromImage !== undefined) throw new NotImplementedError(`pulling images is not supported by tsdocker yet (${fromImage})`);
+    if (fromSrc !== '-') {
+      throw new NotImplementedError(fromSrc === undefined ? 'fromImage or fromSrc is required' : `importing from a URL is not supported (${fromSrc})`);
+    }
+    const repo = str(q, 'repo');
+    const tag = str(q, 'tag');
+    const message = str(q, 'message');
+    const platform = str(q, 'platform');
+    const [os, architecture, variant] = platform ? platform.split('/') : [];
+    await progressStream(reply, async (emit) => {
+      const id = await jobs.run({ name: 'image.import', locks: repo ? [`image:${repo}`] : [] }, async (job) => {
+        const imported = await images.importImage(bodyStream(req), {
+          ...(repo ? { repo } : {}),
+          ...(tag ? { tag } : {}),
+          ...(message !== undefined ? { message } : {}),
+          src: '-',
+          changes: strs(q, 'changes'),
+          ...(platform ? { platform: { ...(os ? { os } : {}), ...(architecture ? { architecture } : {}), ...(variant ? { variant } : {}) } } : {}),
+        });
+        job.setObject(imported);
+        job.emit({ Type: 'image', Action: 'import', Actor: { ID: imported, Attributes: { name: imported } } });
+        return imported;
+      });
+      emit({ status: id });
+    });
+  });
+
+  app.post('/images/load', async (req, reply) => {
+    const quiet = bool(req.query as Query, 'quiet');
+    await progressStream(reply, async (emit) => {
+      await jobs.run({ name: 'image.load' }, async (job) => {
+        const result = await graph.load(bodyStream(req), (msg) => {
+          if (!quiet || msg.stream !== undefined) emit(msg);
+        });
+        for (const img of result.images) {
+          job.emit({ Type: 'image', Action: 'load', Actor: { ID: img.id, Attributes: { name: img.refs[0] ?? img.id } } });
+        }
+      });
+    });
+  });
+
+  app.post('/images/prune', async (req) => {
+    const f = filters(req.query as Query);
+    return jobs.run({ name: 'image.prune', locks: ['image:*'] }, (job) => {
+      const result = images.prune(f);
+      for (const item of result.ImagesDeleted ?? []) {
+        if (item.Deleted) job.emit({ Type: 'image', Action: 'delete', Actor: { ID: item.Deleted } });
+      }
+      job.emit({ Type: 'image', Action: 'prune', Actor: { ID: '', Attributes: { reclaimed: String(result.SpaceReclaimed) } } });
+      return result;
+    });
+  });
+
+  const save = (names: string[], reply: FastifyReply) => {
+    const tar = graph.save(names);
+    for (const name of names) ctx.events.publish({ Type: 'image', Action: 'save', Actor: { ID: name } });
+    return reply.type('application/x-tar').send(tar);
+  };
+  app.get('/images/get', async (req, reply) => save(strs(req.query as Query, 'names'), reply));
+
+  app.get('/images/*', async (req, reply) => {
+    const path = imagePath((req.params as { '*': string })['*'], ['json', 'history', 'get']);
+    if (!path) throw new NotFoundError('page not found');
+    if (path.action === 'json') return images.inspect(path.name);
+    if (path.action === 'history') return images.history(path.name);
+    return save([path.name], reply);
+  });
+
+  app.post('/images/*', async (req, reply) => {
+    const path = imagePath((req.params as { '*': string })['*'], ['tag', 'push']);
+    if (!path) throw new NotFoundError('page not found');
+    if (path.action === 'push') throw new NotImplementedError(`pushing images is not supported by tsdocker yet (${path.name})`);
+    const q = req.query as Query;
+    const repo = str(q, 'repo') ?? '';
+    const tag = str(q, 'tag');
+    await jobs.run({ name: 'image.tag', object: path.name, locks: [`image:${repo}`] }, (job) => {
+      const id = images.inspect(path.name).Id;
+      const ref = images.tag(path.name, repo, tag);
+      job.setObject(id);
+      job.emit({ Type: 'image', Action: 'tag', Actor: { ID: id, Attributes: { name: familiarString(ref) } } });
+    });
+    return reply.code(201).send();
+  });
+
+  app.delete('/images/*', async (req) => {
+    const name = (req.params as { '*': string })['*'];
+    const q = req.query as Query;
+    return jobs.run({ name: 'image.delete', object: name, locks: [`image:${name}`] }, (job) => {
+      const items = images.remove(name, { force: bool(q, 'force'), noprune: bool(q, 'noprune') });
+      for (const item of items) {
+        if (item.Untagged) job.emit({ Type: 'image', Action: 'untag', Actor: { ID: item.Untagged, Attributes: { name: item.Untagged } } });
+        if (item.Deleted) job.emit({ Type: 'image', Action: 'delete', Actor: { ID: item.Deleted, Attributes: { name: item.Deleted } } });
+      }
+      return items;
+    });
+  });
+}

@@ -1,0 +1,66 @@
+// The image graph assembled: content store, layer store, image metadata and the
+// operations jobs call. One per daemon, opened after the database is migrated.
+//   <data-root>/content   blobs (configs, layer tars as received)
+//   <data-root>/layers    unpacked layers (overlay lower dirs)
+//   <data-root>/tmp       scratch space of loads (emptied at open)
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { ImageSummary, JSONMessage } from '../api/types';
+import type { ImageUsage } from '../engine/drivers';
+import type { Db } from '../state/db';
+import { loadImages, type LoadResult } from './archive/load';
+import { saveImages } from './archive/save';
+import { LocalContentStore } from './content/local';
+import type { DeleteHooks, ImageUsers } from './image/delete';
+import { NO_USERS } from './image/delete';
+import { ImageService } from './image/service';
+import { ImageStore } from './image/store';
+import { OverlayLayerStore } from './layers/overlay-store';
+import { GraphDb, type GcLogger } from './tx';
+
+export interface GraphOptions {
+  /** Who uses images (the container store); none by default. */
+  users?: ImageUsers;
+  hooks?: DeleteHooks;
+  logError?: GcLogger;
+}
+
+export class Graph implements ImageUsage {
+  private constructor(
+    readonly dataRoot: string,
+    readonly gdb: GraphDb,
+    readonly content: LocalContentStore,
+    readonly layers: OverlayLayerStore,
+    readonly store: ImageStore,
+    readonly images: ImageService,
+  ) {}
+
+  static async open(dataRoot: string, db: Db, opts: GraphOptions = {}): Promise<Graph> {
+    const gdb = new GraphDb(db, opts.logError);
+    const content = await LocalContentStore.open(join(dataRoot, 'content'));
+    const layers = OverlayLayerStore.open(join(dataRoot, 'layers'), gdb, content);
+    const store = await ImageStore.open(gdb, content, layers);
+    rmSync(join(dataRoot, 'tmp'), { recursive: true, force: true });
+    const service = new ImageService(store, layers, opts.users ?? NO_USERS, opts.hooks);
+    return new Graph(dataRoot, gdb, content, layers, store, service);
+  }
+
+  /** GET /images/get: the tar of the named images (resolution errors are thrown before any byte). */
+  save(names: readonly string[]): Readable {
+    return saveImages(this.store, this.layers, this.content, names);
+  }
+
+  /** POST /images/load */
+  load(tar: Readable, progress?: (msg: JSONMessage) => void): Promise<LoadResult> {
+    return loadImages(tar, { store: this.store, layers: this.layers, tmpRoot: join(this.dataRoot, 'tmp') }, progress);
+  }
+
+  count(): number {
+    return this.images.count();
+  }
+
+  diskUsage(): { layersSize: number; images: ImageSummary[] } {
+    return this.images.diskUsage();
+  }
+}

@@ -1,0 +1,79 @@
+// The layer store: read-only filesystem layers, each unpacked once and shared.
+//
+// Lifecycle of a layer
+//   1. register(tar, parent) decompresses and unpacks a layer tar into a private
+//      directory while hashing it (diffID) and storing the tar as received in the
+//      content store; the chainID (OCI) names the layer. If that chain exists
+//      already, the new copy is discarded. Either way the caller gets a Lease: a
+//      reference that keeps the layer (and its parents) alive until released.
+//   2. Holders take references: an image its top layer (image store, same
+//      transaction), a child layer its parent, a container its image's top layer
+//      (hold/release with holder 'container:<id>'). The caller releases its lease
+//      once the holder row exists.
+//   3. When the last reference goes, the layer row is deleted in the same
+//      transaction and, after commit, its directory and (if no other layer uses
+//      it) its blob are removed; its parent loses a reference in turn.
+//   Leases do not outlive the process: open() drops them, removes unreferenced
+//   layers and any directory without a row (a crash between rename and commit).
+//
+// On disk: <data-root>/layers/<chainID hex>/diff, plus `merged` and `work` for
+// overlay mounts of containers built on the layer.
+import type { Readable } from 'node:stream';
+import type { Compression } from '../compression';
+import type { Digest } from '../digest';
+import type { Tx } from '../tx';
+
+export interface LayerInfo {
+  chainId: Digest;
+  diffId: Digest;
+  parent: Digest | null;
+  /** Bytes of file content in the diff directory. */
+  size: number;
+  /** Bytes of the uncompressed tar. */
+  tarSize: number;
+  /** The tar as received, in the content store. */
+  blob: { digest: Digest; compression: Compression; size: number };
+  /** <data-root>/layers/<hex>/diff */
+  diffDir: string;
+}
+
+export interface Lease {
+  readonly layer: LayerInfo;
+  /** Drops the lease (idempotent); removes the layer if nothing else holds it. */
+  release(): void;
+}
+
+export interface RegisterOptions {
+  /** ChainID of the parent layer (which must exist), or null for a base layer. */
+  parent: Digest | null;
+  /**
+   * The diffID the caller expects (from an image config). If that chain is
+   * already present the stream is only drained, not unpacked again.
+   */
+  expectedDiffId?: Digest;
+}
+
+export interface OverlayMount {
+  /** The mount(2) data string: lowerdir=…,upperdir=…,workdir=… */
+  options: string;
+  lowerDirs: string[];
+}
+
+export interface LayerStore {
+  register(tar: Readable, opts: RegisterOptions): Promise<Lease>;
+  get(chainId: Digest): LayerInfo | undefined;
+  /** The layers of a chain, top first. NotFoundError if the chain is unknown. */
+  chain(chainId: Digest): LayerInfo[];
+  /** Adds reference `holder` to `chainId` (idempotent), within `tx` when given. */
+  hold(chainId: Digest, holder: string, tx?: Tx): void;
+  /** Drops reference `holder` (idempotent), GCing what it leaves unreferenced. */
+  release(chainId: Digest, holder: string, tx?: Tx): void;
+  /** Overlay options for a container rootfs on top of chainId. */
+  overlayOptions(chainId: Digest, upper: string, work: string): OverlayMount;
+  /** Mounts overlay on `target` and returns the options used. */
+  mountLayers(chainId: Digest, upper: string, work: string, target: string): OverlayMount;
+  /** The layer tar, uncompressed (what its diffID digests). */
+  tarStream(chainId: Digest): Promise<Readable>;
+  /** Sum of the sizes of all layers (/system/df LayersSize). */
+  totalSize(): number;
+}

@@ -1,0 +1,118 @@
+// Typed, lazily loaded access to the N-API addon native/build/Release/tsd_native.node
+// (C source: native/src/addon.c). Every call is synchronous and throws, on failure,
+// an Error shaped like Node's system errors:
+//   message "mknod /x/y: Operation not permitted", errno (negative, as Node's fs
+//   errors: -1 for EPERM), code ('EPERM'), syscall ('mknod'), path (when one applies).
+// The addon is loaded on first use, so processes that never call it do not pay.
+import { addonPath } from './paths';
+
+export { addonPath, nativeBuildDir, packageRoot, runtimePath, shimPath } from './paths';
+
+/** The error every native call throws. */
+export interface NativeError extends Error {
+  errno: number;
+  code: string;
+  syscall: string;
+  path?: string;
+}
+
+interface Addon {
+  mknod(path: string, mode: number, major: number, minor: number): void;
+  lsetxattr(path: string, name: string, value: Buffer, flags?: number): void;
+  lgetxattr(path: string, name: string): Buffer | null;
+  llistxattr(path: string): string[];
+  lremovexattr(path: string, name: string): void;
+  mount(source: string, target: string, fstype: string | null, flags: number, data: string | null): void;
+  umount2(target: string, flags: number): void;
+  flock(fd: number, exclusive: boolean, nonBlocking: boolean): void;
+  MS: MountFlags;
+  MNT_DETACH: number;
+}
+
+export interface MountFlags {
+  RDONLY: number;
+  NOSUID: number;
+  NODEV: number;
+  NOEXEC: number;
+  BIND: number;
+  REC: number;
+  PRIVATE: number;
+  SLAVE: number;
+  REMOUNT: number;
+}
+
+let addon: Addon | undefined;
+
+function load(): Addon {
+  if (addon === undefined) {
+    // A plain require so esbuild leaves it alone (the path is computed at run time).
+    const req: NodeJS.Require = require;
+    addon = req(addonPath()) as Addon;
+  }
+  return addon;
+}
+
+/** mknod(2). mode includes the file type bits (S_IFCHR, S_IFBLK, S_IFIFO) and permissions. */
+export function mknod(path: string, mode: number, major: number, minor: number): void {
+  load().mknod(path, mode, major, minor);
+}
+
+/** lsetxattr(2); flags: 0, XATTR_CREATE (1) or XATTR_REPLACE (2). */
+export function lsetxattr(path: string, name: string, value: Buffer, flags?: number): void {
+  load().lsetxattr(path, name, value, flags ?? 0);
+}
+
+/** lgetxattr(2); null when the attribute is not set (ENODATA). */
+export function lgetxattr(path: string, name: string): Buffer | null {
+  return load().lgetxattr(path, name);
+}
+
+/** llistxattr(2): the attribute names of path itself (symlinks not followed). */
+export function llistxattr(path: string): string[] {
+  return load().llistxattr(path);
+}
+
+/** lremovexattr(2). */
+export function lremovexattr(path: string, name: string): void {
+  load().lremovexattr(path, name);
+}
+
+/** mount(2). */
+export function mount(source: string, target: string, fstype: string | null, flags: number, data: string | null): void {
+  load().mount(source, target, fstype, flags, data);
+}
+
+/** umount2(2); flags e.g. MNT_DETACH. */
+export function umount2(target: string, flags: number): void {
+  load().umount2(target, flags);
+}
+
+/**
+ * flock(2) on an open fd: shared or exclusive, blocking or not. A busy lock in
+ * non-blocking mode throws with code 'EWOULDBLOCK'. A blocking wait blocks the
+ * event loop: prefer nonBlocking with retries.
+ */
+export function flock(fd: number, exclusive: boolean, nonBlocking: boolean): void {
+  load().flock(fd, exclusive, nonBlocking);
+}
+
+/** mount(2) flags, from <sys/mount.h>. */
+export const MS: MountFlags = Object.freeze({
+  RDONLY: 1,
+  NOSUID: 2,
+  NODEV: 4,
+  NOEXEC: 8,
+  REMOUNT: 32,
+  BIND: 4096,
+  REC: 16384,
+  PRIVATE: 1 << 18,
+  SLAVE: 1 << 19,
+});
+
+/** umount2(2) flag: lazy unmount. */
+export const MNT_DETACH = 2;
+
+/** Type guard for errors thrown by this module. */
+export function isNativeError(err: unknown): err is NativeError {
+  return err instanceof Error && typeof (err as Partial<NativeError>).errno === 'number' && typeof (err as Partial<NativeError>).syscall === 'string';
+}

@@ -1,0 +1,222 @@
+// tsd-runtime against runc on the same busybox bundle and a Docker-like
+// config.json: what a process sees inside must be the same. Needs root, runc
+// and /bin/busybox; every container, cgroup and temp dir is removed afterwards.
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runtimePath } from '../../src/native/paths';
+import { dockerConfig, isRoot, makeRootfs, removeCgroupParent, rt, writeConfig, type ProcessOptions, type Runtime } from './bundle';
+
+const haveRunc = spawnSync('runc', ['--version']).status === 0;
+const enabled = isRoot() && existsSync('/bin/busybox') && existsSync(runtimePath());
+
+const PROBE = [
+  'echo "hostname=$(hostname)"',
+  "grep '^Cap' /proc/self/status",
+  'echo "id=$(id)"',
+  'echo "cwd=$(pwd)"',
+  'echo "pid=$$"',
+  'echo "env=$(env | sort | tr \'\\n\' \' \')"',
+  'if mount -t tmpfs none /mnt 2>/dev/null; then echo mount=allowed; else echo mount=refused; fi',
+  'echo "keys=$(cat /proc/keys 2>/dev/null | wc -c)"',
+  'echo "kcore=$(cat /proc/kcore 2>/dev/null | wc -c)"',
+  'if (echo x > /proc/sys/kernel/hostname) 2>/dev/null; then echo procsys=writable; else echo procsys=readonly; fi',
+  'if (echo x > /proc/sysrq-trigger) 2>/dev/null; then echo sysrq=writable; else echo sysrq=readonly; fi',
+  'echo "fds=$(ls /proc/self/fd | tr \'\\n\' \' \')"',
+  'echo "unpriv=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)"',
+  'echo "nofile=$(ulimit -n)"',
+  'echo "devs=$(ls /dev | tr \'\\n\' \' \')"',
+  'echo "umask=$(umask)"',
+  'echo "cgroups=$(ls /sys/fs/cgroup | tr \'\\n\' \' \')"',
+  'echo "firmware=$(ls /sys/firmware | wc -l)"',
+  'echo "nosys=$(touch /sys/x 2>&1 | grep -c Read-only)"',
+].join('; ');
+
+let dir: string;
+let bundle: string;
+let cgParent: string;
+const roots: Record<Runtime, string> = { tsd: '', runc: '' };
+const started: Array<[Runtime, string]> = [];
+let seq = 0;
+
+beforeAll(() => {
+  if (!enabled) return;
+  dir = mkdtempSync(join(tmpdir(), 'tsd-rt-'));
+  bundle = join(dir, 'bundle');
+  makeRootfs(bundle);
+  roots.tsd = join(dir, 'state-tsd');
+  roots.runc = join(dir, 'state-runc');
+  cgParent = `/tsdtest-${process.pid}`;
+});
+
+afterAll(() => {
+  if (!enabled) return;
+  for (const [runtime, id] of started) rt(runtime, roots[runtime], ['delete', '--force', id]);
+  removeCgroupParent(cgParent);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function nextId(runtime: Runtime): string {
+  return `t${process.pid}-${runtime}-${++seq}`;
+}
+
+/** `run` the process in the bundle with the given runtime; stdout, stderr and status. */
+function runIn(runtime: Runtime, p: ProcessOptions): { stdout: string; stderr: string; status: number | null } {
+  const id = nextId(runtime);
+  writeConfig(bundle, dockerConfig(id, cgParent, p));
+  started.push([runtime, id]);
+  const r = rt(runtime, roots[runtime], ['run', '-b', bundle, id]);
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+}
+
+function parse(out: string): Record<string, string> {
+  const m: Record<string, string> = {};
+  for (const line of out.split('\n')) {
+    const i = line.search(/[=:]/);
+    if (i > 0) m[line.slice(0, i)] = line.slice(i + 1).trim();
+  }
+  return m;
+}
+
+describe.skipIf(!enabled)('tsd-runtime', () => {
+  it('runs a Docker-like container: namespaces, caps, masks, read-only paths', () => {
+    const r = runIn('tsd', { args: ['sh', '-c', PROBE] });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const v = parse(r.stdout);
+    expect(v.pid).toBe('1');
+    expect(v.hostname).toMatch(/^t\d+-tsd-\d+$/);
+    expect(v.CapEff).toBe('00000000a80425fb'); // Docker's default set
+    expect(v.CapBnd).toBe('00000000a80425fb');
+    expect(v.CapInh).toBe('0000000000000000');
+    expect(v.CapAmb).toBe('0000000000000000');
+    expect(v.id).toBe('uid=0(root) gid=0(root)');
+    expect(v.env).toBe(`HOME=/root HOSTNAME=${v.hostname!.slice(0, 12)} PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin PWD=/ SHLVL=1`);
+    expect(v.mount).toBe('refused');
+    expect(v.kcore).toBe('0');
+    expect(v.keys).toBe('0');
+    expect(v.procsys).toBe('readonly');
+    expect(v.sysrq).toBe('readonly');
+    expect(v.fds).toBe('0 1 2 3');
+    expect(v.unpriv).toBe('0');
+    expect(v.nofile).toBe('1024');
+    expect(v.umask).toBe('0022');
+    expect(v.firmware).toBe('0');
+    expect(v.nosys).toBe('1');
+    const core = existsSync('/proc/kcore') ? 'core ' : '';
+    expect(v.devs).toBe(`${core}fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero`);
+  });
+
+  it.skipIf(!haveRunc)('shows the same as runc for root', () => {
+    const a = parse(runIn('tsd', { args: ['sh', '-c', PROBE], env: ['PATH=/bin', 'FOO=bar baz'] }).stdout);
+    const b = parse(runIn('runc', { args: ['sh', '-c', PROBE], env: ['PATH=/bin', 'FOO=bar baz'] }).stdout);
+    delete a.hostname;
+    delete b.hostname;
+    expect(a).toEqual(b);
+    expect(a.env).toContain('FOO=bar baz');
+  });
+
+  it.skipIf(!haveRunc)('shows the same as runc for a non-root user with groups and a new cwd', () => {
+    const p: ProcessOptions = { args: ['sh', '-c', PROBE], env: ['PATH=/usr/bin:/bin'], uid: 65534, gid: 65534, additionalGids: [10, 20], cwd: '/work/dir', noNewPrivileges: true };
+    const a = parse(runIn('tsd', p).stdout);
+    const b = parse(runIn('runc', p).stdout);
+    delete a.hostname;
+    delete b.hostname;
+    expect(a).toEqual(b);
+    expect(a.id).toBe('uid=65534(nobody) gid=65534(nogroup) groups=10,20');
+    expect(a.env).toContain('HOME=/nonexistent');
+    expect(a.cwd).toBe('/work/dir');
+    expect(a.CapEff).toBe('0000000000000000');
+  });
+
+  it('reports a missing executable like Docker (127) and a non-executable one (126)', () => {
+    const nf = runIn('tsd', { args: ['nope'] });
+    expect(nf.status).toBe(127);
+    expect(nf.stderr.trim()).toBe('exec: "nope": executable file not found in $PATH');
+    const abs = runIn('tsd', { args: ['/bin/nope'] });
+    expect(abs.status).toBe(127);
+    expect(abs.stderr).toMatch(/no such file or directory/);
+    const pd = runIn('tsd', { args: ['/etc/passwd'] });
+    expect(pd.status).toBe(126);
+    expect(pd.stderr).toMatch(/permission denied/);
+    const bad = rt('tsd', roots.tsd, ['create', '-b', bundle, '.hidden']);
+    expect(bad.status).toBe(125);
+    expect(bad.stderr).toMatch(/invalid character/);
+    const logFile = join(dir, 'log.json');
+    writeConfig(bundle, dockerConfig('nf', cgParent, { args: ['nope'] }));
+    const r = rt('tsd', roots.tsd, ['--log', logFile, '--log-format', 'json', 'create', '-b', bundle, 'nf']);
+    expect(r.status).toBe(127);
+    const entry = JSON.parse(readFileSync(logFile, 'utf8').trim().split('\n').pop()!) as { level: string; msg: string };
+    expect(entry).toMatchObject({ level: 'error', msg: 'exec: "nope": executable file not found in $PATH' });
+    expect(existsSync(join(roots.tsd, 'nf'))).toBe(false);
+  });
+
+  it('goes through create, start, state, kill and delete', async () => {
+    const id = nextId('tsd');
+    writeConfig(bundle, { ...dockerConfig(id, cgParent, { args: ['sh', '-c', 'trap "echo got-term; exit 7" TERM; echo started; while :; do sleep 0.05; done'] }), annotations: { 'org.example': 'x' } });
+    const outFile = join(dir, `${id}.out`);
+    const out = openSync(outFile, 'w');
+    started.push(['tsd', id]);
+    const pidFile = join(dir, `${id}.pid`);
+    const c = spawnSync(runtimePath(), ['--root', roots.tsd, 'create', '--bundle', bundle, '--pid-file', pidFile, id], { stdio: ['ignore', out, out], timeout: 20000 });
+    closeSync(out);
+    expect(c.status).toBe(0);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    const st1 = JSON.parse(rt('tsd', roots.tsd, ['state', id]).stdout) as Record<string, unknown>;
+    expect(st1).toMatchObject({ ociVersion: '1.0.2', id, status: 'created', pid, bundle, annotations: { 'org.example': 'x' } });
+    // CVE-2019-5736: the waiting init runs from a sealed memfd, not the runtime binary.
+    expect(readlinkSync(`/proc/${pid}/exe`)).toMatch(/^\/memfd:tsd-runtime/);
+    // Only in its cgroup.
+    expect(readFileSync(`/proc/${pid}/cgroup`, 'utf8')).toContain(`:memory:${cgParent}/${id}`);
+    expect(readFileSync(`/sys/fs/cgroup/memory${cgParent}/${id}/memory.limit_in_bytes`, 'utf8').trim()).toBe('268435456');
+    expect(readFileSync(`/sys/fs/cgroup/pids${cgParent}/${id}/pids.max`, 'utf8').trim()).toBe('512');
+    expect(rt('tsd', roots.tsd, ['start', id]).status).toBe(0);
+    expect(JSON.parse(rt('tsd', roots.tsd, ['state', id]).stdout)).toMatchObject({ status: 'running', pid });
+    expect(rt('tsd', roots.tsd, ['start', id]).stderr).toMatch(/already running/);
+    const del = rt('tsd', roots.tsd, ['delete', id]);
+    expect(del.status).toBe(1);
+    expect(del.stderr).toMatch(/not stopped/);
+    await waitFor(() => readFileSync(outFile, 'utf8').includes('started'));
+    expect(rt('tsd', roots.tsd, ['kill', id, 'SIGTERM']).status).toBe(0);
+    await waitFor(() => JSON.parse(rt('tsd', roots.tsd, ['state', id]).stdout).status === 'stopped');
+    expect(readFileSync(outFile, 'utf8')).toContain('got-term');
+    expect(rt('tsd', roots.tsd, ['kill', id, '9']).stderr).toMatch(/not running/);
+    expect(rt('tsd', roots.tsd, ['delete', id]).status).toBe(0);
+    expect(existsSync(`/sys/fs/cgroup/memory${cgParent}/${id}`)).toBe(false);
+    expect(existsSync(join(roots.tsd, id))).toBe(false);
+    expect(rt('tsd', roots.tsd, ['state', id]).status).toBe(1);
+  });
+
+  it('delete --force kills a running container and its cgroup', async () => {
+    const id = nextId('tsd');
+    writeConfig(bundle, dockerConfig(id, cgParent, { args: ['sh', '-c', 'sleep 1000 & sleep 1000'] }));
+    started.push(['tsd', id]);
+    const run = spawnSync(runtimePath(), ['--root', roots.tsd, 'run', '-d', '-b', bundle, id], { stdio: 'ignore', timeout: 20000 });
+    expect(run.status).toBe(0);
+    const pid = (JSON.parse(rt('tsd', roots.tsd, ['state', id]).stdout) as { pid: number }).pid;
+    await waitFor(() => readFileSync(`/sys/fs/cgroup/pids${cgParent}/${id}/cgroup.procs`, 'utf8').trim().split('\n').length >= 2);
+    expect(rt('tsd', roots.tsd, ['delete', '--force', id]).status).toBe(0);
+    expect(alive(pid)).toBe(false);
+    expect(existsSync(`/sys/fs/cgroup/pids${cgParent}/${id}`)).toBe(false);
+  });
+});
+
+/** A live process (zombies awaiting their reaper count as dead). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\S+ \(.*\) [ZX]/.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
