@@ -45,6 +45,7 @@ await Promise.all([
   build({ ...common, entryPoints: { tsdockerd: './src/daemon/main.ts' }, outdir: 'dist', external: ['better-sqlite3'] }),
   build({ ...common, entryPoints: { tsdocker: './src/cli/main.ts' }, outdir: 'dist', minifyWhitespace: true, minifySyntax: true, legalComments: 'none', plugins: [withoutHttp2] }),
   build({ ...common, entryPoints: { bench: './bench/main.ts' }, outdir: 'dist', packages: 'external' }),
+  build({ ...common, entryPoints: { 'busybox-rootfs': './scripts/busybox-rootfs.ts' }, outdir: 'dist', packages: 'external' }),
 ]);
 
 // A first run of the CLI writes its V8 code cache (see bin/tsdocker).

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's main job: starts tsdockerd on /run/tsdocker.sock (unless one
-# already answers there) and drives it with tsdocker and, when present, the real
-# docker CLI. Leaves the daemon running; stop it with: kill "$(cat /run/tsdockerd.pid)".
+# already answers there), imports busybox:latest made from Debian's
+# busybox-static (no registry is reachable), and drives the daemon with
+# tsdocker and, when present, the real docker CLI. Leaves the daemon running; stop it with: kill "$(cat /run/tsdockerd.pid)".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sock=/run/tsdocker.sock
@@ -14,6 +15,11 @@ if ! bin/tsdocker -H "unix://$sock" version >/dev/null 2>&1; then
   done
 fi
 export DOCKER_HOST="unix://$sock"
+[ -x /bin/busybox ] || apt-get install -y -qq busybox-static >/dev/null
+if ! bin/tsdocker image inspect busybox:latest >/dev/null 2>&1; then
+  bin/tsdocker import -c 'CMD ["sh"]' "$(node dist/busybox-rootfs.js)" busybox:latest
+fi
 bin/tsdocker version
+bin/tsdocker images
 bin/tsdocker system df
 if command -v docker >/dev/null; then docker info --format 'docker CLI sees: {{.ServerVersion}} on {{.OperatingSystem}}, data root {{.DockerRootDir}}'; fi

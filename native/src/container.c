@@ -164,8 +164,16 @@ tsd_container_create (const struct tsd_create_opts *o, pid_t *pid_out, int *exit
   if (r <= 0)
     {
       int status = 0;
-      waitpid (pid, &status, WNOHANG);
-      tsd_make_error (err, r < 0 ? errno : 0, "container init exited before it was ready");
+      if (TEMP_FAILURE_RETRY (waitpid (pid, &status, 0)) == pid)
+        {
+          pid = -1; /* reaped */
+          if (WIFSIGNALED (status))
+            tsd_make_error (err, 0, "container init was killed by signal %d before it was ready", WTERMSIG (status));
+          else
+            tsd_make_error (err, 0, "container init exited with status %d before it was ready", WEXITSTATUS (status));
+        }
+      else
+        tsd_make_error (err, r < 0 ? errno : 0, "container init exited before it was ready");
       goto fail;
     }
   if (msg.kind != 'R')

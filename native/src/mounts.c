@@ -24,13 +24,16 @@ int
 tsd_secure_join (const char *root, const char *unsafe, char **out, tsd_error_t *err)
 {
   /* `todo` holds the components still to walk, `done` the resolved prefix (relative to root). */
-  cleanup_free char *todo = strdup (unsafe);
+  cleanup_free char *todo = calloc (1, PATH_MAX);
   cleanup_free char *done = calloc (1, PATH_MAX);
   int links = 0;
   size_t done_len = 0;
 
   if (todo == NULL || done == NULL)
     return tsd_make_error (err, ENOMEM, "resolve `%s`", unsafe);
+  if (strlen (unsafe) >= PATH_MAX)
+    return tsd_make_error (err, ENAMETOOLONG, "resolve `%s`", unsafe);
+  strcpy (todo, unsafe);
   while (todo[0] != '\0')
     {
       char *slash, comp[NAME_MAX + 1], full[PATH_MAX], link[PATH_MAX];
@@ -250,20 +253,32 @@ do_mount (const char *src, const char *dst, const char *type, unsigned long flag
   return 0;
 }
 
-/* Bind src onto target (an fd path), then apply the flags with a remount. */
+static bool
+needs_remount (unsigned long flags)
+{
+  return flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME);
+}
+
+/* Apply flags to the bind mount now at `mounted` (a path naming the mount's root). */
+static int
+remount_bind (const char *mounted, const char *what, unsigned long flags, tsd_error_t *err)
+{
+  flags &= ~(MS_REMOUNT | MS_BIND | MS_REC);
+  if (!needs_remount (flags))
+    return 0;
+  if (mount (NULL, mounted, NULL, MS_BIND | MS_REMOUNT | flags | current_flags (mounted), NULL) < 0)
+    return tsd_make_error (err, errno, "remount `%s`", what);
+  return 0;
+}
+
+/* Bind src onto the real path target, then apply the flags with a remount
+ * (used where the path was just created by us, e.g. under the cgroup tmpfs). */
 static int
 bind_mount (const char *src, const char *target, const char *what, unsigned long flags, bool rec, tsd_error_t *err)
 {
   if (do_mount (src, target, NULL, MS_BIND | (rec ? MS_REC : 0), NULL, what, err) < 0)
     return -1;
-  flags &= ~(MS_REMOUNT | MS_BIND | MS_REC);
-  if (flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME))
-    {
-      unsigned long keep = current_flags (target);
-      if (mount (NULL, target, NULL, MS_BIND | MS_REMOUNT | flags | keep, NULL) < 0)
-        return tsd_make_error (err, errno, "remount `%s`", what);
-    }
-  return 0;
+  return remount_bind (target, what, flags, err);
 }
 
 /* ---- cgroup mounts ----------------------------------------------------- */
@@ -369,10 +384,14 @@ mount_one (const char *rootfs, const struct tsd_mount *m, tsd_error_t *err)
   if (fd < 0)
     return -1;
 
+  /* The first mount goes on the verified fd; what follows (remount, propagation)
+   * must name the new mount's root, so the target is reopened and checked again. */
+  unsigned long remount_flags = 0;
   if (o.bind)
     {
-      if (bind_mount (m->source, target, dest, o.flags, o.rec, err) < 0)
+      if (do_mount (m->source, target, NULL, MS_BIND | (o.rec ? MS_REC : 0), NULL, dest, err) < 0)
         return -1;
+      remount_flags = o.flags;
     }
   else if (strcmp (type, "cgroup") == 0 || strcmp (type, "cgroup2") == 0)
     {
@@ -383,16 +402,23 @@ mount_one (const char *rootfs, const struct tsd_mount *m, tsd_error_t *err)
     {
       int e = errno;
       /* Without its own network namespace sysfs cannot be mounted: bind the host's. */
-      if (strcmp (type, "sysfs") == 0 && (e == EPERM || e == EBUSY))
-        {
-          if (bind_mount ("/sys", target, dest, o.flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, true, err) < 0)
-            return -1;
-        }
-      else
+      if (strcmp (type, "sysfs") != 0 || (e != EPERM && e != EBUSY))
         return tsd_make_error (err, e, "mount `%s` (%s) on `%s`", m->source ? m->source : "none", type, m->destination);
+      if (do_mount ("/sys", target, NULL, MS_BIND | MS_REC, NULL, dest, err) < 0)
+        return -1;
+      remount_flags = o.flags | MS_NOSUID | MS_NODEV | MS_NOEXEC;
     }
-  if (o.propagation && mount (NULL, target, NULL, o.propagation, NULL) < 0)
-    return tsd_make_error (err, errno, "set propagation of `%s`", m->destination);
+  if (needs_remount (remount_flags & ~(MS_REMOUNT | MS_BIND | MS_REC)) || o.propagation)
+    {
+      close (fd);
+      fd = open_target (rootfs, dest, target, sizeof target, err);
+      if (fd < 0)
+        return -1;
+      if (remount_bind (target, dest, remount_flags, err) < 0)
+        return -1;
+      if (o.propagation && mount (NULL, target, NULL, o.propagation, NULL) < 0)
+        return tsd_make_error (err, errno, "set propagation of `%s`", m->destination);
+    }
   return 0;
 }
 

@@ -170,7 +170,7 @@ shim_run_runtime (struct shim *s, const char *const *args, int in, int out, int 
       if (dup2 (in >= 0 ? in : null, 0) < 0 || dup2 (out >= 0 ? out : null, 1) < 0
           || dup2 (errfd >= 0 ? errfd : null, 2) < 0)
         _exit (125);
-      execv (argv[0], (char *const *) argv);
+      execvp (argv[0], (char *const *) argv);
       _exit (127);
     }
   while (waitpid (pid, &status, 0) < 0)

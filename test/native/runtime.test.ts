@@ -2,7 +2,7 @@
 // config.json: what a process sees inside must be the same. Needs root, runc
 // and /bin/busybox; every container, cgroup and temp dir is removed afterwards.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,9 +63,15 @@ function nextId(runtime: Runtime): string {
 }
 
 /** `run` the process in the bundle with the given runtime; stdout, stderr and status. */
-function runIn(runtime: Runtime, p: ProcessOptions): { stdout: string; stderr: string; status: number | null } {
+function runIn(
+  runtime: Runtime,
+  p: ProcessOptions,
+  edit?: (c: Record<string, unknown>) => void,
+): { stdout: string; stderr: string; status: number | null } {
   const id = nextId(runtime);
-  writeConfig(bundle, dockerConfig(id, cgParent, p));
+  const config = dockerConfig(id, cgParent, p);
+  edit?.(config);
+  writeConfig(bundle, config);
   started.push([runtime, id]);
   const r = rt(runtime, roots[runtime], ['run', '-b', bundle, id]);
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
@@ -212,6 +218,81 @@ function alive(pid: number): boolean {
     return false;
   }
 }
+
+describe.skipIf(!enabled)('tsd-runtime mounts and namespaces', () => {
+  it.skipIf(!haveRunc)('binds volumes and files, keeps symlinked destinations inside the rootfs, read-only root', () => {
+    const vol = join(dir, 'vol');
+    mkdirSync(vol, { recursive: true });
+    writeFileSync(join(vol, 'data.txt'), 'volume-data\n');
+    const hosts = join(dir, 'hosts');
+    writeFileSync(hosts, '127.0.0.1 localhost test-host\n');
+    const escape = join(dir, 'escape-target');
+    symlinkSync(escape, join(bundle, 'rootfs', 'evil'));
+    symlinkSync('../../..', join(bundle, 'rootfs', 'tmp', 'up'));
+    const edit = (c: Record<string, unknown>): void => {
+      (c.root as { readonly: boolean }).readonly = true;
+      (c.mounts as unknown[]).push(
+        { destination: '/data', type: 'bind', source: vol, options: ['rbind', 'ro'] },
+        { destination: '/etc/hosts', type: 'bind', source: hosts, options: ['rbind', 'rprivate'] },
+        { destination: '/evil/inside', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'size=1m'] },
+        { destination: '/tmp/up/up2', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] },
+      );
+    };
+    const probe = [
+      'cat /data/data.txt',
+      'if (echo y > /data/new) 2>/dev/null; then echo vol=rw; else echo vol=ro; fi',
+      'cat /etc/hosts',
+      'if touch /rootfile 2>/dev/null; then echo root=rw; else echo root=ro; fi',
+      'if touch /evil/inside/f 2>/dev/null; then echo evil=tmpfs; else echo evil=missing; fi',
+      'if [ -d /up2 ]; then echo up2=root; else echo up2=missing; fi',
+    ].join('; ');
+    const a = runIn('tsd', { args: ['sh', '-c', probe] }, edit);
+    const b = runIn('runc', { args: ['sh', '-c', probe] }, edit);
+    expect(a.stderr).toBe('');
+    expect(a.stdout).toBe(b.stdout);
+    expect(a.stdout).toBe('volume-data\nvol=ro\n127.0.0.1 localhost test-host\nroot=ro\nevil=tmpfs\nup2=root\n');
+    expect(existsSync(escape)).toBe(false); // nothing was created outside the rootfs
+    rmSync(join(bundle, 'rootfs', 'evil'));
+    rmSync(join(bundle, 'rootfs', 'tmp', 'up'));
+    rmSync(join(bundle, 'rootfs', escape.slice(1).split('/')[0]!), { recursive: true, force: true });
+    rmSync(join(bundle, 'rootfs', 'up2'), { recursive: true, force: true });
+  });
+
+  it('joins the network and uts namespaces of another container by path', async () => {
+    const id = nextId('tsd');
+    writeConfig(bundle, dockerConfig(id, cgParent, { args: ['sleep', '1000'] }));
+    started.push(['tsd', id]);
+    const run = spawnSync(runtimePath(), ['--root', roots.tsd, 'run', '-d', '-b', bundle, id], { stdio: 'ignore', timeout: 20000 });
+    expect(run.status).toBe(0);
+    const pid = (JSON.parse(rt('tsd', roots.tsd, ['state', id]).stdout) as { pid: number }).pid;
+    const r = runIn('tsd', { args: ['sh', '-c', 'hostname; readlink /proc/self/ns/net'] }, (c) => {
+      const linux = c.linux as { namespaces: Array<{ type: string; path?: string }> };
+      for (const ns of linux.namespaces) if (ns.type === 'network' || ns.type === 'uts') ns.path = `/proc/${pid}/ns/${ns.type === 'network' ? 'net' : 'uts'}`;
+      delete c.hostname;
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`${id.slice(0, 12)}\n${readlinkSync(`/proc/${pid}/ns/net`)}\n`);
+    expect(rt('tsd', roots.tsd, ['delete', '--force', id]).status).toBe(0);
+  });
+
+  it('refuses a malformed config.json with 125 and the offset', () => {
+    writeFileSync(join(bundle, 'config.json'), '{"ociVersion": "1.0.2", "process": {"args": ["sh"]},, }');
+    const r = rt('tsd', roots.tsd, ['create', '-b', bundle, nextId('tsd')]);
+    expect(r.status).toBe(125);
+    expect(r.stderr).toMatch(/config\.json`: invalid JSON at offset 52/);
+    writeFileSync(join(bundle, 'config.json'), '['.repeat(100000));
+    const deep = rt('tsd', roots.tsd, ['create', '-b', bundle, nextId('tsd')]);
+    expect(deep.status).toBe(125);
+    expect(deep.stderr).toMatch(/nesting too deep/);
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify({ ociVersion: '1.0.2', root: { path: 'rootfs' }, process: { args: [] } }));
+    expect(rt('tsd', roots.tsd, ['create', '-b', bundle, nextId('tsd')]).stderr).toMatch(/process\.args` must not be empty/);
+  });
+
+  it('passes unicode in env and args through the JSON parser intact', () => {
+    const r = runIn('tsd', { args: ['sh', '-c', 'echo "$GREETING" "$1"', 'sh', 'caf\u00e9 \ud83d\ude00'], env: ['PATH=/bin', 'GREETING=h\u00e9llo "quoted" \\ back\ttab'] });
+    expect(r.stdout).toBe('h\u00e9llo "quoted" \\ back\ttab caf\u00e9 \ud83d\ude00\n');
+  });
+});
 
 async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;

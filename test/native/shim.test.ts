@@ -1,0 +1,211 @@
+// tsd-shim end to end: stdio pipes and pty, attach, json-file log and rotation,
+// exit records, error propagation; with tsd-runtime and with runc underneath.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runtimePath, shimPath } from '../../src/native/paths';
+import { readExitFile, ShimError, startShim, type ShimAttach, type ShimClient } from '../../src/native/shim-client';
+import { dockerConfig, isRoot, makeRootfs, removeCgroupParent, writeConfig, type ProcessOptions } from './bundle';
+
+const haveRunc = spawnSync('runc', ['--version']).status === 0;
+const enabled = isRoot() && existsSync('/bin/busybox') && existsSync(runtimePath()) && existsSync(shimPath());
+
+let dir: string;
+let bundleRoot: string;
+let cgParent: string;
+let seq = 0;
+const shims: Array<{ stateDir: string; client: ShimClient }> = [];
+
+beforeAll(() => {
+  if (!enabled) return;
+  dir = mkdtempSync(join(tmpdir(), 'tsd-shim-'));
+  bundleRoot = join(dir, 'rootfs-holder');
+  makeRootfs(bundleRoot);
+  cgParent = `/tsdshimtest-${process.pid}`;
+});
+
+afterAll(async () => {
+  if (!enabled) return;
+  for (const s of shims) {
+    await s.client.shutdown(true).catch(() => undefined);
+    const pid = Number(readFileSync(join(s.stateDir, 'shim.pid'), 'utf8'));
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  removeCgroupParent(cgParent);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Started {
+  id: string;
+  stateDir: string;
+  logFile: string;
+  client: ShimClient;
+  pid: number;
+  runtimeRoot: string;
+}
+
+/** A bundle per container (config.json differs), sharing one rootfs via root.path. */
+async function launch(p: ProcessOptions, extra: { runtime?: 'runc'; stdin?: boolean; logMaxSize?: string; logMaxFile?: number } = {}): Promise<Started> {
+  const id = `s${process.pid}-${++seq}`;
+  const bundle = join(dir, id);
+  const stateDir = join(dir, `${id}.state`);
+  const logFile = join(dir, `${id}-json.log`);
+  const runtimeRoot = join(dir, extra.runtime === 'runc' ? 'runc-root' : 'tsd-root');
+  spawnSync('mkdir', ['-p', bundle]);
+  writeConfig(bundle, { ...dockerConfig(id, cgParent, p), root: { path: join(bundleRoot, 'rootfs'), readonly: false } });
+  const { pid, client } = await startShim({
+    id,
+    bundle,
+    stateDir,
+    logFile,
+    runtimeRoot,
+    ...(extra.runtime === 'runc' ? { runtime: 'runc' } : {}),
+    stdin: extra.stdin ?? false,
+    terminal: p.terminal ?? false,
+    ...(extra.logMaxSize ? { logMaxSize: extra.logMaxSize } : {}),
+    ...(extra.logMaxFile ? { logMaxFile: extra.logMaxFile } : {}),
+  });
+  shims.push({ stateDir, client });
+  return { id, stateDir, logFile, client, pid, runtimeRoot };
+}
+
+function collect(a: ShimAttach): { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  a.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  a.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  return { out: () => out, err: () => err };
+}
+
+function alive(pid: number): boolean {
+  try {
+    return !/^\S+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function logEntries(file: string): Array<{ log: string; stream: string; time: string }> {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { log: string; stream: string; time: string });
+}
+
+const SCRIPT = 'echo out1; echo err1 >&2; read x; echo "got $x"; cat; echo done; exit 3';
+
+describe.skipIf(!enabled)('tsd-shim', () => {
+  for (const runtime of ['tsd', 'runc'] as const) {
+    it.skipIf(runtime === 'runc' && !haveRunc)(`owns stdio, log and exit status (${runtime})`, async () => {
+      const c = await launch({ args: ['sh', '-c', SCRIPT] }, { stdin: true, ...(runtime === 'runc' ? { runtime: 'runc' as const } : {}) });
+      expect(await c.client.state()).toMatchObject({ id: c.id, pid: c.pid, status: 'created' });
+      const shimPid = Number(readFileSync(join(c.stateDir, 'shim.pid'), 'utf8'));
+      // Daemonized: its own session, not our child.
+      const stat = readFileSync(`/proc/${shimPid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      expect(Number(stat[3])).toBe(shimPid); // session id
+      expect(Number(stat[1])).not.toBe(process.pid);
+      expect(Number(readFileSync(`/proc/${shimPid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)![1])).toBeLessThanOrEqual(2048);
+
+      const a = await c.client.attach({ stdin: true, stdout: true, stderr: true });
+      const got = collect(a);
+      await c.client.start();
+      expect((await c.client.state()).status).toBe('running');
+      a.stdin!.write('hello\nmore input\n');
+      a.stdin!.end();
+      const exit = await a.exit;
+      expect(exit).toMatchObject({ id: c.id, pid: c.pid, exitCode: 3, signal: 0, oomKilled: false });
+      expect(got.out()).toBe('out1\ngot hello\nmore input\ndone\n');
+      expect(got.err()).toBe('err1\n');
+      expect(await c.client.wait()).toEqual(exit);
+      expect(readExitFile(c.stateDir)).toEqual(exit);
+      expect(await c.client.state()).toMatchObject({ status: 'stopped', exitCode: 3, exitedAt: exit!.exitedAt });
+
+      const entries = logEntries(c.logFile);
+      // stdout and stderr are separate pipes: their relative order is not defined.
+      expect(entries.filter((e) => e.stream === 'stdout').map((e) => e.log)).toEqual(['out1\n', 'got hello\n', 'more input\n', 'done\n']);
+      expect(entries.filter((e) => e.stream === 'stderr').map((e) => e.log)).toEqual(['err1\n']);
+      for (const e of entries) expect(e.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/);
+      expect(readFileSync(c.logFile, 'utf8').split('\n').find((l) => l.includes('out1'))).toMatch(/^\{"log":"out1\\n","stream":"stdout","time":"[^"]+"\}$/);
+      // The runtime's record is gone, and with it the cgroup.
+      const st = spawnSync(runtime === 'runc' ? 'runc' : runtimePath(), ['--root', c.runtimeRoot, 'state', c.id], { encoding: 'utf8' });
+      expect(st.status).not.toBe(0);
+      expect(existsSync(`/sys/fs/cgroup/pids${cgParent}/${c.id}`)).toBe(false);
+      // A late attach gets the exit at once.
+      const late = await c.client.attach({ stdout: true });
+      expect(await late.exit).toEqual(exit);
+      await c.client.shutdown();
+      await waitFor(() => !alive(shimPid));
+      expect(existsSync(join(c.stateDir, 'shim.sock'))).toBe(false);
+    });
+  }
+
+  it('reports a missing executable with status 127 and no shim left', async () => {
+    const err = await launch({ args: ['nope'] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ShimError);
+    expect((err as ShimError).exitCode).toBe(127);
+    expect((err as ShimError).message).toBe('exec: "nope": executable file not found in $PATH');
+  });
+
+  it('kills, refuses SHUTDOWN while running, records 128+signal', async () => {
+    const c = await launch({ args: ['sleep', '1000'] });
+    await c.client.start();
+    await expect(c.client.shutdown()).rejects.toThrow(/running/);
+    await expect(c.client.resize(10, 10)).rejects.toThrow(/no terminal/);
+    await c.client.kill('SIGKILL');
+    const exit = await c.client.wait();
+    expect(exit).toMatchObject({ exitCode: 137, signal: 9 });
+    await expect(c.client.kill('TERM')).rejects.toThrow(/not running/);
+    await expect(c.client.start()).rejects.toThrow();
+  });
+
+  it('serves a pty: output, resize, stdin', async () => {
+    const c = await launch({ args: ['sh', '-c', 'tty; stty size; read x; echo "got $x"'], terminal: true }, { stdin: true });
+    await c.client.resize(33, 120);
+    const a = await c.client.attach({ stdin: true, stdout: true });
+    const got = collect(a);
+    await c.client.start();
+    await waitFor(() => got.out().includes('33 120'));
+    a.stdin!.write('hi\n');
+    const exit = await a.exit;
+    expect(exit?.exitCode).toBe(0);
+    expect(got.out()).toBe('/dev/pts/0\r\n33 120\r\nhi\r\ngot hi\r\n');
+    expect(logEntries(c.logFile).every((e) => e.stream === 'stdout')).toBe(true);
+  });
+
+  it('escapes output like Docker and rotates the log', async () => {
+    const script = "printf 'a<b>&c\\t\\001\\377\\n'; i=0; while [ $i -lt 200 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done; printf tail";
+    const c = await launch({ args: ['sh', '-c', script] }, { logMaxSize: '2k', logMaxFile: 3 });
+    await c.client.start();
+    expect((await c.client.wait()).exitCode).toBe(0);
+    expect(existsSync(`${c.logFile}.1`)).toBe(true);
+    expect(existsSync(`${c.logFile}.2`)).toBe(true);
+    expect(existsSync(`${c.logFile}.3`)).toBe(false);
+    for (const f of [c.logFile, `${c.logFile}.1`, `${c.logFile}.2`]) {
+      expect(readFileSync(f).length).toBeLessThanOrEqual(2048);
+      expect(() => logEntries(f)).not.toThrow();
+    }
+    const last = logEntries(c.logFile);
+    expect(last[last.length - 1]).toMatchObject({ log: 'tail', stream: 'stdout' });
+    const first = readFileSync(`${c.logFile}.2`, 'utf8');
+    expect(first.includes('line-')).toBe(true);
+    const shimLog = join(c.stateDir, 'shim.log');
+    expect(existsSync(shimLog) ? readFileSync(shimLog, 'utf8') : '').toBe('');
+  });
+
+  it('escapes like Go encoding/json (HTML-safe, U+FFFD for bad UTF-8)', async () => {
+    const c = await launch({ args: ['sh', '-c', "printf 'a<b>&c\\t\\001\\377é\\n'"] });
+    await c.client.start();
+    await c.client.wait();
+    expect(readFileSync(c.logFile, 'utf8')).toMatch(/^\{"log":"a\\u003cb\\u003e\\u0026c\\t\\u0001\\ufffdé\\n","stream":"stdout"/);
+  });
+});
+
+async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
