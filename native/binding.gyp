@@ -3,6 +3,9 @@
 #   tsd-runtime      OCI runtime (runc-compatible command line)
 #   tsd-shim         per-container shim (stdio, json-file log, attach, exit status)
 {
+  "variables": {
+    "have_seccomp": "<!(test -f /usr/include/seccomp.h && echo 1 || echo 0)",
+  },
   "target_defaults": {
     "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-format-truncation", "-O2"],
     "defines": ["_GNU_SOURCE"],
@@ -18,9 +21,13 @@
       "target_name": "tsd-runtime",
       "type": "executable",
       "sources": [
-        "src/runtime_main.c", "src/container.c", "src/init.c", "src/spec.c", "src/json.c",
+        "src/runtime_main.c", "src/container.c", "src/init.c", "src/exec.c", "src/process.c", "src/spec.c", "src/json.c",
         "src/mounts.c", "src/caps.c", "src/cgroups.c", "src/state.c", "src/console.c",
-        "src/fsutil.c", "src/log.c", "src/selfexe.c", "src/signals.c", "src/error.c",
+        "src/fsutil.c", "src/log.c", "src/selfexe.c", "src/signals.c", "src/seccomp.c", "src/error.c",
+      ],
+      # libseccomp is optional: without its header the runtime warns and skips linux.seccomp.
+      "conditions": [
+        ["have_seccomp==1", { "defines": ["HAVE_SECCOMP"], "libraries": ["-lseccomp"] }],
       ],
     },
     {

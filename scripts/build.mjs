@@ -14,7 +14,11 @@ const onlyJs = process.argv.includes('--js');
 if (!onlyJs && existsSync(join(root, 'native', 'binding.gyp'))) {
   const gyp = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
   const args = existsSync(gyp) ? [gyp] : [join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')];
-  execFileSync(process.execPath, [...args, 'rebuild', '--directory', join(root, 'native'), '--silent'], { stdio: 'inherit' });
+  // Headers come from npm's nodedir when npm runs us, else from the system's
+  // node headers: with neither, node-gyp would try to download them.
+  const nodedir = process.env.npm_config_nodedir || (existsSync('/usr/include/node/node_api.h') ? '/usr' : undefined);
+  const withNodedir = nodedir ? [`--nodedir=${nodedir}`] : [];
+  execFileSync(process.execPath, [...args, 'rebuild', '--directory', join(root, 'native'), '--silent', ...withNodedir], { stdio: 'inherit' });
 }
 
 // undici's Client loads node:http2 at start-up and falls back to a stub when the

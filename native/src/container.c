@@ -22,6 +22,7 @@
 #include "fsutil.h"
 #include "init.h"
 #include "log.h"
+#include "seccomp.h"
 #include "spec.h"
 #include "state.h"
 #include "utils.h"
@@ -75,8 +76,8 @@ tsd_container_create (const struct tsd_create_opts *o, pid_t *pid_out, int *exit
     return -1;
   if (s->has_user_ns)
     return tsd_make_error (err, 0, "user namespaces are not supported by tsd-runtime");
-  if (s->has_seccomp)
-    tsd_log ("warning", "linux.seccomp is not applied by this tsd-runtime build");
+  if (s->has_seccomp && !tsd_seccomp_available ())
+    tsd_log ("warning", "linux.seccomp is not applied: tsd-runtime was built without libseccomp");
   if (s->terminal && o->console_socket == NULL && !o->foreground)
     return tsd_make_error (err, 0, "cannot allocate tty if tsd-runtime will detach without setting console socket");
   if (asprintf (&rootfs_rel, "%s%s%s", s->root_path[0] == '/' ? "" : bundle, s->root_path[0] == '/' ? "" : "/",

@@ -309,7 +309,9 @@ mount_cgroups (const char *target, const char *dest, const struct mount_opts *o,
           }
       free (l);
       fclose (cg);
-      return bind_mount (src, target, dest, o->flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, true, err);
+      if (do_mount (src, target, NULL, MS_BIND | MS_REC, NULL, dest, err) < 0)
+        return -1;
+      return remount_bind (dest, dest, o->flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
     }
 
   /* v1: a tmpfs, then one bind per hierarchy. */

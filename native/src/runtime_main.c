@@ -7,11 +7,14 @@
  *     kill [--all|-a] ID [SIGNAL]          (default SIGTERM; names or numbers)
  *     delete [--force|-f] ID
  *     run [--bundle|-b DIR] [--pid-file F] [--console-socket SOCK] [--detach|-d] ID
+ *     exec [--process|-p FILE] [--detach|-d] [--pid-file F] [--console-socket SOCK]
+ *          [--tty|-t] [--cwd DIR] [--env|-e K=V]... [--user|-u UID[:GID]] ID [ARGS...]
  *
  * Exit status: 0 on success; create/run failures exit 127 (executable not
  * found), 126 (permission denied) or 125 (anything else), with one line on
  * stderr (and in --log); other commands exit 1 on failure. `run` exits with the
- * container's status (128+signal when killed). Default root: /run/tsd-runtime. */
+ * container's status (128+signal when killed), `exec` without --detach the
+ * process's status. Default root: /run/tsd-runtime. */
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -22,8 +25,10 @@
 #include <unistd.h>
 
 #include "container.h"
+#include "exec.h"
 #include "signals.h"
 #include "log.h"
+#include "seccomp.h"
 #include "selfexe.h"
 #include "state.h"
 
@@ -31,8 +36,10 @@
 
 struct opts
 {
-  const char *bundle, *pid_file, *console_socket;
-  bool all, force, detach;
+  const char *bundle, *pid_file, *console_socket, *process, *cwd, *user;
+  const char *env[256];
+  int n_env;
+  bool all, force, detach, tty;
   int argc;
   char **argv; /* positional */
 };
@@ -92,8 +99,24 @@ parse_cmd_opts (int argc, char **argv, struct opts *o)
         }
       if (opt_value (argc, argv, &i, "--bundle", "-b", &o->bundle) || opt_value (argc, argv, &i, "--pid-file", NULL, &o->pid_file)
           || opt_value (argc, argv, &i, "--console-socket", NULL, &o->console_socket)
-          || opt_value (argc, argv, &i, "--preserve-fds", NULL, &ignored))
+          || opt_value (argc, argv, &i, "--preserve-fds", NULL, &ignored)
+          || opt_value (argc, argv, &i, "--process", "-p", &o->process) || opt_value (argc, argv, &i, "--cwd", NULL, &o->cwd)
+          || opt_value (argc, argv, &i, "--user", "-u", &o->user))
         continue;
+      {
+        const char *e;
+        if (opt_value (argc, argv, &i, "--env", "-e", &e))
+          {
+            if (o->n_env < 255)
+              o->env[o->n_env++] = e;
+            continue;
+          }
+      }
+      if (opt_flag (argv[i], "--tty", "-t"))
+        {
+          o->tty = true;
+          continue;
+        }
       if (opt_flag (argv[i], "--all", "-a"))
         o->all = true;
       else if (opt_flag (argv[i], "--force", "-f"))
@@ -188,7 +211,8 @@ main (int argc, char **argv)
         continue;
       if (opt_flag (argv[i], "--version", "-v"))
         {
-          printf ("tsd-runtime version %s\nspec: %s\n", VERSION, TSD_OCI_VERSION);
+          printf ("tsd-runtime version %s\nspec: %s\nseccomp: %s\n", VERSION, TSD_OCI_VERSION,
+                  tsd_seccomp_available () ? "yes" : "no");
           return 0;
         }
       if (opt_flag (argv[i], "--debug", NULL) || opt_flag (argv[i], "--systemd-cgroup", NULL)
@@ -213,10 +237,10 @@ main (int argc, char **argv)
   if (o.argc < 1)
     {
       tsd_make_error (&err, 0, "%s: container id required", cmd);
-      return fail (&err, strcmp (cmd, "create") == 0 || strcmp (cmd, "run") == 0 ? 125 : 1);
+      return fail (&err, strcmp (cmd, "create") == 0 || strcmp (cmd, "run") == 0 || strcmp (cmd, "exec") == 0 ? 125 : 1);
     }
   if (tsd_validate_id (o.argv[0], &err) < 0)
-    return fail (&err, strcmp (cmd, "create") == 0 || strcmp (cmd, "run") == 0 ? 125 : 1);
+    return fail (&err, strcmp (cmd, "create") == 0 || strcmp (cmd, "run") == 0 || strcmp (cmd, "exec") == 0 ? 125 : 1);
 
   if (strcmp (cmd, "create") == 0)
     {
@@ -232,6 +256,19 @@ main (int argc, char **argv)
     }
   if (strcmp (cmd, "run") == 0)
     return cmd_run (root, o.argv[0], &o, argv);
+  if (strcmp (cmd, "exec") == 0)
+    {
+      struct tsd_exec_opts eo = { .root = root, .id = o.argv[0], .process_file = o.process, .pid_file = o.pid_file,
+                                  .console_socket = o.console_socket, .cwd = o.cwd, .user = o.user, .env = o.env,
+                                  .args = o.argv + 1, .detach = o.detach, .tty = o.tty };
+      int code;
+      o.env[o.n_env] = NULL;
+      if (tsd_ensure_sealed_self (argv, &err) < 0)
+        return fail (&err, 125);
+      if (tsd_container_exec (&eo, &code, &err) < 0)
+        return fail (&err, code);
+      return code;
+    }
   if (strcmp (cmd, "start") == 0)
     return tsd_container_start (root, o.argv[0], &err) < 0 ? fail (&err, 1) : 0;
   if (strcmp (cmd, "state") == 0)

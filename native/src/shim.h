@@ -3,7 +3,7 @@
  * Command line (started by the daemon, which waits for it to return):
  *   tsd-shim --id ID --bundle DIR --state DIR [--runtime PATH] [--runtime-root DIR]
  *            [--log-file FILE] [--log-max-size 10m] [--log-max-file 3]
- *            [--stdin] [--terminal]
+ *            [--stdin] [--terminal] [--exec-process PROCESS_JSON]
  * The first process forks the shim proper and waits for it: it prints the
  * init's pid on stdout and exits 0 once `RUNTIME create` succeeded; otherwise it
  * prints the runtime's error (one line) on stderr and exits with the runtime's
@@ -42,7 +42,15 @@
  *   SHUTDOWN [force]       exit the shim; refused (ERR) while the container
  *                          runs unless "force", which kills it first.
  * After the init exits the shim runs `RUNTIME delete --force ID`, writes
- * exit.json, and stays up serving STATE/WAIT/ATTACH until SHUTDOWN. */
+ * exit.json, and stays up serving STATE/WAIT/ATTACH until SHUTDOWN.
+ *
+ * Exec mode (--exec-process FILE, one shim per `docker exec`): the same
+ * protocol for a process started in the running container ID. Start-up only
+ * prepares the stdio (the parent prints 0 as the pid); START runs
+ * `RUNTIME exec --process FILE --detach --pid-file ... ID`, and when that fails
+ * the reply is "ERR <message>" and the exit record has the runtime's status
+ * (127 not found, 126 permission denied, 125 other). There is no runtime
+ * delete at exit, and KILL ... all signals only the exec'd process. */
 #ifndef TSD_SHIM_H
 #define TSD_SHIM_H
 
@@ -57,14 +65,15 @@ struct shim_client;
 
 struct shim
 {
-  const char *id, *bundle, *state_dir, *runtime, *runtime_root, *log_file;
+  const char *id, *bundle, *state_dir, *runtime, *runtime_root, *log_file, *exec_process;
   int64_t log_max_size;
   int log_max_files;
   bool terminal, open_stdin;
 
   char sock_path[PATH_MAX], console_path[PATH_MAX], runtime_log[PATH_MAX], exit_path[PATH_MAX];
   char oom_file[PATH_MAX]; /* memory.oom_control (v1) or memory.events (v2) */
-  int listen_fd, sig_fd;
+  int listen_fd, sig_fd, console_listen;
+  int child_fd[3]; /* the container's ends of the stdio pipes, until launched */
   int out_fd[3];  /* [1] stdout pipe or pty master, [2] stderr pipe */
   int stdin_fd;   /* write side of the container's stdin, or the master */
   int master;     /* pty master or -1 */
@@ -80,6 +89,8 @@ struct shim
   struct shim_client *clients;
 };
 
+/* shim_main.c: run RUNTIME create (or exec), collect the pid and the pty. */
+int shim_launch (struct shim *s, char *msg, size_t n);
 /* shim_loop.c */
 int shim_loop (struct shim *s);
 /* Run RUNTIME [--root R] --log L --log-format json ARGS...; returns the exit

@@ -238,7 +238,7 @@ finalize (struct shim *s)
     output_eof (s, i);
   close_stdin_now (s);
   last_oom = oom_killed (s);
-  if (shim_run_runtime (s, args, -1, -1, -1, msg, sizeof msg) != 0)
+  if (s->exec_process == NULL && shim_run_runtime (s, args, -1, -1, -1, msg, sizeof msg) != 0)
     fprintf (stderr, "runtime delete: %s\n", msg);
   n = exit_json (s, json, sizeof json);
   json[n++] = '\n';
@@ -319,11 +319,25 @@ handle_request (struct shim *s, struct shim_client *c, char *line)
   if (strcmp (cmd, "START") == 0)
     {
       const char *args[] = { "start", s->id, NULL };
+      int status;
       if (s->started)
         return client_reply (c, "ERR container already started\n");
       if (s->exited)
         return client_reply (c, "ERR container has exited\n");
-      if (shim_run_runtime (s, args, -1, -1, -1, msg, sizeof msg) != 0)
+      if (s->exec_process)
+        {
+          status = shim_launch (s, msg, sizeof msg);
+          if (status != 0)
+            {
+              /* Never ran: its exit record carries the runtime's status. */
+              s->exited = true;
+              s->wait_status = (status & 0xff) << 8;
+              tsd_time_rfc3339nano (s->exited_at, sizeof s->exited_at);
+              finalize (s);
+              return client_reply (c, "ERR %s\n", msg);
+            }
+        }
+      else if (shim_run_runtime (s, args, -1, -1, -1, msg, sizeof msg) != 0)
         return client_reply (c, "ERR %s\n", msg);
       s->started = true;
       return client_reply (c, "OK\n");
@@ -335,7 +349,9 @@ handle_request (struct shim *s, struct shim_client *c, char *line)
         return client_reply (c, "ERR invalid signal\n");
       if (s->exited)
         return client_reply (c, "ERR container not running\n");
-      if (a2 && strcmp (a2, "all") == 0)
+      if (s->init_pid <= 0)
+        return client_reply (c, "ERR process not started\n");
+      if (a2 && strcmp (a2, "all") == 0 && s->exec_process == NULL)
         {
           const char *args[] = { "kill", "--all", s->id, a1, NULL };
           if (shim_run_runtime (s, args, -1, -1, -1, msg, sizeof msg) != 0)
@@ -403,7 +419,10 @@ handle_request (struct shim *s, struct shim_client *c, char *line)
           if (a1 == NULL || strcmp (a1, "force") != 0)
             return client_reply (c, "ERR container is running\n");
           const char *args[] = { "delete", "--force", s->id, NULL };
-          shim_run_runtime (s, args, -1, -1, -1, msg, sizeof msg);
+          if (s->exec_process == NULL)
+            shim_run_runtime (s, args, -1, -1, -1, msg, sizeof msg);
+          else if (s->init_pid > 0 && !s->exited)
+            kill (s->init_pid, SIGKILL);
         }
       client_reply (c, "OK\n");
       TEMP_FAILURE_RETRY (write (c->fd, c->out, c->out_len));

@@ -27,7 +27,8 @@ static void
 usage (void)
 {
   fputs ("usage: tsd-shim --id ID --bundle DIR --state DIR [--runtime PATH] [--runtime-root DIR]\n"
-         "                [--log-file FILE] [--log-max-size 10m] [--log-max-file 3] [--stdin] [--terminal]\n",
+         "                [--log-file FILE] [--log-max-size 10m] [--log-max-file 3] [--stdin] [--terminal]\n"
+         "                [--exec-process FILE]\n",
          stderr);
   exit (2);
 }
@@ -58,6 +59,8 @@ parse_args (struct shim *s, int argc, char **argv)
             s->state_dir = v;
           else if (strcmp (a, "--runtime") == 0)
             s->runtime = v;
+          else if (strcmp (a, "--exec-process") == 0)
+            s->exec_process = v;
           else if (strcmp (a, "--runtime-root") == 0)
             s->runtime_root = v;
           else if (strcmp (a, "--log-file") == 0)
@@ -241,39 +244,64 @@ find_oom_file (struct shim *s)
   fclose (f);
 }
 
-/* Everything up to a created container; returns the exit status to report. */
+/* The container's stdio: pipes (kept in s->child_fd for the runtime) or a
+ * console socket to receive the pty master on. */
 static int
-start_container (struct shim *s, char *msg, size_t n)
+setup_stdio (struct shim *s, char *msg, size_t n)
 {
-  int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 }, console = -1, status;
-  const char *args[12];
-  int k = 0;
+  int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+  if (s->terminal)
+    {
+      s->console_listen = listen_unix (s->console_path);
+      if (s->console_listen < 0)
+        {
+          snprintf (msg, n, "listen on `%s`: %s", s->console_path, strerror (errno));
+          return 125;
+        }
+      return 0;
+    }
+  if ((s->open_stdin && pipe2 (in, O_CLOEXEC) < 0) || pipe2 (out, O_CLOEXEC) < 0 || pipe2 (errp, O_CLOEXEC) < 0)
+    {
+      snprintf (msg, n, "pipe: %s", strerror (errno));
+      return 125;
+    }
+  s->child_fd[0] = in[0];
+  s->child_fd[1] = out[1];
+  s->child_fd[2] = errp[1];
+  s->out_fd[1] = out[0];
+  s->out_fd[2] = errp[0];
+  s->stdin_fd = in[1];
+  for (int i = 1; i <= 2; i++)
+    fcntl (s->out_fd[i], F_SETFL, O_NONBLOCK);
+  if (s->stdin_fd >= 0)
+    fcntl (s->stdin_fd, F_SETFL, O_NONBLOCK);
+  return 0;
+}
+
+int
+shim_launch (struct shim *s, char *msg, size_t n)
+{
+  const char *args[16];
+  int k = 0, status;
   char pidfile[PATH_MAX];
   cleanup_free char *pidbuf = NULL;
   tsd_error_t err = NULL;
 
   snprintf (pidfile, sizeof pidfile, "%s/init.pid", s->state_dir);
   unlink (pidfile);
-  if (s->terminal)
+  if (s->exec_process)
     {
-      console = listen_unix (s->console_path);
-      if (console < 0)
-        {
-          snprintf (msg, n, "listen on `%s`: %s", s->console_path, strerror (errno));
-          return 125;
-        }
+      args[k++] = "exec";
+      args[k++] = "--process";
+      args[k++] = s->exec_process;
+      args[k++] = "--detach";
     }
   else
     {
-      if ((s->open_stdin && pipe2 (in, O_CLOEXEC) < 0) || pipe2 (out, O_CLOEXEC) < 0 || pipe2 (errp, O_CLOEXEC) < 0)
-        {
-          snprintf (msg, n, "pipe: %s", strerror (errno));
-          return 125;
-        }
+      args[k++] = "create";
+      args[k++] = "--bundle";
+      args[k++] = s->bundle;
     }
-  args[k++] = "create";
-  args[k++] = "--bundle";
-  args[k++] = s->bundle;
   args[k++] = "--pid-file";
   args[k++] = pidfile;
   if (s->terminal)
@@ -283,17 +311,18 @@ start_container (struct shim *s, char *msg, size_t n)
     }
   args[k++] = s->id;
   args[k] = NULL;
-  status = shim_run_runtime (s, args, in[0], out[1], errp[1], msg, n);
-  if (in[0] >= 0)
-    close (in[0]);
-  if (out[1] >= 0)
-    close (out[1]);
-  if (errp[1] >= 0)
-    close (errp[1]);
+  status = shim_run_runtime (s, args, s->child_fd[0], s->child_fd[1], s->child_fd[2], msg, n);
+  for (int i = 0; i < 3; i++)
+    if (s->child_fd[i] >= 0)
+      {
+        close (s->child_fd[i]);
+        s->child_fd[i] = -1;
+      }
   if (status != 0)
     {
-      if (console >= 0)
-        close (console);
+      if (s->console_listen >= 0)
+        close (s->console_listen);
+      s->console_listen = -1;
       unlink (s->console_path);
       return status;
     }
@@ -305,16 +334,17 @@ start_container (struct shim *s, char *msg, size_t n)
     }
   if (s->terminal)
     {
-      struct pollfd p = { .fd = console, .events = POLLIN };
+      struct pollfd p = { .fd = s->console_listen, .events = POLLIN };
       int c;
-      if (poll (&p, 1, 10000) <= 0 || (c = accept4 (console, NULL, NULL, SOCK_CLOEXEC)) < 0)
+      if (poll (&p, 1, 10000) <= 0 || (c = accept4 (s->console_listen, NULL, NULL, SOCK_CLOEXEC)) < 0)
         {
           snprintf (msg, n, "no console from the runtime on `%s`", s->console_path);
           return 125;
         }
       s->master = tsd_recv_fd (c, &err);
       close (c);
-      close (console);
+      close (s->console_listen);
+      s->console_listen = -1;
       unlink (s->console_path);
       if (s->master < 0)
         {
@@ -325,16 +355,6 @@ start_container (struct shim *s, char *msg, size_t n)
       fcntl (s->master, F_SETFL, fcntl (s->master, F_GETFL) | O_NONBLOCK);
       s->out_fd[1] = s->master;
       s->stdin_fd = s->open_stdin ? s->master : -1;
-    }
-  else
-    {
-      s->out_fd[1] = out[0];
-      s->out_fd[2] = errp[0];
-      s->stdin_fd = in[1];
-      for (int i = 1; i <= 2; i++)
-        fcntl (s->out_fd[i], F_SETFL, O_NONBLOCK);
-      if (s->stdin_fd >= 0)
-        fcntl (s->stdin_fd, F_SETFL, O_NONBLOCK);
     }
   find_oom_file (s);
   return 0;
@@ -352,7 +372,8 @@ main (int argc, char **argv)
   parse_args (s, argc, argv);
   if (s->runtime == NULL)
     s->runtime = default_runtime ();
-  s->listen_fd = s->sig_fd = s->stdin_fd = s->master = -1;
+  s->listen_fd = s->sig_fd = s->stdin_fd = s->master = s->console_listen = -1;
+  s->child_fd[0] = s->child_fd[1] = s->child_fd[2] = -1;
   s->out_fd[0] = s->out_fd[1] = s->out_fd[2] = -1;
   {
     tsd_error_t err = NULL;
@@ -450,7 +471,9 @@ main (int argc, char **argv)
         }
       s->log_enabled = true;
     }
-  status = start_container (s, msg, sizeof msg);
+  status = setup_stdio (s, msg, sizeof msg);
+  if (status == 0 && s->exec_process == NULL)
+    status = shim_launch (s, msg, sizeof msg); /* RUNTIME create; an exec waits for START */
   if (status != 0)
     {
       for (char *p = msg; *p; p++)

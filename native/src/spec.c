@@ -485,11 +485,37 @@ tsd_spec_load (const char *bundle, tsd_error_t *err)
       || decode_resources (&s->resources, tsd_json_get (linux_, "resources"), err) < 0)
     goto fail;
   s->annotations = tsd_json_get (s->json, "annotations");
-  s->has_seccomp = tsd_json_get (linux_, "seccomp") != NULL;
+  s->seccomp = tsd_json_get (linux_, "seccomp");
+  s->has_seccomp = s->seccomp != NULL && s->seccomp->type == TSD_JSON_OBJECT;
   return s;
 fail:
   tsd_spec_free (s);
   return NULL;
+}
+
+int
+tsd_spec_load_process (struct tsd_spec *s, const char *path, tsd_error_t *err)
+{
+  tsd_json *j = tsd_json_parse_file (path, err);
+  if (j == NULL)
+    return -1;
+  tsd_json_free (s->process_json);
+  s->process_json = j;
+  free (s->args);
+  free (s->env);
+  free (s->rlimits);
+  free (s->gids);
+  s->args = s->env = NULL;
+  s->rlimits = NULL;
+  s->gids = NULL;
+  s->n_rlimits = s->n_gids = 0;
+  s->terminal = s->no_new_privileges = s->has_caps = s->has_oom_score_adj = s->has_umask = false;
+  s->console_height = s->console_width = 0;
+  s->uid = 0;
+  s->gid = 0;
+  s->cwd = NULL;
+  memset (s->caps, 0, sizeof s->caps);
+  return decode_process (s, j, err);
 }
 
 void
@@ -512,5 +538,6 @@ tsd_spec_free (struct tsd_spec *s)
   free (s->devices);
   free (s->resources.devices);
   tsd_json_free (s->json);
+  tsd_json_free (s->process_json);
   free (s);
 }

@@ -72,6 +72,7 @@ struct tsd_resources
 struct tsd_spec
 {
   tsd_json *json;
+  tsd_json *process_json; /* from tsd_spec_load_process */
   const char *root_path;
   bool root_readonly;
   const char *hostname, *domainname;
@@ -114,6 +115,7 @@ struct tsd_spec
   size_t n_devices;
   struct tsd_resources resources;
   const tsd_json *annotations;
+  const tsd_json *seccomp; /* linux.seccomp, applied by seccomp.c */
   bool has_seccomp, has_user_ns;
 };
 
@@ -126,6 +128,10 @@ tsd_spec_freep (struct tsd_spec **s)
   tsd_spec_free (*s);
 }
 #define cleanup_spec __attribute__ ((cleanup (tsd_spec_freep)))
+
+/* Replace the process section with a process.json (OCI "process" object), as
+ * `exec --process` passes it. */
+int tsd_spec_load_process (struct tsd_spec *s, const char *path, tsd_error_t *err);
 
 /* The CLONE_NEW* flag of the namespace, or 0 when absent; *path set when joining. */
 int tsd_spec_namespace (const struct tsd_spec *s, int flag, const char **path);

@@ -27,6 +27,11 @@ export interface ShimOptions {
   stdin?: boolean;
   /** process.terminal in config.json: the shim takes the pty master. */
   terminal?: boolean;
+  /**
+   * Exec mode: a process.json (OCI "process" object) to run in the running
+   * container `id` at start() (`RUNTIME exec --detach`); one shim per exec.
+   */
+  execProcess?: string;
 }
 
 export interface ShimExit {
@@ -70,7 +75,10 @@ export interface ShimAttach {
   close(): void;
 }
 
-/** Starts a shim (which creates the container) and resolves once it is ready. */
+/**
+ * Starts a shim and resolves once it is ready: the container is created (pid is
+ * its init's), or, in exec mode, the stdio is ready (pid 0 until start()).
+ */
 export function startShim(opts: ShimOptions): Promise<{ pid: number; client: ShimClient }> {
   const args = ['--id', opts.id, '--bundle', opts.bundle, '--state', opts.stateDir];
   if (opts.runtime) args.push('--runtime', opts.runtime);
@@ -80,6 +88,7 @@ export function startShim(opts: ShimOptions): Promise<{ pid: number; client: Shi
   if (opts.logMaxFile !== undefined) args.push('--log-max-file', String(opts.logMaxFile));
   if (opts.stdin) args.push('--stdin');
   if (opts.terminal) args.push('--terminal');
+  if (opts.execProcess) args.push('--exec-process', opts.execProcess);
   return new Promise((resolve, reject) => {
     const child = spawn(shimPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -121,7 +121,7 @@ export function rt(runtime: Runtime, root: string, args: string[], timeoutMs = 2
 /** Removes the cgroup parent directory in every v1 hierarchy (and v2). */
 export function removeCgroupParent(parent: string): void {
   const base = '/sys/fs/cgroup';
-  const dirs = existsSync(join(base, 'cgroup.controllers')) ? [base] : readdirSync(base).map((d) => join(base, d));
+  const dirs = existsSync(join(base, 'cgroup.controllers')) ? [base] : readdirSync(base).map((d) => join(base, d)); // v1 (and unified)
   for (const d of dirs) {
     const p = join(d, parent);
     if (!existsSync(p)) continue;

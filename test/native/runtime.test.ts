@@ -11,6 +11,7 @@ import { dockerConfig, isRoot, makeRootfs, removeCgroupParent, rt, writeConfig, 
 
 const haveRunc = spawnSync('runc', ['--version']).status === 0;
 const enabled = isRoot() && existsSync('/bin/busybox') && existsSync(runtimePath());
+const haveSeccomp = enabled && spawnSync(runtimePath(), ['--version'], { encoding: 'utf8' }).stdout.includes('seccomp: yes');
 
 const PROBE = [
   'echo "hostname=$(hostname)"',
@@ -254,7 +255,7 @@ describe.skipIf(!enabled)('tsd-runtime mounts and namespaces', () => {
     expect(existsSync(escape)).toBe(false); // nothing was created outside the rootfs
     rmSync(join(bundle, 'rootfs', 'evil'));
     rmSync(join(bundle, 'rootfs', 'tmp', 'up'));
-    rmSync(join(bundle, 'rootfs', escape.slice(1).split('/')[0]!), { recursive: true, force: true });
+    rmSync(join(bundle, 'rootfs', dir), { recursive: true, force: true }); // what the mount created inside
     rmSync(join(bundle, 'rootfs', 'up2'), { recursive: true, force: true });
   });
 
@@ -273,6 +274,54 @@ describe.skipIf(!enabled)('tsd-runtime mounts and namespaces', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(`${id.slice(0, 12)}\n${readlinkSync(`/proc/${pid}/ns/net`)}\n`);
     expect(rt('tsd', roots.tsd, ['delete', '--force', id]).status).toBe(0);
+  });
+
+  it('uses cgroup v2 when /sys/fs/cgroup is cgroup2 (the unified mount of this host, in a private mount ns)', () => {
+    const unified = '/sys/fs/cgroup/unified';
+    if (!existsSync(join(unified, 'cgroup.procs')) || existsSync('/sys/fs/cgroup/cgroup.controllers')) return;
+    const id = nextId('tsd');
+    const config = dockerConfig(id, cgParent, { args: ['sh', '-c', 'cat /proc/self/cgroup; ls /sys/fs/cgroup/cgroup.procs'] });
+    delete (config.linux as { resources?: unknown }).resources; // no controllers are enabled in a hybrid's v2 tree
+    writeConfig(bundle, config);
+    started.push(['tsd', id]);
+    const script = `mount --make-rprivate / && mount --bind ${unified} /sys/fs/cgroup && exec "$0" --root "$1" run -b "$2" "$3"`;
+    const r = spawnSync('unshare', ['-m', 'sh', '-c', script, runtimePath(), roots.tsd, bundle, id], { encoding: 'utf8', timeout: 20000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`0::${cgParent}/${id}\n`);
+    expect(r.stdout).toContain('/sys/fs/cgroup/cgroup.procs');
+    expect(existsSync(join(unified, cgParent, id))).toBe(false); // removed by run's delete
+  });
+
+  it.skipIf(!haveRunc || !haveSeccomp)('applies linux.seccomp like runc (errno actions, argument conditions, unknown names)', () => {
+    const seccomp = {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+      syscalls: [
+        { names: ['chmod', 'fchmod', 'fchmodat', 'fchmodat2'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 },
+        { names: ['kill'], action: 'SCMP_ACT_ERRNO', args: [{ index: 1, value: 10, op: 'SCMP_CMP_EQ' }] },
+        { names: ['sethostname', 'not_a_syscall_at_all'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 },
+        { names: ['getpid'], action: 'SCMP_ACT_ALLOW' },
+      ],
+    };
+    const probe = [
+      "grep '^Seccomp:' /proc/self/status",
+      'f=/tmp/f-$(id -u); touch $f; chmod 600 $f 2>/dev/null; echo chmod=$?',
+      'trap "" USR1; kill -USR1 $$ 2>/dev/null; echo usr1=$?',
+      'kill -0 $$; echo zero=$?',
+      'hostname x 2>/dev/null; echo hostname=$?',
+    ].join('; ');
+    for (const p of [
+      { args: ['sh', '-c', probe] },
+      { args: ['sh', '-c', probe], noNewPrivileges: true, uid: 65534, gid: 65534 },
+    ] as ProcessOptions[]) {
+      const edit = (c: Record<string, unknown>): void => void ((c.linux as Record<string, unknown>).seccomp = seccomp);
+      const a = runIn('tsd', p, edit);
+      const b = runIn('runc', p, edit);
+      expect(a.stderr).toBe('');
+      expect(a.stdout).toBe(b.stdout);
+      expect(a.stdout).toBe(`Seccomp:\t2\nchmod=1\nusr1=1\nzero=0\nhostname=1\n`);
+    }
   });
 
   it('refuses a malformed config.json with 125 and the offset', () => {

@@ -1,7 +1,7 @@
 // tsd-shim end to end: stdio pipes and pty, attach, json-file log and rotation,
 // exit records, error propagation; with tsd-runtime and with runc underneath.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,8 +30,9 @@ afterAll(async () => {
   if (!enabled) return;
   for (const s of shims) {
     await s.client.shutdown(true).catch(() => undefined);
-    const pid = Number(readFileSync(join(s.stateDir, 'shim.pid'), 'utf8'));
-    if (alive(pid)) process.kill(pid, 'SIGKILL');
+    const pidFile = join(s.stateDir, 'shim.pid');
+    const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
+    if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
   }
   removeCgroupParent(cgParent);
   rmSync(dir, { recursive: true, force: true });
@@ -192,6 +193,44 @@ describe.skipIf(!enabled)('tsd-shim', () => {
     expect(first.includes('line-')).toBe(true);
     const shimLog = join(c.stateDir, 'shim.log');
     expect(existsSync(shimLog) ? readFileSync(shimLog, 'utf8') : '').toBe('');
+  });
+
+  it('runs exec processes through their own shims (stdio, exit code, errors, tty)', async () => {
+    const c = await launch({ args: ['sleep', '1000'] });
+    await c.client.start();
+    const execOne = async (name: string, proc: Record<string, unknown>, opts: { stdin?: boolean; terminal?: boolean } = {}) => {
+      const file = join(dir, `${c.id}-${name}.json`);
+      writeFileSync(file, JSON.stringify({ cwd: '/', env: ['PATH=/bin'], user: { uid: 0, gid: 0 }, ...proc }));
+      const stateDir = join(dir, `${c.id}-${name}.state`);
+      const { pid, client } = await startShim({ id: c.id, bundle: join(dir, c.id), stateDir, runtimeRoot: c.runtimeRoot, execProcess: file, stdin: opts.stdin ?? false, terminal: opts.terminal ?? false });
+      shims.push({ stateDir, client });
+      expect(pid).toBe(0);
+      return client;
+    };
+    const e1 = await execOne('e1', { args: ['sh', '-c', 'read x; echo "in-$x $$"; echo oops >&2; exit 4'] }, { stdin: true });
+    const a = await e1.attach({ stdin: true, stdout: true, stderr: true });
+    const got = collect(a);
+    await e1.start();
+    a.stdin!.end('ctr\n');
+    expect(await a.exit).toMatchObject({ exitCode: 4 });
+    expect(got.out()).toMatch(/^in-ctr \d+\n$/);
+    expect(got.out()).not.toBe('in-ctr 1\n'); // not the init
+    expect(got.err()).toBe('oops\n');
+    expect((await c.client.state()).status).toBe('running'); // the container is untouched
+
+    const e2 = await execOne('e2', { args: ['nope'] });
+    await expect(e2.start()).rejects.toThrow('exec: "nope": executable file not found in $PATH');
+    expect(await e2.wait()).toMatchObject({ exitCode: 127 });
+
+    const e3 = await execOne('e3', { args: ['sh', '-c', 'tty'], terminal: true }, { terminal: true });
+    const a3 = await e3.attach({ stdout: true });
+    const got3 = collect(a3);
+    await e3.start();
+    expect((await a3.exit)?.exitCode).toBe(0);
+    expect(got3.out()).toMatch(/^\/dev\/pts\/\d+\r\n$/);
+
+    await c.client.kill('KILL');
+    expect((await c.client.wait()).exitCode).toBe(137);
   });
 
   it('escapes like Go encoding/json (HTML-safe, U+FFFD for bad UTF-8)', async () => {
