@@ -1,32 +1,20 @@
 // `npm run bench`: tsdocker side by side with a real dockerd in one run, as a
 // markdown table. The peer is BENCH_PEER_HOST (unix:///…) when set; otherwise
 // Debian's dockerd is started here on its own socket and data root when
-// installed (BENCH_PEER=0 skips it), and stopped by PID at the end.
+// installed (BENCH_PEER=0 skips it), and stopped by PID at the end. Sections:
+// `api` (request rates, CLI start-up, idle memory) and `load` (./load.ts).
 // All traffic stays on Unix sockets on this machine; every loop is bounded.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CLI_PATH, ROOT, startPeerDockerd, startTsdockerd, type Daemon } from './daemons';
+import { loadRows } from './load';
 import { median, requestRate, rssOfTree, wallTimes } from './measure';
+import { fmt, ratio, type Row } from './table';
 
-interface Row {
-  metric: string;
-  ours: number | undefined;
-  peer: number | undefined;
-  unit: string;
-  /** Whether a smaller figure is better (times, memory) or a larger one (rates). */
-  lowerIsBetter: boolean;
-  goal?: string;
-}
-
-function ratio(row: Row): string {
-  if (row.ours === undefined || row.peer === undefined || row.ours === 0 || row.peer === 0) return '–';
-  const r = row.lowerIsBetter ? row.peer / row.ours : row.ours / row.peer;
-  return `${r.toFixed(2)}× ${r >= 1 ? 'better' : 'worse'}`;
-}
-
-function fmt(n: number | undefined): string {
-  if (n === undefined) return 'n/a';
-  return n >= 100 ? n.toFixed(0) : n.toFixed(1);
+/** BENCH_ONLY=api,load runs only those sections. */
+function wanted(section: string): boolean {
+  const only = process.env['BENCH_ONLY'];
+  return !only || only.split(',').includes(section);
 }
 
 async function main(): Promise<void> {
@@ -39,50 +27,53 @@ async function main(): Promise<void> {
   }
   const rows: Row[] = [];
   try {
-    const hasDocker = spawnSync('docker', ['--version']).status === 0;
-    for (const path of ['/_ping', '/version']) {
+    if (wanted('api')) {
+      const hasDocker = spawnSync('docker', ['--version']).status === 0;
+      for (const path of ['/_ping', '/version']) {
+        rows.push({
+          metric: `GET ${path} over the Unix socket`,
+          ours: await requestRate(ours.socket, path),
+          peer: peer ? await requestRate(peer.socket, path) : undefined,
+          unit: 'req/s',
+          lowerIsBetter: false,
+        });
+      }
+      const oursCli = wallTimes(process.execPath, [CLI_PATH, 'version'], { DOCKER_HOST: ours.host }, 21);
       rows.push({
-        metric: `GET ${path} over the Unix socket`,
-        ours: await requestRate(ours.socket, path),
-        peer: peer ? await requestRate(peer.socket, path) : undefined,
-        unit: 'req/s',
-        lowerIsBetter: false,
+        metric: '`tsdocker version` wall time (median)',
+        ours: median(oursCli),
+        peer: peer && hasDocker ? median(wallTimes('docker', ['version'], { DOCKER_HOST: peer.host }, 21)) : undefined,
+        unit: 'ms',
+        lowerIsBetter: true,
+        goal: '≤ 120 ms (peer column: Go `docker version`)',
       });
-    }
-    const oursCli = wallTimes(process.execPath, [CLI_PATH, 'version'], { DOCKER_HOST: ours.host }, 21);
-    rows.push({
-      metric: '`tsdocker version` wall time (median)',
-      ours: median(oursCli),
-      peer: peer && hasDocker ? median(wallTimes('docker', ['version'], { DOCKER_HOST: peer.host }, 21)) : undefined,
-      unit: 'ms',
-      lowerIsBetter: true,
-      goal: '≤ 120 ms (peer column: Go `docker version`)',
-    });
-    rows.push({
-      metric: '`node -e 0` (the Node start-up floor)',
-      ours: median(wallTimes(process.execPath, ['-e', '0'], {}, 21)),
-      peer: undefined,
-      unit: 'ms',
-      lowerIsBetter: true,
-    });
-    if (hasDocker) {
       rows.push({
-        metric: 'docker CLI `docker version` against the daemon',
-        ours: median(wallTimes('docker', ['version'], { DOCKER_HOST: ours.host }, 21)),
-        peer: peer ? median(wallTimes('docker', ['version'], { DOCKER_HOST: peer.host }, 21)) : undefined,
+        metric: '`node -e 0` (the Node start-up floor)',
+        ours: median(wallTimes(process.execPath, ['-e', '0'], {}, 21)),
+        peer: undefined,
         unit: 'ms',
         lowerIsBetter: true,
       });
+      if (hasDocker) {
+        rows.push({
+          metric: 'docker CLI `docker version` against the daemon',
+          ours: median(wallTimes('docker', ['version'], { DOCKER_HOST: ours.host }, 21)),
+          peer: peer ? median(wallTimes('docker', ['version'], { DOCKER_HOST: peer.host }, 21)) : undefined,
+          unit: 'ms',
+          lowerIsBetter: true,
+        });
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+      rows.push({
+        metric: 'daemon idle RSS (peer: dockerd + containerd)',
+        ours: rssOfTree(ours.pid) / 1024 / 1024,
+        peer: peer ? rssOfTree(peer.pid) / 1024 / 1024 : undefined,
+        unit: 'MB',
+        lowerIsBetter: true,
+        goal: '≤ 80 MB',
+      });
     }
-    await new Promise((r) => setTimeout(r, 1000));
-    rows.push({
-      metric: 'daemon idle RSS (peer: dockerd + containerd)',
-      ours: rssOfTree(ours.pid) / 1024 / 1024,
-      peer: peer ? rssOfTree(peer.pid) / 1024 / 1024 : undefined,
-      unit: 'MB',
-      lowerIsBetter: true,
-      goal: '≤ 80 MB',
-    });
+    if (wanted('load')) rows.push(...(await loadRows(ours, peer)));
   } finally {
     await ours.stop();
     await peer?.stop();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's main job: starts tsdockerd on /run/tsdocker.sock (unless one
 # already answers there), imports busybox:latest made from Debian's
-# busybox-static (no registry is reachable), and drives the daemon with
+# busybox-static (no registry is reachable), runs `tsdocker run --rm busybox echo hello`, and drives the daemon with
 # tsdocker and, when present, the real docker CLI. Leaves the daemon running; stop it with: kill "$(cat /run/tsdockerd.pid)".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,5 +21,6 @@ if ! bin/tsdocker image inspect busybox:latest >/dev/null 2>&1; then
 fi
 bin/tsdocker version
 bin/tsdocker images
+bin/tsdocker run --rm busybox echo hello
 bin/tsdocker system df
 if command -v docker >/dev/null; then docker info --format 'docker CLI sees: {{.ServerVersion}} on {{.OperatingSystem}}, data root {{.DockerRootDir}}'; fi

@@ -314,7 +314,7 @@ mount_cgroups (const char *target, const char *dest, const struct mount_opts *o,
       return remount_bind (dest, dest, o->flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
     }
 
-  /* v1: a tmpfs, then one bind per hierarchy. */
+  /* v1: a tmpfs (rw, as runc leaves it), then one bind per hierarchy. */
   if (do_mount ("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755", dest, err) < 0)
     return -1;
   f = fopen ("/proc/self/cgroup", "re");
@@ -351,9 +351,8 @@ mount_cgroups (const char *target, const char *dest, const struct mount_opts *o,
         }
     }
   fclose (f);
-  if (ret == 0 && (o->flags & MS_RDONLY)
-      && mount (NULL, dest, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
-    return tsd_make_error (err, errno, "remount `%s` read-only", dest);
+  /* Like runc, the tmpfs itself stays writable ("ro" applies to the hierarchies):
+   * it is private to the container and some inits create directories in it. */
   return ret;
 }
 

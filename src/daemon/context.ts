@@ -6,6 +6,8 @@ import type { JobEngine } from '../engine/jobs';
 import type { EventBus } from '../engine/events';
 import type { Drivers } from '../engine/drivers';
 import type { Graph } from '../graph/graph';
+import type { ContainerService } from '../container/service';
+import type { ExecService } from '../container/exec';
 import type { HostFacts } from '../system/host';
 import type { DaemonConfig } from './config';
 
@@ -18,6 +20,8 @@ export interface DaemonContext {
   drivers: Drivers;
   /** The image graph (also drivers.images). */
   graph: Graph;
+  containers: ContainerService;
+  execs: ExecService;
   host: HostFacts;
   daemonId: string;
   startedAt: Date;

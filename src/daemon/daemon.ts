@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { emptyDrivers } from '../engine/drivers';
 import { Graph } from '../graph/graph';
+import { ContainerService } from '../container/service';
+import { ExecService } from '../container/exec';
 import { EventBus } from '../engine/events';
 import { JobEngine } from '../engine/jobs';
 import { daemonId, openDb } from '../state/db';
@@ -42,8 +44,24 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
   const { db, applied } = openDb(config.dataRoot);
   if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
   const events = new EventBus();
-  const graph = await Graph.open(config.dataRoot, db, { logError: (msg) => log.error(msg) });
-  const drivers = { ...emptyDrivers(), images: graph };
+  // The graph asks the container store who uses an image; the store needs the graph.
+  let containers: ContainerService | undefined;
+  const graph = await Graph.open(config.dataRoot, db, {
+    logError: (msg) => log.error(msg),
+    users: { containersUsing: (id) => containers?.containersUsing(id) ?? [] },
+  });
+  containers = new ContainerService({
+    dataRoot: config.dataRoot,
+    execRoot: config.execRoot,
+    graph,
+    events,
+    log,
+    defaultRuntime: config.defaultRuntime,
+    runtimes: config.runtimes,
+    logOpts: config.logOpts,
+  });
+  const execs = new ExecService(containers, config);
+  const drivers = { ...emptyDrivers(), images: graph, containers };
   const ctx: DaemonContext = {
     config,
     log,
@@ -52,6 +70,8 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     events,
     drivers,
     graph,
+    containers,
+    execs,
     host: readHostFacts(),
     daemonId: daemonId(db),
     startedAt: new Date(),

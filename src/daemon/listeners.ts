@@ -5,6 +5,8 @@ import { chmodSync, chownSync, readFileSync, unlinkSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import type { Duplex } from 'node:stream';
+import { routeUpgrade } from './hijack';
 import { InvalidArgumentError, isErrno } from '../errors';
 
 export type HostAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
@@ -67,6 +69,7 @@ async function clearStaleSocket(path: string): Promise<void> {
 export async function listen(app: FastifyInstance, value: string, group: string): Promise<Listener> {
   const address = parseHost(value);
   const server = http.createServer((req, res) => app.routing(req, res));
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => routeUpgrade((rq, rs) => app.routing(rq, rs), req, socket, head));
   server.keepAliveTimeout = 60_000;
   if (address.kind === 'unix') await clearStaleSocket(address.path);
   await new Promise<void>((resolve, reject) => {

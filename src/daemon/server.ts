@@ -6,6 +6,8 @@ import type { IncomingMessage } from 'node:http';
 import { API_VERSION, DEFAULT_API_VERSION, ENGINE_VERSION } from '../api/version';
 import type { DaemonContext } from './context';
 import { errorHandler } from './http-errors';
+import { containerRoutes } from './routes/containers';
+import { execRoutes } from './routes/exec';
 import { imageRoutes } from './routes/images';
 import { systemRoutes } from './routes/system';
 import { checkVersion, splitVersion } from './versioning';
@@ -82,6 +84,8 @@ export async function buildApp(ctx: DaemonContext): Promise<FastifyInstance> {
 
   systemRoutes(app, ctx);
   imageRoutes(app, ctx);
+  containerRoutes(app, ctx);
+  execRoutes(app, ctx);
 
   await app.ready();
   return app;

@@ -3,6 +3,8 @@
 //   <data-root>/content   blobs (configs, layer tars as received)
 //   <data-root>/layers    unpacked layers (overlay lower dirs)
 //   <data-root>/tmp       scratch space of loads (emptied at open)
+// Every blob is a layer's tar or an image's config. A crash after a blob's
+// commit but before the row that uses it leaves it unused: open removes those.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -12,6 +14,8 @@ import type { Db } from '../state/db';
 import { loadImages, type LoadResult } from './archive/load';
 import { saveImages } from './archive/save';
 import { LocalContentStore } from './content/local';
+import type { Store } from './content/types';
+import type { Digest } from './digest';
 import type { DeleteHooks, ImageUsers } from './image/delete';
 import { NO_USERS } from './image/delete';
 import { ImageService } from './image/service';
@@ -41,6 +45,7 @@ export class Graph implements ImageUsage {
     const content = await LocalContentStore.open(join(dataRoot, 'content'));
     const layers = OverlayLayerStore.open(join(dataRoot, 'layers'), gdb, content);
     const store = await ImageStore.open(gdb, content, layers);
+    await removeUnusedBlobs(content, [...layers.blobDigests(), ...store.all().map((i) => i.id)]);
     rmSync(join(dataRoot, 'tmp'), { recursive: true, force: true });
     const service = new ImageService(store, layers, opts.users ?? NO_USERS, opts.hooks);
     return new Graph(dataRoot, gdb, content, layers, store, service);
@@ -63,4 +68,14 @@ export class Graph implements ImageUsage {
   diskUsage(): { layersSize: number; images: ImageSummary[] } {
     return this.images.diskUsage();
   }
+}
+
+/** Deletes every blob not in `used` (nothing else writes while the graph opens). */
+async function removeUnusedBlobs(content: Store, used: readonly Digest[]): Promise<void> {
+  const keep = new Set<string>(used);
+  const unused: Digest[] = [];
+  await content.walk((b) => {
+    if (!keep.has(b.digest)) unused.push(b.digest);
+  });
+  for (const digest of unused) await content.delete(digest).catch(() => {}); // gone already: fine
 }

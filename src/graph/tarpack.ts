@@ -20,6 +20,7 @@ export function packEntry(pack: Pack, header: PackHeader, data?: Buffer): Promis
 export function packStream(pack: Pack, header: PackHeader, src: Readable): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const sink = pack.entry(header, (err) => (err ? reject(err) : resolve()));
+    sink.on('error', reject); // without a listener a failing source would crash the daemon
     src.on('error', (err) => {
       sink.destroy(err);
       reject(err);

@@ -20,6 +20,12 @@
 //                               full normalized references ('docker.io/library/busybox:latest',
 //                               '…@sha256:…') → images.id
 //
+//   Containers (src/container/, migration 'containers'):
+//   containers(id, name, image_id, created_at, record)
+//                               one row per container; name is Docker's "/name" (unique);
+//                               record is the JSON of ContainerRecord (config, host config,
+//                               state, restart count); its layer is held as 'container:<id>'
+//
 // Later migrations append here (never edit an applied one): each issue that
 // needs tables adds a migration at the end and documents its tables above.
 
@@ -73,5 +79,16 @@ export const MIGRATIONS: readonly Migration[] = [
             created_at INTEGER NOT NULL
           ) STRICT;
           CREATE INDEX image_refs_image ON image_refs(image_id);`,
+  },
+  {
+    name: 'containers',
+    sql: `CREATE TABLE containers (
+            id         TEXT PRIMARY KEY,
+            name       TEXT NOT NULL UNIQUE,
+            image_id   TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            record     TEXT NOT NULL
+          ) STRICT;
+          CREATE INDEX containers_image ON containers(image_id);`,
   },
 ];

@@ -11,6 +11,8 @@
 //      discards the ingest and rejects with AlreadyExistsError: callers that only
 //      need the blob to be there treat that as success (see `writeBlob`).
 //      Writer.close() abandons an ingest and removes its temp file.
+//      Ingester.adopt(path, digest) commits a file the caller wrote and hashed
+//      itself: fsync, then the same link into place.
 //   3. Provider.reader(digest) / readAll(digest) read a committed blob; info()
 //      stats it; walk() lists all; delete() removes one (the caller, the image
 //      metadata GC, decides when nothing needs it).
@@ -44,6 +46,13 @@ export interface Writer {
 export interface Ingester {
   /** Starts an ingest; ConflictError ("ref … locked") while another writer holds `ref`. */
   writer(ref: string): Promise<Writer>;
+  /**
+   * Commits a complete file the caller has already hashed to `digest` (a layer
+   * tar it unpacked, say) without copying it where the filesystem allows (a hard
+   * link: the caller must not change the file afterwards). Same outcome as a
+   * writer's commit, AlreadyExistsError included.
+   */
+  adopt(path: string, digest: Digest): Promise<BlobInfo>;
 }
 
 export interface Provider {

@@ -32,7 +32,7 @@ export function parseImageFilters(raw: Record<string, string[]>, resolve: (s: st
   return f;
 }
 
-function parseUntil(v: string): number {
+export function parseUntil(v: string): number {
   if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
   const dur = /^(\d+)(h|m|s)$/.exec(v);
   if (dur) return Date.now() / 1000 - Number(dur[1]) * { h: 3600, m: 60, s: 1 }[dur[2] as 'h' | 'm' | 's'];
@@ -41,7 +41,7 @@ function parseUntil(v: string): number {
   return t / 1000;
 }
 
-function labelMatch(labels: Record<string, string>, spec: string): boolean {
+export function labelMatch(labels: Record<string, string>, spec: string): boolean {
   const i = spec.indexOf('=');
   if (i < 0) return spec in labels;
   return labels[spec.slice(0, i)] === spec.slice(i + 1);

@@ -111,7 +111,8 @@ export class ImageService {
       RepoTags: tags,
       RepoDigests: digests,
       Parent: img.parent ?? '',
-      Comment: c.comment ?? '',
+      // Docker: the config's comment, else the last history entry's (`docker commit -m`).
+      Comment: c.comment || (c.history?.at(-1)?.comment ?? ''),
       Created: c.created ?? '',
       DockerVersion: c.docker_version ?? '',
       Author: c.author ?? '',

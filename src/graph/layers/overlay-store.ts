@@ -6,15 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, promises as fsp, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { InvalidArgumentError, NotFoundError } from '../../errors';
 import { mount } from '../../native';
 import { decompress, peekCompression, type Compression } from '../compression';
 import type { Store } from '../content/types';
 import { hexOf, type Digest } from '../digest';
-import { AlreadyExistsError } from '../errors';
 import { randomName } from '../fsutil';
 import type { GraphDb, Tx } from '../tx';
+import { fileSink, writerSink } from './blob-sink';
 import { chainId as computeChainId } from './chain';
 import type { LayerInfo, LayerStore, Lease, OverlayMount, RegisterOptions } from './types';
 import { unpackLayer } from './unpack';
@@ -109,38 +109,29 @@ export class OverlayLayerStore implements LayerStore {
       }
     }
     const { compression, stream } = await peekCompression(tar);
-    const writer = await this.content.writer(randomName('layer-'));
-    const tee = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        writer.write(chunk).then(() => cb(null, chunk), cb);
-      },
-    });
+    const sink = opts.file !== undefined ? fileSink(this.content, opts.file, compression !== 'none') : await writerSink(this.content);
     const tmp = join(this.root, randomName('tmp-'));
     const diff = join(tmp, 'diff');
-    await fsp.mkdir(diff, { recursive: true, mode: 0o755 });
     let unpacked;
+    let blob;
     try {
-      stream.on('error', (err) => tee.destroy(err));
-      unpacked = await unpackLayer(decompress(stream.pipe(tee), compression), diff);
+      await fsp.mkdir(diff, { recursive: true, mode: 0o755 });
+      unpacked = await unpackLayer(decompress(sink.through(stream), compression), diff);
+      if (opts.expectedDiffId !== undefined && opts.expectedDiffId !== unpacked.diffId) {
+        throw new InvalidArgumentError(`layer diffID mismatch: got ${unpacked.diffId}, expected ${opts.expectedDiffId}`);
+      }
     } catch (err) {
-      await writer.close();
+      await sink.abort();
       await fsp.rm(tmp, { recursive: true, force: true });
       throw err;
     }
-    const blobSize = writer.offset;
-    const blobDigest = writer.digest();
     try {
-      await writer.commit(blobSize, blobDigest);
+      blob = await sink.finish(unpacked);
     } catch (err) {
-      if (!(err instanceof AlreadyExistsError)) {
-        await fsp.rm(tmp, { recursive: true, force: true });
-        throw err;
-      }
-    }
-    if (opts.expectedDiffId !== undefined && opts.expectedDiffId !== unpacked.diffId) {
       await fsp.rm(tmp, { recursive: true, force: true });
-      throw new InvalidArgumentError(`layer diffID mismatch: got ${unpacked.diffId}, expected ${opts.expectedDiffId}`);
+      throw err;
     }
+    const { digest: blobDigest, size: blobSize } = blob;
     const chainId = computeChainId(opts.parent, unpacked.diffId);
     const final = this.dir(chainId);
     let discard = false;
@@ -222,14 +213,14 @@ export class OverlayLayerStore implements LayerStore {
     if (row.parent !== null) this.release(row.parent as Digest, `layer:${chainId}`, tx);
   }
 
-  overlayOptions(chainId: Digest, upper: string, work: string): OverlayMount {
-    const lowerDirs = this.chain(chainId).map((l) => l.diffDir);
+  overlayOptions(chainId: Digest | null, upper: string, work: string, above: readonly string[] = []): OverlayMount {
+    const lowerDirs = [...above, ...(chainId ? this.chain(chainId).map((l) => l.diffDir) : [])];
     const index = existsSync('/sys/module/overlay/parameters/index') ? ',index=off' : '';
     return { options: `lowerdir=${lowerDirs.join(':')},upperdir=${upper},workdir=${work}${index}`, lowerDirs };
   }
 
-  mountLayers(chainId: Digest, upper: string, work: string, target: string): OverlayMount {
-    const m = this.overlayOptions(chainId, upper, work);
+  mountLayers(chainId: Digest | null, upper: string, work: string, target: string, above: readonly string[] = []): OverlayMount {
+    const m = this.overlayOptions(chainId, upper, work, above);
     mount('overlay', target, 'overlay', 0, m.options);
     return m;
   }
@@ -238,6 +229,11 @@ export class OverlayLayerStore implements LayerStore {
     const layer = this.get(chainId);
     if (!layer) throw new NotFoundError(`layer ${chainId}: not found`);
     return decompress(await this.content.reader(layer.blob.digest), layer.blob.compression);
+  }
+
+  /** Digests of the blobs the layers were registered from. */
+  blobDigests(): Digest[] {
+    return (this.gdb.db.prepare('SELECT DISTINCT blob_digest FROM layers').all() as { blob_digest: Digest }[]).map((r) => r.blob_digest);
   }
 
   totalSize(): number {

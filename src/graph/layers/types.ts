@@ -51,6 +51,12 @@ export interface RegisterOptions {
    * already present the stream is only drained, not unpacked again.
    */
   expectedDiffId?: Digest;
+  /**
+   * The tar is this file, on the data root's filesystem, unchanged until
+   * register returns: its bytes become the layer's blob as they are (a hard
+   * link) instead of being copied.
+   */
+  file?: string;
 }
 
 export interface OverlayMount {
@@ -69,9 +75,9 @@ export interface LayerStore {
   /** Drops reference `holder` (idempotent), GCing what it leaves unreferenced. */
   release(chainId: Digest, holder: string, tx?: Tx): void;
   /** Overlay options for a container rootfs on top of chainId. */
-  overlayOptions(chainId: Digest, upper: string, work: string): OverlayMount;
+  overlayOptions(chainId: Digest | null, upper: string, work: string, above?: readonly string[]): OverlayMount;
   /** Mounts overlay on `target` and returns the options used. */
-  mountLayers(chainId: Digest, upper: string, work: string, target: string): OverlayMount;
+  mountLayers(chainId: Digest | null, upper: string, work: string, target: string, above?: readonly string[]): OverlayMount;
   /** The layer tar, uncompressed (what its diffID digests). */
   tarStream(chainId: Digest): Promise<Readable>;
   /** Sum of the sizes of all layers (/system/df LayersSize). */

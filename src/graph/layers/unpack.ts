@@ -9,12 +9,15 @@
 //   - AUFS whiteouts become overlay whiteouts: `.wh.NAME` → char device 0/0 at
 //     NAME, `.wh..wh..opq` → xattr trusted.overlay.opaque=y on the directory;
 //   - uid/gid, mode (incl. setuid), mtime and SCHILY.xattr PAX records are kept.
-import { promises as fsp } from 'node:fs';
+import {
+  chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, rmSync,
+  symlinkSync, writeSync,
+} from 'node:fs';
 import { posix } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
-import { InvalidArgumentError, isErrno } from '../../errors';
+import { InvalidArgumentError } from '../../errors';
 import { lsetxattr, mknod } from '../../native';
 import { Digester, type Digest } from '../digest';
 import { cleanEntryName, resolveInRoot } from './scoped-path';
@@ -43,10 +46,10 @@ export async function unpackLayer(source: Readable, root: string): Promise<Unpac
   const extract = tar.extract();
   const piping = pipeline(source, hasher, extract);
   let size = 0;
-  const dirTimes: Array<[string, Date]> = [];
+  const state: UnpackState = { root, dirTimes: [], dirs: new Set() };
   try {
     for await (const entry of extract) {
-      size += await applyEntry(root, entry, dirTimes);
+      size += await applyEntry(state, entry);
     }
   } catch (err) {
     source.destroy();
@@ -54,62 +57,79 @@ export async function unpackLayer(source: Readable, root: string): Promise<Unpac
     throw err;
   }
   await piping;
-  for (const [path, mtime] of dirTimes.reverse()) await fsp.lutimes(path, mtime, mtime);
+  for (const [path, mtime] of state.dirTimes.reverse()) lutimesSync(path, mtime, mtime);
   return { diffId: digester.digest(), tarSize: digester.size, size };
 }
 
-async function applyEntry(root: string, entry: TarEntry, dirTimes: Array<[string, Date]>): Promise<number> {
+// Entries are applied with synchronous calls. Each is a handful of syscalls
+// (a small file: ~0.1-0.3 ms, most of it the create), and the thread-pool round
+// trip of an async call costs about as much again: the async version took 3×
+// as long on a layer of 5000 small files. The event loop still turns between
+// entries and between the chunks of a large file.
+interface UnpackState {
+  root: string;
+  /** Directories and their mtimes, set last (creating entries inside changes them). */
+  dirTimes: Array<[string, Date]>;
+  /** Directories known to exist (saves a mkdir per entry); cleared whenever something is removed. */
+  dirs: Set<string>;
+}
+
+function ensureDir(state: UnpackState, dir: string): void {
+  if (state.dirs.has(dir)) return;
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  state.dirs.add(dir);
+}
+
+function remove(state: UnpackState, path: string): void {
+  rmSync(path, { recursive: true, force: true });
+  state.dirs.clear();
+}
+
+async function drain(entry: TarEntry): Promise<void> {
+  for await (const _ of entry as AsyncIterable<Buffer>) void _;
+}
+
+async function applyEntry(state: UnpackState, entry: TarEntry): Promise<number> {
+  const { root } = state;
   const h = entry.header;
-  const drain = async () => {
-    for await (const _ of entry as AsyncIterable<Buffer>) void _;
-  };
   const rel = cleanEntryName(h.name);
-  if (rel.startsWith(WHITEOUT_META_PREFIX)) return drain().then(() => 0);
+  if (rel.startsWith(WHITEOUT_META_PREFIX)) return drain(entry).then(() => 0);
   const host = resolveInRoot(root, rel);
   const parent = posix.dirname(host);
   const base = posix.basename(rel);
-  if (rel !== '') await fsp.mkdir(parent, { recursive: true, mode: 0o755 });
+  if (rel !== '') ensureDir(state, parent);
 
   if (base === WHITEOUT_OPAQUE) {
-    await drain();
+    await drain(entry);
     lsetxattr(parent, OPAQUE_XATTR, Buffer.from('y'));
     return 0;
   }
   if (base.startsWith(WHITEOUT_PREFIX)) {
-    await drain();
+    await drain(entry);
     const original = posix.join(parent, base.slice(WHITEOUT_PREFIX.length));
-    await fsp.rm(original, { recursive: true, force: true });
+    remove(state, original);
     mknod(original, S_IFCHR, 0, 0);
-    await fsp.lchown(original, h.uid ?? 0, h.gid ?? 0);
+    lchownSync(original, h.uid ?? 0, h.gid ?? 0);
     return 0;
   }
 
   const type = h.type ?? 'file';
-  const existing = await fsp.lstat(host).catch((err: unknown) => {
-    if (isErrno(err, 'ENOENT')) return undefined;
-    throw err;
-  });
-  if (existing && !(existing.isDirectory() && type === 'directory')) await fsp.rm(host, { recursive: true, force: true });
+  const existing = lstatSync(host, { throwIfNoEntry: false });
+  if (existing && !(existing.isDirectory() && type === 'directory')) remove(state, host);
 
   const perm = (h.mode ?? 0o644) & 0o7777;
-  let written = 0;
+  const mtime = h.mtime ?? new Date(0);
   switch (type) {
-    case 'directory':
-      if (!existing?.isDirectory()) await fsp.mkdir(host, { mode: 0o700 });
-      await drain();
-      break;
     case 'file':
-    case 'contiguous-file': {
-      // 'wx' = O_CREAT|O_EXCL: never writes through a link planted at `host`.
-      const fh = await fsp.open(host, 'wx', 0o600);
-      try {
-        for await (const chunk of entry as AsyncIterable<Buffer>) await fh.write(chunk);
-      } finally {
-        await fh.close();
-      }
-      written = h.size;
+    case 'contiguous-file':
+      await writeFile(entry, host, perm, mtime);
+      setXattrs(host, h);
+      return h.size ?? 0;
+    case 'directory':
+      if (!existing?.isDirectory()) mkdirSync(host, { mode: 0o700 });
+      state.dirs.add(host);
+      await drain(entry);
       break;
-    }
     case 'link': {
       const linkname = h.linkname ?? '';
       let targetRel: string;
@@ -119,40 +139,57 @@ async function applyEntry(root: string, entry: TarEntry, dirTimes: Array<[string
         throw new InvalidArgumentError(`invalid hardlink ${JSON.stringify(h.name)} -> ${JSON.stringify(linkname)}: breakout attempt`);
       }
       if (targetRel === '') throw new InvalidArgumentError(`invalid hardlink ${JSON.stringify(h.name)} -> ${JSON.stringify(linkname)}`);
-      await drain();
-      await fsp.link(resolveInRoot(root, targetRel), host);
-      break;
+      await drain(entry);
+      linkSync(resolveInRoot(root, targetRel), host);
+      return 0; // the link shares the target's inode and metadata
     }
     case 'symlink':
-      await drain();
-      await fsp.symlink(h.linkname ?? '', host);
+      await drain(entry);
+      symlinkSync(h.linkname ?? '', host);
       break;
     case 'character-device':
     case 'block-device':
     case 'fifo': {
-      await drain();
+      await drain(entry);
       const ifmt = type === 'fifo' ? S_IFIFO : type === 'block-device' ? S_IFBLK : S_IFCHR;
       mknod(host, ifmt | perm, h.devmajor ?? 0, h.devminor ?? 0);
       break;
     }
     default:
       // Unknown types (GNU sparse, …) are skipped as Docker skips them.
-      await drain();
+      await drain(entry);
       return 0;
   }
 
-  if (type === 'link') return 0; // the link shares the target's inode and metadata
-  await fsp.lchown(host, h.uid ?? 0, h.gid ?? 0);
-  if (type !== 'symlink') await fsp.chmod(host, perm); // after chown, which clears setuid
-  const pax = h.pax as Record<string, string> | null | undefined;
-  if (pax) {
-    for (const [key, value] of Object.entries(pax)) {
-      if (!key.startsWith(XATTR_PAX_PREFIX)) continue;
-      lsetxattr(host, key.slice(XATTR_PAX_PREFIX.length), Buffer.from(value, 'utf8'));
+  lchownSync(host, h.uid ?? 0, h.gid ?? 0);
+  if (type !== 'symlink') chmodSync(host, perm); // after chown, which clears setuid
+  setXattrs(host, h);
+  if (type === 'directory') state.dirTimes.push([host, mtime]);
+  else lutimesSync(host, mtime, mtime);
+  return 0;
+}
+
+/** A regular file: created exclusively, owner, mode and times set through its descriptor. */
+async function writeFile(entry: TarEntry, host: string, perm: number, mtime: Date): Promise<void> {
+  const h = entry.header;
+  // 'wx' = O_CREAT|O_EXCL: never writes through a link planted at `host`.
+  const fd = openSync(host, 'wx', 0o600);
+  try {
+    for await (const chunk of entry as AsyncIterable<Buffer>) {
+      for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done);
     }
+    fchownSync(fd, h.uid ?? 0, h.gid ?? 0);
+    fchmodSync(fd, perm); // after chown, which clears setuid
+    futimesSync(fd, mtime, mtime);
+  } finally {
+    closeSync(fd);
   }
-  const mtime = h.mtime ?? new Date(0);
-  if (type === 'directory') dirTimes.push([host, mtime]);
-  else await fsp.lutimes(host, mtime, mtime);
-  return written;
+}
+
+function setXattrs(host: string, h: TarEntry['header']): void {
+  const pax = h.pax as Record<string, string> | null | undefined;
+  if (!pax) return;
+  for (const [key, value] of Object.entries(pax)) {
+    if (key.startsWith(XATTR_PAX_PREFIX)) lsetxattr(host, key.slice(XATTR_PAX_PREFIX.length), Buffer.from(value, 'utf8'));
+  }
 }

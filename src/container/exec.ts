@@ -1,0 +1,172 @@
+// `docker exec`: a process run in a running container by its own shim in exec
+// mode (tsd-shim --exec-process), so that, like the container's, its stdio and
+// exit status do not go through the daemon. Exec records live in memory only
+// (Docker's do too) and go when their container is removed.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import type { ExecCreateBody, ExecInspect } from '../api/containers';
+import { ConflictError, NotFoundError, messageOf } from '../errors';
+import { ShimError, startShim, type ShimClient } from '../native/shim-client';
+import { buildExecProcess, serializeSpec, type OciSpec } from '../runtime/spec';
+import { joinAttach } from './attach';
+import { resolveRuntime } from './runtimes';
+import type { ContainerService } from './service';
+import type { ContainerRecord } from './store';
+import { frame, parseDetachKeys, DEFAULT_DETACH_KEYS, STDOUT } from './stream';
+
+interface ExecRecord {
+  id: string;
+  containerId: string;
+  config: ExecCreateBody;
+  running: boolean;
+  started: boolean;
+  exitCode: number | null;
+  pid: number;
+  client?: ShimClient;
+}
+
+export class ExecService {
+  private readonly execs = new Map<string, ExecRecord>();
+
+  constructor(
+    private readonly containers: ContainerService,
+    private readonly opts: { defaultRuntime: string; runtimes: Record<string, { path: string }> },
+  ) {}
+
+  idsOf(containerId: string): string[] {
+    return [...this.execs.values()].filter((e) => e.containerId === containerId).map((e) => e.id);
+  }
+
+  forget(containerId: string): void {
+    for (const id of this.idsOf(containerId)) this.execs.delete(id);
+  }
+
+  private get(id: string): ExecRecord {
+    const e = this.execs.get(id);
+    if (!e) throw new NotFoundError(`No such exec instance: ${id}`);
+    return e;
+  }
+
+  create(rec: ContainerRecord, body: ExecCreateBody): string {
+    if (!rec.state.Running) throw new ConflictError(`container ${rec.id} is not running`);
+    if (rec.state.Paused) throw new ConflictError(`container ${rec.id} is paused, unpause the container before exec`);
+    if (!body.Cmd?.length) throw new ConflictError('No exec command specified');
+    if (body.DetachKeys) parseDetachKeys(body.DetachKeys);
+    const id = randomBytes(32).toString('hex');
+    this.execs.set(id, { id, containerId: rec.id, config: body, running: false, started: false, exitCode: null, pid: 0 });
+    this.containers.emit(rec, `exec_create: ${body.Cmd.join(' ')}`, { execID: id });
+    return id;
+  }
+
+  inspect(id: string): ExecInspect {
+    const e = this.get(id);
+    const cmd = e.config.Cmd ?? [];
+    return {
+      CanRemove: false,
+      DetachKeys: e.config.DetachKeys ?? '',
+      ID: e.id,
+      Running: e.running,
+      ExitCode: e.exitCode,
+      ProcessConfig: { tty: e.config.Tty ?? false, entrypoint: cmd[0] ?? '', arguments: cmd.slice(1), privileged: e.config.Privileged ?? false, ...(e.config.User ? { user: e.config.User } : {}) },
+      OpenStdin: e.config.AttachStdin ?? false,
+      OpenStderr: e.config.AttachStderr ?? false,
+      OpenStdout: e.config.AttachStdout ?? false,
+      ContainerID: e.containerId,
+      Pid: e.pid,
+    };
+  }
+
+  /** Checks an exec may start; call before hijacking the client's connection. */
+  container(id: string): { exec: ExecRecord; rec: ContainerRecord } {
+    const exec = this.get(id);
+    if (exec.started) throw new ConflictError(`Error: Exec command ${id} has already run`);
+    const rec = this.containers.store.resolve(exec.containerId);
+    if (!rec.state.Running) throw new ConflictError(`container ${rec.id} is not running`);
+    return { exec, rec };
+  }
+
+  /**
+   * Runs the exec. With a socket, its output goes there (framed unless tty) and
+   * the promise ends with the process; detached, it resolves once started.
+   */
+  async start(id: string, socket: Duplex | undefined): Promise<void> {
+    const { exec, rec } = this.container(id);
+    exec.started = true;
+    const paths = this.containers.paths;
+    const stateDir = paths.execState(id);
+    rmSync(stateDir, { recursive: true, force: true });
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    const spec = JSON.parse(readFileSync(join(paths.state(rec.id), 'config.json'), 'utf8')) as OciSpec;
+    const processFile = join(stateDir, 'process.json');
+    writeFileSync(processFile, serializeSpec(buildExecProcess(spec, exec.config, paths.rootfs(rec.id), rec.hostConfig.GroupAdd)));
+    const runtime = resolveRuntime(rec.runtime, this.opts.defaultRuntime, this.opts.runtimes);
+    const tty = exec.config.Tty ?? false;
+    const cleanup = (): void => rmSync(stateDir, { recursive: true, force: true });
+    let client: ShimClient;
+    try {
+      ({ client } = await startShim({
+        id: rec.id,
+        bundle: paths.state(rec.id),
+        stateDir,
+        runtime: runtime.path,
+        runtimeRoot: paths.runtimeRoot(runtime.name),
+        stdin: socket !== undefined && (exec.config.AttachStdin ?? false),
+        terminal: tty,
+        execProcess: processFile,
+      }));
+    } catch (err) {
+      cleanup();
+      throw err;
+    }
+    exec.client = client;
+    exec.running = true;
+    const attached = socket
+      ? await joinAttach(client, {
+          socket,
+          stdin: exec.config.AttachStdin ?? false,
+          stdout: exec.config.AttachStdout ?? true,
+          stderr: exec.config.AttachStderr ?? true,
+          tty,
+          detachKeys: parseDetachKeys(exec.config.DetachKeys || DEFAULT_DETACH_KEYS),
+          closeStdinOnEof: true,
+        })
+      : undefined;
+    const finished = client.wait().then(
+      (exit) => exit.exitCode,
+      () => 126,
+    );
+    try {
+      await client.start();
+      exec.pid = (await client.state()).pid;
+      this.containers.emit(rec, `exec_start: ${(exec.config.Cmd ?? []).join(' ')}`, { execID: id });
+    } catch (err) {
+      // After the hijack the only way to tell the client is the stream itself (dockerd does the same).
+      const message = err instanceof ShimError ? `OCI runtime exec failed: ${err.message}: unknown` : messageOf(err);
+      if (socket) socket.write(tty ? Buffer.from(`${message}\r\n`) : frame(STDOUT, Buffer.from(`${message}\r\n`)));
+    }
+    const done = finished.then(async (code) => {
+      exec.exitCode = code;
+      exec.running = false;
+      exec.pid = 0;
+      await client.shutdown(true).catch(() => undefined);
+      cleanup();
+      this.containers.emit(rec, 'exec_die', { execID: id, exitCode: String(code) });
+      return code;
+    });
+    if (!attached) {
+      void done;
+      return;
+    }
+    await done;
+    await attached.done;
+    socket?.end();
+  }
+
+  async resize(id: string, rows: number, cols: number): Promise<void> {
+    const e = this.get(id);
+    if (!e.running || !e.client) throw new ConflictError(`Exec ${id} is not running`);
+    if (e.config.Tty) await e.client.resize(rows, cols);
+  }
+}

@@ -1,0 +1,211 @@
+// Container routes: create, list, inspect, start/stop/kill/restart, wait,
+// attach (hijacked), logs, resize, top, rename, changes, export, remove, prune.
+// Handlers parse, run a job (state changes hold the container's lock) and reply.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ContainerCreateBody, ContainerPruneResponse } from '../../api/containers';
+import { InvalidArgumentError } from '../../errors';
+import { changes } from '../../container/changes';
+import { exportRootfs } from '../../container/export';
+import { parseLogTime, readLogs } from '../../container/logs';
+import type { ContainerRecord } from '../../container/store';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../container/stream';
+import { cgroupPids, top } from '../../container/top';
+import { inspect, list, summary } from '../../container/views';
+import type { DaemonContext } from '../context';
+import { hijack, streamType } from '../hijack';
+import { bool, filters, int, str, type Query } from '../query';
+
+export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void {
+  const { jobs, containers, execs, graph } = ctx;
+  const resolve = (req: FastifyRequest): ContainerRecord => containers.store.resolve((req.params as { id: string }).id);
+  const q = (req: FastifyRequest): Query => req.query as Query;
+
+  /** Runs a job holding the container's lock, on the record as it is once the lock is held. */
+  const job = <T>(name: string, req: FastifyRequest, work: (rec: ContainerRecord) => Promise<T> | T): Promise<T> => {
+    const rec = resolve(req);
+    return jobs.run({ name, object: rec.id }, () => work(containers.store.resolve(rec.id)));
+  };
+
+  app.post('/containers/create', async (req, reply) => {
+    const body = (req.body ?? {}) as ContainerCreateBody;
+    const name = str(q(req), 'name');
+    const created = await jobs.run({ name: 'container.create', object: name, locks: name ? [`name:${name}`] : [] }, (j) => {
+      const r = containers.create(body, name);
+      j.setObject(r.Id);
+      containers.emit(r.rec, 'create');
+      return r;
+    });
+    return reply.code(201).send({ Id: created.Id, Warnings: created.Warnings });
+  });
+
+  app.get('/containers/json', async (req) => {
+    const query = q(req);
+    const limit = int(query, 'limit') ?? (bool(query, 'latest') ? 1 : undefined);
+    const recs = list(containers.store.all(), { all: bool(query, 'all'), limit, filters: filters(query) }, (r) => containers.store.resolve(r), (rec, ancestor) => {
+      const img = graph.store.resolve(ancestor);
+      return rec.imageId === img.id;
+    });
+    const size = bool(query, 'size');
+    return recs.map((rec) => ({ ...summary(rec), ...(size ? containers.sizes(rec) : {}) }));
+  });
+
+  app.get('/containers/:id/json', async (req) => {
+    const rec = resolve(req);
+    return { ...inspect(rec, containers.paths, containers.lowerDirs(rec), execs.idsOf(rec.id)), ...(bool(q(req), 'size') ? containers.sizes(rec) : {}) };
+  });
+
+  app.post('/containers/:id/start', async (req, reply) => {
+    await job('container.start', req, async (rec) => {
+      await containers.start(rec);
+      containers.emit(rec, 'start');
+    });
+    return reply.code(204).send();
+  });
+
+  app.post('/containers/:id/stop', async (req, reply) => {
+    const query = q(req);
+    await job('container.stop', req, (rec) => containers.stop(rec, { signal: str(query, 'signal'), timeout: int(query, 't') }));
+    return reply.code(204).send();
+  });
+
+  app.post('/containers/:id/kill', async (req, reply) => {
+    await job('container.kill', req, (rec) => containers.kill(rec, str(q(req), 'signal') || undefined));
+    return reply.code(204).send();
+  });
+
+  app.post('/containers/:id/restart', async (req, reply) => {
+    const query = q(req);
+    await job('container.restart', req, async (rec) => {
+      if (rec.state.Running) await containers.stop(rec, { signal: str(query, 'signal'), timeout: int(query, 't') });
+      await containers.start(rec);
+      containers.emit(rec, 'start');
+      containers.emit(rec, 'restart');
+    });
+    return reply.code(204).send();
+  });
+
+  app.post('/containers/:id/wait', async (req, reply) => {
+    const rec = resolve(req);
+    const answer = containers.wait(rec, str(q(req), 'condition') ?? '');
+    // Headers go out at once: clients (docker run) wait for them before starting the container.
+    const headers = { ...reply.getHeaders(), 'content-type': 'application/json' };
+    reply.hijack();
+    reply.raw.writeHead(200, headers as Record<string, string>);
+    reply.raw.flushHeaders();
+    const onClose = (): void => undefined;
+    reply.raw.on('close', onClose);
+    reply.raw.end(`${JSON.stringify(await answer)}\n`);
+  });
+
+  app.post('/containers/:id/attach', async (req, reply) => {
+    const rec = resolve(req);
+    const query = q(req);
+    const stream = bool(query, 'stream');
+    const logs = bool(query, 'logs');
+    if (!stream && !logs) throw new InvalidArgumentError('Bad parameter: either logs or stream must be set');
+    const detachKeys = parseDetachKeys(str(query, 'detachKeys') || DEFAULT_DETACH_KEYS);
+    const tty = rec.config.Tty;
+    const streams = { stdin: bool(query, 'stdin'), stdout: bool(query, 'stdout'), stderr: bool(query, 'stderr') };
+    const socket = hijack(req, reply, streamType(tty, req.apiVersion));
+    if (logs) {
+      const past = readLogs(containers.paths.logPath(rec.id), { follow: false, stdout: streams.stdout, stderr: streams.stderr, timestamps: false, tail: 'all' }, tty, Promise.resolve());
+      for await (const chunk of past) socket.write(chunk as Buffer);
+    }
+    if (stream) {
+      await containers.attach(rec, {
+        socket,
+        ...streams,
+        stdin: streams.stdin && rec.config.OpenStdin,
+        tty,
+        detachKeys,
+        closeStdinOnEof: rec.config.StdinOnce,
+      });
+    }
+    socket.end();
+  });
+
+  app.get('/containers/:id/logs', async (req, reply) => {
+    const rec = resolve(req);
+    const query = q(req);
+    const stdout = bool(query, 'stdout');
+    const stderr = bool(query, 'stderr');
+    if (!stdout && !stderr) throw new InvalidArgumentError('Bad parameters: you must choose at least one stream');
+    const tailRaw = str(query, 'tail');
+    const tail = tailRaw === undefined || tailRaw === '' || tailRaw === 'all' ? 'all' : Number.parseInt(tailRaw, 10);
+    const since = str(query, 'since');
+    const until = str(query, 'until');
+    const follow = bool(query, 'follow');
+    const stopped = follow && rec.state.Running ? containers.nextExit(rec) : Promise.resolve();
+    const body = readLogs(
+      containers.paths.logPath(rec.id),
+      {
+        follow,
+        stdout,
+        stderr,
+        timestamps: bool(query, 'timestamps'),
+        tail: Number.isNaN(tail) ? 'all' : tail,
+        ...(since ? { since: parseLogTime(since) } : {}),
+        ...(until ? { until: parseLogTime(until) } : {}),
+      },
+      rec.config.Tty,
+      stopped,
+    );
+    return reply.type(streamType(rec.config.Tty, req.apiVersion)).send(body);
+  });
+
+  app.post('/containers/:id/resize', async (req, reply) => {
+    const query = q(req);
+    const h = int(query, 'h') ?? 0;
+    const w = int(query, 'w') ?? 0;
+    if (h < 0 || w < 0) throw new InvalidArgumentError('invalid size');
+    await containers.resize(resolve(req), h, w);
+    return reply.code(200).send();
+  });
+
+  app.get('/containers/:id/top', async (req) => {
+    const rec = resolve(req);
+    if (!rec.state.Running) throw new InvalidArgumentError(`Container ${rec.id} is not running`);
+    return top(cgroupPids(`/tsdocker/${rec.id}`), str(q(req), 'ps_args') || '-ef');
+  });
+
+  app.post('/containers/:id/rename', async (req, reply) => {
+    const name = str(q(req), 'name');
+    if (!name) throw new InvalidArgumentError('Neither old nor new names may be empty');
+    await jobs.run({ name: 'container.rename', object: name, locks: [`name:${name}`] }, () => job('container.rename', req, (rec) => containers.rename(rec, name)));
+    return reply.code(204).send();
+  });
+
+  app.get('/containers/:id/changes', async (req) => {
+    const rec = resolve(req);
+    return changes(containers.paths.upper(rec.id), containers.lowerDirs(rec));
+  });
+
+  app.get('/containers/:id/export', async (req, reply) => {
+    const rec = resolve(req);
+    const { rootfs, release } = containers.mountedRootfs(rec);
+    const body = exportRootfs(rootfs);
+    body.once('close', release);
+    return reply.type('application/x-tar').send(body);
+  });
+
+  app.delete('/containers/:id', async (req, reply) => {
+    const query = q(req);
+    if (bool(query, 'link')) throw new InvalidArgumentError('links are not supported by tsdocker');
+    await job('container.remove', req, async (rec) => {
+      await containers.remove(rec, { force: bool(query, 'force') });
+      execs.forget(rec.id);
+    });
+    return reply.code(204).send();
+  });
+
+  app.post('/containers/prune', async (req): Promise<ContainerPruneResponse> => {
+    const f = filters(q(req));
+    return jobs.run({ name: 'container.prune' }, () => containers.prune(f));
+  });
+
+  app.post('/containers/:id/exec', async (req, reply) => {
+    const rec = resolve(req);
+    const id = await jobs.run({ name: 'exec.create', object: rec.id }, () => execs.create(rec, (req.body ?? {}) as never));
+    return reply.code(201).send({ Id: id });
+  });
+}

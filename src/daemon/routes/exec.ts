@@ -1,0 +1,38 @@
+// Exec routes: start (hijacked unless Detach), inspect, resize. Creating an
+// exec is POST /containers/{id}/exec, with the container routes.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { InvalidArgumentError } from '../../errors';
+import type { DaemonContext } from '../context';
+import { hijack, requestBody, streamType } from '../hijack';
+import { int, type Query } from '../query';
+
+export function execRoutes(app: FastifyInstance, ctx: DaemonContext): void {
+  const { execs, jobs } = ctx;
+  const execId = (req: FastifyRequest): string => (req.params as { id: string }).id;
+
+  app.post('/exec/:id/start', async (req, reply) => {
+    const id = execId(req);
+    const body = requestBody<{ Detach?: boolean; Tty?: boolean }>(req) ?? {};
+    const { exec } = execs.container(id);
+    if (body.Detach) {
+      await jobs.run({ name: 'exec.start', object: id }, () => execs.start(id, undefined));
+      return reply.code(200).send();
+    }
+    const socket = hijack(req, reply, streamType(exec.config.Tty ?? false, req.apiVersion));
+    await execs.start(id, socket).catch((err: Error) => {
+      ctx.log.warn({ exec: id, err: err.message }, 'exec start failed');
+      socket.end();
+    });
+  });
+
+  app.get('/exec/:id/json', async (req) => execs.inspect(execId(req)));
+
+  app.post('/exec/:id/resize', async (req, reply) => {
+    const query = req.query as Query;
+    const h = int(query, 'h') ?? 0;
+    const w = int(query, 'w') ?? 0;
+    if (h < 0 || w < 0) throw new InvalidArgumentError('invalid size');
+    await execs.resize(execId(req), h, w);
+    return reply.code(200).send();
+  });
+}

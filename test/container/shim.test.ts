@@ -1,0 +1,129 @@
+// readLogs, cgroupPids and top against real containers: tsd-shim writing and
+// rotating the json-file log, tsd-runtime placing the processes in their cgroup.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readLogs } from '../../src/container/logs';
+import { cgroupPids, top } from '../../src/container/top';
+import { runtimePath, shimPath } from '../../src/native/paths';
+import { startShim, type ShimClient } from '../../src/native/shim-client';
+import { dockerConfig, isRoot, makeRootfs, removeCgroupParent, writeConfig, type ProcessOptions } from '../native/bundle';
+import { collect, deframe, readAll, waitFor } from './log-helpers';
+
+const enabled = isRoot() && existsSync('/bin/busybox') && existsSync(runtimePath()) && existsSync(shimPath());
+
+let dir: string;
+let rootfs: string;
+let cgParent: string;
+let seq = 0;
+const shims: Array<{ stateDir: string; client: ShimClient }> = [];
+
+beforeAll(() => {
+  if (!enabled) return;
+  dir = mkdtempSync(join(tmpdir(), 'tsd-ctr-shim-'));
+  rootfs = makeRootfs(join(dir, 'rootfs-holder'));
+  cgParent = `/tsdctrtest-${process.pid}`;
+});
+
+afterAll(async () => {
+  if (!enabled) return;
+  for (const s of shims) {
+    await s.client.shutdown(true).catch(() => undefined);
+    const pidFile = join(s.stateDir, 'shim.pid');
+    const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
+    if (pid > 0) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  removeCgroupParent(cgParent);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function launch(p: ProcessOptions, log: { maxSize?: string; maxFile?: number } = {}) {
+  const id = `c${process.pid}-${++seq}`;
+  const bundle = join(dir, id);
+  const stateDir = join(dir, `${id}.state`);
+  const logFile = join(dir, `${id}-json.log`);
+  mkdirSync(bundle);
+  writeConfig(bundle, { ...dockerConfig(id, cgParent, p), root: { path: rootfs, readonly: false } });
+  const { pid, client } = await startShim({
+    id,
+    bundle,
+    stateDir,
+    logFile,
+    runtimeRoot: join(dir, 'tsd-root'),
+    stdin: false,
+    terminal: p.terminal ?? false,
+    ...(log.maxSize ? { logMaxSize: log.maxSize } : {}),
+    ...(log.maxFile ? { logMaxFile: log.maxFile } : {}),
+  });
+  shims.push({ stateDir, client });
+  return { id, logFile, client, pid, cgroupsPath: `${cgParent}/${id}` };
+}
+
+describe.skipIf(!enabled)('with tsd-shim and tsd-runtime', () => {
+  it('follows a log the shim rotates, to the last line, and reads it back with tail', async () => {
+    // Slow enough that the reader follows several rotations as they happen.
+    // (Bursts well below the 5 files kept: a reader that falls further behind loses data, as with Docker.)
+    const script = 'i=0; while [ $i -lt 300 ]; do echo "out $i"; echo "err $i" >&2; i=$((i+1)); [ $((i % 10)) = 0 ] && usleep 10000; done; printf end';
+    const c = await launch({ args: ['sh', '-c', script] }, { maxSize: '2k', maxFile: 5 });
+    const exited = c.client.wait();
+    const follow = collect(readLogs(c.logFile, { follow: true, stdout: true, stderr: true, timestamps: false, tail: 'all' }, false, exited.then(() => undefined)));
+    await c.client.start();
+    await follow.ended;
+    const got = deframe(follow.data());
+    const out = got.filter((m) => m.stream === 1).map((m) => m.text);
+    const err = got.filter((m) => m.stream === 2).map((m) => m.text);
+    // Rotation keeps 5 files: the start of the output is gone, what the follower saw is not.
+    expect(existsSync(`${c.logFile}.4`)).toBe(true);
+    expect(existsSync(`${c.logFile}.5`)).toBe(false);
+    expect(out).toEqual([...Array.from({ length: 300 }, (_, i) => `out ${i}\n`), 'end']);
+    expect(err).toEqual(Array.from({ length: 300 }, (_, i) => `err ${i}\n`));
+
+    // Afterwards: the last entries, across the rotated files (the shim's
+    // stdout and stderr batches interleave in the file as it read the pipes).
+    const opts = { follow: false, stdout: true, stderr: true, timestamps: true, tail: 40 } as const;
+    const tail = deframe(await readAll(readLogs(c.logFile, opts, false, Promise.resolve())));
+    expect(tail).toHaveLength(40);
+    expect(tail.at(-1)!.text).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z end$/);
+    expect(readFileSync(c.logFile, 'utf8').trim().split('\n').length).toBeLessThan(40);
+    const kept = deframe(await readAll(readLogs(c.logFile, { ...opts, timestamps: false, tail: 'all', stderr: false }, false, Promise.resolve())));
+    expect(kept.length).toBeLessThan(301);
+    expect(kept.map((m) => m.text)).toEqual(out.slice(301 - kept.length));
+  });
+
+  it('reads a tty container raw', async () => {
+    const c = await launch({ args: ['sh', '-c', 'echo hi; echo there'], terminal: true });
+    await c.client.start();
+    await c.client.wait();
+    const data = await readAll(readLogs(c.logFile, { follow: false, stdout: true, stderr: true, timestamps: false, tail: 'all' }, true, Promise.resolve()));
+    expect(data.toString()).toBe('hi\r\nthere\r\n');
+  });
+
+  it("finds a running container's processes in its cgroup and lists them with ps", async () => {
+    const c = await launch({ args: ['sh', '-c', 'sleep 300 & exec sleep 301'] });
+    await c.client.start();
+    let pids: number[] = [];
+    let res = await top([], '');
+    const commands = () => res.Processes.map((p) => p[7]).sort().join(',');
+    // Until the shell has forked and exec'd.
+    for (let i = 0; i < 200 && commands() !== 'sleep 300,sleep 301'; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      pids = cgroupPids(c.cgroupsPath);
+      res = await top(pids, '');
+    }
+    expect(pids).toHaveLength(2);
+    expect(pids).toContain(c.pid);
+    expect(res.Titles).toEqual(['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD']);
+    expect(commands()).toBe('sleep 300,sleep 301');
+    expect(res.Processes.find((p) => p[1] === String(c.pid))![7]).toBe('sleep 301');
+    await c.client.kill('KILL', true);
+    await c.client.wait();
+    await waitFor(() => cgroupPids(c.cgroupsPath).length === 0);
+  });
+});
