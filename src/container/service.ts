@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type {
+  ContainerConfig,
   ContainerCreateBody,
   ContainerCreateResponse,
   ContainerState,
@@ -33,6 +34,8 @@ import { commandOf, mergeConfig } from './config';
 import { summary } from './views';
 import { ContainerPaths, dirSize, isMounted, makeContainerDirs, removeContainerDirs, unmountRootfs, writeEtcFiles } from './files';
 import { labelMatch, parseUntil } from '../graph/image/filters';
+import { applyChanges } from '../graph/image/changes';
+import { exportDiff } from '../graph/layers/export';
 import { randomName, validateName } from './names';
 import { resolveRuntime } from './runtimes';
 import { ContainerStore, type ContainerRecord } from './store';
@@ -469,6 +472,26 @@ export class ContainerService implements ContainerUsage {
     rec.name = name;
     this.store.save(rec);
     this.emit(rec, 'rename', { oldName: old });
+  }
+
+  /** POST /commit: the container's changes as a new image over its image. */
+  async commit(rec: ContainerRecord, opts: { body: Partial<ContainerConfig>; changes: string[]; author?: string; comment?: string; repo?: string; tag?: string }): Promise<Digest> {
+    const parent = this.opts.graph.store.get(rec.imageId as Digest) ?? null;
+    const merged = { ...rec.config, ...Object.fromEntries(Object.entries(opts.body).filter(([, v]) => v !== undefined && v !== null)) } as ContainerConfig;
+    const config = applyChanges(merged, opts.changes);
+    const id = await this.opts.graph.images.commitImage({
+      parent,
+      diff: exportDiff(this.paths.upper(rec.id)),
+      config,
+      containerId: rec.id,
+      createdBy: [rec.path, ...rec.args].join(' '),
+      ...(opts.author ? { author: opts.author } : {}),
+      ...(opts.comment ? { comment: opts.comment } : {}),
+      ...(opts.repo ? { repo: opts.repo } : {}),
+      ...(opts.tag ? { tag: opts.tag } : {}),
+    });
+    this.emit(rec, 'commit', { comment: opts.comment ?? '' });
+    return id;
   }
 
   /** SizeRw (the upper dir) and SizeRootFs (with the image's layers). */

@@ -139,6 +139,25 @@ describe('container lifecycle', () => {
   });
 });
 
+describe('commit', () => {
+  it('turns a container into an image that runs, with the changes applied', () => {
+    ok(d.docker(['run', '--name', 'c1', 'busybox', 'sh', '-c', 'echo committed > /data; rm /etc/group']));
+    const id = ok(d.docker(['commit', '-a', 'me', '-m', 'a note', '-c', 'ENV X=1', '-c', 'CMD ["cat", "/data"]', 'c1', 'committed:1'])).trim();
+    expect(id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(ok(d.docker(['run', '--rm', 'committed:1']))).toBe('committed\n');
+    expect(ok(d.docker(['run', '--rm', 'committed:1', 'sh', '-c', 'echo $X; ls /etc/group 2>&1 || true']))).toBe('1\nls: /etc/group: No such file or directory\n');
+    const info = ok(d.docker(['image', 'inspect', '-f', '{{.Author}}|{{.Comment}}|{{len .RootFS.Layers}}', 'committed:1']));
+    expect(info).toBe('me|a note|2\n');
+    expect(ok(d.docker(['history', '--format', '{{.CreatedBy}}|{{.Comment}}', 'committed:1'])).split('\n')[0]).toBe('sh -c echo committed > /data; rm /etc/group|a note');
+    // An image a container uses cannot be removed without force.
+    const rmi = d.docker(['rmi', 'busybox']);
+    expect(rmi.code).toBe(1);
+    expect(rmi.stderr).toMatch(/conflict: unable to remove repository reference "busybox" \(must force\) - container [0-9a-f]{12} is using its referenced image [0-9a-f]{12}/);
+    ok(d.docker(['rm', 'c1']));
+    ok(d.docker(['rmi', 'committed:1']));
+  });
+});
+
 describe('daemon restart', () => {
   it('keeps a running container running, attachable and logging', async () => {
     const id = ok(d.docker(['run', '-d', '--name', 'live', 'busybox', 'sh', '-c', 'i=0; while true; do echo n $i; i=$((i+1)); sleep 0.1; done'])).trim();

@@ -2,7 +2,7 @@
 // attach (hijacked), logs, resize, top, rename, changes, export, remove, prune.
 // Handlers parse, run a job (state changes hold the container's lock) and reply.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ContainerCreateBody, ContainerPruneResponse } from '../../api/containers';
+import type { ContainerConfig, ContainerCreateBody, ContainerPruneResponse } from '../../api/containers';
 import { InvalidArgumentError } from '../../errors';
 import { changes } from '../../container/changes';
 import { exportRootfs } from '../../container/export';
@@ -13,7 +13,7 @@ import { cgroupPids, top } from '../../container/top';
 import { inspect, list, summary } from '../../container/views';
 import type { DaemonContext } from '../context';
 import { hijack, streamType } from '../hijack';
-import { bool, filters, int, str, type Query } from '../query';
+import { bool, filters, int, str, strs, type Query } from '../query';
 
 export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void {
   const { jobs, containers, execs, graph } = ctx;
@@ -201,6 +201,24 @@ export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void 
   app.post('/containers/prune', async (req): Promise<ContainerPruneResponse> => {
     const f = filters(q(req));
     return jobs.run({ name: 'container.prune' }, () => containers.prune(f));
+  });
+
+  app.post('/commit', async (req, reply) => {
+    const query = q(req);
+    const ref = str(query, 'container');
+    if (!ref) throw new InvalidArgumentError('No container name or ID supplied');
+    const rec = containers.store.resolve(ref);
+    const id = await jobs.run({ name: 'container.commit', object: rec.id }, () =>
+      containers.commit(rec, {
+        body: (req.body ?? {}) as Partial<ContainerConfig>,
+        changes: strs(query, 'changes'),
+        author: str(query, 'author'),
+        comment: str(query, 'comment'),
+        repo: str(query, 'repo'),
+        tag: str(query, 'tag'),
+      }),
+    );
+    return reply.code(201).send({ Id: id });
   });
 
   app.post('/containers/:id/exec', async (req, reply) => {

@@ -9,6 +9,8 @@ import type {
   ImageSummary,
 } from '../../api/types';
 import { ConflictError, InvalidArgumentError } from '../../errors';
+import { ENGINE_VERSION } from '../../api/version';
+import type { ImageContainerConfig } from '../../api/types';
 import type { Digest } from '../digest';
 import { chainIds } from '../layers/chain';
 import type { LayerStore } from '../layers/types';
@@ -29,6 +31,22 @@ export interface ImportOptions {
   src?: string;
   changes?: readonly string[];
   platform?: { os?: string; architecture?: string; variant?: string };
+}
+
+export interface CommitOptions {
+  /** The container's image (its config is the base), or null for an image without one. */
+  parent: ImageRecord | null;
+  /** The container's changes as a layer tar (its upper dir exported). */
+  diff: Readable;
+  /** The new image's config: the container's, with the request's changes applied. */
+  config: ImageContainerConfig;
+  containerId: string;
+  /** The container's command, for the history's created_by. */
+  createdBy: string;
+  author?: string;
+  comment?: string;
+  repo?: string;
+  tag?: string;
 }
 
 export interface ListOptions {
@@ -77,6 +95,38 @@ export class ImageService {
         rootfs: { type: 'layers', diff_ids: [lease.layer.diffId] },
       };
       const id = await this.store.create(file);
+      if (ref) this.tagResolved(id, ref);
+      return id;
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** POST /commit: the parent image plus one layer of the container's changes. */
+  async commitImage(opts: CommitOptions): Promise<Digest> {
+    const ref = opts.repo ? repoTagReference(opts.repo, opts.tag) : undefined;
+    const base = opts.parent?.config;
+    const lease = await this.layers.register(opts.diff, { parent: opts.parent?.topLayer ?? null });
+    try {
+      const created = goNow();
+      const file: ImageConfigFile = {
+        architecture: base?.architecture ?? 'amd64',
+        ...(base?.variant ? { variant: base.variant } : {}),
+        os: base?.os ?? 'linux',
+        ...(opts.author ? { author: opts.author } : {}),
+        ...(opts.comment ? { comment: opts.comment } : {}),
+        config: opts.config,
+        container: opts.containerId,
+        container_config: opts.config,
+        created,
+        docker_version: ENGINE_VERSION,
+        history: [
+          ...(base?.history ?? []),
+          { created, ...(opts.author ? { author: opts.author } : {}), created_by: opts.createdBy, ...(opts.comment ? { comment: opts.comment } : {}) },
+        ],
+        rootfs: { type: 'layers', diff_ids: [...(base?.rootfs.diff_ids ?? []), lease.layer.diffId] },
+      };
+      const id = await this.store.create(file, { parent: opts.parent?.id ?? null });
       if (ref) this.tagResolved(id, ref);
       return id;
     } finally {
