@@ -24,6 +24,8 @@ import type {
 import type { ContainerSummary } from '../api/types';
 import type { ContainerUsage } from '../engine/drivers';
 import type { EventBus } from '../engine/events';
+import type { JobEngine } from '../engine/jobs';
+import { RestartTimers, shouldRestart } from './restart';
 import { ConflictError, InvalidArgumentError, NotModifiedError, TsdError, isErrno, messageOf } from '../errors';
 import type { Digest } from '../graph/digest';
 import type { Graph } from '../graph/graph';
@@ -50,6 +52,8 @@ export interface ContainerServiceOptions {
   defaultRuntime: string;
   runtimes: Record<string, { path: string }>;
   logOpts: Record<string, string>;
+  /** Restarts by policy run as jobs, under the container's lock like the API's. */
+  jobs: JobEngine;
 }
 
 /** RFC 3339 with nanoseconds, as Docker writes times. */
@@ -91,6 +95,7 @@ export class ContainerService implements ContainerUsage {
   readonly paths: ContainerPaths;
   private readonly watchers = new Map<string, Watchers>();
   private readonly shims = new Map<string, ShimClient>();
+  private readonly restarts = new RestartTimers();
 
   constructor(private readonly opts: ContainerServiceOptions) {
     this.store = new ContainerStore(opts.graph.gdb);
@@ -324,7 +329,52 @@ export class ContainerService implements ContainerUsage {
     this.emit(rec, 'die', { exitCode: String(exit.exitCode) });
     const w = this.watch(rec.id);
     for (const fn of [...w.exit]) fn();
-    if (rec.hostConfig.AutoRemove) await this.remove(rec, { force: true }).catch((err) => this.opts.log.warn({ id: rec.id, err: messageOf(err) }, 'auto-remove failed'));
+    if (rec.hostConfig.AutoRemove) {
+      await this.remove(rec, { force: true }).catch((err) => this.opts.log.warn({ id: rec.id, err: messageOf(err) }, 'auto-remove failed'));
+      return;
+    }
+    this.applyRestartPolicy(rec, Date.parse(rec.state.FinishedAt) - Date.parse(rec.state.StartedAt));
+  }
+
+  /** After an exit: restart later if the policy says so (state "restarting" meanwhile). */
+  private applyRestartPolicy(rec: ContainerRecord, ranMs: number): void {
+    const restart = shouldRestart({
+      policy: rec.hostConfig.RestartPolicy,
+      exitCode: rec.state.ExitCode,
+      restartCount: rec.restartCount,
+      manuallyStopped: rec.manuallyStopped,
+      ranMs,
+    });
+    if (!restart) {
+      this.restarts.forget(rec.id);
+      return;
+    }
+    rec.state = { ...rec.state, Status: 'restarting', Restarting: true };
+    this.store.save(rec);
+    this.restarts.schedule(rec.id, this.restarts.nextDelay(rec.id, ranMs), () => {
+      void this.opts.jobs
+        .run({ name: 'container.restart-policy', object: rec.id }, async () => {
+          if (this.store.get(rec.id) !== rec || !rec.state.Restarting) return;
+          rec.restartCount++;
+          rec.state = { ...rec.state, Restarting: false };
+          await this.start(rec);
+          this.emit(rec, 'start');
+        })
+        .catch((err) => {
+          this.opts.log.warn({ id: rec.id, err: messageOf(err) }, 'restart by policy failed');
+          rec.state = { ...rec.state, Status: 'exited', Restarting: false };
+          this.store.save(rec);
+        });
+    });
+  }
+
+  /** Stops a pending restart (stop, kill, rm); true if there was one. */
+  private cancelRestart(rec: ContainerRecord): boolean {
+    if (!this.restarts.cancel(rec.id)) return false;
+    rec.state = { ...rec.state, Status: 'exited', Restarting: false };
+    rec.manuallyStopped = true;
+    this.store.save(rec);
+    return true;
   }
 
   emit(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
@@ -347,6 +397,7 @@ export class ContainerService implements ContainerUsage {
 
   /** Stops with the stop signal, then SIGKILL after `timeout` seconds (-1: wait for ever). */
   async stop(rec: ContainerRecord, opts: { signal?: string; timeout?: number }): Promise<void> {
+    if (this.cancelRestart(rec)) return this.emit(rec, 'stop');
     if (!rec.state.Running) throw new NotModifiedError('container already stopped');
     rec.manuallyStopped = true;
     this.store.save(rec);
@@ -438,6 +489,10 @@ export class ContainerService implements ContainerUsage {
 
   async remove(rec: ContainerRecord, opts: { force?: boolean }): Promise<void> {
     if (this.store.get(rec.id) !== rec) return;
+    if (rec.state.Restarting && !opts.force) {
+      throw new ConflictError(`cannot remove container "${rec.name}": container is restarting: stop the container before removing or force remove`);
+    }
+    this.restarts.forget(rec.id);
     if (rec.state.Running) {
       if (!opts.force) {
         throw new ConflictError(`cannot remove container "${rec.name}": container is running: stop the container before removing or force remove`);
@@ -547,11 +602,20 @@ export class ContainerService implements ContainerUsage {
 
   // ---- daemon start and stop ------------------------------------------------
 
+  /** At daemon stop: containers keep running (live-restore); pending restarts are picked up at the next start. */
+  async close(): Promise<void> {
+    this.restarts.cancelAll();
+  }
+
   /** Re-joins the shims of containers that ran when the daemon stopped; records the exits it missed. */
   async restore(): Promise<void> {
     for (const rec of this.store.all()) {
       if (rec.state.Status === 'removing') {
         await this.remove(rec, { force: true }).catch((err) => this.opts.log.warn({ id: rec.id, err: messageOf(err) }, 'removal at restore failed'));
+        continue;
+      }
+      if (rec.state.Restarting) {
+        this.applyRestartPolicy(rec, 0);
         continue;
       }
       if (!rec.state.Running) continue;

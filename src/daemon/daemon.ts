@@ -44,6 +44,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
   const { db, applied } = openDb(config.dataRoot);
   if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
   const events = new EventBus();
+  const jobs = new JobEngine(log, events);
   // The graph asks the container store who uses an image; the store needs the graph.
   let containers: ContainerService | undefined;
   const graph = await Graph.open(config.dataRoot, db, {
@@ -59,6 +60,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     defaultRuntime: config.defaultRuntime,
     runtimes: config.runtimes,
     logOpts: config.logOpts,
+    jobs,
   });
   const execs = new ExecService(containers, config);
   const drivers = { ...emptyDrivers(), images: graph, containers };
@@ -66,7 +68,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     config,
     log,
     db,
-    jobs: new JobEngine(log, events),
+    jobs,
     events,
     drivers,
     graph,
