@@ -94,32 +94,8 @@ export class ExecService {
   async start(id: string, socket: Duplex | undefined): Promise<void> {
     const { exec, rec } = this.container(id);
     exec.started = true;
-    const paths = this.containers.paths;
-    const stateDir = paths.execState(id);
-    rmSync(stateDir, { recursive: true, force: true });
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    const spec = JSON.parse(readFileSync(join(paths.state(rec.id), 'config.json'), 'utf8')) as OciSpec;
-    const processFile = join(stateDir, 'process.json');
-    writeFileSync(processFile, serializeSpec(buildExecProcess(spec, exec.config, paths.rootfs(rec.id), rec.hostConfig.GroupAdd)));
-    const runtime = resolveRuntime(rec.runtime, this.opts.defaultRuntime, this.opts.runtimes);
     const tty = exec.config.Tty ?? false;
-    const cleanup = (): void => rmSync(stateDir, { recursive: true, force: true });
-    let client: ShimClient;
-    try {
-      ({ client } = await startShim({
-        id: rec.id,
-        bundle: paths.state(rec.id),
-        stateDir,
-        runtime: runtime.path,
-        runtimeRoot: paths.runtimeRoot(runtime.name),
-        stdin: socket !== undefined && (exec.config.AttachStdin ?? false),
-        terminal: tty,
-        execProcess: processFile,
-      }));
-    } catch (err) {
-      cleanup();
-      throw err;
-    }
+    const { client, cleanup } = await this.launch(rec, id, exec.config, socket !== undefined && (exec.config.AttachStdin ?? false));
     exec.client = client;
     exec.running = true;
     const attached = socket
@@ -162,6 +138,71 @@ export class ExecService {
     await done;
     await attached.done;
     socket?.end();
+  }
+
+  /** Starts an exec shim for `config` in the running container (its process waits for START). */
+  private async launch(rec: ContainerRecord, id: string, config: ExecCreateBody, stdin: boolean): Promise<{ client: ShimClient; cleanup: () => void }> {
+    const paths = this.containers.paths;
+    const stateDir = paths.execState(id);
+    const cleanup = (): void => rmSync(stateDir, { recursive: true, force: true });
+    cleanup();
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    try {
+      const spec = JSON.parse(readFileSync(join(paths.state(rec.id), 'config.json'), 'utf8')) as OciSpec;
+      const processFile = join(stateDir, 'process.json');
+      writeFileSync(processFile, serializeSpec(buildExecProcess(spec, config, paths.rootfs(rec.id), rec.hostConfig.GroupAdd)));
+      const runtime = resolveRuntime(rec.runtime, this.opts.defaultRuntime, this.opts.runtimes);
+      const { client } = await startShim({
+        id: rec.id,
+        bundle: paths.state(rec.id),
+        stateDir,
+        runtime: runtime.path,
+        runtimeRoot: paths.runtimeRoot(runtime.name),
+        stdin,
+        terminal: config.Tty ?? false,
+        execProcess: processFile,
+      });
+      return { client, cleanup };
+    } catch (err) {
+      cleanup();
+      throw err;
+    }
+  }
+
+  /**
+   * A health probe: runs `cmd` in the container without an exec record, keeps
+   * the first 4 KiB of its output, and kills it after `timeoutMs` (exit code -1).
+   */
+  async probe(rec: ContainerRecord, cmd: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
+    const { client, cleanup } = await this.launch(rec, randomBytes(16).toString('hex'), { Cmd: cmd, AttachStdout: true, AttachStderr: true }, false);
+    try {
+      const attach = await client.attach({ stdout: true, stderr: true });
+      let output = '';
+      const keep = (b: Buffer): void => {
+        if (output.length < 4096) output = (output + b.toString()).slice(0, 4096);
+      };
+      attach.stdout.on('data', keep);
+      attach.stderr.on('data', keep);
+      const exited = client.wait();
+      try {
+        await client.start();
+      } catch (err) {
+        return { exitCode: err instanceof ShimError ? err.exitCode : 126, output: messageOf(err) };
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<null>((r) => (timer = setTimeout(() => r(null), timeoutMs)));
+      const exit = await Promise.race([exited, timedOut]);
+      clearTimeout(timer);
+      if (exit === null) {
+        await client.kill(9, true).catch(() => undefined);
+        return { exitCode: -1, output: `Health check exceeded timeout (${timeoutMs / 1000}s)` };
+      }
+      await attach.exit;
+      return { exitCode: exit.exitCode, output };
+    } finally {
+      await client.shutdown(true).catch(() => undefined);
+      cleanup();
+    }
   }
 
   async resize(id: string, rows: number, cols: number): Promise<void> {

@@ -26,6 +26,7 @@ import type { ContainerUsage } from '../engine/drivers';
 import type { EventBus } from '../engine/events';
 import type { JobEngine } from '../engine/jobs';
 import { RestartTimers, shouldRestart } from './restart';
+import type { HealthMonitor } from './health';
 import { ConflictError, InvalidArgumentError, NotModifiedError, TsdError, isErrno, messageOf } from '../errors';
 import type { Digest } from '../graph/digest';
 import type { Graph } from '../graph/graph';
@@ -96,6 +97,8 @@ export class ContainerService implements ContainerUsage {
   private readonly watchers = new Map<string, Watchers>();
   private readonly shims = new Map<string, ShimClient>();
   private readonly restarts = new RestartTimers();
+  /** Set by the daemon once the exec service exists (probes are execs). */
+  health: HealthMonitor | undefined;
 
   constructor(private readonly opts: ContainerServiceOptions) {
     this.store = new ContainerStore(opts.graph.gdb);
@@ -257,9 +260,11 @@ export class ContainerService implements ContainerUsage {
         Error: '',
         StartedAt: nowNano(),
       };
+      delete rec.state.Health;
       rec.manuallyStopped = false;
       this.store.save(rec);
       this.monitor(rec, client);
+      this.health?.start(rec);
     } catch (err) {
       const shim = this.shims.get(id);
       this.shims.delete(id);
@@ -319,6 +324,7 @@ export class ContainerService implements ContainerUsage {
     };
     this.store.save(rec);
     this.shims.delete(rec.id);
+    this.health?.stop(rec.id);
     await client.shutdown(true).catch(() => undefined);
     try {
       unmountRootfs(this.paths, rec.id);
@@ -493,6 +499,7 @@ export class ContainerService implements ContainerUsage {
       throw new ConflictError(`cannot remove container "${rec.name}": container is restarting: stop the container before removing or force remove`);
     }
     this.restarts.forget(rec.id);
+    this.health?.stop(rec.id);
     if (rec.state.Running) {
       if (!opts.force) {
         throw new ConflictError(`cannot remove container "${rec.name}": container is running: stop the container before removing or force remove`);
@@ -605,6 +612,7 @@ export class ContainerService implements ContainerUsage {
   /** At daemon stop: containers keep running (live-restore); pending restarts are picked up at the next start. */
   async close(): Promise<void> {
     this.restarts.cancelAll();
+    this.health?.close();
   }
 
   /** Re-joins the shims of containers that ran when the daemon stopped; records the exits it missed. */
@@ -627,6 +635,7 @@ export class ContainerService implements ContainerUsage {
           await this.exited(rec, { id: rec.id, pid: st.pid, exitCode: st.exitCode, signal: 0, exitedAt: st.exitedAt, oomKilled: st.oomKilled }, client);
         } else {
           this.monitor(rec, client);
+          this.health?.start(rec);
         }
       } catch {
         const exit = readExitFile(this.paths.state(rec.id)) ?? { id: rec.id, pid: 0, exitCode: 255, signal: 0, exitedAt: nowNano(), oomKilled: false };

@@ -8,6 +8,7 @@ import { emptyDrivers } from '../engine/drivers';
 import { Graph } from '../graph/graph';
 import { ContainerService } from '../container/service';
 import { ExecService } from '../container/exec';
+import { HealthMonitor } from '../container/health';
 import { EventBus } from '../engine/events';
 import { JobEngine } from '../engine/jobs';
 import { daemonId, openDb } from '../state/db';
@@ -63,6 +64,13 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     jobs,
   });
   const execs = new ExecService(containers, config);
+  const service = containers;
+  service.health = new HealthMonitor({
+    probe: (rec, cmd, timeoutMs) => execs.probe(rec, cmd, timeoutMs),
+    save: (rec) => service.store.save(rec),
+    emit: (rec, action) => service.emit(rec, action),
+    current: (rec) => service.store.get(rec.id) === rec && rec.state.Running,
+  });
   const drivers = { ...emptyDrivers(), images: graph, containers };
   const ctx: DaemonContext = {
     config,

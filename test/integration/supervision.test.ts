@@ -1,5 +1,6 @@
-// Restart policies with the real docker CLI against tsdockerd: on-failure:N
-// stops after N restarts, always keeps restarting until the user stops it.
+// Supervision with the real docker CLI against tsdockerd: restart policies
+// (on-failure:N stops after N restarts, always until the user stops it) and
+// health checks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRootfsTar } from '../fixtures/busybox';
 import { startDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
@@ -56,5 +57,26 @@ describe('restart policies', () => {
     const r = await d.request('POST', '/v1.50/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { AutoRemove: true, RestartPolicy: { Name: 'always' } } });
     expect(r.status).toBe(400);
     expect(JSON.parse(r.body)).toEqual({ message: "can't create 'AutoRemove' container with restart policy" });
+  });
+});
+
+describe('health checks', () => {
+  it('become healthy, show in ps, and turn unhealthy after Retries failures', async () => {
+    ok(d.docker(['run', '-d', '--name', 'hc', '--health-cmd', 'test -e /tmp/ok', '--health-interval', '300ms', '--health-retries', '2', 'busybox', 'sh', '-c', 'touch /tmp/ok; sleep 100']));
+    await until(() => inspect('hc', '{{.State.Health.Status}}') === 'healthy');
+    expect(ok(d.docker(['ps', '--filter', 'name=hc', '--format', '{{.Status}}']))).toMatch(/^Up .* \(healthy\)\n$/);
+    ok(d.docker(['exec', 'hc', 'rm', '/tmp/ok']));
+    await until(() => inspect('hc', '{{.State.Health.Status}}') === 'unhealthy');
+    expect(Number(inspect('hc', '{{.State.Health.FailingStreak}}'))).toBeGreaterThanOrEqual(2);
+    expect(Number(inspect('hc', '{{len .State.Health.Log}}'))).toBeLessThanOrEqual(5);
+    expect(inspect('hc', '{{(index .State.Health.Log 0).ExitCode}}')).toMatch(/^[01]$/);
+    ok(d.docker(['rm', '-f', 'hc']));
+  });
+
+  it('reports a probe that times out', async () => {
+    ok(d.docker(['run', '-d', '--name', 'hto', '--health-cmd', 'sleep 5', '--health-interval', '200ms', '--health-timeout', '300ms', '--health-retries', '1', 'busybox', 'sleep', '100']));
+    await until(() => inspect('hto', '{{.State.Health.Status}}') === 'unhealthy');
+    expect(inspect('hto', '{{(index .State.Health.Log 0).ExitCode}} {{(index .State.Health.Log 0).Output}}')).toBe('-1 Health check exceeded timeout (0.3s)');
+    ok(d.docker(['rm', '-f', 'hto']));
   });
 });
