@@ -84,6 +84,17 @@ function initialState(): ContainerState {
 
 type Waiter = () => void;
 
+/** A promise settled the next time the set's waiters are called. */
+function once(waiters: Set<Waiter>): Promise<void> {
+  return new Promise((resolve) => {
+    const fn = (): void => {
+      waiters.delete(fn);
+      resolve();
+    };
+    waiters.add(fn);
+  });
+}
+
 /** Per container: who waits for its next exit or its removal, and the attaches waiting for a start. */
 interface Watchers {
   exit: Set<Waiter>;
@@ -425,26 +436,12 @@ export class ContainerService implements ContainerUsage {
 
   /** Resolves at the container's next exit. */
   nextExit(rec: ContainerRecord): Promise<void> {
-    const w = this.watch(rec.id);
-    return new Promise((resolve) => {
-      const fn = (): void => {
-        w.exit.delete(fn);
-        resolve();
-      };
-      w.exit.add(fn);
-    });
+    return once(this.watch(rec.id).exit);
   }
 
   /** Resolves once the container is removed. */
   removal(rec: ContainerRecord): Promise<void> {
-    const w = this.watch(rec.id);
-    return new Promise((resolve) => {
-      const fn = (): void => {
-        w.removed.delete(fn);
-        resolve();
-      };
-      w.removed.add(fn);
-    });
+    return once(this.watch(rec.id).removed);
   }
 
   /** POST /containers/{id}/wait: returns at once the promise of the answer (headers go out first). */

@@ -149,3 +149,21 @@ export function httpRequest(socket: string, method: string, path: string, body?:
     req.end();
   });
 }
+
+/** A daemon with busybox:latest imported (made from the host's busybox-static). */
+export async function startBusyboxDaemon(opts: StartOptions = {}): Promise<TestDaemon> {
+  const { busyboxRootfsTar } = await import('../fixtures/busybox');
+  const rootfs = await busyboxRootfsTar();
+  const d = await startDaemon(opts);
+  const r = d.docker(['import', '-c', 'CMD ["sh"]', rootfs, 'busybox:latest']);
+  if (r.code !== 0) throw new Error(`docker import failed: ${r.stderr}`);
+  return d;
+}
+
+/** Removes every container of the daemon, then stops it and removes its directories. */
+export async function cleanupWithContainers(d: TestDaemon | undefined): Promise<void> {
+  if (!d) return;
+  const ids = d.docker(['ps', '-aq']).stdout.split('\n').filter(Boolean);
+  if (ids.length) d.docker(['rm', '-f', ...ids]);
+  await d.cleanup();
+}

@@ -5,20 +5,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busyboxRootfsTar } from '../fixtures/busybox';
-import { startDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
+import { cleanupWithContainers, startBusyboxDaemon, startDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
 
 let d: TestDaemon;
 beforeAll(async () => {
-  const rootfs = await busyboxRootfsTar();
-  d = await startDaemon();
-  ok(d.docker(['import', '-c', 'CMD ["sh"]', rootfs, 'busybox:latest']));
+  d = await startBusyboxDaemon();
 }, 60_000);
-afterAll(async () => {
-  if (!d) return;
-  d.docker(['rm', '-f', ...d.docker(['ps', '-aq']).stdout.split('\n').filter(Boolean)]);
-  await d.cleanup();
-});
+afterAll(() => cleanupWithContainers(d));
 
 function ok(r: CommandResult): string {
   expect(r.stderr, r.stderr).toBe('');

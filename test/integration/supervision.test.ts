@@ -2,20 +2,13 @@
 // (on-failure:N stops after N restarts, always until the user stops it) and
 // health checks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busyboxRootfsTar } from '../fixtures/busybox';
-import { startDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
+import { cleanupWithContainers, startBusyboxDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
 
 let d: TestDaemon;
 beforeAll(async () => {
-  const rootfs = await busyboxRootfsTar();
-  d = await startDaemon();
-  ok(d.docker(['import', '-c', 'CMD ["sh"]', rootfs, 'busybox:latest']));
+  d = await startBusyboxDaemon();
 }, 60_000);
-afterAll(async () => {
-  if (!d) return;
-  d.docker(['rm', '-f', ...d.docker(['ps', '-aq']).stdout.split('\n').filter(Boolean)]);
-  await d.cleanup();
-});
+afterAll(() => cleanupWithContainers(d));
 
 function ok(r: CommandResult): string {
   expect(r.stderr, r.stderr).toBe('');

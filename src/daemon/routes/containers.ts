@@ -92,8 +92,6 @@ export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void 
     reply.hijack();
     reply.raw.writeHead(200, headers as Record<string, string>);
     reply.raw.flushHeaders();
-    const onClose = (): void => undefined;
-    reply.raw.on('close', onClose);
     reply.raw.end(`${JSON.stringify(await answer)}\n`);
   });
 
