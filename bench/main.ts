@@ -7,8 +7,11 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CLI_PATH, ROOT, startPeerDockerd, startTsdockerd, type Daemon } from './daemons';
+import { containerRows } from './containers';
 import { loadRows } from './load';
 import { median, requestRate, rssOfTree, wallTimes } from './measure';
+import { runRows } from './run';
+import { statsRows } from './stats';
 import { fmt, ratio, type Row } from './table';
 
 /** BENCH_ONLY=api,load runs only those sections. */
@@ -74,6 +77,9 @@ async function main(): Promise<void> {
       });
     }
     if (wanted('load')) rows.push(...(await loadRows(ours, peer)));
+    if (wanted('run')) rows.push(...(await runRows(ours, peer)));
+    if (wanted('containers')) rows.push(...(await containerRows(ours, peer)));
+    if (wanted('stats')) rows.push(...(await statsRows(ours, peer)));
   } finally {
     await ours.stop();
     await peer?.stop();

@@ -2,6 +2,7 @@
 #   tsd_native.node  N-API addon (mknod, xattrs, mount, flock) used by the daemon
 #   tsd-runtime      OCI runtime (runc-compatible command line)
 #   tsd-shim         per-container shim (stdio, json-file log, attach, exit status)
+#   tsd-init         PID 1 of `docker run --init` containers (tini's role), static
 {
   "variables": {
     "have_seccomp": "<!(test -f /usr/include/seccomp.h && echo 1 || echo 0)",
@@ -37,6 +38,13 @@
         "src/shim_main.c", "src/shim_loop.c", "src/jsonlog.c", "src/json.c", "src/console.c",
         "src/fsutil.c", "src/error.c", "src/signals.c",
       ],
+    },
+    {
+      # Bound into containers whose root may hold no libc: linked statically.
+      "target_name": "tsd-init",
+      "type": "executable",
+      "sources": ["src/pid1_main.c", "src/pid1.c", "src/error.c"],
+      "ldflags": ["-static"],
     },
   ],
 }

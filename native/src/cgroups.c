@@ -169,6 +169,19 @@ write_i64 (const char *dir, const char *file, int64_t v, bool optional, tsd_erro
   return write_value (dir, file, buf, optional, err);
 }
 
+/* Block I/O weight: `file` when the kernel offers it, else `fallback` with
+ * `fallback_value` (v1: CFQ's blkio.weight, else BFQ's; v2: io.bfq.weight,
+ * else io.weight scaled to 1-10000 as runc does). */
+static int
+write_blkio_weight (const char *dir, const char *file, int64_t value, const char *fallback, int64_t fallback_value, tsd_error_t *err)
+{
+  char path[PATH_MAX];
+  snprintf (path, sizeof path, "%s/%s", dir, file);
+  if (access (path, F_OK) == 0)
+    return write_i64 (dir, file, value, false, err);
+  return write_i64 (dir, fallback, fallback_value, false, err);
+}
+
 /* cpuset.cpus/mems are empty in a new v1 cpuset cgroup: copy the parent's. */
 static int
 copy_cpuset_from_parent (const char *dir, tsd_error_t *err)
@@ -231,7 +244,12 @@ apply_v1 (const struct tsd_spec *s, const char *dir, const char *opts, tsd_error
         return -1;
       if (r->memory_reservation != -2 && write_i64 (dir, "memory.soft_limit_in_bytes", r->memory_reservation, false, err) < 0)
         return -1;
+      if (r->disable_oom_killer && write_value (dir, "memory.oom_control", "1", false, err) < 0)
+        return -1;
     }
+  if (has_all (opts, "blkio") && r->blkio_weight > 0
+      && write_blkio_weight (dir, "blkio.weight", r->blkio_weight, "blkio.bfq.weight", r->blkio_weight, err) < 0)
+    return -1;
   if (has_all (opts, "pids") && r->pids_limit != -2)
     {
       if (r->pids_limit > 0 ? write_i64 (dir, "pids.max", r->pids_limit, false, err) < 0
@@ -342,6 +360,9 @@ apply_v2 (const struct tsd_spec *s, const char *dir, tsd_error_t *err)
   if (r->cpuset_cpus && *r->cpuset_cpus && write_value (dir, "cpuset.cpus", r->cpuset_cpus, false, err) < 0)
     return -1;
   if (r->cpuset_mems && *r->cpuset_mems && write_value (dir, "cpuset.mems", r->cpuset_mems, false, err) < 0)
+    return -1;
+  if (r->blkio_weight > 0
+      && write_blkio_weight (dir, "io.bfq.weight", r->blkio_weight, "io.weight", 1 + ((r->blkio_weight - 10) * 9999) / 990, err) < 0)
     return -1;
   return 0;
 }

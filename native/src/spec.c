@@ -369,11 +369,15 @@ static int
 decode_resources (struct tsd_resources *r, const tsd_json *j, tsd_error_t *err)
 {
   const tsd_json *mem = tsd_json_get (j, "memory"), *cpu = tsd_json_get (j, "cpu"), *pids = tsd_json_get (j, "pids");
+  const tsd_json *blkio = tsd_json_get (j, "blockIO");
   r->memory_limit = r->memory_swap = r->memory_reservation = r->pids_limit = -2;
-  r->cpu_shares = r->cpu_quota = r->cpu_period = -2;
+  r->cpu_shares = r->cpu_quota = r->cpu_period = r->blkio_weight = -2;
+  r->disable_oom_killer = false;
   if (get_int (tsd_json_get (mem, "limit"), "linux.resources.memory.limit", &r->memory_limit, err) < 0
       || get_int (tsd_json_get (mem, "swap"), "linux.resources.memory.swap", &r->memory_swap, err) < 0
       || get_int (tsd_json_get (mem, "reservation"), "linux.resources.memory.reservation", &r->memory_reservation, err) < 0
+      || get_bool (tsd_json_get (mem, "disableOOMKiller"), "linux.resources.memory.disableOOMKiller", &r->disable_oom_killer, err) < 0
+      || get_int (tsd_json_get (blkio, "weight"), "linux.resources.blockIO.weight", &r->blkio_weight, err) < 0
       || get_int (tsd_json_get (pids, "limit"), "linux.resources.pids.limit", &r->pids_limit, err) < 0
       || get_int (tsd_json_get (cpu, "shares"), "linux.resources.cpu.shares", &r->cpu_shares, err) < 0
       || get_int (tsd_json_get (cpu, "quota"), "linux.resources.cpu.quota", &r->cpu_quota, err) < 0

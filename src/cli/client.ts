@@ -69,15 +69,31 @@ export class ApiClient {
     return this.version;
   }
 
-  async raw(method: Dispatcher.HttpMethod, path: string, opts: RequestOptions = {}, versioned = true): Promise<Dispatcher.ResponseData> {
+  /** `/vX.Y/path?query` as requests send it (the hijack builds its own request line with it). */
+  async url(path: string, query: RequestOptions['query'] = {}, versioned = true): Promise<string> {
     const prefix = versioned ? `/v${await this.apiVersion()}` : '';
-    const query = new URLSearchParams();
-    for (const [k, v] of Object.entries(opts.query ?? {})) {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) {
       if (v === undefined) continue;
-      if (Array.isArray(v)) v.forEach((x) => query.append(k, x));
-      else query.set(k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+      if (Array.isArray(v)) v.forEach((x) => params.append(k, x));
+      else params.set(k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
     }
-    const qs = query.toString();
+    const qs = params.toString();
+    return `${prefix}${path}${qs ? `?${qs}` : ''}`;
+  }
+
+  /**
+   * A second client on its own connection, with the version already
+   * negotiated: for a request that stays open (wait, logs -f) while others run.
+   */
+  async fork(): Promise<ApiClient> {
+    const other = new ApiClient(this.host);
+    other.version = await this.apiVersion();
+    return other;
+  }
+
+  async raw(method: Dispatcher.HttpMethod, path: string, opts: RequestOptions = {}, versioned = true): Promise<Dispatcher.ResponseData> {
+    const url = await this.url(path, opts.query, versioned);
     const headers: Record<string, string> = { 'User-Agent': 'tsdocker-cli', ...opts.headers };
     let body: string | Readable | undefined;
     if (opts.body !== undefined) {
@@ -88,17 +104,9 @@ export class ApiClient {
       headers['Content-Type'] = opts.contentType ?? 'application/x-tar';
     }
     try {
-      return await request.call(this.dispatcher, { method, path: `${prefix}${path}${qs ? `?${qs}` : ''}`, headers, body });
+      return await request.call(this.dispatcher, { method, path: url, headers, body });
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES' || code === 'UND_ERR_SOCKET') {
-        const hint = code === 'EACCES' ? ' (permission denied: are you in the tsdocker group, or root?)' : '';
-        throw new ConnectError(
-          `Cannot connect to the tsdocker daemon at ${this.host}. Is the tsdocker daemon running?${hint}\n` +
-            `Start it with: sudo tsdockerd${this.host === DEFAULT_HOST ? '' : ` -H ${this.host}`}`,
-        );
-      }
-      throw err;
+      throw connectError(err, this.host);
     }
   }
 
@@ -129,7 +137,20 @@ export class ApiClient {
   }
 }
 
-function errorMessage(text: string, status: number): string {
+/** The CLI's "cannot connect" error for a failed connection, or `err` itself. */
+export function connectError(err: unknown, host: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES' || code === 'UND_ERR_SOCKET') {
+    const hint = code === 'EACCES' ? ' (permission denied: are you in the tsdocker group, or root?)' : '';
+    return new ConnectError(
+      `Cannot connect to the tsdocker daemon at ${host}. Is the tsdocker daemon running?${hint}\n` +
+        `Start it with: sudo tsdockerd${host === DEFAULT_HOST ? '' : ` -H ${host}`}`,
+    );
+  }
+  return err;
+}
+
+export function errorMessage(text: string, status: number): string {
   try {
     const parsed = JSON.parse(text) as { message?: unknown };
     if (typeof parsed.message === 'string') return parsed.message;

@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ENGINE_VERSION } from '../api/version';
 import { Cli, reportError, type GlobalOptions } from './cli';
+import { registerContainers } from './commands/containers';
 import { registerImages } from './commands/images';
 import { registerSystem } from './commands/system';
 
@@ -32,6 +33,7 @@ function buildProgram(cli: Cli): Command {
     .exitOverride();
   registerSystem(program, cli);
   registerImages(program, cli);
+  registerContainers(program, cli);
   const configure = (cmd: Command) => {
     cmd.exitOverride().configureOutput({
       writeErr: (s) => process.stderr.write(s),

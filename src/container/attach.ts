@@ -47,8 +47,18 @@ function pump(shim: ShimAttach, req: AttachRequest): Promise<void> {
         if (--open === 0) finish();
       });
     }
+    // The shim takes an EOF on an attach that carries stdin as the end of the
+    // container's stdin. A client that detaches or hangs up must not end it, so
+    // that connection stays open, its output drained, until the container exits.
+    const leave = (): void => {
+      if (!req.stdin) return shim.close();
+      for (const o of outputs) {
+        o.from.removeAllListeners('data');
+        o.from.resume();
+      }
+    };
     const hangUp = (): void => {
-      shim.close();
+      leave();
       finish();
     };
     socket.on('error', hangUp);
@@ -56,13 +66,13 @@ function pump(shim: ShimAttach, req: AttachRequest): Promise<void> {
     if (req.stdin && shim.stdin) {
       const stdin = shim.stdin;
       const scan = detachScanner(req.detachKeys, (b) => stdin.write(b), () => {
-        shim.close();
+        leave();
         socket.end();
         finish();
       });
       socket.on('data', (b: Buffer) => scan(b));
       socket.on('end', () => {
-        if (req.closeStdinOnEof) stdin.end();
+        if (!done && req.closeStdinOnEof) stdin.end();
       });
       socket.resume();
     } else {

@@ -106,7 +106,7 @@ export class ExecService {
           stderr: exec.config.AttachStderr ?? true,
           tty,
           detachKeys: parseDetachKeys(exec.config.DetachKeys || DEFAULT_DETACH_KEYS),
-          closeStdinOnEof: true,
+          closeStdinOnEof: !tty,
         })
       : undefined;
     const finished = client.wait().then(

@@ -42,6 +42,7 @@ import { exportDiff } from '../graph/layers/export';
 import { randomName, validateName } from './names';
 import { resolveRuntime } from './runtimes';
 import { ContainerStore, type ContainerRecord } from './store';
+import { thawAfterSignal } from './pause';
 import { signalNumber } from './signals';
 
 export interface ContainerServiceOptions {
@@ -343,6 +344,7 @@ export class ContainerService implements ContainerUsage {
       this.opts.log.warn({ id: rec.id, err: messageOf(err) }, 'unmount of rootfs failed');
     }
     rmSync(this.paths.state(rec.id), { recursive: true, force: true });
+    if (exit.oomKilled) this.emit(rec, 'oom');
     this.emit(rec, 'die', { exitCode: String(exit.exitCode) });
     const w = this.watch(rec.id);
     for (const fn of [...w.exit]) fn();
@@ -410,6 +412,7 @@ export class ContainerService implements ContainerUsage {
     rec.manuallyStopped = true;
     await this.shim(rec).kill(sig, sig === 9);
     this.emit(rec, 'kill', { signal: String(sig) });
+    await thawAfterSignal(this, rec, sig);
   }
 
   /** Stops with the stop signal, then SIGKILL after `timeout` seconds (-1: wait for ever). */
@@ -424,11 +427,13 @@ export class ContainerService implements ContainerUsage {
     const client = this.shim(rec);
     await client.kill(sig).catch(() => undefined);
     this.emit(rec, 'kill', { signal: String(sig) });
+    await thawAfterSignal(this, rec, sig);
     if (timeout < 0) return exited;
     const inTime = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), timeout * 1000))]);
     if (!inTime) {
       await client.kill(9, true).catch(() => undefined);
       this.emit(rec, 'kill', { signal: '9' });
+      await thawAfterSignal(this, rec, 9);
       await exited;
     }
     this.emit(rec, 'stop');
@@ -503,6 +508,7 @@ export class ContainerService implements ContainerUsage {
       }
       const exited = this.nextExit(rec);
       await this.shim(rec).kill(9, true).catch(() => undefined);
+      await thawAfterSignal(this, rec, 9);
       await exited;
       if (this.store.get(rec.id) !== rec) return;
     }

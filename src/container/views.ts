@@ -32,7 +32,8 @@ export function summary(rec: ContainerRecord): ContainerSummary {
     Names: [rec.name],
     Image: rec.config.Image,
     ImageID: rec.imageId,
-    Command: [rec.path, ...rec.args].join(' '),
+    // dockerd quotes the arguments holding a space (daemon/list.go).
+    Command: [rec.path, ...rec.args.map((a) => (a.includes(' ') ? `'${a}'` : a))].join(' '),
     Created: unix(rec.created),
     Ports: [],
     Labels: rec.config.Labels ?? {},

@@ -10,6 +10,8 @@ import { ContainerService } from '../container/service';
 import { ExecService } from '../container/exec';
 import { HealthMonitor } from '../container/health';
 import { EventBus } from '../engine/events';
+import { SqliteEventStore } from '../engine/event-store';
+import { messageOf } from '../errors';
 import { JobEngine } from '../engine/jobs';
 import { daemonId, openDb } from '../state/db';
 import { readHostFacts } from '../system/host';
@@ -45,6 +47,8 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
   const { db, applied } = openDb(config.dataRoot);
   if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
   const events = new EventBus();
+  // Before the drivers restore, so the events they publish are kept on disk too.
+  events.persistTo(new SqliteEventStore(db), (err) => log.error({ err: messageOf(err) }, 'events: write to the database failed'));
   const jobs = new JobEngine(log, events);
   // The graph asks the container store who uses an image; the store needs the graph.
   let containers: ContainerService | undefined;

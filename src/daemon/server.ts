@@ -6,7 +6,9 @@ import type { IncomingMessage } from 'node:http';
 import { API_VERSION, DEFAULT_API_VERSION, ENGINE_VERSION } from '../api/version';
 import type { DaemonContext } from './context';
 import { errorHandler } from './http-errors';
+import { containerResourceRoutes } from './routes/container-resources';
 import { containerRoutes } from './routes/containers';
+import { eventRoutes } from './routes/events';
 import { execRoutes } from './routes/exec';
 import { imageRoutes } from './routes/images';
 import { systemRoutes } from './routes/system';
@@ -85,7 +87,9 @@ export async function buildApp(ctx: DaemonContext): Promise<FastifyInstance> {
   systemRoutes(app, ctx);
   imageRoutes(app, ctx);
   containerRoutes(app, ctx);
+  containerResourceRoutes(app, ctx);
   execRoutes(app, ctx);
+  eventRoutes(app, ctx);
 
   await app.ready();
   return app;

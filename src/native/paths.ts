@@ -38,3 +38,8 @@ export function runtimePath(): string {
 export function shimPath(): string {
   return join(nativeBuildDir(), 'tsd-shim');
 }
+
+/** Path of tsd-init, the static PID 1 of `--init` containers (bound to /sbin/docker-init). */
+export function initPath(): string {
+  return join(nativeBuildDir(), 'tsd-init');
+}

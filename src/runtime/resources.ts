@@ -1,8 +1,9 @@
 // linux.resources from the HostConfig's resource fields, as dockerd fills them
 // (daemon WithResources: getMemoryResources, getCPUResources, getPidsLimit).
 // validateCreate has already refused what tsd-runtime's cgroup code cannot
-// apply (native/src/cgroups.c reads memory limit/swap/reservation, cpu
-// shares/quota/period, cpuset cpus/mems, pids and device rules).
+// apply (native/src/cgroups.c reads memory limit/swap/reservation and
+// disableOOMKiller, cpu shares/quota/period, cpuset cpus/mems, pids, blockIO
+// weight and device rules).
 import type { HostConfig } from '../api/containers';
 import type { OciDeviceRule, OciResources } from './oci-types';
 
@@ -14,8 +15,8 @@ export function buildResources(hc: HostConfig, devices: OciDeviceRule[]): OciRes
   if ((hc.Memory ?? 0) > 0) memory.limit = hc.Memory!;
   if ((hc.MemoryReservation ?? 0) > 0) memory.reservation = hc.MemoryReservation!;
   if ((hc.MemorySwap ?? 0) > 0) memory.swap = hc.MemorySwap!;
-  // Only false gets here (validateCreate refuses true, which tsd-runtime cannot apply); runtimes ignore false.
-  if (hc.OomKillDisable === false) memory.disableOOMKiller = false;
+  // null when the kernel cannot (validateCreate dropped it); tsd-runtime writes memory.oom_control on v1.
+  if (hc.OomKillDisable !== undefined && hc.OomKillDisable !== null) memory.disableOOMKiller = hc.OomKillDisable;
 
   const cpu: NonNullable<OciResources['cpu']> = { shares: Math.max(0, hc.CpuShares ?? 0) };
   if (hc.CpusetCpus) cpu.cpus = hc.CpusetCpus;

@@ -7,6 +7,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { ContainerConfig, ExecCreateBody, HostConfig } from '../api/containers';
 import { InvalidArgumentError, TsdError } from '../errors';
+import { initPath } from '../native/paths';
 import { allCapabilities, tweakCapabilities } from './caps';
 import { defaultCapabilities, defaultDeviceRules, defaultMaskedPaths, defaultReadonlyPaths } from './defaults';
 import { devicesFromPath, hostDevices, parseDeviceCgroupRules } from './devices';
@@ -45,18 +46,15 @@ export interface SpecInput {
 
 const INIT_PATH_IN_CONTAINER = '/sbin/docker-init';
 
-/** exec.LookPath in the daemon's PATH. */
-function lookPath(name: string): string {
-  for (const dir of (process.env['PATH'] ?? '').split(':')) {
-    const p = posix.join(dir || '.', name);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      /* next */
-    }
+/** Our tsd-init (tini's role; dockerd looks docker-init up in its PATH). */
+function initBinary(): string {
+  const path = initPath();
+  try {
+    accessSync(path, constants.X_OK);
+  } catch {
+    throw new TsdError(`init binary not found: ${path}`);
   }
-  throw new TsdError(`exec: ${JSON.stringify(name)}: executable file not found in $PATH`);
+  return path;
 }
 
 /** Entrypoint then Cmd (getEntrypointAndArgs). */
@@ -124,7 +122,7 @@ export function buildSpec(input: SpecInput): OciSpec {
   const extraDefaults: OciMount[] = [];
   if (hc.Init === true && !hc.PidMode) {
     args = [INIT_PATH_IN_CONTAINER, '--', ...args];
-    extraDefaults.push({ destination: INIT_PATH_IN_CONTAINER, type: 'bind', source: lookPath('docker-init'), options: ['bind', 'ro'] });
+    extraDefaults.push({ destination: INIT_PATH_IN_CONTAINER, type: 'bind', source: initBinary(), options: ['bind', 'ro'] });
   }
 
   const process: OciProcess = {

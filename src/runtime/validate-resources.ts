@@ -36,7 +36,7 @@ function checkCpuset(value: string | undefined, available: string, kind: 'cpus' 
   }
 }
 
-function checkMemory(r: HostConfig, sys: CgroupSysInfo, warnings: string[]): void {
+function checkMemory(r: HostConfig, sys: CgroupSysInfo, warnings: string[], update: boolean): void {
   if (r.MemorySwappiness === -1) r.MemorySwappiness = null;
   const memory = r.Memory ?? 0;
   if (memory !== 0 && memory < MIN_MEMORY) throw new InvalidArgumentError('Minimum memory limit allowed is 6MB');
@@ -51,7 +51,7 @@ function checkMemory(r: HostConfig, sys: CgroupSysInfo, warnings: string[]): voi
   }
   const swap = r.MemorySwap ?? 0;
   if ((r.Memory ?? 0) > 0 && swap > 0 && swap < r.Memory!) throw new InvalidArgumentError('Minimum memoryswap limit should be larger than memory limit, see usage');
-  if ((r.Memory ?? 0) === 0 && swap > 0) throw new InvalidArgumentError('You should always set the Memory limit when using Memoryswap limit, see usage');
+  if ((r.Memory ?? 0) === 0 && swap > 0 && !update) throw new InvalidArgumentError('You should always set the Memory limit when using Memoryswap limit, see usage');
   if (r.MemorySwappiness !== undefined && r.MemorySwappiness !== null) {
     if (!sys.memorySwappiness) {
       warnings.push('Your kernel does not support memory swappiness capabilities or the cgroup is not mounted. Memory swappiness discarded.');
@@ -166,8 +166,6 @@ function refuseUnimplemented(r: HostConfig): void {
   if (r.MemorySwappiness !== undefined && r.MemorySwappiness !== null) throw notSupported('MemorySwappiness (--memory-swappiness)');
   if ((r.KernelMemory ?? 0) > 0) throw notSupported('KernelMemory (--kernel-memory)');
   if ((r.KernelMemoryTCP ?? 0) > 0) throw notSupported('KernelMemoryTCP');
-  if (r.OomKillDisable) throw notSupported('OomKillDisable (--oom-kill-disable)');
-  if ((r.BlkioWeight ?? 0) > 0) throw notSupported('BlkioWeight (--blkio-weight)');
   for (const f of ['BlkioWeightDevice', 'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps', 'BlkioDeviceWriteIOps'] as const) {
     if ((r[f] ?? []).length > 0) throw notSupported(`${f} (--blkio-weight-device, --device-read-bps, …)`);
   }
@@ -175,10 +173,14 @@ function refuseUnimplemented(r: HostConfig): void {
   if ((r.DeviceRequests ?? []).length > 0) throw notSupported('DeviceRequests (--gpus)');
 }
 
-/** Checks and adjusts the resource fields in place; returns Docker's warnings. */
-export function verifyResources(r: HostConfig, sys: CgroupSysInfo): string[] {
+/**
+ * Checks and adjusts the resource fields in place; returns Docker's warnings.
+ * `update` (docker update) allows a swap limit without a memory limit: the
+ * container's own memory limit stays.
+ */
+export function verifyResources(r: HostConfig, sys: CgroupSysInfo, opts: { update?: boolean } = {}): string[] {
   const warnings: string[] = [];
-  checkMemory(r, sys, warnings);
+  checkMemory(r, sys, warnings, opts.update ?? false);
   checkCpu(r, sys, warnings);
   checkBlkio(r, sys, warnings);
   refuseUnimplemented(r);

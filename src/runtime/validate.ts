@@ -47,7 +47,7 @@ function validateConfig(config: ContainerConfig): void {
   }
 }
 
-function validateRestartPolicy(hc: HostConfig): void {
+export function validateRestartPolicy(hc: HostConfig): void {
   const p = hc.RestartPolicy;
   const name = p?.Name ?? '';
   const retries = p?.MaximumRetryCount ?? 0;

@@ -26,6 +26,13 @@
 //                               record is the JSON of ContainerRecord (config, host config,
 //                               state, restart count); its layer is held as 'container:<id>'
 //
+//   Events (src/engine/event-store.ts, migration 'events'):
+//   events(seq, time_nano, message)
+//                               the bounded ring behind GET /events?since=: seq orders them
+//                               (rowid, increasing), message is the EventMessage JSON as
+//                               published; rows beyond the newest 10000 are deleted as
+//                               new ones are written
+//
 // Later migrations append here (never edit an applied one): each issue that
 // needs tables adds a migration at the end and documents its tables above.
 
@@ -90,5 +97,13 @@ export const MIGRATIONS: readonly Migration[] = [
             record     TEXT NOT NULL
           ) STRICT;
           CREATE INDEX containers_image ON containers(image_id);`,
+  },
+  {
+    name: 'events',
+    sql: `CREATE TABLE events (
+            seq       INTEGER PRIMARY KEY,
+            time_nano INTEGER NOT NULL,
+            message   TEXT NOT NULL
+          ) STRICT;`,
   },
 ];

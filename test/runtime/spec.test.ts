@@ -307,7 +307,7 @@ describe('buildSpec', () => {
     expect(s.process.oomScoreAdj).toBe(500);
     expect(s.process.noNewPrivileges).toBe(true);
     expect(s.process.args).toEqual(['/sbin/docker-init', '--', 'sh']);
-    expect(s.mounts[7]).toEqual({ destination: '/sbin/docker-init', type: 'bind', source: expect.stringMatching(/docker-init$/), options: ['bind', 'ro'] });
+    expect(s.mounts[7]).toEqual({ destination: '/sbin/docker-init', type: 'bind', source: expect.stringMatching(/\/tsd-init$/), options: ['bind', 'ro'] });
     expect(s.annotations).toEqual({ 'org.example': 'x' });
     expect(build(['sh'], { SecurityOpt: ['no-new-privileges:false'] }).process.noNewPrivileges).toBeUndefined();
     expect(build(['sh'], { SecurityOpt: ['writable-cgroups=true'] }).mounts.find((m) => m.type === 'cgroup')!.options).toEqual(['nosuid', 'noexec', 'nodev']);
@@ -434,7 +434,6 @@ describe('validateCreate', () => {
   it('refuses what tsdocker does not implement instead of ignoring it', () => {
     const sys = cgroupSysInfo();
     if (sys.memorySwappiness) expect(refuse({ MemorySwappiness: 10 })).toBe('MemorySwappiness (--memory-swappiness) is not supported by tsdocker');
-    if (sys.oomKillDisable) expect(refuse({ OomKillDisable: true, Memory: 64 * 1024 * 1024 })).toBe('OomKillDisable (--oom-kill-disable) is not supported by tsdocker');
     expect(refuse({ DeviceRequests: [{ Count: -1 }] })).toBe('DeviceRequests (--gpus) is not supported by tsdocker');
     expect(refuse({ Binds: ['myvol:/data'] })).toMatch(/^volumes are not supported by tsdocker yet \(\/data\)/);
     expect(refuse({}, { Volumes: { '/data': {} } })).toMatch(/^volumes are not supported by tsdocker yet \(\/data\)/);

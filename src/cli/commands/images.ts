@@ -261,26 +261,4 @@ export function registerImages(program: Command, cli: Cli): void {
     .option('-f, --force', 'Do not prompt for confirmation')
     .option('--filter <filter>', 'Provide filter values (e.g. "until=<timestamp>")', collect)
     .action((o: { all?: boolean; force?: boolean; filter?: string[] }) => prune(cli, o));
-
-  // `inspect` guesses the object type by trying each in turn, as docker does.
-  program
-    .command('inspect')
-    .description('Return low-level information on Docker objects')
-    .argument('<NAME|ID...>')
-    .option('-f, --format <string>', 'Format output using a custom template')
-    .option('--type <type>', 'Only inspect objects of the given type')
-    .action(async (names: string[], o: { format?: string; type?: string }) => {
-      if (o.type !== undefined && o.type !== 'image') throw new CliError(`tsdocker: inspecting ${o.type} objects is not supported yet`);
-      const found: ImageInspect[] = [];
-      let missing: string | undefined;
-      for (const name of names) {
-        try {
-          found.push(await cli.client.get<ImageInspect>(`/images/${name}/json`));
-        } catch {
-          missing = name;
-        }
-      }
-      cli.out(o.format ? found.map((i) => renderOne(o.format!, i)).join('') : `${JSON.stringify(found, null, 4)}\n`);
-      if (missing !== undefined) throw new CliError(`Error: No such object: ${missing}`);
-    });
 }

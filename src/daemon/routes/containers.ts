@@ -116,7 +116,8 @@ export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void 
         stdin: streams.stdin && rec.config.OpenStdin,
         tty,
         detachKeys,
-        closeStdinOnEof: rec.config.StdinOnce,
+        // dockerd closes the container's stdin at the client's EOF only without a tty.
+        closeStdinOnEof: rec.config.StdinOnce && !tty,
       });
     }
     socket.end();

@@ -1,0 +1,248 @@
+// The container commands, at the top level (run, ps, exec, …) and under
+// `container` (container ls, container run, …), with docker 28's flags. The
+// commands that hijack connections (run, create, start, attach, exec) load
+// their module only when they run.
+import { Command, Option } from 'commander';
+import type { Cli } from '../cli';
+import { enableGoFlags, goFlagErrors } from './containers-flags';
+import { filterFlag, ps, type PsOptions } from './containers-list';
+import * as ops from './containers-ops';
+import { defineCreateCommand, int } from './containers-opts';
+import type { ExecFlags } from './containers-run';
+
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+const runModule = () => import('./containers-run');
+
+type Define = (cmd: Command) => Command;
+
+function commands(cli: Cli): Record<string, { description: string; define: Define }> {
+  const timeoutFlags = (cmd: Command) =>
+    cmd
+      .option('-s, --signal <string>', 'Signal to send to the container')
+      .option('-t, --timeout <int>', 'Seconds to wait before killing the container', int)
+      .addOption(new Option('--time <int>').hideHelp().argParser(int));
+  const createLike = defineCreateCommand;
+  return {
+    run: {
+      description: 'Create and run a new container from an image',
+      define: (cmd) =>
+        createLike(cmd, true).action(async (image: string, args: string[], _o: unknown, self: Command) => (await runModule()).run(cli, self, image, args)),
+    },
+    create: {
+      description: 'Create a new container',
+      define: (cmd) =>
+        createLike(cmd, false).action(async (image: string, args: string[], _o: unknown, self: Command) => (await runModule()).create(cli, self, image, args)),
+    },
+    start: {
+      description: 'Start one or more stopped containers',
+      define: (cmd) =>
+        enableGoFlags(
+          cmd
+            .argument('<CONTAINER...>')
+            .option('-a, --attach', 'Attach STDOUT/STDERR and forward signals')
+            .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
+            .option('-i, --interactive', "Attach container's STDIN"),
+          true,
+        ).action(async (names: string[], o: { attach?: boolean; interactive?: boolean; detachKeys?: string }) => (await runModule()).start(cli, names, o)),
+    },
+    stop: {
+      description: 'Stop one or more running containers',
+      define: (cmd) =>
+        timeoutFlags(cmd.argument('<CONTAINER...>')).action((names: string[], o: { signal?: string; timeout?: number; time?: number }) =>
+          ops.stop(cli, names, { signal: o.signal, timeout: o.timeout ?? o.time }),
+        ),
+    },
+    restart: {
+      description: 'Restart one or more containers',
+      define: (cmd) =>
+        timeoutFlags(cmd.argument('<CONTAINER...>')).action((names: string[], o: { signal?: string; timeout?: number; time?: number }) =>
+          ops.restart(cli, names, { signal: o.signal, timeout: o.timeout ?? o.time }),
+        ),
+    },
+    kill: {
+      description: 'Kill one or more running containers',
+      define: (cmd) =>
+        cmd
+          .argument('<CONTAINER...>')
+          .option('-s, --signal <string>', 'Signal to send to the container')
+          .action((names: string[], o: { signal?: string }) => ops.kill(cli, names, o)),
+    },
+    rm: {
+      description: 'Remove one or more containers',
+      define: (cmd) =>
+        enableGoFlags(
+          cmd
+            .argument('<CONTAINER...>')
+            .option('-f, --force', 'Force the removal of a running container (uses SIGKILL)')
+            .option('-l, --link', 'Remove the specified link')
+            .option('-v, --volumes', 'Remove anonymous volumes associated with the container'),
+          true,
+        ).action((names: string[], o: { force?: boolean; link?: boolean; volumes?: boolean }) => ops.remove(cli, names, o)),
+    },
+    ps: {
+      description: 'List containers',
+      define: (cmd) =>
+        enableGoFlags(
+          cmd
+            .option('-a, --all', 'Show all containers (default shows just running)')
+            .option('-f, --filter <filter>', 'Filter output based on conditions provided', filterFlag)
+            .option('--format <string>', 'Format output using a custom template')
+            .option('-n, --last <int>', 'Show n last created containers (includes all states)', int, -1)
+            .option('-l, --latest', 'Show the latest created container (includes all states)')
+            .option('--no-trunc', "Don't truncate output")
+            .option('-q, --quiet', 'Only display container IDs')
+            .option('-s, --size', 'Display total file sizes'),
+          true,
+        ).action((o: PsOptions) => ps(cli, o)),
+    },
+    logs: {
+      description: 'Fetch the logs of a container',
+      define: (cmd) =>
+        enableGoFlags(
+          cmd
+            .argument('<CONTAINER>')
+            .option('--details', 'Show extra details provided to logs')
+            .option('-f, --follow', 'Follow log output')
+            .option('--since <string>', 'Show logs since timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)')
+            .option('-n, --tail <string>', 'Number of lines to show from the end of the logs', 'all')
+            .option('-t, --timestamps', 'Show timestamps')
+            .option('--until <string>', 'Show logs before a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)'),
+          true,
+        ).action((name: string, o: ops.LogsOptions) => ops.logs(cli, name, o)),
+    },
+    exec: {
+      description: 'Execute a command in a running container',
+      define: (cmd) =>
+        enableGoFlags(
+          cmd
+            .argument('<CONTAINER>')
+            .argument('<COMMAND...>')
+            .passThroughOptions()
+            .option('-d, --detach', 'Detached mode: run command in the background')
+            .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
+            .option('-e, --env <list>', 'Set environment variables', collect)
+            .option('--env-file <list>', 'Read in a file of environment variables', collect)
+            .option('-i, --interactive', 'Keep STDIN open even if not attached')
+            .option('--privileged', 'Give extended privileges to the command')
+            .option('-t, --tty', 'Allocate a pseudo-TTY')
+            .option('-u, --user <string>', 'Username or UID (format: "<name|uid>[:<group|gid>]")')
+            .option('-w, --workdir <string>', 'Working directory inside the container'),
+          false,
+        ).action(async (name: string, command: string[], o: ExecFlags) => (await runModule()).exec(cli, name, command, o)),
+    },
+    attach: {
+      description: 'Attach local standard input, output, and error streams to a running container',
+      define: (cmd) =>
+        enableGoFlags(
+          cmd
+            .argument('<CONTAINER>')
+            .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
+            .option('--no-stdin', 'Do not attach STDIN')
+            .option('--sig-proxy', 'Proxy all received signals to the process (default true)'),
+          true,
+        ).action(async (name: string, o: { stdin: boolean; sigProxy?: boolean; detachKeys?: string }) => (await runModule()).attach(cli, name, o)),
+    },
+    wait: {
+      description: 'Block until one or more containers stop, then print their exit codes',
+      define: (cmd) => cmd.argument('<CONTAINER...>').action((names: string[]) => ops.wait(cli, names)),
+    },
+    top: {
+      description: 'Display the running processes of a container',
+      define: (cmd) =>
+        cmd
+          .argument('<CONTAINER>')
+          .argument('[ps OPTIONS...]')
+          .passThroughOptions()
+          .allowUnknownOption()
+          .action((name: string, psArgs: string[]) => ops.top(cli, name, psArgs)),
+    },
+    rename: {
+      description: 'Rename a container',
+      define: (cmd) => cmd.argument('<CONTAINER>').argument('<NEW_NAME>').action((from: string, to: string) => ops.rename(cli, from, to)),
+    },
+    diff: {
+      description: "Inspect changes to files or directories on a container's filesystem",
+      define: (cmd) => cmd.argument('<CONTAINER>').action((name: string) => ops.diff(cli, name)),
+    },
+    export: {
+      description: "Export a container's filesystem as a tar archive",
+      define: (cmd) =>
+        cmd
+          .argument('<CONTAINER>')
+          .option('-o, --output <string>', 'Write to a file, instead of STDOUT')
+          .action((name: string, o: { output?: string }) => ops.exportContainer(cli, name, o)),
+    },
+    port: {
+      description: 'List port mappings or a specific mapping for the container',
+      define: (cmd) =>
+        cmd
+          .argument('<CONTAINER>')
+          .argument('[PRIVATE_PORT[/PROTO]]')
+          .action((name: string, p: string | undefined) => ops.port(cli, name, p)),
+    },
+  };
+}
+
+const inspectCommand = (cli: Cli, cmd: Command, typed: boolean) => {
+  cmd
+    .argument(typed ? '<CONTAINER...>' : '<NAME|ID...>')
+    .option('-f, --format <string>', 'Format output using a custom template')
+    .option('-s, --size', typed ? 'Display total file sizes' : 'Display total file sizes if the type is container');
+  if (!typed) cmd.option('--type <string>', 'Only inspect objects of the given type');
+  return enableGoFlags(cmd, true).action((names: string[], o: { format?: string; size?: boolean; type?: string }) =>
+    ops.inspect(cli, names, typed ? { ...o, type: 'container' } : o),
+  );
+};
+
+/**
+ * Registers the commands by name; their flags and arguments (run's and
+ * create's hundred flags, the `container` group's subcommands) are filled in
+ * only when the command is dispatched, so other commands do not pay for them
+ * at start-up. Subcommands made later inherit the group's exit and output settings.
+ */
+export function registerContainers(program: Command, cli: Cli): void {
+  const all = commands(cli);
+  const pending = new Map<Command, () => void>();
+  const fill = (_parent: Command | undefined, sub: Command) => {
+    const define = pending.get(sub);
+    if (!define) return;
+    pending.delete(sub);
+    define();
+    for (const c of [sub, ...sub.commands]) goFlagErrors(c);
+  };
+  const later = (cmd: Command, define: () => void) => {
+    pending.set(cmd, define);
+    // `help run` shows the help without dispatching the command.
+    const helpInformation = cmd.helpInformation.bind(cmd);
+    cmd.helpInformation = (context) => {
+      fill(undefined, cmd);
+      return helpInformation(context);
+    };
+  };
+  program.hook('preSubcommand', fill);
+  for (const [name, c] of Object.entries(all)) {
+    const cmd = program.command(name).description(c.description);
+    later(cmd, () => c.define(cmd));
+  }
+  const inspect = program.command('inspect').description('Return low-level information on Docker objects');
+  later(inspect, () => inspectCommand(cli, inspect, false));
+
+  const group = program.command('container').description('Manage containers');
+  group.hook('preSubcommand', fill);
+  later(group, () => {
+    for (const [name, c] of Object.entries(all)) {
+      if (name === 'ps') c.define(group.command('ls').aliases(['list', 'ps']).description(c.description));
+      else if (name === 'rm') c.define(group.command('rm').alias('remove').description(c.description));
+      else c.define(group.command(name).description(c.description));
+    }
+    inspectCommand(cli, group.command('inspect').description('Display detailed information on one or more containers'), true);
+    enableGoFlags(
+      group
+        .command('prune')
+        .description('Remove all stopped containers')
+        .option('--filter <filter>', 'Provide filter values (e.g. "until=<timestamp>")', filterFlag)
+        .option('-f, --force', 'Do not prompt for confirmation'),
+      true,
+    ).action((o: { force?: boolean; filter?: string[] }) => ops.prune(cli, o));
+  });
+}
