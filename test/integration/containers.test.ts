@@ -81,7 +81,7 @@ describe('container lifecycle', () => {
     expect(id).toMatch(/^[0-9a-f]{64}$/);
     const ps = ok(d.docker(['ps']));
     expect(ps.split('\n')[0]).toMatch(/^CONTAINER ID +IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES$/);
-    expect(ps).toMatch(new RegExp(`\\n${id.slice(0, 12)} +busybox +"sh -c 'i=0; while…" +.* ago +Up .* +lc1\\n`));
+    expect(ps).toMatch(new RegExp(`\\n${id.slice(0, 12)} +busybox +"sh -c 'i=0; while t…" +.* ago +Up .* +lc1\\n`));
     expect(ok(d.docker(['inspect', '-f', '{{.State.Status}} {{.State.Running}} {{.Name}} {{.Config.Image}}', 'lc1']))).toBe('running true /lc1 busybox\n');
     expect(ok(d.docker(['exec', 'lc1', 'sh', '-c', 'echo in $HOSTNAME']))).toBe(`in ${id.slice(0, 12)}\n`);
     expect(d.docker(['exec', 'lc1', 'sh', '-c', 'exit 5']).code).toBe(5);
