@@ -1,8 +1,9 @@
 // Issue 6's stats bench: the wall time of `docker stats --no-stream <one
 // container>` by the docker CLI against tsdockerd and against the peer dockerd
 // (rounds interleaved), and the daemon's own part: GET
-// /containers/{id}/stats?stream=0 (two reads a second apart on both daemons,
-// so that the CPU % is real) and ?stream=0&one-shot=1 (one read). The
+// /containers/{id}/stats?stream=0 (two reads, so that the CPU % is real:
+// dockerd's collector ticks a second apart, ours are half a second apart) and
+// ?stream=0&one-shot=1 (one read). The
 // container is a sleeping busybox, the same on both daemons (`--network none`).
 import http from 'node:http';
 import type { Daemon } from './daemons';
@@ -59,7 +60,7 @@ export async function statsRows(ours: Daemon, peer: Daemon | undefined): Promise
     });
     return [
       ...STATS.map(({ stat, p }) => row(`\`docker stats --no-stream <one container>\` (docker CLI against each daemon), ${stat} of ${CLI_ROUNDS}`, cli, p, 'faster than dockerd\'s')),
-      row(`GET /containers/{id}/stats?stream=0 (two reads 1 s apart), median of 3`, api, 50),
+      row(`GET /containers/{id}/stats?stream=0 (two reads, for the CPU %), median of 3`, api, 50),
       ...STATS.map(({ stat, p }) => row(`GET /containers/{id}/stats?stream=0&one-shot=1 (one read), ${stat} of ${ONE_SHOT_ROUNDS}`, oneShot, p)),
     ];
   } finally {

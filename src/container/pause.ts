@@ -48,8 +48,11 @@ export async function thawAfterSignal(svc: ContainerService, rec: ContainerRecor
   if (svc.store.get(rec.id) === rec && rec.state.Paused) markPaused(svc, rec, false);
 }
 
+/** The state change, as dockerd makes it: health probes (execs) stop while frozen. */
 function markPaused(svc: ContainerService, rec: ContainerRecord, paused: boolean): void {
   rec.state = { ...rec.state, Paused: paused, Status: paused ? 'paused' : 'running' };
   svc.store.save(rec);
+  if (paused) svc.health?.stop(rec.id);
+  else svc.health?.start(rec);
   svc.emit(rec, paused ? 'pause' : 'unpause');
 }

@@ -58,11 +58,12 @@ export interface ContainerServiceOptions {
   jobs: JobEngine;
 }
 
-/** RFC 3339 with nanoseconds, as Docker writes times. */
+/** RFC 3339 with nanoseconds, as Docker writes times: the wall clock's milliseconds, the monotonic clock's digits below. */
 export function nowNano(): string {
-  const ns = process.hrtime.bigint() % 1_000_000_000n;
-  const iso = new Date().toISOString().slice(0, 19);
-  return `${iso}.${ns.toString().padStart(9, '0')}Z`;
+  const now = new Date();
+  const subMs = process.hrtime.bigint() % 1_000_000n;
+  const ns = BigInt(now.getUTCMilliseconds()) * 1_000_000n + subMs;
+  return `${now.toISOString().slice(0, 19)}.${ns.toString().padStart(9, '0')}Z`;
 }
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';

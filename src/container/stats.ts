@@ -2,8 +2,10 @@
 // (cgroups.ts), /proc/stat (host CPU time, for the CPU % delta) and the
 // container's /proc/<pid>/net/dev. Frames as dockerd sends them:
 //   one-shot=1        one read, precpu empty;
-//   stream=0          two reads a second apart (precpu = the first), so the
-//                     CPU % is real;
+//   stream=0          two reads half a second apart (precpu = the first), so
+//                     the CPU % is real (dockerd waits for its collector's next
+//                     two ticks, a second apart: the docker CLI's --no-stream
+//                     gets its answer half a second sooner here);
 //   stream=1          a read now and then every second, precpu = the previous
 //                     read (empty in the first frame); a container that does
 //                     not run gets empty frames; the stream ends when it is removed.
@@ -16,6 +18,8 @@ import { nowNano } from './service';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 export const STATS_INTERVAL_MS = 1000;
+/** The gap between the two reads of a stream=0 answer: /proc/stat counts in 10 ms ticks, so ±1 % on 2 CPUs. */
+export const PRIME_MS = 500;
 
 /** What a stats read needs to know of the container, taken afresh for every frame. */
 export interface StatsTarget {
@@ -217,6 +221,7 @@ export interface StatsRequest {
   target: () => StatsTarget | undefined;
   machineMemory: number;
   intervalMs?: number;
+  primeMs?: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -238,7 +243,7 @@ export async function* statsFrames(req: StatsRequest): AsyncGenerator<string> {
       if (primed) yield line(primed);
       return;
     }
-    await sleep(interval);
+    await sleep(req.primeMs ?? PRIME_MS);
     const now = read();
     if (now) yield line(now.read === ZERO_TIME ? now : withPrevious(now, primed));
     return;

@@ -246,7 +246,8 @@ describe.skipIf(!isRoot || !hasV1)('cgroup v1 (this host)', () => {
     const b = cg.stats();
     expect(a.cpu!.total).toBeGreaterThan(0);
     expect(b.cpu!.total).toBeGreaterThan(a.cpu!.total);
-    expect(b.cpu!.perCpu!.reduce((x, y) => x + y, 0)).toBe(b.cpu!.total);
+    // usage_percpu is read after usage, and the process runs on meanwhile.
+    expect(b.cpu!.perCpu!.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(b.cpu!.total);
     expect(b.cpu!.user + b.cpu!.kernel).toBeGreaterThan(0);
     expect(b.memory!.usage).toBeGreaterThan(0);
     expect(b.memory!.limit).toBe(Number(readFileSync(join(dirs.get('memory')!, 'memory.limit_in_bytes'), 'utf8')));
