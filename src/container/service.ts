@@ -86,6 +86,12 @@ function initialState(): ContainerState {
 
 type Waiter = () => void;
 
+function nameInUse(name: string, id: string): ConflictError {
+  return new ConflictError(
+    `Conflict. The container name "${name}" is already in use by container "${id}". You have to remove (or rename) that container to be able to reuse that name.`,
+  );
+}
+
 /** A promise settled the next time the set's waiters are called. */
 function once(waiters: Set<Waiter>): Promise<void> {
   return new Promise((resolve) => {
@@ -171,11 +177,7 @@ export class ContainerService implements ContainerUsage {
 
     const name = nameIn ? validateName(nameIn) : `/${randomName((n) => this.store.byName(`/${n}`) !== undefined)}`;
     const taken = this.store.byName(name);
-    if (taken) {
-      throw new ConflictError(
-        `Conflict. The container name "${name}" is already in use by container "${taken.id}". You have to remove (or rename) that container to be able to reuse that name.`,
-      );
-    }
+    if (taken) throw nameInUse(name, taken.id);
     const id = randomBytes(32).toString('hex');
     const { path, args } = commandOf(config);
     const rec: ContainerRecord = {
@@ -529,11 +531,7 @@ export class ContainerService implements ContainerUsage {
     const name = validateName(newName);
     if (name === rec.name) throw new InvalidArgumentError(`Renaming a container with the same name as its current name`);
     const taken = this.store.byName(name);
-    if (taken) {
-      throw new ConflictError(
-        `Conflict. The container name "${name}" is already in use by container "${taken.id}". You have to remove (or rename) that container to be able to reuse that name.`,
-      );
-    }
+    if (taken) throw nameInUse(name, taken.id);
     const old = rec.name;
     rec.name = name;
     this.store.save(rec);

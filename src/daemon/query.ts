@@ -52,3 +52,11 @@ export function filters(q: Query): Record<string, string[]> {
   }
   return out;
 }
+
+/** `h` and `w` of a resize request (rows and columns; 0 when absent). */
+export function ttySize(q: Query): { rows: number; cols: number } {
+  const rows = int(q, 'h') ?? 0;
+  const cols = int(q, 'w') ?? 0;
+  if (rows < 0 || cols < 0) throw new InvalidArgumentError('invalid size');
+  return { rows, cols };
+}

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 
 export const ROOT = join(__dirname, '..', '..');
 export const DAEMON_JS = join(ROOT, 'dist', 'tsdockerd.js');
@@ -166,4 +167,11 @@ export async function cleanupWithContainers(d: TestDaemon | undefined): Promise<
   const ids = d.docker(['ps', '-aq']).stdout.split('\n').filter(Boolean);
   if (ids.length) d.docker(['rm', '-f', ...ids]);
   await d.cleanup();
+}
+
+/** Asserts a command succeeded with nothing on stderr; returns its stdout. */
+export function ok(r: CommandResult): string {
+  expect(r.stderr, r.stderr).toBe('');
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout;
 }

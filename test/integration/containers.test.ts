@@ -5,19 +5,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupWithContainers, startBusyboxDaemon, startDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
+import { ok, cleanupWithContainers, startBusyboxDaemon, startDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
 
 let d: TestDaemon;
 beforeAll(async () => {
   d = await startBusyboxDaemon();
 }, 60_000);
 afterAll(() => cleanupWithContainers(d));
-
-function ok(r: CommandResult): string {
-  expect(r.stderr, r.stderr).toBe('');
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout;
-}
 
 describe('docker run', () => {
   it('runs a command and removes the container with --rm', () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventMessage } from '../../src/api/types';
 import { busyboxRootfsTar } from '../fixtures/busybox';
-import { startDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
+import { ok, startDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
 
 let dir: string;
 let d: TestDaemon;
@@ -28,12 +28,6 @@ afterAll(async () => {
   }
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-function ok(r: CommandResult): string {
-  expect(r.stderr, r.stderr).toBe('');
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout;
-}
 
 /**
  * The docker CLI sends --since/--until durations as whole unix seconds, so, as

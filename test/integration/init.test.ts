@@ -3,7 +3,7 @@
 // plain PID 1 leaves, and forwards docker stop's SIGTERM.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRootfsTar } from '../fixtures/busybox';
-import { startDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
+import { ok, startDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
 
 let d: TestDaemon;
 beforeAll(async () => {
@@ -17,12 +17,6 @@ afterAll(async () => {
   if (ids.length) d.docker(['rm', '-f', ...ids]);
   await d.cleanup();
 });
-
-function ok(r: CommandResult): string {
-  expect(r.stderr, r.stderr).toBe('');
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout;
-}
 
 const rows = (out: string) => out.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/));
 

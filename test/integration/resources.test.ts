@@ -10,7 +10,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostCgroupLayout } from '../../src/container/cgroups';
-import { cleanupWithContainers, startBusyboxDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
+import { ok, cleanupWithContainers, startBusyboxDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
 
 const layout = hostCgroupLayout();
 const v2 = layout.version === '2';
@@ -21,12 +21,6 @@ beforeAll(async () => {
   d = await startBusyboxDaemon();
 }, 60_000);
 afterAll(() => cleanupWithContainers(d));
-
-function ok(r: CommandResult): string {
-  expect(r.stderr, r.stderr).toBe('');
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout;
-}
 
 function fails(r: CommandResult, stderr: string): void {
   expect(r.stderr).toBe(`Error response from daemon: ${stderr}\n`);

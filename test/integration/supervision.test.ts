@@ -2,19 +2,13 @@
 // (on-failure:N stops after N restarts, always until the user stops it) and
 // health checks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupWithContainers, startBusyboxDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
+import { ok, cleanupWithContainers, startBusyboxDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
 
 let d: TestDaemon;
 beforeAll(async () => {
   d = await startBusyboxDaemon();
 }, 60_000);
 afterAll(() => cleanupWithContainers(d));
-
-function ok(r: CommandResult): string {
-  expect(r.stderr, r.stderr).toBe('');
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout;
-}
 
 async function until(check: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;

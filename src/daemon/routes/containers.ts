@@ -13,7 +13,7 @@ import { cgroupPids, top } from '../../container/top';
 import { inspect, list, summary } from '../../container/views';
 import type { DaemonContext } from '../context';
 import { hijack, streamType } from '../hijack';
-import { bool, filters, int, str, strs, type Query } from '../query';
+import { bool, filters, int, str, strs, ttySize, type Query } from '../query';
 
 export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void {
   const { jobs, containers, execs, graph } = ctx;
@@ -153,11 +153,8 @@ export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void 
   });
 
   app.post('/containers/:id/resize', async (req, reply) => {
-    const query = q(req);
-    const h = int(query, 'h') ?? 0;
-    const w = int(query, 'w') ?? 0;
-    if (h < 0 || w < 0) throw new InvalidArgumentError('invalid size');
-    await containers.resize(resolve(req), h, w);
+    const { rows, cols } = ttySize(q(req));
+    await containers.resize(resolve(req), rows, cols);
     return reply.code(200).send();
   });
 
@@ -170,7 +167,8 @@ export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void 
   app.post('/containers/:id/rename', async (req, reply) => {
     const name = str(q(req), 'name');
     if (!name) throw new InvalidArgumentError('Neither old nor new names may be empty');
-    await jobs.run({ name: 'container.rename', object: name, locks: [`name:${name}`] }, () => job('container.rename', req, (rec) => containers.rename(rec, name)));
+    const rec = resolve(req);
+    await jobs.run({ name: 'container.rename', object: rec.id, locks: [rec.id, `name:${name}`] }, () => containers.rename(containers.store.resolve(rec.id), name));
     return reply.code(204).send();
   });
 

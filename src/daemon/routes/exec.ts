@@ -1,10 +1,9 @@
 // Exec routes: start (hijacked unless Detach), inspect, resize. Creating an
 // exec is POST /containers/{id}/exec, with the container routes.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { InvalidArgumentError } from '../../errors';
 import type { DaemonContext } from '../context';
 import { hijack, requestBody, streamType } from '../hijack';
-import { int, type Query } from '../query';
+import { ttySize, type Query } from '../query';
 
 export function execRoutes(app: FastifyInstance, ctx: DaemonContext): void {
   const { execs, jobs } = ctx;
@@ -28,11 +27,8 @@ export function execRoutes(app: FastifyInstance, ctx: DaemonContext): void {
   app.get('/exec/:id/json', async (req) => execs.inspect(execId(req)));
 
   app.post('/exec/:id/resize', async (req, reply) => {
-    const query = req.query as Query;
-    const h = int(query, 'h') ?? 0;
-    const w = int(query, 'w') ?? 0;
-    if (h < 0 || w < 0) throw new InvalidArgumentError('invalid size');
-    await execs.resize(execId(req), h, w);
+    const { rows, cols } = ttySize(req.query as Query);
+    await execs.resize(execId(req), rows, cols);
     return reply.code(200).send();
   });
 }
