@@ -76,6 +76,7 @@ struct shim
   int child_fd[3]; /* the container's ends of the stdio pipes, until launched */
   int out_fd[3];  /* [1] stdout pipe or pty master, [2] stderr pipe */
   int stdin_fd;   /* write side of the container's stdin, or the master */
+  bool stdin_pending; /* an exec's pty comes at START: stdin is buffered until then */
   int master;     /* pty master or -1 */
   pid_t init_pid;
   bool started, exited, finalized, stdin_closing;

@@ -164,10 +164,17 @@ close_stdin_now (struct shim *s)
   s->stdin_closing = false;
 }
 
+/* Whether bytes from an attach with stdin are taken: it is open, or about to be. */
+static bool
+stdin_accepting (const struct shim *s)
+{
+  return s->stdin_fd >= 0 || s->stdin_pending;
+}
+
 static void
 close_stdin (struct shim *s)
 {
-  if (s->in_len > 0)
+  if (s->in_len > 0 || s->stdin_pending)
     s->stdin_closing = true;
   else
     close_stdin_now (s);
@@ -327,8 +334,13 @@ handle_request (struct shim *s, struct shim_client *c, char *line)
       if (s->exec_process)
         {
           status = shim_launch (s, msg, sizeof msg);
+          s->stdin_pending = false;
+          if (status == 0 && s->stdin_closing && s->in_len == 0)
+            close_stdin_now (s);
           if (status != 0)
             {
+              s->in_len = 0;
+              s->stdin_closing = false;
               /* Never ran: its exit record carries the runtime's status. */
               s->exited = true;
               s->wait_status = (status & 0xff) << 8;
@@ -397,7 +409,7 @@ handle_request (struct shim *s, struct shim_client *c, char *line)
       for (char *w = a1; w; w = (w == a1 ? a2 : strtok_r (NULL, " \t\r", &save)))
         {
           if (strcmp (w, "stdin") == 0)
-            c->want_in = s->stdin_fd >= 0;
+            c->want_in = stdin_accepting (s);
           else if (strcmp (w, "stdout") == 0)
             c->want_out = true;
           else if (strcmp (w, "stderr") == 0)
@@ -465,14 +477,14 @@ client_read (struct shim *s, struct shim_client *c)
       char rest[sizeof c->req];
       memcpy (rest, nl + 1, extra);
       handle_request (s, c, c->req);
-      if (c->mode == C_ATTACH && c->want_in && extra > 0 && s->stdin_fd >= 0 && s->in_len + extra <= STDIN_MAX)
+      if (c->mode == C_ATTACH && c->want_in && extra > 0 && stdin_accepting (s) && s->in_len + extra <= STDIN_MAX)
         {
           memcpy (s->in_buf + s->in_len, rest, extra);
           s->in_len += extra;
         }
       return;
     }
-  if (c->mode == C_ATTACH && c->want_in && s->stdin_fd >= 0 && !s->stdin_closing)
+  if (c->mode == C_ATTACH && c->want_in && stdin_accepting (s) && !s->stdin_closing)
     {
       r = read (c->fd, s->in_buf + s->in_len, STDIN_MAX - s->in_len);
       if (r < 0 && (errno == EAGAIN || errno == EINTR))
@@ -580,7 +592,7 @@ shim_loop (struct shim *s)
         {
           short ev = 0;
           if (!c->rd_closed && !c->closing
-              && (c->mode != C_ATTACH || !c->want_in || s->stdin_fd < 0 || s->in_len < STDIN_MAX))
+              && (c->mode != C_ATTACH || !c->want_in || !stdin_accepting (s) || s->in_len < STDIN_MAX))
             ev |= POLLIN;
           if (c->out_len > 0)
             ev |= POLLOUT;

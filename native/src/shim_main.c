@@ -474,6 +474,7 @@ main (int argc, char **argv)
   status = setup_stdio (s, msg, sizeof msg);
   if (status == 0 && s->exec_process == NULL)
     status = shim_launch (s, msg, sizeof msg); /* RUNTIME create; an exec waits for START */
+  s->stdin_pending = status == 0 && s->open_stdin && s->stdin_fd < 0;
   if (status != 0)
     {
       for (char *p = msg; *p; p++)

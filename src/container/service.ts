@@ -454,9 +454,11 @@ export class ContainerService implements ContainerUsage {
 
   /** POST /containers/{id}/wait: returns at once the promise of the answer (headers go out first). */
   wait(rec: ContainerRecord, condition: string): Promise<ContainerWaitResponse> {
+    // dockerd's key order; a removed container's answer carries no error
+    // (the docker CLI would log a start failure a second time).
     const answer = (): ContainerWaitResponse => ({
+      Error: rec.state.Error && condition !== 'removed' ? { Message: rec.state.Error } : null,
       StatusCode: rec.state.ExitCode,
-      Error: rec.state.Error ? { Message: rec.state.Error } : null,
     });
     switch (condition) {
       case '':
