@@ -35,6 +35,43 @@ const withoutHttp2 = {
   },
 };
 
+// Builtins that the CLI's dependencies require at load time but use rarely on
+// a command's path (undici: http for maxHeaderSize and IncomingMessage, assert
+// in its checks; commander: child_process for external subcommands). Each loads
+// on first real use instead; a passing assert(value), http.maxHeaderSize (Node's
+// default: the CLI never changes it) and http.IncomingMessage (a class the CLI
+// never makes: undici compares a stream's constructor with it) are answered
+// without loading: ~8 ms per command.
+const LAZY_BUILTINS = {
+  http: { known: '{ maxHeaderSize: 16384, IncomingMessage: class IncomingMessage {} }' },
+  child_process: {},
+  assert: { passingCall: true },
+};
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const filter = new RegExp(`^(node:)?(${Object.keys(LAZY_BUILTINS).join('|')})$`);
+    b.onResolve({ filter }, (args) =>
+      args.namespace === 'lazy-builtins' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtins' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtins' }, (args) => {
+      const { known = '{}', passingCall = false } = LAZY_BUILTINS[args.path];
+      return {
+        contents: `let real;
+const load = () => (real ??= require('node:${args.path}'));
+const known = ${known};
+module.exports = new Proxy(function () {}, {
+  apply: (_t, self, argv) => (${passingCall} && argv[0] ? undefined : Reflect.apply(load(), self, argv)),
+  construct: (_t, argv) => Reflect.construct(load(), argv),
+  get: (_t, key) => (Object.hasOwn(known, key) ? known[key] : load()[key]),
+  has: (_t, key) => key in load(),
+});`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -47,11 +84,12 @@ const common = {
 
 await Promise.all([
   build({ ...common, entryPoints: { tsdockerd: './src/daemon/main.ts' }, outdir: 'dist', external: ['better-sqlite3'] }),
-  build({ ...common, entryPoints: { tsdocker: './src/cli/main.ts' }, outdir: 'dist', minifyWhitespace: true, minifySyntax: true, legalComments: 'none', plugins: [withoutHttp2] }),
+  build({ ...common, entryPoints: { tsdocker: './src/cli/main.ts' }, outdir: 'dist', minifyWhitespace: true, minifySyntax: true, legalComments: 'none', plugins: [withoutHttp2, lazyBuiltins] }),
   build({ ...common, entryPoints: { bench: './bench/main.ts' }, outdir: 'dist', packages: 'external' }),
   build({ ...common, entryPoints: { 'busybox-rootfs': './scripts/busybox-rootfs.ts' }, outdir: 'dist', packages: 'external' }),
 ]);
 
-// A first run of the CLI writes its V8 code cache (see bin/tsdocker).
+// A first run of the CLI writes its V8 code cache (see bin/tsdocker), with the
+// flags of its #! line: V8 rejects a cache made under other flags.
 rmSync(join(root, 'dist', 'tsdocker.cache'), { force: true });
-execFileSync(process.execPath, [join(root, 'bin', 'tsdocker'), '--help'], { stdio: 'ignore' });
+execFileSync(join(root, 'bin', 'tsdocker'), ['--help'], { stdio: 'ignore' });

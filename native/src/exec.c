@@ -52,10 +52,15 @@ exec_child (const struct tsd_spec *s, pid_t init, int sync_fd, int console)
   int code = 125;
   const char **env;
   char *exe;
+  struct tsd_seccomp_filter filter;
+  int compiled;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  compiled = tsd_seccomp_compile (s->seccomp, &filter, &err); /* while the parent sets cgroups */
   if (TEMP_FAILURE_RETRY (recv (sync_fd, &go, 1, 0)) != 1 || go != 'C')
     _exit (125);
+  if (compiled < 0)
+    child_fail (sync_fd, 125, &err);
   for (size_t i = 0; i < sizeof joinable / sizeof joinable[0]; i++)
     {
       cleanup_close int fd = -1;
@@ -86,7 +91,7 @@ exec_child (const struct tsd_spec *s, pid_t init, int sync_fd, int console)
     child_fail (sync_fd, code, &err);
   if (tsd_process_enter_cwd (s->cwd, &err) < 0)
     child_fail (sync_fd, 125, &err);
-  if (!s->no_new_privileges && tsd_seccomp_load (s->seccomp, &err) < 0)
+  if (!s->no_new_privileges && tsd_seccomp_install (&filter, &err) < 0)
     child_fail (sync_fd, 125, &err);
   if (tsd_caps_drop_bounding (s, &err) < 0 || tsd_process_set_user (s, &err) < 0 || tsd_caps_apply (s, &err) < 0)
     child_fail (sync_fd, 125, &err);
@@ -95,7 +100,7 @@ exec_child (const struct tsd_spec *s, pid_t init, int sync_fd, int console)
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   if (s->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     child_fail (sync_fd, 125, (tsd_make_error (&err, errno, "prctl PR_SET_NO_NEW_PRIVS"), &err));
-  if (s->no_new_privileges && tsd_seccomp_load (s->seccomp, &err) < 0)
+  if (s->no_new_privileges && tsd_seccomp_install (&filter, &err) < 0)
     child_fail (sync_fd, 125, &err);
   tsd_process_close_fds_on_exec (); /* the sync socket too: EOF tells the parent exec worked */
   execve (exe, (char *const *) s->args, (char *const *) env);

@@ -2,7 +2,15 @@
 #include "seccomp.h"
 
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "utils.h"
 
 #ifdef HAVE_SECCOMP
 #include <seccomp.h>
@@ -121,17 +129,17 @@ add_entry (scmp_filter_ctx ctx, const tsd_json *e, uint32_t dflt, int default_er
   return 0;
 }
 
-int
-tsd_seccomp_load (const tsd_json *sc, tsd_error_t *err)
+/* The libseccomp context for linux.seccomp (NULL with *ctx when there is none). */
+static int
+build_context (const tsd_json *sc, scmp_filter_ctx *out, unsigned int *flags, tsd_error_t *err)
 {
   const tsd_json *archs = tsd_json_get (sc, "architectures"), *calls = tsd_json_get (sc, "syscalls"),
-                 *flags = tsd_json_get (sc, "flags"), *der = tsd_json_get (sc, "defaultErrnoRet");
+                 *fl = tsd_json_get (sc, "flags"), *der = tsd_json_get (sc, "defaultErrnoRet");
   int default_errno = der && der->is_int ? (int) der->integer : EPERM, r;
   uint32_t dflt;
   scmp_filter_ctx ctx;
 
-  if (sc == NULL || sc->type != TSD_JSON_OBJECT)
-    return 0;
+  *out = NULL;
   if (parse_action (tsd_json_get (sc, "defaultAction"), der, EPERM, &dflt, err) < 0)
     return -1;
   ctx = seccomp_init (dflt);
@@ -158,26 +166,71 @@ tsd_seccomp_load (const tsd_json *sc, tsd_error_t *err)
           return tsd_make_error (err, -r, "seccomp architecture `%s`", a);
         }
     }
-  for (size_t i = 0; flags && flags->type == TSD_JSON_ARRAY && i < flags->len; i++)
+  for (size_t i = 0; fl && fl->type == TSD_JSON_ARRAY && i < fl->len; i++)
     {
-      const char *f = tsd_json_str (flags->items[i]);
+      const char *f = tsd_json_str (fl->items[i]);
       if (f && strcmp (f, "SECCOMP_FILTER_FLAG_LOG") == 0)
-        seccomp_attr_set (ctx, SCMP_FLTATR_CTL_LOG, 1);
+        *flags |= SECCOMP_FILTER_FLAG_LOG;
       else if (f && strcmp (f, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
-        seccomp_attr_set (ctx, SCMP_FLTATR_CTL_SSB, 1);
+        *flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
     }
-  /* We set no_new_privs ourselves when the spec asks; without it loading needs CAP_SYS_ADMIN. */
-  seccomp_attr_set (ctx, SCMP_FLTATR_CTL_NNP, 0);
   for (size_t i = 0; calls && calls->type == TSD_JSON_ARRAY && i < calls->len; i++)
     if (add_entry (ctx, calls->items[i], dflt, default_errno, err) < 0)
       {
         seccomp_release (ctx);
         return -1;
       }
-  r = seccomp_load (ctx);
+  *out = ctx;
+  return 0;
+}
+
+int
+tsd_seccomp_compile (const tsd_json *sc, struct tsd_seccomp_filter *out, tsd_error_t *err)
+{
+  scmp_filter_ctx ctx;
+  cleanup_close int fd = -1;
+  off_t size;
+  int r;
+
+  memset (out, 0, sizeof *out);
+  if (sc == NULL || sc->type != TSD_JSON_OBJECT)
+    return 0;
+  if (build_context (sc, &ctx, &out->flags, err) < 0)
+    return -1;
+  /* libseccomp writes the program to an fd only: a memfd keeps it in memory. */
+  fd = memfd_create ("seccomp-bpf", MFD_CLOEXEC);
+  if (fd < 0)
+    {
+      seccomp_release (ctx);
+      return tsd_make_error (err, errno, "memfd_create");
+    }
+  r = seccomp_export_bpf (ctx, fd);
   seccomp_release (ctx);
   if (r < 0)
-    return tsd_make_error (err, -r, "load the seccomp filter");
+    return tsd_make_error (err, -r, "compile the seccomp filter");
+  size = lseek (fd, 0, SEEK_END);
+  if (size <= 0 || size % (off_t) sizeof (struct sock_filter) != 0 || size / (off_t) sizeof (struct sock_filter) > BPF_MAXINSNS)
+    return tsd_make_error (err, 0, "compile the seccomp filter: a program of %lld bytes", (long long) size);
+  out->insns = malloc ((size_t) size);
+  if (out->insns == NULL)
+    return tsd_make_error (err, ENOMEM, "seccomp filter");
+  if (pread (fd, out->insns, (size_t) size, 0) != size)
+    {
+      tsd_seccomp_free (out);
+      return tsd_make_error (err, errno, "read the seccomp filter back");
+    }
+  out->len = (unsigned short) (size / (off_t) sizeof (struct sock_filter));
+  return 0;
+}
+
+int
+tsd_seccomp_install (const struct tsd_seccomp_filter *f, tsd_error_t *err)
+{
+  struct sock_fprog prog = { .len = f->len, .filter = f->insns };
+  if (f->insns == NULL)
+    return 0;
+  if (syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, f->flags, &prog) < 0)
+    return tsd_make_error (err, errno, "load the seccomp filter");
   return 0;
 }
 
@@ -190,11 +243,28 @@ tsd_seccomp_available (void)
 }
 
 int
-tsd_seccomp_load (const tsd_json *seccomp, tsd_error_t *err)
+tsd_seccomp_compile (const tsd_json *seccomp, struct tsd_seccomp_filter *out, tsd_error_t *err)
 {
   (void) seccomp;
+  (void) err;
+  memset (out, 0, sizeof *out);
+  return 0;
+}
+
+int
+tsd_seccomp_install (const struct tsd_seccomp_filter *f, tsd_error_t *err)
+{
+  (void) f;
   (void) err;
   return 0;
 }
 
 #endif
+
+void
+tsd_seccomp_free (struct tsd_seccomp_filter *f)
+{
+  free (f->insns);
+  f->insns = NULL;
+  f->len = 0;
+}

@@ -14,9 +14,22 @@
 #include "error.h"
 #include "json.h"
 
+struct sock_filter;
+
+/* A compiled BPF program; insns is NULL when the spec has no filter. */
+struct tsd_seccomp_filter
+{
+  struct sock_filter *insns;
+  unsigned short len;
+  unsigned int flags; /* SECCOMP_FILTER_FLAG_* */
+};
+
 bool tsd_seccomp_available (void);
-/* Build the filter from the linux.seccomp object and load it into the
- * calling thread (needs no_new_privs or CAP_SYS_ADMIN). */
-int tsd_seccomp_load (const tsd_json *seccomp, tsd_error_t *err);
+/* Compile the linux.seccomp object to BPF. Done apart from loading so that it
+ * can run while the parent is still placing the process in its cgroups. */
+int tsd_seccomp_compile (const tsd_json *seccomp, struct tsd_seccomp_filter *out, tsd_error_t *err);
+/* Load the program into the calling thread (needs no_new_privs or CAP_SYS_ADMIN). */
+int tsd_seccomp_install (const struct tsd_seccomp_filter *f, tsd_error_t *err);
+void tsd_seccomp_free (struct tsd_seccomp_filter *f);
 
 #endif

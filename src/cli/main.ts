@@ -46,13 +46,13 @@ function buildProgram(cli: Cli): Command {
   return program;
 }
 
-async function main(): Promise<void> {
+async function main(argv: string[]): Promise<void> {
   let program: Command | undefined;
   const cli = new Cli(() => (program?.opts() ?? {}) as GlobalOptions);
   program = buildProgram(cli);
   let code = 0;
   try {
-    await program.parseAsync(process.argv);
+    await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       // help and version end with 0; a bad flag is docker's 125; anything else 1.
@@ -67,4 +67,4 @@ async function main(): Promise<void> {
   process.exitCode = code;
 }
 
-void main();
+void main(process.argv);
