@@ -22,6 +22,7 @@
 #include "fsutil.h"
 #include "mounts.h"
 #include "process.h"
+#include "netns.h"
 #include "seccomp.h"
 #include "utils.h"
 
@@ -90,6 +91,11 @@ tsd_init_run (const struct tsd_init_args *a)
     fail (125, &err);
   if (!tsd_spec_namespace (s, CLONE_NEWNS, NULL))
     fail (125, (tsd_make_error (&err, 0, "a mount namespace is required"), &err));
+  {
+    const char *netns_path = NULL;
+    if (tsd_spec_namespace (s, CLONE_NEWNET, &netns_path) && netns_path == NULL && tsd_netns_setup_loopback (&err) < 0)
+      fail (125, &err);
+  }
 
   umask (0);
   if (s->has_oom_score_adj)

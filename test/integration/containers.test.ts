@@ -60,6 +60,18 @@ describe('docker run', () => {
     expect(ok(d.docker(['run', '--rm', 'busybox', 'ps', '-o', 'pid,comm'])).trim().split('\n').slice(1).map((l) => l.trim())).toEqual(['1 ps']);
   });
 
+  it('gives a container of its own network namespace loopback only, up, without IPv6, as dockerd does', () => {
+    for (const net of [[], ['--network', 'none']]) {
+      const out = ok(d.docker(['run', '--rm', ...net, 'busybox', 'sh', '-c', 'ip -o link; ip -o addr; ping -c1 -W1 127.0.0.1 >/dev/null && echo pong']));
+      const lines = out.trim().split('\n');
+      expect(lines[0]).toMatch(/^1: lo: <LOOPBACK,UP,LOWER_UP>/);
+      expect(lines.filter((l) => /^\d+: /.test(l) && !l.includes(' lo')).length).toBe(0);
+      expect(out).toMatch(/lo\s+inet 127\.0\.0\.1\/8/);
+      expect(out).not.toContain('inet6');
+      expect(lines.at(-1)).toBe('pong');
+    }
+  });
+
   it('keeps only fds 0-2 open at exec and masks /proc paths', () => {
     expect(ok(d.docker(['run', '--rm', 'busybox', 'ls', '/proc/self/fd'])).trim().split('\n').sort()).toEqual(['0', '1', '2', '3']);
     // /proc/kcore is absent from this kernel; where it exists it is masked like the others.
