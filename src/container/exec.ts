@@ -3,18 +3,20 @@
 // exit status do not go through the daemon. Exec records live in memory only
 // (Docker's do too) and go when their container is removed.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { ExecCreateBody, ExecInspect } from '../api/containers';
 import { ConflictError, NotFoundError, messageOf } from '../errors';
-import { ShimError, startShim, type ShimClient } from '../native/shim-client';
+import { ShimClient, ShimError, startShim } from '../native/shim-client';
 import { buildExecProcess, serializeSpec, type OciSpec } from '../runtime/spec';
 import { joinAttach } from './attach';
 import { resolveRuntime } from './runtimes';
 import type { ContainerService } from './service';
 import type { ContainerRecord } from './store';
 import { frame, parseDetachKeys, DEFAULT_DETACH_KEYS, STDOUT } from './stream';
+
+const pausedForExec = (ref: string): string => `Container ${ref} is paused, unpause the container before exec`;
 
 interface ExecRecord {
   id: string;
@@ -49,9 +51,10 @@ export class ExecService {
     return e;
   }
 
-  create(rec: ContainerRecord, body: ExecCreateBody): string {
+  /** `ref` is the container as the client named it: dockerd's paused error quotes it. */
+  create(rec: ContainerRecord, body: ExecCreateBody, ref = rec.id): string {
     if (!rec.state.Running) throw new ConflictError(`container ${rec.id} is not running`);
-    if (rec.state.Paused) throw new ConflictError(`container ${rec.id} is paused, unpause the container before exec`);
+    if (rec.state.Paused) throw new ConflictError(pausedForExec(ref));
     if (!body.Cmd?.length) throw new ConflictError('No exec command specified');
     if (body.DetachKeys) parseDetachKeys(body.DetachKeys);
     const id = randomBytes(32).toString('hex');
@@ -84,6 +87,7 @@ export class ExecService {
     if (exec.started) throw new ConflictError(`Error: Exec command ${id} has already run`);
     const rec = this.containers.store.resolve(exec.containerId);
     if (!rec.state.Running) throw new ConflictError(`container ${rec.id} is not running`);
+    if (rec.state.Paused) throw new ConflictError(pausedForExec(rec.id));
     return { exec, rec };
   }
 
@@ -202,6 +206,35 @@ export class ExecService {
     } finally {
       await client.shutdown(true).catch(() => undefined);
       cleanup();
+    }
+  }
+
+  /**
+   * At daemon start: exec records died with the daemon that made them (dockerd's
+   * do too) but their shims did not. A running exec is left to finish, then its
+   * shim is shut down; one that never started or has ended, at once. In the
+   * background: a shim stuck in START (an exec into a frozen container) answers
+   * only once the container thaws or dies. Call before any new exec exists.
+   */
+  restore(): void {
+    const root = join(this.containers.paths.execRoot, 'e');
+    let dirs: string[];
+    try {
+      dirs = readdirSync(root);
+    } catch {
+      return;
+    }
+    for (const name of dirs) {
+      const stateDir = join(root, name);
+      const client = ShimClient.forStateDir(stateDir);
+      const finish = async (): Promise<void> => {
+        await client.shutdown(true).catch(() => undefined);
+        rmSync(stateDir, { recursive: true, force: true });
+      };
+      void client
+        .state()
+        .then((st) => (st.status === 'running' ? client.wait() : undefined))
+        .then(finish, finish);
     }
   }
 

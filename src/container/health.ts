@@ -32,6 +32,8 @@ export function probeCommand(test: string[] | undefined): string[] | null {
 
 export class HealthMonitor {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Per container, the token of the current start(): a probe that outlives a stop (one frozen by a pause) must not record or reschedule. */
+  private readonly runs = new Map<string, object>();
 
   constructor(private readonly deps: HealthDeps) {}
 
@@ -52,6 +54,8 @@ export class HealthMonitor {
     const timeout = seconds(hc?.Timeout, DEFAULT_TIMEOUT_S);
     const startPeriod = seconds(hc?.StartPeriod, 0);
     const retries = hc?.Retries && hc.Retries > 0 ? hc.Retries : DEFAULT_RETRIES;
+    const token = {};
+    this.runs.set(rec.id, token);
     const inStartPeriod = (): boolean => Date.now() - startedAt < startPeriod * 1000;
     const next = (): void => {
       const wait = inStartPeriod() && rec.state.Health?.Status === 'starting' ? Math.min(startInterval, interval) : interval;
@@ -65,7 +69,7 @@ export class HealthMonitor {
       } catch (err) {
         result = { exitCode: -1, output: messageOf(err) };
       }
-      if (!this.deps.current(rec) || !this.timers.has(rec.id)) return;
+      if (!this.deps.current(rec) || this.runs.get(rec.id) !== token) return;
       this.record(rec, { Start: start, End: new Date().toISOString(), ExitCode: result.exitCode, Output: result.output }, retries, inStartPeriod());
       next();
     };
@@ -92,9 +96,10 @@ export class HealthMonitor {
     const t = this.timers.get(id);
     if (t) clearTimeout(t);
     this.timers.delete(id);
+    this.runs.delete(id);
   }
 
   close(): void {
-    for (const id of [...this.timers.keys()]) this.stop(id);
+    for (const id of [...this.runs.keys()]) this.stop(id);
   }
 }

@@ -54,6 +54,8 @@ export interface ContainerServiceOptions {
   defaultRuntime: string;
   runtimes: Record<string, { path: string }>;
   logOpts: Record<string, string>;
+  /** daemon.json `init`: the Init of containers created without one (HostConfig.Init null), applied at each start like dockerd. */
+  defaultInit?: boolean;
   /** Restarts by policy run as jobs, under the container's lock like the API's. */
   jobs: JobEngine;
 }
@@ -227,7 +229,7 @@ export class ContainerService implements ContainerUsage {
       const spec = buildSpec({
         id,
         config,
-        hostConfig,
+        hostConfig: { ...hostConfig, Init: hostConfig.Init ?? this.opts.defaultInit ?? false },
         rootfs,
         hostname,
         etcFiles: { hostname: this.paths.hostnamePath(id), hosts: this.paths.hostsPath(id), resolvConf: this.paths.resolvConfPath(id) },
@@ -476,6 +478,12 @@ export class ContainerService implements ContainerUsage {
 
   // ---- attach --------------------------------------------------------------
 
+  /** dockerd's refusals, before the connection is hijacked; `ref` is the container as the client named it. */
+  checkAttach(rec: ContainerRecord, ref: string): void {
+    if (rec.state.Paused) throw new ConflictError(`container ${ref} is paused, unpause the container before attach`);
+    if (rec.state.Restarting) throw new ConflictError(`container ${ref} is restarting, wait until the container is running`);
+  }
+
   /** Joins a client now if the container runs, else when it starts; resolves when the attach ends. */
   attach(rec: ContainerRecord, req: AttachRequest): Promise<void> {
     const client = rec.state.Running ? this.shims.get(rec.id) : undefined;
@@ -639,7 +647,8 @@ export class ContainerService implements ContainerUsage {
           await this.exited(rec, { id: rec.id, pid: st.pid, exitCode: st.exitCode, signal: 0, exitedAt: st.exitedAt, oomKilled: st.oomKilled }, client);
         } else {
           this.monitor(rec, client);
-          this.health?.start(rec);
+          // A paused container's probes resume at unpause (pause.ts).
+          if (!rec.state.Paused) this.health?.start(rec);
         }
       } catch {
         const exit = readExitFile(this.paths.state(rec.id)) ?? { id: rec.id, pid: 0, exitCode: 255, signal: 0, exitedAt: nowNano(), oomKilled: false };

@@ -19,6 +19,8 @@ export interface DaemonConfig {
   group: string;
   labels: string[];
   liveRestore: boolean;
+  /** Run an init in containers whose HostConfig.Init is not set (dockerd's `init`). */
+  init: boolean;
   experimental: boolean;
   logDriver: string;
   logOpts: Record<string, string>;
@@ -44,6 +46,7 @@ export const DEFAULTS: DaemonConfig = {
   group: 'tsdocker',
   labels: [],
   liveRestore: true,
+  init: false,
   experimental: false,
   logDriver: 'json-file',
   logOpts: { 'max-size': '10m', 'max-file': '3' },
@@ -71,6 +74,7 @@ const FILE_KEYS: Record<string, { field: keyof DaemonConfig; kind: Kind }> = {
   group: { field: 'group', kind: 'string' },
   labels: { field: 'labels', kind: 'string[]' },
   'live-restore': { field: 'liveRestore', kind: 'boolean' },
+  init: { field: 'init', kind: 'boolean' },
   experimental: { field: 'experimental', kind: 'boolean' },
   'log-driver': { field: 'logDriver', kind: 'string' },
   'log-opts': { field: 'logOpts', kind: 'map' },

@@ -65,6 +65,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     defaultRuntime: config.defaultRuntime,
     runtimes: config.runtimes,
     logOpts: config.logOpts,
+    defaultInit: config.init,
     jobs,
   });
   const execs = new ExecService(containers, config);
@@ -90,6 +91,8 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     daemonId: daemonId(db),
     startedAt: new Date(),
   };
+  // Exec shims first: the health probes the container restore resumes are execs too.
+  execs.restore();
   for (const driver of Object.values(ctx.drivers)) await driver.restore?.();
 
   const app = await buildApp(ctx);

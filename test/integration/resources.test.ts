@@ -152,6 +152,29 @@ describe('pause and unpause', () => {
     ok(d.docker(['rm', '-f', 'ph']));
   });
 
+  it('refuses exec and attach while paused, with dockerd’s errors', async () => {
+    const id = ok(d.docker(['run', '-d', '--name', 'pe', 'busybox', 'sleep', '300'])).trim();
+    const early = await d.request('POST', '/containers/pe/exec', { Cmd: ['touch', '/tmp/early'] });
+    const earlyId = (JSON.parse(early.body) as { Id: string }).Id;
+    ok(d.docker(['pause', 'pe']));
+    const refused = async (method: string, path: string, body: unknown, message: string): Promise<void> => {
+      const r = await d.request(method, path, body);
+      expect([r.status, JSON.parse(r.body)]).toEqual([409, { message }]);
+    };
+    // The create's error names the container as the client did; the start's, by its ID.
+    fails(d.docker(['exec', 'pe', 'true']), 'Container pe is paused, unpause the container before exec');
+    await refused('POST', `/containers/${id.slice(0, 5)}/exec`, { Cmd: ['true'] }, `Container ${id.slice(0, 5)} is paused, unpause the container before exec`);
+    await refused('POST', `/exec/${earlyId}/start`, { Detach: true }, `Container ${id} is paused, unpause the container before exec`);
+    // The docker CLI refuses from the inspect; the API refuses before the hijack.
+    expect(d.docker(['attach', 'pe'])).toEqual({ code: 1, stdout: '', stderr: 'You cannot attach to a paused container, unpause it first\n' });
+    await refused('POST', `/containers/${id.slice(0, 6)}/attach?stream=1&stdout=1`, undefined, `container ${id.slice(0, 6)} is paused, unpause the container before attach`);
+
+    ok(d.docker(['unpause', 'pe']));
+    expect((await d.request('POST', `/exec/${earlyId}/start`, { Detach: true })).status).toBe(200);
+    expect(ok(d.docker(['exec', 'pe', 'sh', '-c', 'sleep 0.2; ls /tmp']))).toBe('early\n');
+    ok(d.docker(['rm', '-f', 'pe']));
+  });
+
   it('refuses to pause a container that does not run', () => {
     const id = ok(d.docker(['create', '--name', 'pc', 'busybox', 'true'])).trim();
     fails(d.docker(['pause', 'pc']), `Container ${id} is not running`);

@@ -102,6 +102,7 @@ export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void 
     const logs = bool(query, 'logs');
     if (!stream && !logs) throw new InvalidArgumentError('Bad parameter: either logs or stream must be set');
     const detachKeys = parseDetachKeys(str(query, 'detachKeys') || DEFAULT_DETACH_KEYS);
+    containers.checkAttach(rec, (req.params as { id: string }).id);
     const tty = rec.config.Tty;
     const streams = { stdin: bool(query, 'stdin'), stdout: bool(query, 'stdout'), stderr: bool(query, 'stderr') };
     const socket = hijack(req, reply, streamType(tty, req.apiVersion));
@@ -220,7 +221,8 @@ export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void 
 
   app.post('/containers/:id/exec', async (req, reply) => {
     const rec = resolve(req);
-    const id = await jobs.run({ name: 'exec.create', object: rec.id }, () => execs.create(rec, (req.body ?? {}) as never));
+    const ref = (req.params as { id: string }).id;
+    const id = await jobs.run({ name: 'exec.create', object: rec.id }, () => execs.create(rec, (req.body ?? {}) as never, ref));
     return reply.code(201).send({ Id: id });
   });
 }
