@@ -56,6 +56,8 @@ export interface ContainerServiceOptions {
   logOpts: Record<string, string>;
   /** daemon.json `init`: the Init of containers created without one (HostConfig.Init null), applied at each start like dockerd. */
   defaultInit?: boolean;
+  /** false (dockerd's default, not ours): the daemon's stop stops the containers too. */
+  liveRestore?: boolean;
   /** Restarts by policy run as jobs, under the container's lock like the API's. */
   jobs: JobEngine;
 }
@@ -118,6 +120,8 @@ export class ContainerService implements ContainerUsage {
   private readonly watchers = new Map<string, Watchers>();
   private readonly shims = new Map<string, ShimClient>();
   private readonly restarts = new RestartTimers();
+  /** Set by close(): exits from then on leave their restarts to the next start. */
+  private closing = false;
   /** Set by the daemon once the exec service exists (probes are execs). */
   health: HealthMonitor | undefined;
 
@@ -375,6 +379,7 @@ export class ContainerService implements ContainerUsage {
     }
     rec.state = { ...rec.state, Status: 'restarting', Restarting: true };
     this.store.save(rec);
+    if (this.closing) return; // restore() at the next start restarts it
     this.restarts.schedule(rec.id, this.restarts.nextDelay(rec.id, ranMs), () => {
       void this.opts.jobs
         .run({ name: 'container.restart-policy', object: rec.id }, async () => {
@@ -420,11 +425,15 @@ export class ContainerService implements ContainerUsage {
     await thawAfterSignal(this, rec, sig);
   }
 
-  /** Stops with the stop signal, then SIGKILL after `timeout` seconds (-1: wait for ever). */
-  async stop(rec: ContainerRecord, opts: { signal?: string; timeout?: number }): Promise<void> {
+  /**
+   * Stops with the stop signal, then SIGKILL after `timeout` seconds (-1: wait
+   * for ever). A stop by the daemon's own shutdown is not a manual one: the
+   * restart policy applies at the next start, as dockerd does.
+   */
+  async stop(rec: ContainerRecord, opts: { signal?: string; timeout?: number; byDaemon?: boolean }): Promise<void> {
     if (this.cancelRestart(rec)) return this.emit(rec, 'stop');
     if (!rec.state.Running) throw new NotModifiedError('container already stopped');
-    rec.manuallyStopped = true;
+    rec.manuallyStopped = !opts.byDaemon;
     this.store.save(rec);
     const exited = this.nextExit(rec);
     const sig = signalNumber(opts.signal || rec.config.StopSignal || 'TERM');
@@ -621,10 +630,22 @@ export class ContainerService implements ContainerUsage {
 
   // ---- daemon start and stop ------------------------------------------------
 
-  /** At daemon stop: containers keep running (live-restore); pending restarts are picked up at the next start. */
+  /**
+   * At daemon stop: containers keep running (live-restore), unless it is off:
+   * then they are stopped, all at once. Pending restarts are picked up at the
+   * next start.
+   */
   async close(): Promise<void> {
+    this.closing = true;
     this.restarts.cancelAll();
     this.health?.close();
+    if (this.opts.liveRestore !== false) return;
+    const running = this.store.all().filter((rec) => rec.state.Running);
+    await Promise.all(
+      running.map((rec) =>
+        this.stop(rec, { byDaemon: true }).catch((err) => this.opts.log.warn({ id: rec.id, err: messageOf(err) }, 'stop at daemon shutdown failed')),
+      ),
+    );
   }
 
   /** Re-joins the shims of containers that ran when the daemon stopped; records the exits it missed. */

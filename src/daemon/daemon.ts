@@ -66,6 +66,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     runtimes: config.runtimes,
     logOpts: config.logOpts,
     defaultInit: config.init,
+    liveRestore: config.liveRestore,
     jobs,
   });
   const execs = new ExecService(containers, config);

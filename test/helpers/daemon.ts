@@ -105,7 +105,14 @@ export async function startDaemon(opts: StartOptions = {}): Promise<TestDaemon> 
       if (!opts.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
-  if (opts.waitReady !== false) await waitReady(daemon, exited);
+  if (opts.waitReady !== false) {
+    try {
+      await waitReady(daemon, exited);
+    } catch (err) {
+      await daemon.kill('SIGKILL');
+      throw err;
+    }
+  }
   return daemon;
 }
 
@@ -161,12 +168,13 @@ export async function startBusyboxDaemon(opts: StartOptions = {}): Promise<TestD
   return d;
 }
 
-/** Removes every container of the daemon, then stops it and removes its directories. */
+/** The end of a test file's daemon: its containers, the daemon, and its directory (also when it was restarted in it). */
 export async function cleanupWithContainers(d: TestDaemon | undefined): Promise<void> {
   if (!d) return;
   const ids = d.docker(['ps', '-aq']).stdout.split('\n').filter(Boolean);
   if (ids.length) d.docker(['rm', '-f', ...ids]);
   await d.cleanup();
+  rmSync(d.dir, { recursive: true, force: true });
 }
 
 /** Asserts a command succeeded with nothing on stderr; returns its stdout. */

@@ -15,12 +15,7 @@ let d: TestDaemon;
 beforeAll(async () => {
   d = await startBusyboxDaemon();
 }, 60_000);
-afterAll(async () => {
-  const dir = d?.dir;
-  await cleanupWithContainers(d);
-  // A daemon restarted with startDaemon({ dir }) leaves its directory to the caller.
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => cleanupWithContainers(d));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -208,6 +203,32 @@ describe('daemon.json init', () => {
       await expect(startDaemon({ dir })).rejects.toThrow(/invalid value for "init" in configuration file: expected boolean/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('live-restore turned off', () => {
+  it('stops the containers with the daemon; the restart policy brings them back at the next start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsd-test-nolr-'));
+    writeFileSync(join(dir, 'daemon.json'), '{"live-restore": false}\n');
+    let dn: TestDaemon | undefined = await startBusyboxDaemon({ dir });
+    try {
+      const state = (name: string) => ok(dn!.docker(['inspect', '-f', '{{.State.Status}} {{.State.Pid}}', name])).trim().split(' ');
+      ok(dn.docker(['run', '-d', '--name', 'plain', '--stop-timeout', '1', 'busybox', 'sleep', '1000']));
+      ok(dn.docker(['run', '-d', '--name', 'always', '--stop-timeout', '1', '--restart', 'always', 'busybox', 'sleep', '1000']));
+      const pids = ['plain', 'always'].map((n) => Number(state(n)[1]));
+      expect(ok(dn.docker(['info', '-f', '{{.LiveRestoreEnabled}}']))).toBe('false\n');
+
+      expect(await dn.kill('SIGTERM')).toBe(0);
+      for (const pid of pids) expect(existsSync(`/proc/${pid}`), `pid ${pid} outlived the daemon`).toBe(false);
+
+      dn = await startDaemon({ dir });
+      // sleep as PID 1 ignores SIGTERM: killed after the stop timeout.
+      expect(ok(dn.docker(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'plain']))).toBe('exited 137\n');
+      await until(() => state('always')[0] === 'running');
+      expect(Number(state('always')[1])).not.toBe(pids[1]);
+    } finally {
+      await cleanupWithContainers(dn);
     }
   });
 });
