@@ -28,8 +28,11 @@ bool tsd_cgroup_is_v2 (void);
 int tsd_cgroup_v1_mountpoint (const char *ctrl, char *buf, size_t n);
 /* The cgroup path for the spec ("/docker/<id>" ...). */
 int tsd_cgroup_path (const struct tsd_spec *s, const char *id, char **out, tsd_error_t *err);
-/* Create the directories, apply linux.resources, and move pid in. */
+/* Create the directories, apply linux.resources, and move pid in (none when 0). */
 int tsd_cgroup_create (const struct tsd_spec *s, const char *id, pid_t pid, struct tsd_cgroup *cg, tsd_error_t *err);
+/* Move the calling process, which must be single-threaded, into the cgroups.
+ * Much cheaper than moving it by pid from another process (see cgroups.c). */
+int tsd_cgroup_enter (char *const *paths, tsd_error_t *err);
 /* Send sig to every process of the cgroup; returns how many were signalled. */
 int tsd_cgroup_kill (char *const *paths, int sig);
 /* Kill leftovers and remove the directories (waits up to a few seconds). */

@@ -23,6 +23,7 @@
 #include "init.h"
 #include "log.h"
 #include "seccomp.h"
+#include "seccomp_cache.h"
 #include "spec.h"
 #include "state.h"
 #include "utils.h"
@@ -60,6 +61,7 @@ tsd_container_create (const struct tsd_create_opts *o, pid_t *pid_out, int *exit
   cleanup_free char *fifo = NULL;
   cleanup_close int console = -1;
   struct tsd_cgroup cg = { 0 };
+  cleanup_seccomp struct tsd_seccomp_filter filter = { 0 };
   int sv[2] = { -1, -1 };
   const char *pidns_path;
   pid_t pid = -1;
@@ -117,6 +119,10 @@ tsd_container_create (const struct tsd_create_opts *o, pid_t *pid_out, int *exit
       goto fail;
     }
 
+  /* Created before the fork: the init enters them itself (see tsd_cgroup_enter). */
+  if (tsd_cgroup_create (s, o->id, 0, &cg, err) < 0 || tsd_seccomp_compile_cached (s->seccomp, o->root, &filter, err) < 0)
+    goto fail;
+
   /* The pid namespace applies to children: enter or create it before forking. */
   if (tsd_spec_namespace (s, CLONE_NEWPID, &pidns_path))
     {
@@ -146,20 +152,13 @@ tsd_container_create (const struct tsd_create_opts *o, pid_t *pid_out, int *exit
   if (pid == 0)
     {
       struct tsd_init_args a = { .spec = s, .rootfs = rootfs, .fifo_path = fifo, .sync_fd = sv[1],
-                                 .console_fd = console };
+                                 .console_fd = console, .cgroup_paths = cg.paths, .seccomp = &filter };
       close (sv[0]);
       tsd_init_run (&a);
     }
   close (sv[1]);
   sv[1] = -1;
 
-  if (tsd_cgroup_create (s, o->id, pid, &cg, err) < 0)
-    goto fail;
-  if (TEMP_FAILURE_RETRY (send (sv[0], "C", 1, MSG_NOSIGNAL)) != 1)
-    {
-      tsd_make_error (err, errno, "sync with the container init");
-      goto fail;
-    }
   memset (&msg, 0, sizeof msg);
   r = TEMP_FAILURE_RETRY (recv (sv[0], &msg, sizeof msg, 0));
   if (r <= 0)

@@ -16,11 +16,13 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "cgroups.h"
 #include "console.h"
 #include "fsutil.h"
 #include "init.h"
 #include "process.h"
 #include "seccomp.h"
+#include "seccomp_cache.h"
 #include "spec.h"
 #include "state.h"
 #include "utils.h"
@@ -45,21 +47,17 @@ child_fail (int sync_fd, int code, tsd_error_t *err)
 
 /* In the new process: enter the namespaces, apply the process spec, exec. */
 __attribute__ ((noreturn)) static void
-exec_child (const struct tsd_spec *s, pid_t init, int sync_fd, int console)
+exec_child (const struct tsd_spec *s, const struct tsd_seccomp_filter *filter, pid_t init, char *const *cgroups, int sync_fd,
+            int console)
 {
   tsd_error_t err = NULL;
-  char go = 0, path[64];
+  char path[64];
   int code = 125;
   const char **env;
   char *exe;
-  struct tsd_seccomp_filter filter;
-  int compiled;
 
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  compiled = tsd_seccomp_compile (s->seccomp, &filter, &err); /* while the parent sets cgroups */
-  if (TEMP_FAILURE_RETRY (recv (sync_fd, &go, 1, 0)) != 1 || go != 'C')
-    _exit (125);
-  if (compiled < 0)
+  if (tsd_cgroup_enter (cgroups, &err) < 0)
     child_fail (sync_fd, 125, &err);
   for (size_t i = 0; i < sizeof joinable / sizeof joinable[0]; i++)
     {
@@ -91,7 +89,7 @@ exec_child (const struct tsd_spec *s, pid_t init, int sync_fd, int console)
     child_fail (sync_fd, code, &err);
   if (tsd_process_enter_cwd (s->cwd, &err) < 0)
     child_fail (sync_fd, 125, &err);
-  if (!s->no_new_privileges && tsd_seccomp_install (&filter, &err) < 0)
+  if (!s->no_new_privileges && tsd_seccomp_install (filter, &err) < 0)
     child_fail (sync_fd, 125, &err);
   if (tsd_caps_drop_bounding (s, &err) < 0 || tsd_process_set_user (s, &err) < 0 || tsd_caps_apply (s, &err) < 0)
     child_fail (sync_fd, 125, &err);
@@ -100,7 +98,7 @@ exec_child (const struct tsd_spec *s, pid_t init, int sync_fd, int console)
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   if (s->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     child_fail (sync_fd, 125, (tsd_make_error (&err, errno, "prctl PR_SET_NO_NEW_PRIVS"), &err));
-  if (s->no_new_privileges && tsd_seccomp_install (&filter, &err) < 0)
+  if (s->no_new_privileges && tsd_seccomp_install (filter, &err) < 0)
     child_fail (sync_fd, 125, &err);
   tsd_process_close_fds_on_exec (); /* the sync socket too: EOF tells the parent exec worked */
   execve (exe, (char *const *) s->args, (char *const *) env);
@@ -169,6 +167,7 @@ tsd_container_exec (const struct tsd_exec_opts *o, int *exit_code, tsd_error_t *
   cleanup_spec struct tsd_spec *s = NULL;
   cleanup_free char *dir = NULL;
   cleanup_free char **cgs = NULL;
+  cleanup_seccomp struct tsd_seccomp_filter filter = { 0 };
   cleanup_close int console = -1;
   int sv[2] = { -1, -1 }, status = 0;
   const char *bundle;
@@ -206,6 +205,9 @@ tsd_container_exec (const struct tsd_exec_opts *o, int *exit_code, tsd_error_t *
       if (fd < 0 || setns (fd, CLONE_NEWPID) < 0)
         return tsd_make_error (err, errno, "join the pid namespace of `%s`", o->id);
     }
+  cgs = tsd_state_cgroups (st); /* entered by the new process itself */
+  if (tsd_seccomp_compile_cached (s->seccomp, o->root, &filter, err) < 0)
+    return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return tsd_make_error (err, errno, "socketpair");
   fflush (NULL);
@@ -219,30 +221,10 @@ tsd_container_exec (const struct tsd_exec_opts *o, int *exit_code, tsd_error_t *
   if (pid == 0)
     {
       close (sv[0]);
-      exec_child (s, init, sv[1], console);
+      exec_child (s, &filter, init, cgs, sv[1], console);
     }
   close (sv[1]);
 
-  /* Into the container's cgroups, then let it go on. */
-  cgs = tsd_state_cgroups (st);
-  for (size_t i = 0; cgs && cgs[i]; i++)
-    {
-      char file[PATH_MAX], buf[32];
-      int n = snprintf (buf, sizeof buf, "%d", (int) pid);
-      snprintf (file, sizeof file, "%s/cgroup.procs", cgs[i]);
-      if (tsd_write_file (file, buf, (size_t) n, err) < 0)
-        {
-          kill (pid, SIGKILL);
-          waitpid (pid, NULL, 0);
-          close (sv[0]);
-          return -1;
-        }
-    }
-  if (TEMP_FAILURE_RETRY (send (sv[0], "C", 1, MSG_NOSIGNAL)) != 1)
-    {
-      close (sv[0]);
-      return tsd_make_error (err, errno, "sync with the exec process");
-    }
   memset (&msg, 0, sizeof msg);
   r = TEMP_FAILURE_RETRY (recv (sv[0], &msg, sizeof msg, 0));
   close (sv[0]);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "cgroups.h"
 #include "console.h"
 #include "fsutil.h"
 #include "mounts.h"
@@ -65,23 +66,16 @@ tsd_init_run (const struct tsd_init_args *a)
 {
   const struct tsd_spec *s = a->spec;
   tsd_error_t err = NULL;
-  char go = 0, proc_fifo[64];
+  char proc_fifo[64];
   int fifo_fd, fd, code = 125;
   char *exe;
   const char **env;
   struct tsd_sync_msg ready = { .kind = 'R' };
-  struct tsd_seccomp_filter filter;
-  int compiled;
 
   sync_fd = a->sync_fd;
   if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
     fail (125, (tsd_make_error (&err, errno, "prctl PR_SET_PDEATHSIG"), &err));
-  /* Compiled while the parent places us in our cgroups (its first write there
-   * waits for an RCU grace period); reported once it listens again. */
-  compiled = tsd_seccomp_compile (s->seccomp, &filter, &err);
-  if (TEMP_FAILURE_RETRY (recv (sync_fd, &go, 1, 0)) != 1 || go != 'C')
-    _exit (125); /* the create process went away */
-  if (compiled < 0)
+  if (tsd_cgroup_enter (a->cgroup_paths, &err) < 0)
     fail (125, &err);
 
   /* Namespaces: joins by path first, then new ones; cgroup last (we are in our cgroup). */
@@ -150,7 +144,7 @@ tsd_init_run (const struct tsd_init_args *a)
 
   /* Identity and privileges. Like runc, seccomp goes in while we still hold
    * CAP_SYS_ADMIN unless no_new_privs is asked for (then it is the last step). */
-  if (!s->no_new_privileges && tsd_seccomp_install (&filter, &err) < 0)
+  if (!s->no_new_privileges && tsd_seccomp_install (a->seccomp, &err) < 0)
     fail (125, &err);
   if (tsd_caps_drop_bounding (s, &err) < 0 || tsd_process_set_user (s, &err) < 0 || tsd_caps_apply (s, &err) < 0)
     fail (125, &err);
@@ -183,7 +177,7 @@ tsd_init_run (const struct tsd_init_args *a)
           fprintf (stderr, "prctl PR_SET_NO_NEW_PRIVS: %s\n", strerror (errno));
           _exit (125);
         }
-      if (tsd_seccomp_install (&filter, &err) < 0)
+      if (tsd_seccomp_install (a->seccomp, &err) < 0)
         {
           fprintf (stderr, "%s\n", err->msg);
           _exit (125);

@@ -9,6 +9,7 @@
 #ifndef TSD_INIT_H
 #define TSD_INIT_H
 
+#include "seccomp.h"
 #include "spec.h"
 
 struct tsd_sync_msg
@@ -25,6 +26,8 @@ struct tsd_init_args
   const char *fifo_path;
   int sync_fd;
   int console_fd; /* connected console socket, or -1 */
+  char *const *cgroup_paths; /* created by the parent; the init enters them first */
+  const struct tsd_seccomp_filter *seccomp; /* compiled by the parent */
 };
 
 __attribute__ ((noreturn)) void tsd_init_run (const struct tsd_init_args *a);

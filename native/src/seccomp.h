@@ -31,5 +31,6 @@ int tsd_seccomp_compile (const tsd_json *seccomp, struct tsd_seccomp_filter *out
 /* Load the program into the calling thread (needs no_new_privs or CAP_SYS_ADMIN). */
 int tsd_seccomp_install (const struct tsd_seccomp_filter *f, tsd_error_t *err);
 void tsd_seccomp_free (struct tsd_seccomp_filter *f);
+#define cleanup_seccomp __attribute__ ((cleanup (tsd_seccomp_free)))
 
 #endif
