@@ -120,7 +120,7 @@ async function timesOf(subjects: Subject[]): Promise<Map<string, number[]>> {
 
 /** Whether our CLI runs containers yet (it is younger than the daemon's side). */
 async function cliRuns(d: Daemon): Promise<boolean> {
-  return timedSpawn(process.execPath, [CLI_PATH, 'run', '--rm', ...RUN_ARGS, 'true'], { DOCKER_HOST: d.host }).then(
+  return timedSpawn(CLI_PATH, ['run', '--rm', ...RUN_ARGS, 'true'], { DOCKER_HOST: d.host }).then(
     () => true,
     (err: unknown) => {
       process.stderr.write(`bench: tsdocker run does not work: ${(err as Error).message}\n`);
@@ -141,7 +141,7 @@ export async function runRows(ours: Daemon, peer: Daemon | undefined): Promise<R
       // -f: the pid namespace needs a child to be its init; --mount-proc=…: a /proc of that namespace inside the rootfs.
       { name: 'floor', run: () => timedSpawn('unshare', ['-fpmnui', `--mount-proc=${join(floorRoot, 'proc')}`, 'chroot', floorRoot, '/bin/true']) },
       { name: 'docker → ours', run: dockerRun(ours) },
-      ...(hasCli ? [{ name: 'tsdocker → ours', run: () => timedSpawn(process.execPath, [CLI_PATH, 'run', '--rm', ...RUN_ARGS, 'true'], { DOCKER_HOST: ours.host }) }] : []),
+      ...(hasCli ? [{ name: 'tsdocker → ours', run: () => timedSpawn(CLI_PATH, ['run', '--rm', ...RUN_ARGS, 'true'], { DOCKER_HOST: ours.host }) }] : []),
       ...(peer ? [{ name: 'docker → peer', run: dockerRun(peer) }] : []),
     ];
     const t = await timesOf(subjects);
