@@ -80,52 +80,56 @@ throw_type (napi_env env, const char *msg)
   return NULL;
 }
 
-/* Read argument i as a string into a malloc'd buffer; NULL (no throw) when
- * nullable and the value is null/undefined. *ok tells failure apart. */
-static char *
-get_str (napi_env env, napi_value v, const char *what, bool nullable, bool *ok)
+/* Reads v as a string into *out (malloc'd; NULL when nullable and v is
+ * null/undefined). False when it is not one: a JS error is then pending. */
+static bool
+get_str (napi_env env, napi_value v, const char *what, bool nullable, char **out)
 {
   napi_valuetype t;
   size_t len = 0;
   char *buf;
   char msg[128];
 
-  *ok = false;
+  *out = NULL;
   if (napi_typeof (env, v, &t) != napi_ok)
-    return NULL;
+    return false;
   if (nullable && (t == napi_null || t == napi_undefined))
-    {
-      *ok = true;
-      return NULL;
-    }
+    return true;
   if (t != napi_string)
     {
       snprintf (msg, sizeof msg, "The \"%s\" argument must be of type string", what);
       throw_type (env, msg);
-      return NULL;
+      return false;
     }
   if (napi_get_value_string_utf8 (env, v, NULL, 0, &len) != napi_ok)
-    return NULL;
+    return false;
   buf = malloc (len + 1);
   if (buf == NULL)
     {
       napi_throw_error (env, "ENOMEM", "out of memory");
-      return NULL;
+      return false;
     }
   if (napi_get_value_string_utf8 (env, v, buf, len + 1, &len) != napi_ok)
     {
       free (buf);
-      return NULL;
+      return false;
     }
   if (strlen (buf) != len)
     {
       free (buf);
       snprintf (msg, sizeof msg, "The \"%s\" argument must not contain null bytes", what);
       throw_type (env, msg);
-      return NULL;
+      return false;
     }
-  *ok = true;
-  return buf;
+  *out = buf;
+  return true;
+}
+
+/* The (path, name) pair the xattr calls take as their first two arguments. */
+static bool
+get_path_name (napi_env env, napi_value *argv, char **path, char **name)
+{
+  return get_str (env, argv[0], "path", false, path) && get_str (env, argv[1], "name", false, name);
 }
 
 static bool
@@ -142,6 +146,19 @@ get_num (napi_env env, napi_value v, const char *what, int64_t *out)
       return false;
     }
   return napi_get_value_int64 (env, v, out) == napi_ok;
+}
+
+/* A number that may be left out (undefined, and null too when null_absent):
+ * *out keeps its default then. */
+static bool
+get_opt_num (napi_env env, napi_value v, const char *what, bool null_absent, int64_t *out)
+{
+  napi_valuetype t;
+  if (napi_typeof (env, v, &t) != napi_ok)
+    return false;
+  if (t == napi_undefined || (null_absent && t == napi_null))
+    return true;
+  return get_num (env, v, what, out);
 }
 
 static bool
@@ -184,24 +201,30 @@ undefined (napi_env env)
   return u;
 }
 
+/* What a wrapped call that returns nothing gives JS: undefined, or the
+ * error of its failure (rc < 0, errno set). */
+static napi_value
+void_result (napi_env env, int rc, const char *syscall, const char *path)
+{
+  if (rc < 0)
+    return throw_errno (env, errno, syscall, path, NULL);
+  return undefined (env);
+}
+
 /* mknod(path, mode, major, minor) */
 static napi_value
 js_mknod (napi_env env, napi_callback_info info)
 {
   napi_value argv[4];
   int64_t mode, maj, min;
-  bool ok;
   cleanup_free char *path = NULL;
 
-  if (!get_args (env, info, 4, 4, argv))
-    return NULL;
-  path = get_str (env, argv[0], "path", false, &ok);
-  if (!ok || !get_num (env, argv[1], "mode", &mode) || !get_num (env, argv[2], "major", &maj)
+  if (!get_args (env, info, 4, 4, argv) || !get_str (env, argv[0], "path", false, &path)
+      || !get_num (env, argv[1], "mode", &mode) || !get_num (env, argv[2], "major", &maj)
       || !get_num (env, argv[3], "minor", &min))
     return NULL;
-  if (mknod (path, (mode_t) mode, makedev ((unsigned) maj, (unsigned) min)) < 0)
-    return throw_errno (env, errno, "mknod", path, NULL);
-  return undefined (env);
+  return void_result (env, mknod (path, (mode_t) mode, makedev ((unsigned) maj, (unsigned) min)),
+                      "mknod", path);
 }
 
 /* lsetxattr(path, name, value: Buffer, flags?) */
@@ -210,31 +233,68 @@ js_lsetxattr (napi_env env, napi_callback_info info)
 {
   napi_value argv[4];
   int64_t flags = 0;
-  bool ok, isbuf = false;
+  bool isbuf = false;
   void *data = NULL;
   size_t len = 0;
-  napi_valuetype t;
   cleanup_free char *path = NULL;
   cleanup_free char *name = NULL;
 
-  if (!get_args (env, info, 4, 3, argv))
-    return NULL;
-  path = get_str (env, argv[0], "path", false, &ok);
-  if (!ok)
-    return NULL;
-  name = get_str (env, argv[1], "name", false, &ok);
-  if (!ok)
+  if (!get_args (env, info, 4, 3, argv) || !get_path_name (env, argv, &path, &name))
     return NULL;
   NAPI_CALL (env, napi_is_buffer (env, argv[2], &isbuf));
   if (!isbuf)
     return throw_type (env, "The \"value\" argument must be a Buffer");
   NAPI_CALL (env, napi_get_buffer_info (env, argv[2], &data, &len));
-  NAPI_CALL (env, napi_typeof (env, argv[3], &t));
-  if (t != napi_undefined && t != napi_null && !get_num (env, argv[3], "flags", &flags))
+  if (!get_opt_num (env, argv[3], "flags", true, &flags))
     return NULL;
-  if (lsetxattr (path, name, data, len, (int) flags) < 0)
-    return throw_errno (env, errno, "lsetxattr", path, NULL);
-  return undefined (env);
+  return void_result (env, lsetxattr (path, name, data, len, (int) flags), "lsetxattr", path);
+}
+
+/* An l*xattr read: fills buf, or with size 0 only says how large the result is. */
+typedef ssize_t (*xattr_read_fn) (const char *path, const char *name, char *buf, size_t size);
+
+static ssize_t
+read_value (const char *path, const char *name, char *buf, size_t size)
+{
+  return lgetxattr (path, name, buf, size);
+}
+
+static ssize_t
+read_names (const char *path, const char *name UNUSED, char *buf, size_t size)
+{
+  return llistxattr (path, buf, size);
+}
+
+/* Reads a result of unknown size into *out (malloc'd): asks for its size, then
+ * reads, again when it grew in between.  -1 with errno set on failure. */
+static ssize_t
+read_xattr (xattr_read_fn read_fn, const char *path, const char *name, char **out)
+{
+  for (int attempt = 0; attempt < 8; attempt++)
+    {
+      ssize_t size = read_fn (path, name, NULL, 0);
+      if (size < 0)
+        return -1;
+      char *buf = malloc ((size_t) size + 1);
+      if (buf == NULL)
+        {
+          errno = ENOMEM;
+          return -1;
+        }
+      ssize_t got = size ? read_fn (path, name, buf, (size_t) size) : 0;
+      if (got >= 0)
+        {
+          *out = buf;
+          return got;
+        }
+      int err = errno;
+      free (buf);
+      errno = err;
+      if (err != ERANGE) /* ERANGE: it grew in between */
+        return -1;
+    }
+  errno = ERANGE;
+  return -1;
 }
 
 /* lgetxattr(path, name): Buffer | null (null on ENODATA) */
@@ -242,50 +302,23 @@ static napi_value
 js_lgetxattr (napi_env env, napi_callback_info info)
 {
   napi_value argv[2], result;
-  bool ok;
+  ssize_t got;
   cleanup_free char *path = NULL;
   cleanup_free char *name = NULL;
+  cleanup_free char *buf = NULL;
 
-  if (!get_args (env, info, 2, 2, argv))
+  if (!get_args (env, info, 2, 2, argv) || !get_path_name (env, argv, &path, &name))
     return NULL;
-  path = get_str (env, argv[0], "path", false, &ok);
-  if (!ok)
-    return NULL;
-  name = get_str (env, argv[1], "name", false, &ok);
-  if (!ok)
-    return NULL;
-  for (int attempt = 0; attempt < 8; attempt++)
+  got = read_xattr (read_value, path, name, &buf);
+  if (got < 0 && errno == ENODATA)
     {
-      cleanup_free char *buf = NULL;
-      ssize_t size = lgetxattr (path, name, NULL, 0);
-      if (size < 0)
-        {
-          if (errno == ENODATA)
-            {
-              napi_get_null (env, &result);
-              return result;
-            }
-          return throw_errno (env, errno, "lgetxattr", path, NULL);
-        }
-      buf = malloc ((size_t) size + 1);
-      if (buf == NULL)
-        return throw_errno (env, ENOMEM, "lgetxattr", path, NULL);
-      ssize_t got = lgetxattr (path, name, buf, (size_t) size);
-      if (got < 0)
-        {
-          if (errno == ERANGE)
-            continue; /* grew in between */
-          if (errno == ENODATA)
-            {
-              napi_get_null (env, &result);
-              return result;
-            }
-          return throw_errno (env, errno, "lgetxattr", path, NULL);
-        }
-      NAPI_CALL (env, napi_create_buffer_copy (env, (size_t) got, buf, NULL, &result));
+      NAPI_CALL (env, napi_get_null (env, &result));
       return result;
     }
-  return throw_errno (env, ERANGE, "lgetxattr", path, NULL);
+  if (got < 0)
+    return throw_errno (env, errno, "lgetxattr", path, NULL);
+  NAPI_CALL (env, napi_create_buffer_copy (env, (size_t) got, buf, NULL, &result));
+  return result;
 }
 
 /* llistxattr(path): string[] */
@@ -293,46 +326,29 @@ static napi_value
 js_llistxattr (napi_env env, napi_callback_info info)
 {
   napi_value argv[1], arr;
-  bool ok;
+  ssize_t got;
+  uint32_t idx = 0;
   cleanup_free char *path = NULL;
+  cleanup_free char *buf = NULL;
 
-  if (!get_args (env, info, 1, 1, argv))
+  if (!get_args (env, info, 1, 1, argv) || !get_str (env, argv[0], "path", false, &path))
     return NULL;
-  path = get_str (env, argv[0], "path", false, &ok);
-  if (!ok)
-    return NULL;
-  for (int attempt = 0; attempt < 8; attempt++)
+  got = read_xattr (read_names, path, NULL, &buf);
+  if (got < 0)
+    return throw_errno (env, errno, "llistxattr", path, NULL);
+  NAPI_CALL (env, napi_create_array (env, &arr));
+  for (ssize_t off = 0; off < got;)
     {
-      cleanup_free char *buf = NULL;
-      ssize_t size = llistxattr (path, NULL, 0);
-      if (size < 0)
-        return throw_errno (env, errno, "llistxattr", path, NULL);
-      buf = malloc ((size_t) size + 1);
-      if (buf == NULL)
-        return throw_errno (env, ENOMEM, "llistxattr", path, NULL);
-      ssize_t got = size ? llistxattr (path, buf, (size_t) size) : 0;
-      if (got < 0)
+      size_t l = strnlen (buf + off, (size_t) (got - off));
+      napi_value s;
+      if (l > 0)
         {
-          if (errno == ERANGE)
-            continue;
-          return throw_errno (env, errno, "llistxattr", path, NULL);
+          NAPI_CALL (env, napi_create_string_utf8 (env, buf + off, l, &s));
+          NAPI_CALL (env, napi_set_element (env, arr, idx++, s));
         }
-      NAPI_CALL (env, napi_create_array (env, &arr));
-      uint32_t idx = 0;
-      for (ssize_t off = 0; off < got;)
-        {
-          size_t l = strnlen (buf + off, (size_t) (got - off));
-          napi_value s;
-          if (l > 0)
-            {
-              NAPI_CALL (env, napi_create_string_utf8 (env, buf + off, l, &s));
-              NAPI_CALL (env, napi_set_element (env, arr, idx++, s));
-            }
-          off += (ssize_t) l + 1;
-        }
-      return arr;
+      off += (ssize_t) l + 1;
     }
-  return throw_errno (env, ERANGE, "llistxattr", path, NULL);
+  return arr;
 }
 
 /* lremovexattr(path, name) */
@@ -340,21 +356,12 @@ static napi_value
 js_lremovexattr (napi_env env, napi_callback_info info)
 {
   napi_value argv[2];
-  bool ok;
   cleanup_free char *path = NULL;
   cleanup_free char *name = NULL;
 
-  if (!get_args (env, info, 2, 2, argv))
+  if (!get_args (env, info, 2, 2, argv) || !get_path_name (env, argv, &path, &name))
     return NULL;
-  path = get_str (env, argv[0], "path", false, &ok);
-  if (!ok)
-    return NULL;
-  name = get_str (env, argv[1], "name", false, &ok);
-  if (!ok)
-    return NULL;
-  if (lremovexattr (path, name) < 0)
-    return throw_errno (env, errno, "lremovexattr", path, NULL);
-  return undefined (env);
+  return void_result (env, lremovexattr (path, name), "lremovexattr", path);
 }
 
 /* mount(source, target, fstype|null, flags, data|null) */
@@ -362,32 +369,19 @@ static napi_value
 js_mount (napi_env env, napi_callback_info info)
 {
   napi_value argv[5];
-  bool ok;
   int64_t flags;
   cleanup_free char *source = NULL;
   cleanup_free char *target = NULL;
   cleanup_free char *fstype = NULL;
   cleanup_free char *data = NULL;
 
-  if (!get_args (env, info, 5, 4, argv))
+  if (!get_args (env, info, 5, 4, argv) || !get_str (env, argv[0], "source", true, &source)
+      || !get_str (env, argv[1], "target", false, &target)
+      || !get_str (env, argv[2], "fstype", true, &fstype)
+      || !get_num (env, argv[3], "flags", &flags) || !get_str (env, argv[4], "data", true, &data))
     return NULL;
-  source = get_str (env, argv[0], "source", true, &ok);
-  if (!ok)
-    return NULL;
-  target = get_str (env, argv[1], "target", false, &ok);
-  if (!ok)
-    return NULL;
-  fstype = get_str (env, argv[2], "fstype", true, &ok);
-  if (!ok)
-    return NULL;
-  if (!get_num (env, argv[3], "flags", &flags))
-    return NULL;
-  data = get_str (env, argv[4], "data", true, &ok);
-  if (!ok)
-    return NULL;
-  if (mount (source, target, fstype, (unsigned long) flags, data) < 0)
-    return throw_errno (env, errno, "mount", target, NULL);
-  return undefined (env);
+  return void_result (env, mount (source, target, fstype, (unsigned long) flags, data),
+                      "mount", target);
 }
 
 /* umount2(target, flags) */
@@ -395,22 +389,13 @@ static napi_value
 js_umount2 (napi_env env, napi_callback_info info)
 {
   napi_value argv[2];
-  bool ok;
   int64_t flags = 0;
-  napi_valuetype t;
   cleanup_free char *target = NULL;
 
-  if (!get_args (env, info, 2, 1, argv))
+  if (!get_args (env, info, 2, 1, argv) || !get_str (env, argv[0], "target", false, &target)
+      || !get_opt_num (env, argv[1], "flags", false, &flags))
     return NULL;
-  target = get_str (env, argv[0], "target", false, &ok);
-  if (!ok)
-    return NULL;
-  NAPI_CALL (env, napi_typeof (env, argv[1], &t));
-  if (t != napi_undefined && !get_num (env, argv[1], "flags", &flags))
-    return NULL;
-  if (umount2 (target, (int) flags) < 0)
-    return throw_errno (env, errno, "umount2", target, NULL);
-  return undefined (env);
+  return void_result (env, umount2 (target, (int) flags), "umount2", target);
 }
 
 /* flock(fd, exclusive, nonBlocking): EWOULDBLOCK code when busy */
@@ -422,10 +407,8 @@ js_flock (napi_env env, napi_callback_info info)
   bool excl, nb;
   int r;
 
-  if (!get_args (env, info, 3, 1, argv))
-    return NULL;
-  if (!get_num (env, argv[0], "fd", &fd) || !get_bool (env, argv[1], &excl)
-      || !get_bool (env, argv[2], &nb))
+  if (!get_args (env, info, 3, 1, argv) || !get_num (env, argv[0], "fd", &fd)
+      || !get_bool (env, argv[1], &excl) || !get_bool (env, argv[2], &nb))
     return NULL;
   /* Blocking waits hold the JS thread: callers use nonBlocking or short waits. */
   r = TEMP_FAILURE_RETRY (flock ((int) fd, (excl ? LOCK_EX : LOCK_SH) | (nb ? LOCK_NB : 0)));

@@ -1,77 +1,39 @@
 // readLogs, cgroupPids and top against real containers: tsd-shim writing and
 // rotating the json-file log, tsd-runtime placing the processes in their cgroup.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLogs } from '../../src/container/logs';
 import { cgroupPids, top } from '../../src/container/top';
-import { runtimePath, shimPath } from '../../src/native/paths';
-import { startShim, type ShimClient } from '../../src/native/shim-client';
-import { dockerConfig, isRoot, makeRootfs, removeCgroupParent, writeConfig, type ProcessOptions } from '../native/bundle';
+import { shimPath } from '../../src/native/paths';
+import { canRunContainers, makeRootfs } from '../native/bundle';
+import { Shims } from '../native/shims';
 import { collect, deframe, readAll, waitFor } from './log-helpers';
 
-const enabled = isRoot() && existsSync('/bin/busybox') && existsSync(runtimePath()) && existsSync(shimPath());
+const enabled = canRunContainers() && existsSync(shimPath());
 
 let dir: string;
-let rootfs: string;
-let cgParent: string;
-let seq = 0;
-const shims: Array<{ stateDir: string; client: ShimClient }> = [];
+let shims: Shims;
 
 beforeAll(() => {
   if (!enabled) return;
   dir = mkdtempSync(join(tmpdir(), 'tsd-ctr-shim-'));
-  rootfs = makeRootfs(join(dir, 'rootfs-holder'));
-  cgParent = `/tsdctrtest-${process.pid}`;
+  shims = new Shims(dir, makeRootfs(join(dir, 'rootfs-holder')), `/tsdctrtest-${process.pid}`, 'c');
 });
 
 afterAll(async () => {
   if (!enabled) return;
-  for (const s of shims) {
-    await s.client.shutdown(true).catch(() => undefined);
-    const pidFile = join(s.stateDir, 'shim.pid');
-    const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
-    if (pid > 0) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-  }
-  removeCgroupParent(cgParent);
+  await shims.cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function launch(p: ProcessOptions, log: { maxSize?: string; maxFile?: number } = {}) {
-  const id = `c${process.pid}-${++seq}`;
-  const bundle = join(dir, id);
-  const stateDir = join(dir, `${id}.state`);
-  const logFile = join(dir, `${id}-json.log`);
-  mkdirSync(bundle);
-  writeConfig(bundle, { ...dockerConfig(id, cgParent, p), root: { path: rootfs, readonly: false } });
-  const { pid, client } = await startShim({
-    id,
-    bundle,
-    stateDir,
-    logFile,
-    runtimeRoot: join(dir, 'tsd-root'),
-    stdin: false,
-    terminal: p.terminal ?? false,
-    ...(log.maxSize ? { logMaxSize: log.maxSize } : {}),
-    ...(log.maxFile ? { logMaxFile: log.maxFile } : {}),
-  });
-  shims.push({ stateDir, client });
-  return { id, logFile, client, pid, cgroupsPath: `${cgParent}/${id}` };
-}
 
 describe.skipIf(!enabled)('with tsd-shim and tsd-runtime', () => {
   it('follows a log the shim rotates, to the last line, and reads it back with tail', async () => {
     // Slow enough that the reader follows several rotations as they happen.
     // (Bursts well below the 5 files kept: a reader that falls further behind loses data, as with Docker.)
     const script = 'i=0; while [ $i -lt 300 ]; do echo "out $i"; echo "err $i" >&2; i=$((i+1)); [ $((i % 10)) = 0 ] && usleep 10000; done; printf end';
-    const c = await launch({ args: ['sh', '-c', script] }, { maxSize: '2k', maxFile: 5 });
+    const c = await shims.launch({ args: ['sh', '-c', script] }, { logMaxSize: '2k', logMaxFile: 5 });
     const exited = c.client.wait();
     const follow = collect(readLogs(c.logFile, { follow: true, stdout: true, stderr: true, timestamps: false, tail: 'all' }, false, exited.then(() => undefined)));
     await c.client.start();
@@ -98,7 +60,7 @@ describe.skipIf(!enabled)('with tsd-shim and tsd-runtime', () => {
   });
 
   it('reads a tty container raw', async () => {
-    const c = await launch({ args: ['sh', '-c', 'echo hi; echo there'], terminal: true });
+    const c = await shims.launch({ args: ['sh', '-c', 'echo hi; echo there'], terminal: true });
     await c.client.start();
     await c.client.wait();
     const data = await readAll(readLogs(c.logFile, { follow: false, stdout: true, stderr: true, timestamps: false, tail: 'all' }, true, Promise.resolve()));
@@ -106,7 +68,7 @@ describe.skipIf(!enabled)('with tsd-shim and tsd-runtime', () => {
   });
 
   it("finds a running container's processes in its cgroup and lists them with ps", async () => {
-    const c = await launch({ args: ['sh', '-c', 'sleep 300 & exec sleep 301'] });
+    const c = await shims.launch({ args: ['sh', '-c', 'sleep 300 & exec sleep 301'] });
     await c.client.start();
     let pids: number[] = [];
     let res = await top([], '');

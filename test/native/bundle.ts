@@ -1,20 +1,28 @@
 // Test helpers: a busybox OCI bundle with a config.json shaped like the one
 // Docker writes by default (capabilities, mounts, masked/readonly paths,
-// device rules, sysctls), and runners for tsd-runtime and runc.
+// device rules, sysctls), and runners for tsd-runtime and runc that remove
+// what they started.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runtimePath } from '../../src/native/paths';
+import {
+  DEFAULT_PATH_ENV, DEFAULT_SHM_SIZE, defaultCapabilities, defaultDeviceRules, defaultMaskedPaths, defaultMounts, defaultReadonlyPaths,
+} from '../../src/runtime/defaults';
 
 export const BUSYBOX = '/bin/busybox';
 
-export const DOCKER_DEFAULT_CAPS = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID',
-  'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
-];
-
 export function isRoot(): boolean {
   return process.getuid?.() === 0;
+}
+
+/** What running containers needs: root, busybox and a built tsd-runtime. */
+export function canRunContainers(): boolean {
+  return isRoot() && existsSync(BUSYBOX) && existsSync(runtimePath());
+}
+
+export function runcInstalled(): boolean {
+  return spawnSync('runc', ['--version']).status === 0;
 }
 
 /** rootfs with busybox and its applets as symlinks, /etc/passwd and /etc/group. */
@@ -42,16 +50,21 @@ export interface ProcessOptions {
   noNewPrivileges?: boolean;
 }
 
-/** config.json as Docker 2x writes it for `docker run` on a cgroup v1 host. */
+/**
+ * config.json as Docker 2x writes it for `docker run` on a cgroup v1 host:
+ * Docker's defaults (test/runtime/spec.test.ts checks they are Docker's, value
+ * for value), a sized /dev/shm, the pty devices runc allows, and limits.
+ */
 export function dockerConfig(id: string, cgroupParent: string, p: ProcessOptions): Record<string, unknown> {
-  const caps = DOCKER_DEFAULT_CAPS;
+  const caps = defaultCapabilities();
+  const shmSize = `size=${DEFAULT_SHM_SIZE}`;
   return {
     ociVersion: '1.0.2-dev',
     process: {
       terminal: p.terminal ?? false,
       user: { uid: p.uid ?? 0, gid: p.gid ?? 0, ...(p.additionalGids ? { additionalGids: p.additionalGids } : {}) },
       args: p.args,
-      env: p.env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `HOSTNAME=${id.slice(0, 12)}`],
+      env: p.env ?? [`PATH=${DEFAULT_PATH_ENV}`, `HOSTNAME=${id.slice(0, 12)}`],
       cwd: p.cwd ?? '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
@@ -60,27 +73,12 @@ export function dockerConfig(id: string, cgroupParent: string, p: ProcessOptions
     },
     root: { path: 'rootfs', readonly: false },
     hostname: id.slice(0, 12),
-    mounts: [
-      { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
-      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
-      { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
-      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-      { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro', 'nosuid', 'noexec', 'nodev'] },
-      { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-      { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=67108864'] },
-    ],
+    mounts: defaultMounts().map((m) => (m.destination === '/dev/shm' ? { ...m, options: [...(m.options ?? []), shmSize] } : m)),
     linux: {
       sysctl: { 'net.ipv4.ip_unprivileged_port_start': '0', 'net.ipv4.ping_group_range': '0 2147483647' },
       resources: {
         devices: [
-          { allow: false, access: 'rwm' },
-          { allow: true, type: 'c', major: 1, minor: 5, access: 'rwm' },
-          { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
-          { allow: true, type: 'c', major: 1, minor: 9, access: 'rwm' },
-          { allow: true, type: 'c', major: 1, minor: 8, access: 'rwm' },
-          { allow: true, type: 'c', major: 5, minor: 0, access: 'rwm' },
-          { allow: true, type: 'c', major: 5, minor: 1, access: 'rwm' },
-          { allow: false, type: 'c', major: 10, minor: 229, access: 'rwm' },
+          ...defaultDeviceRules(),
           { allow: true, type: 'c', major: 136, access: 'rwm' },
           { allow: true, type: 'c', major: 5, minor: 2, access: 'rwm' },
         ],
@@ -90,11 +88,8 @@ export function dockerConfig(id: string, cgroupParent: string, p: ProcessOptions
       },
       cgroupsPath: `${cgroupParent}/${id}`,
       namespaces: [{ type: 'mount' }, { type: 'network' }, { type: 'uts' }, { type: 'pid' }, { type: 'ipc' }],
-      maskedPaths: [
-        '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
-        '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
-      ],
-      readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+      maskedPaths: defaultMaskedPaths(),
+      readonlyPaths: defaultReadonlyPaths(),
     },
   };
 }
@@ -116,6 +111,52 @@ export function rt(runtime: Runtime, root: string, args: string[], timeoutMs = 2
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: timeoutMs,
   });
+}
+
+/** What a probe script printed as `key=value` or `Key:\tvalue` lines, by key. */
+export function parseProbe(out: string): Record<string, string> {
+  const m: Record<string, string> = {};
+  for (const line of out.split('\n')) {
+    const i = line.search(/[=:]/);
+    if (i > 0) m[line.slice(0, i)] = line.slice(i + 1).trim();
+  }
+  return m;
+}
+
+/**
+ * The containers a test file runs under tsd-runtime and runc: a state root per
+ * runtime under `dir`, ids `<prefix><pid>-<runtime>-<n>`, and `deleteAll` to
+ * remove every container an id was handed out for.
+ */
+export class RuntimeRuns {
+  readonly roots: Record<Runtime, string>;
+  private readonly ids: Array<[Runtime, string]> = [];
+  private seq = 0;
+
+  constructor(dir: string, private readonly prefix: string) {
+    this.roots = { tsd: join(dir, 'state-tsd'), runc: join(dir, 'state-runc') };
+  }
+
+  nextId(runtime: Runtime): string {
+    const id = `${this.prefix}${process.pid}-${runtime}-${++this.seq}`;
+    this.ids.push([runtime, id]);
+    return id;
+  }
+
+  /** `run` in the foreground: what the container printed and its status. */
+  run(runtime: Runtime, bundle: string, id: string): { stdout: string; stderr: string; status: number | null } {
+    const r = rt(runtime, this.roots[runtime], ['run', '-b', bundle, id]);
+    return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+  }
+
+  /** `run -d` with no pipes (the container would hold them open): the runtime's status. */
+  runDetached(runtime: Runtime, bundle: string, id: string): number | null {
+    return spawnSync(runtimeBinary(runtime), ['--root', this.roots[runtime], 'run', '-d', '-b', bundle, id], { stdio: 'ignore', timeout: 20000 }).status;
+  }
+
+  deleteAll(): void {
+    for (const [runtime, id] of this.ids) rt(runtime, this.roots[runtime], ['delete', '--force', id]);
+  }
 }
 
 /** Removes the cgroup parent directory in every v1 hierarchy (and v2). */

@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtimePath } from '../../src/native/paths';
-import { dockerConfig, isRoot, makeRootfs, removeCgroupParent, rt, writeConfig, type ProcessOptions, type Runtime } from './bundle';
+import { canRunContainers, dockerConfig, makeRootfs, parseProbe, removeCgroupParent, rt, runcInstalled, RuntimeRuns, writeConfig, type ProcessOptions, type Runtime } from './bundle';
+import { alive, waitFor } from './procs';
 
-const haveRunc = spawnSync('runc', ['--version']).status === 0;
-const enabled = isRoot() && existsSync('/bin/busybox') && existsSync(runtimePath());
+const haveRunc = runcInstalled();
+const enabled = canRunContainers();
 const haveSeccomp = enabled && spawnSync(runtimePath(), ['--version'], { encoding: 'utf8' }).stdout.includes('seccomp: yes');
 
 const PROBE = [
@@ -38,30 +39,23 @@ const PROBE = [
 let dir: string;
 let bundle: string;
 let cgParent: string;
-const roots: Record<Runtime, string> = { tsd: '', runc: '' };
-const started: Array<[Runtime, string]> = [];
-let seq = 0;
+let runs: RuntimeRuns;
 
 beforeAll(() => {
   if (!enabled) return;
   dir = mkdtempSync(join(tmpdir(), 'tsd-rt-'));
   bundle = join(dir, 'bundle');
   makeRootfs(bundle);
-  roots.tsd = join(dir, 'state-tsd');
-  roots.runc = join(dir, 'state-runc');
+  runs = new RuntimeRuns(dir, 't');
   cgParent = `/tsdtest-${process.pid}`;
 });
 
 afterAll(() => {
   if (!enabled) return;
-  for (const [runtime, id] of started) rt(runtime, roots[runtime], ['delete', '--force', id]);
+  runs.deleteAll();
   removeCgroupParent(cgParent);
   rmSync(dir, { recursive: true, force: true });
 });
-
-function nextId(runtime: Runtime): string {
-  return `t${process.pid}-${runtime}-${++seq}`;
-}
 
 /** `run` the process in the bundle with the given runtime; stdout, stderr and status. */
 function runIn(
@@ -69,22 +63,11 @@ function runIn(
   p: ProcessOptions,
   edit?: (c: Record<string, unknown>) => void,
 ): { stdout: string; stderr: string; status: number | null } {
-  const id = nextId(runtime);
+  const id = runs.nextId(runtime);
   const config = dockerConfig(id, cgParent, p);
   edit?.(config);
   writeConfig(bundle, config);
-  started.push([runtime, id]);
-  const r = rt(runtime, roots[runtime], ['run', '-b', bundle, id]);
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
-}
-
-function parse(out: string): Record<string, string> {
-  const m: Record<string, string> = {};
-  for (const line of out.split('\n')) {
-    const i = line.search(/[=:]/);
-    if (i > 0) m[line.slice(0, i)] = line.slice(i + 1).trim();
-  }
-  return m;
+  return runs.run(runtime, bundle, id);
 }
 
 describe.skipIf(!enabled)('tsd-runtime', () => {
@@ -92,7 +75,7 @@ describe.skipIf(!enabled)('tsd-runtime', () => {
     const r = runIn('tsd', { args: ['sh', '-c', PROBE] });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const v = parse(r.stdout);
+    const v = parseProbe(r.stdout);
     expect(v.pid).toBe('1');
     expect(v.hostname).toMatch(/^t\d+-tsd-\d+$/);
     expect(v.CapEff).toBe('00000000a80425fb'); // Docker's default set
@@ -117,8 +100,8 @@ describe.skipIf(!enabled)('tsd-runtime', () => {
   });
 
   it.skipIf(!haveRunc)('shows the same as runc for root', () => {
-    const a = parse(runIn('tsd', { args: ['sh', '-c', PROBE], env: ['PATH=/bin', 'FOO=bar baz'] }).stdout);
-    const b = parse(runIn('runc', { args: ['sh', '-c', PROBE], env: ['PATH=/bin', 'FOO=bar baz'] }).stdout);
+    const a = parseProbe(runIn('tsd', { args: ['sh', '-c', PROBE], env: ['PATH=/bin', 'FOO=bar baz'] }).stdout);
+    const b = parseProbe(runIn('runc', { args: ['sh', '-c', PROBE], env: ['PATH=/bin', 'FOO=bar baz'] }).stdout);
     delete a.hostname;
     delete b.hostname;
     expect(a).toEqual(b);
@@ -127,8 +110,8 @@ describe.skipIf(!enabled)('tsd-runtime', () => {
 
   it.skipIf(!haveRunc)('shows the same as runc for a non-root user with groups and a new cwd', () => {
     const p: ProcessOptions = { args: ['sh', '-c', PROBE], env: ['PATH=/usr/bin:/bin'], uid: 65534, gid: 65534, additionalGids: [10, 20], cwd: '/work/dir', noNewPrivileges: true };
-    const a = parse(runIn('tsd', p).stdout);
-    const b = parse(runIn('runc', p).stdout);
+    const a = parseProbe(runIn('tsd', p).stdout);
+    const b = parseProbe(runIn('runc', p).stdout);
     delete a.hostname;
     delete b.hostname;
     expect(a).toEqual(b);
@@ -148,30 +131,29 @@ describe.skipIf(!enabled)('tsd-runtime', () => {
     const pd = runIn('tsd', { args: ['/etc/passwd'] });
     expect(pd.status).toBe(126);
     expect(pd.stderr).toMatch(/permission denied/);
-    const bad = rt('tsd', roots.tsd, ['create', '-b', bundle, '.hidden']);
+    const bad = rt('tsd', runs.roots.tsd, ['create', '-b', bundle, '.hidden']);
     expect(bad.status).toBe(125);
     expect(bad.stderr).toMatch(/invalid character/);
     const logFile = join(dir, 'log.json');
     writeConfig(bundle, dockerConfig('nf', cgParent, { args: ['nope'] }));
-    const r = rt('tsd', roots.tsd, ['--log', logFile, '--log-format', 'json', 'create', '-b', bundle, 'nf']);
+    const r = rt('tsd', runs.roots.tsd, ['--log', logFile, '--log-format', 'json', 'create', '-b', bundle, 'nf']);
     expect(r.status).toBe(127);
     const entry = JSON.parse(readFileSync(logFile, 'utf8').trim().split('\n').pop()!) as { level: string; msg: string };
     expect(entry).toMatchObject({ level: 'error', msg: 'exec: "nope": executable file not found in $PATH' });
-    expect(existsSync(join(roots.tsd, 'nf'))).toBe(false);
+    expect(existsSync(join(runs.roots.tsd, 'nf'))).toBe(false);
   });
 
   it('goes through create, start, state, kill and delete', async () => {
-    const id = nextId('tsd');
+    const id = runs.nextId('tsd');
     writeConfig(bundle, { ...dockerConfig(id, cgParent, { args: ['sh', '-c', 'trap "echo got-term; exit 7" TERM; echo started; while :; do sleep 0.05; done'] }), annotations: { 'org.example': 'x' } });
     const outFile = join(dir, `${id}.out`);
     const out = openSync(outFile, 'w');
-    started.push(['tsd', id]);
     const pidFile = join(dir, `${id}.pid`);
-    const c = spawnSync(runtimePath(), ['--root', roots.tsd, 'create', '--bundle', bundle, '--pid-file', pidFile, id], { stdio: ['ignore', out, out], timeout: 20000 });
+    const c = spawnSync(runtimePath(), ['--root', runs.roots.tsd, 'create', '--bundle', bundle, '--pid-file', pidFile, id], { stdio: ['ignore', out, out], timeout: 20000 });
     closeSync(out);
     expect(c.status).toBe(0);
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    const st1 = JSON.parse(rt('tsd', roots.tsd, ['state', id]).stdout) as Record<string, unknown>;
+    const st1 = JSON.parse(rt('tsd', runs.roots.tsd, ['state', id]).stdout) as Record<string, unknown>;
     expect(st1).toMatchObject({ ociVersion: '1.0.2', id, status: 'created', pid, bundle, annotations: { 'org.example': 'x' } });
     // CVE-2019-5736: the waiting init runs from a sealed memfd, not the runtime binary.
     expect(readlinkSync(`/proc/${pid}/exe`)).toMatch(/^\/memfd:tsd-runtime/);
@@ -179,46 +161,34 @@ describe.skipIf(!enabled)('tsd-runtime', () => {
     expect(readFileSync(`/proc/${pid}/cgroup`, 'utf8')).toContain(`:memory:${cgParent}/${id}`);
     expect(readFileSync(`/sys/fs/cgroup/memory${cgParent}/${id}/memory.limit_in_bytes`, 'utf8').trim()).toBe('268435456');
     expect(readFileSync(`/sys/fs/cgroup/pids${cgParent}/${id}/pids.max`, 'utf8').trim()).toBe('512');
-    expect(rt('tsd', roots.tsd, ['start', id]).status).toBe(0);
-    expect(JSON.parse(rt('tsd', roots.tsd, ['state', id]).stdout)).toMatchObject({ status: 'running', pid });
-    expect(rt('tsd', roots.tsd, ['start', id]).stderr).toMatch(/already running/);
-    const del = rt('tsd', roots.tsd, ['delete', id]);
+    expect(rt('tsd', runs.roots.tsd, ['start', id]).status).toBe(0);
+    expect(JSON.parse(rt('tsd', runs.roots.tsd, ['state', id]).stdout)).toMatchObject({ status: 'running', pid });
+    expect(rt('tsd', runs.roots.tsd, ['start', id]).stderr).toMatch(/already running/);
+    const del = rt('tsd', runs.roots.tsd, ['delete', id]);
     expect(del.status).toBe(1);
     expect(del.stderr).toMatch(/not stopped/);
     await waitFor(() => readFileSync(outFile, 'utf8').includes('started'));
-    expect(rt('tsd', roots.tsd, ['kill', id, 'SIGTERM']).status).toBe(0);
-    await waitFor(() => JSON.parse(rt('tsd', roots.tsd, ['state', id]).stdout).status === 'stopped');
+    expect(rt('tsd', runs.roots.tsd, ['kill', id, 'SIGTERM']).status).toBe(0);
+    await waitFor(() => JSON.parse(rt('tsd', runs.roots.tsd, ['state', id]).stdout).status === 'stopped');
     expect(readFileSync(outFile, 'utf8')).toContain('got-term');
-    expect(rt('tsd', roots.tsd, ['kill', id, '9']).stderr).toMatch(/not running/);
-    expect(rt('tsd', roots.tsd, ['delete', id]).status).toBe(0);
+    expect(rt('tsd', runs.roots.tsd, ['kill', id, '9']).stderr).toMatch(/not running/);
+    expect(rt('tsd', runs.roots.tsd, ['delete', id]).status).toBe(0);
     expect(existsSync(`/sys/fs/cgroup/memory${cgParent}/${id}`)).toBe(false);
-    expect(existsSync(join(roots.tsd, id))).toBe(false);
-    expect(rt('tsd', roots.tsd, ['state', id]).status).toBe(1);
+    expect(existsSync(join(runs.roots.tsd, id))).toBe(false);
+    expect(rt('tsd', runs.roots.tsd, ['state', id]).status).toBe(1);
   });
 
   it('delete --force kills a running container and its cgroup', async () => {
-    const id = nextId('tsd');
+    const id = runs.nextId('tsd');
     writeConfig(bundle, dockerConfig(id, cgParent, { args: ['sh', '-c', 'sleep 1000 & sleep 1000'] }));
-    started.push(['tsd', id]);
-    const run = spawnSync(runtimePath(), ['--root', roots.tsd, 'run', '-d', '-b', bundle, id], { stdio: 'ignore', timeout: 20000 });
-    expect(run.status).toBe(0);
-    const pid = (JSON.parse(rt('tsd', roots.tsd, ['state', id]).stdout) as { pid: number }).pid;
+    expect(runs.runDetached('tsd', bundle, id)).toBe(0);
+    const pid = (JSON.parse(rt('tsd', runs.roots.tsd, ['state', id]).stdout) as { pid: number }).pid;
     await waitFor(() => readFileSync(`/sys/fs/cgroup/pids${cgParent}/${id}/cgroup.procs`, 'utf8').trim().split('\n').length >= 2);
-    expect(rt('tsd', roots.tsd, ['delete', '--force', id]).status).toBe(0);
+    expect(rt('tsd', runs.roots.tsd, ['delete', '--force', id]).status).toBe(0);
     expect(alive(pid)).toBe(false);
     expect(existsSync(`/sys/fs/cgroup/pids${cgParent}/${id}`)).toBe(false);
   });
 });
-
-/** A live process (zombies awaiting their reaper count as dead). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\S+ \(.*\) [ZX]/.test(stat);
-  } catch {
-    return false;
-  }
-}
 
 describe.skipIf(!enabled)('tsd-runtime mounts and namespaces', () => {
   it.skipIf(!haveRunc)('binds volumes and files, keeps symlinked destinations inside the rootfs, read-only root', () => {
@@ -260,12 +230,10 @@ describe.skipIf(!enabled)('tsd-runtime mounts and namespaces', () => {
   });
 
   it('joins the network and uts namespaces of another container by path', async () => {
-    const id = nextId('tsd');
+    const id = runs.nextId('tsd');
     writeConfig(bundle, dockerConfig(id, cgParent, { args: ['sleep', '1000'] }));
-    started.push(['tsd', id]);
-    const run = spawnSync(runtimePath(), ['--root', roots.tsd, 'run', '-d', '-b', bundle, id], { stdio: 'ignore', timeout: 20000 });
-    expect(run.status).toBe(0);
-    const pid = (JSON.parse(rt('tsd', roots.tsd, ['state', id]).stdout) as { pid: number }).pid;
+    expect(runs.runDetached('tsd', bundle, id)).toBe(0);
+    const pid = (JSON.parse(rt('tsd', runs.roots.tsd, ['state', id]).stdout) as { pid: number }).pid;
     const r = runIn('tsd', { args: ['sh', '-c', 'hostname; readlink /proc/self/ns/net'] }, (c) => {
       const linux = c.linux as { namespaces: Array<{ type: string; path?: string }> };
       for (const ns of linux.namespaces) if (ns.type === 'network' || ns.type === 'uts') ns.path = `/proc/${pid}/ns/${ns.type === 'network' ? 'net' : 'uts'}`;
@@ -273,19 +241,18 @@ describe.skipIf(!enabled)('tsd-runtime mounts and namespaces', () => {
     });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(`${id.slice(0, 12)}\n${readlinkSync(`/proc/${pid}/ns/net`)}\n`);
-    expect(rt('tsd', roots.tsd, ['delete', '--force', id]).status).toBe(0);
+    expect(rt('tsd', runs.roots.tsd, ['delete', '--force', id]).status).toBe(0);
   });
 
   it('uses cgroup v2 when /sys/fs/cgroup is cgroup2 (the unified mount of this host, in a private mount ns)', () => {
     const unified = '/sys/fs/cgroup/unified';
     if (!existsSync(join(unified, 'cgroup.procs')) || existsSync('/sys/fs/cgroup/cgroup.controllers')) return;
-    const id = nextId('tsd');
+    const id = runs.nextId('tsd');
     const config = dockerConfig(id, cgParent, { args: ['sh', '-c', 'cat /proc/self/cgroup; ls /sys/fs/cgroup/cgroup.procs'] });
     delete (config.linux as { resources?: unknown }).resources; // no controllers are enabled in a hybrid's v2 tree
     writeConfig(bundle, config);
-    started.push(['tsd', id]);
     const script = `mount --make-rprivate / && mount --bind ${unified} /sys/fs/cgroup && exec "$0" --root "$1" run -b "$2" "$3"`;
-    const r = spawnSync('unshare', ['-m', 'sh', '-c', script, runtimePath(), roots.tsd, bundle, id], { encoding: 'utf8', timeout: 20000 });
+    const r = spawnSync('unshare', ['-m', 'sh', '-c', script, runtimePath(), runs.roots.tsd, bundle, id], { encoding: 'utf8', timeout: 20000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`0::${cgParent}/${id}\n`);
@@ -326,15 +293,15 @@ describe.skipIf(!enabled)('tsd-runtime mounts and namespaces', () => {
 
   it('refuses a malformed config.json with 125 and the offset', () => {
     writeFileSync(join(bundle, 'config.json'), '{"ociVersion": "1.0.2", "process": {"args": ["sh"]},, }');
-    const r = rt('tsd', roots.tsd, ['create', '-b', bundle, nextId('tsd')]);
+    const r = rt('tsd', runs.roots.tsd, ['create', '-b', bundle, runs.nextId('tsd')]);
     expect(r.status).toBe(125);
     expect(r.stderr).toMatch(/config\.json`: invalid JSON at offset 52/);
     writeFileSync(join(bundle, 'config.json'), '['.repeat(100000));
-    const deep = rt('tsd', roots.tsd, ['create', '-b', bundle, nextId('tsd')]);
+    const deep = rt('tsd', runs.roots.tsd, ['create', '-b', bundle, runs.nextId('tsd')]);
     expect(deep.status).toBe(125);
     expect(deep.stderr).toMatch(/nesting too deep/);
     writeFileSync(join(bundle, 'config.json'), JSON.stringify({ ociVersion: '1.0.2', root: { path: 'rootfs' }, process: { args: [] } }));
-    expect(rt('tsd', roots.tsd, ['create', '-b', bundle, nextId('tsd')]).stderr).toMatch(/process\.args` must not be empty/);
+    expect(rt('tsd', runs.roots.tsd, ['create', '-b', bundle, runs.nextId('tsd')]).stderr).toMatch(/process\.args` must not be empty/);
   });
 
   it('passes unicode in env and args through the JSON parser intact', () => {
@@ -342,11 +309,3 @@ describe.skipIf(!enabled)('tsd-runtime mounts and namespaces', () => {
     expect(r.stdout).toBe('h\u00e9llo "quoted" \\ back\ttab caf\u00e9 \ud83d\ude00\n');
   });
 });
-
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -1,76 +1,34 @@
 // tsd-shim end to end: stdio pipes and pty, attach, json-file log and rotation,
 // exit records, error propagation; with tsd-runtime and with runc underneath.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runtimePath, shimPath } from '../../src/native/paths';
-import { readExitFile, ShimError, startShim, type ShimAttach, type ShimClient } from '../../src/native/shim-client';
-import { dockerConfig, isRoot, makeRootfs, removeCgroupParent, writeConfig, type ProcessOptions } from './bundle';
+import { shimPath } from '../../src/native/paths';
+import { readExitFile, ShimError, startShim, type ShimAttach } from '../../src/native/shim-client';
+import { canRunContainers, makeRootfs, rt, runcInstalled } from './bundle';
+import { alive, waitFor } from './procs';
+import { Shims } from './shims';
 
-const haveRunc = spawnSync('runc', ['--version']).status === 0;
-const enabled = isRoot() && existsSync('/bin/busybox') && existsSync(runtimePath()) && existsSync(shimPath());
+const haveRunc = runcInstalled();
+const enabled = canRunContainers() && existsSync(shimPath());
 
 let dir: string;
-let bundleRoot: string;
 let cgParent: string;
-let seq = 0;
-const shims: Array<{ stateDir: string; client: ShimClient }> = [];
+let shims: Shims;
 
 beforeAll(() => {
   if (!enabled) return;
   dir = mkdtempSync(join(tmpdir(), 'tsd-shim-'));
-  bundleRoot = join(dir, 'rootfs-holder');
-  makeRootfs(bundleRoot);
   cgParent = `/tsdshimtest-${process.pid}`;
+  shims = new Shims(dir, makeRootfs(join(dir, 'rootfs-holder')), cgParent, 's');
 });
 
 afterAll(async () => {
   if (!enabled) return;
-  for (const s of shims) {
-    await s.client.shutdown(true).catch(() => undefined);
-    const pidFile = join(s.stateDir, 'shim.pid');
-    const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
-    if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
-  }
-  removeCgroupParent(cgParent);
+  await shims.cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
-
-interface Started {
-  id: string;
-  stateDir: string;
-  logFile: string;
-  client: ShimClient;
-  pid: number;
-  runtimeRoot: string;
-}
-
-/** A bundle per container (config.json differs), sharing one rootfs via root.path. */
-async function launch(p: ProcessOptions, extra: { runtime?: 'runc'; stdin?: boolean; logMaxSize?: string; logMaxFile?: number } = {}): Promise<Started> {
-  const id = `s${process.pid}-${++seq}`;
-  const bundle = join(dir, id);
-  const stateDir = join(dir, `${id}.state`);
-  const logFile = join(dir, `${id}-json.log`);
-  const runtimeRoot = join(dir, extra.runtime === 'runc' ? 'runc-root' : 'tsd-root');
-  spawnSync('mkdir', ['-p', bundle]);
-  writeConfig(bundle, { ...dockerConfig(id, cgParent, p), root: { path: join(bundleRoot, 'rootfs'), readonly: false } });
-  const { pid, client } = await startShim({
-    id,
-    bundle,
-    stateDir,
-    logFile,
-    runtimeRoot,
-    ...(extra.runtime === 'runc' ? { runtime: 'runc' } : {}),
-    stdin: extra.stdin ?? false,
-    terminal: p.terminal ?? false,
-    ...(extra.logMaxSize ? { logMaxSize: extra.logMaxSize } : {}),
-    ...(extra.logMaxFile ? { logMaxFile: extra.logMaxFile } : {}),
-  });
-  shims.push({ stateDir, client });
-  return { id, stateDir, logFile, client, pid, runtimeRoot };
-}
 
 function collect(a: ShimAttach): { out: () => string; err: () => string } {
   let out = '';
@@ -78,14 +36,6 @@ function collect(a: ShimAttach): { out: () => string; err: () => string } {
   a.stdout.on('data', (b: Buffer) => (out += b.toString()));
   a.stderr.on('data', (b: Buffer) => (err += b.toString()));
   return { out: () => out, err: () => err };
-}
-
-function alive(pid: number): boolean {
-  try {
-    return !/^\S+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
 }
 
 function logEntries(file: string): Array<{ log: string; stream: string; time: string }> {
@@ -100,7 +50,7 @@ const SCRIPT = 'echo out1; echo err1 >&2; read x; echo "got $x"; cat; echo done;
 describe.skipIf(!enabled)('tsd-shim', () => {
   for (const runtime of ['tsd', 'runc'] as const) {
     it.skipIf(runtime === 'runc' && !haveRunc)(`owns stdio, log and exit status (${runtime})`, async () => {
-      const c = await launch({ args: ['sh', '-c', SCRIPT] }, { stdin: true, ...(runtime === 'runc' ? { runtime: 'runc' as const } : {}) });
+      const c = await shims.launch({ args: ['sh', '-c', SCRIPT] }, { stdin: true, ...(runtime === 'runc' ? { runtime: 'runc' as const } : {}) });
       expect(await c.client.state()).toMatchObject({ id: c.id, pid: c.pid, status: 'created' });
       const shimPid = Number(readFileSync(join(c.stateDir, 'shim.pid'), 'utf8'));
       // Daemonized: its own session, not our child.
@@ -130,7 +80,7 @@ describe.skipIf(!enabled)('tsd-shim', () => {
       for (const e of entries) expect(e.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/);
       expect(readFileSync(c.logFile, 'utf8').split('\n').find((l) => l.includes('out1'))).toMatch(/^\{"log":"out1\\n","stream":"stdout","time":"[^"]+"\}$/);
       // The runtime's record is gone, and with it the cgroup.
-      const st = spawnSync(runtime === 'runc' ? 'runc' : runtimePath(), ['--root', c.runtimeRoot, 'state', c.id], { encoding: 'utf8' });
+      const st = rt(runtime, c.runtimeRoot, ['state', c.id]);
       expect(st.status).not.toBe(0);
       expect(existsSync(`/sys/fs/cgroup/pids${cgParent}/${c.id}`)).toBe(false);
       // A late attach gets the exit at once.
@@ -143,14 +93,14 @@ describe.skipIf(!enabled)('tsd-shim', () => {
   }
 
   it('reports a missing executable with status 127 and no shim left', async () => {
-    const err = await launch({ args: ['nope'] }).catch((e: unknown) => e);
+    const err = await shims.launch({ args: ['nope'] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ShimError);
     expect((err as ShimError).exitCode).toBe(127);
     expect((err as ShimError).message).toBe('exec: "nope": executable file not found in $PATH');
   });
 
   it('kills, refuses SHUTDOWN while running, records 128+signal', async () => {
-    const c = await launch({ args: ['sleep', '1000'] });
+    const c = await shims.launch({ args: ['sleep', '1000'] });
     await c.client.start();
     await expect(c.client.shutdown()).rejects.toThrow(/running/);
     await expect(c.client.resize(10, 10)).rejects.toThrow(/no terminal/);
@@ -162,7 +112,7 @@ describe.skipIf(!enabled)('tsd-shim', () => {
   });
 
   it('serves a pty: output, resize, stdin', async () => {
-    const c = await launch({ args: ['sh', '-c', 'tty; stty size; read x; echo "got $x"'], terminal: true }, { stdin: true });
+    const c = await shims.launch({ args: ['sh', '-c', 'tty; stty size; read x; echo "got $x"'], terminal: true }, { stdin: true });
     await c.client.resize(33, 120);
     const a = await c.client.attach({ stdin: true, stdout: true });
     const got = collect(a);
@@ -177,7 +127,7 @@ describe.skipIf(!enabled)('tsd-shim', () => {
 
   it('escapes output like Docker and rotates the log', async () => {
     const script = "printf 'a<b>&c\\t\\001\\377\\n'; i=0; while [ $i -lt 200 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done; printf tail";
-    const c = await launch({ args: ['sh', '-c', script] }, { logMaxSize: '2k', logMaxFile: 3 });
+    const c = await shims.launch({ args: ['sh', '-c', script] }, { logMaxSize: '2k', logMaxFile: 3 });
     await c.client.start();
     expect((await c.client.wait()).exitCode).toBe(0);
     expect(existsSync(`${c.logFile}.1`)).toBe(true);
@@ -196,14 +146,14 @@ describe.skipIf(!enabled)('tsd-shim', () => {
   });
 
   it('runs exec processes through their own shims (stdio, exit code, errors, tty)', async () => {
-    const c = await launch({ args: ['sleep', '1000'] });
+    const c = await shims.launch({ args: ['sleep', '1000'] });
     await c.client.start();
     const execOne = async (name: string, proc: Record<string, unknown>, opts: { stdin?: boolean; terminal?: boolean } = {}) => {
       const file = join(dir, `${c.id}-${name}.json`);
       writeFileSync(file, JSON.stringify({ cwd: '/', env: ['PATH=/bin'], user: { uid: 0, gid: 0 }, ...proc }));
       const stateDir = join(dir, `${c.id}-${name}.state`);
-      const { pid, client } = await startShim({ id: c.id, bundle: join(dir, c.id), stateDir, runtimeRoot: c.runtimeRoot, execProcess: file, stdin: opts.stdin ?? false, terminal: opts.terminal ?? false });
-      shims.push({ stateDir, client });
+      const { pid, client } = await startShim({ id: c.id, bundle: c.bundle, stateDir, runtimeRoot: c.runtimeRoot, execProcess: file, stdin: opts.stdin ?? false, terminal: opts.terminal ?? false });
+      shims.track(stateDir, client);
       expect(pid).toBe(0);
       return client;
     };
@@ -234,17 +184,9 @@ describe.skipIf(!enabled)('tsd-shim', () => {
   });
 
   it('escapes like Go encoding/json (HTML-safe, U+FFFD for bad UTF-8)', async () => {
-    const c = await launch({ args: ['sh', '-c', "printf 'a<b>&c\\t\\001\\377é\\n'"] });
+    const c = await shims.launch({ args: ['sh', '-c', "printf 'a<b>&c\\t\\001\\377é\\n'"] });
     await c.client.start();
     await c.client.wait();
     expect(readFileSync(c.logFile, 'utf8')).toMatch(/^\{"log":"a\\u003cb\\u003e\\u0026c\\t\\u0001\\ufffdé\\n","stream":"stdout"/);
   });
 });
-
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

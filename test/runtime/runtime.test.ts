@@ -2,19 +2,17 @@
 // under runc must show the same thing inside (hostname, mounts, capabilities,
 // uid/gid, cwd, env, masks, seccomp), and Docker's defaults must hold. Needs
 // root, /bin/busybox and runc; every container, cgroup and temp dir is removed.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerConfig, ExecCreateBody, HostConfig } from '../../src/api/containers';
-import { runtimePath } from '../../src/native/paths';
 import { buildExecProcess, buildSpec, serializeSpec, validateCreate, type OciSpec } from '../../src/runtime/spec';
-import { isRoot, removeCgroupParent, rt, type Runtime } from '../native/bundle';
+import { canRunContainers, parseProbe, removeCgroupParent, rt, runcInstalled, RuntimeRuns, type Runtime } from '../native/bundle';
 import { makeBundle, runConfig, runHostConfig, specInput } from './helpers';
 
-const haveRunc = spawnSync('runc', ['--version']).status === 0;
-const enabled = isRoot() && existsSync('/bin/busybox') && existsSync(runtimePath());
+const haveRunc = runcInstalled();
+const enabled = canRunContainers();
 const RUNTIMES: Runtime[] = haveRunc ? ['tsd', 'runc'] : ['tsd'];
 
 const PROBE = [
@@ -45,22 +43,19 @@ const PROBE = [
 let dir: string;
 let b: ReturnType<typeof makeBundle>;
 let cgParent: string;
-const roots: Record<Runtime, string> = { tsd: '', runc: '' };
-const started: Array<[Runtime, string]> = [];
-let seq = 0;
+let runs: RuntimeRuns;
 
 beforeAll(() => {
   if (!enabled) return;
   dir = mkdtempSync(join(tmpdir(), 'tsd-rtspec-'));
   b = makeBundle(join(dir, 'bundle'));
-  roots.tsd = join(dir, 'state-tsd');
-  roots.runc = join(dir, 'state-runc');
+  runs = new RuntimeRuns(dir, 's');
   cgParent = `/tsdspectest-${process.pid}`;
 });
 
 afterAll(() => {
   if (!enabled) return;
-  for (const [runtime, id] of started) rt(runtime, roots[runtime], ['delete', '--force', id]);
+  runs.deleteAll();
   removeCgroupParent(cgParent);
   rmSync(dir, { recursive: true, force: true });
 });
@@ -74,20 +69,9 @@ function writeSpec(id: string, config: ContainerConfig, hostConfig: HostConfig):
 }
 
 function run(runtime: Runtime, cmd: string[], hc: Partial<HostConfig> = {}, cfg: Partial<ContainerConfig> = {}): { stdout: string; stderr: string; status: number | null } {
-  const id = `s${process.pid}-${runtime}-${++seq}`;
+  const id = runs.nextId(runtime);
   writeSpec(id, runConfig(cmd, cfg), runHostConfig(hc));
-  started.push([runtime, id]);
-  const r = rt(runtime, roots[runtime], ['run', '-b', b.bundle, id]);
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
-}
-
-function parse(out: string): Record<string, string> {
-  const m: Record<string, string> = {};
-  for (const line of out.split('\n')) {
-    const i = line.search(/[=:]/);
-    if (i > 0) m[line.slice(0, i)] = line.slice(i + 1).trim();
-  }
-  return m;
+  return runs.run(runtime, b.bundle, id);
 }
 
 /** Runs the probe under every runtime, checks they agree (but on `differ`) and returns what they saw. */
@@ -96,7 +80,7 @@ function probeAll(hc: Partial<HostConfig> = {}, cfg: Partial<ContainerConfig> = 
     const r = run(runtime, ['sh', '-c', PROBE], hc, cfg);
     expect(r.stderr, `${runtime} stderr`).toBe('');
     expect(r.status, `${runtime} status`).toBe(0);
-    return parse(r.stdout);
+    return parseProbe(r.stdout);
   });
   const same = (v: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(v).filter(([k]) => !differ.includes(k)));
   for (const other of seen.slice(1)) expect(same(other)).toEqual(same(seen[0]!));
@@ -196,19 +180,17 @@ describe.skipIf(!enabled)('specs from buildSpec under tsd-runtime and runc', () 
 
   it('execs a buildExecProcess process in a running container like runc', async () => {
     const results = RUNTIMES.map((runtime) => {
-      const id = `s${process.pid}-${runtime}-${++seq}`;
+      const id = runs.nextId(runtime);
       const spec = writeSpec(id, runConfig(['sleep', '1000'], { Env: ['A=1'], WorkingDir: '/srv', Tty: false }), runHostConfig({ CapDrop: ['KILL'] }));
-      started.push([runtime, id]);
-      const started_ = spawnSync(runtime === 'tsd' ? runtimePath() : 'runc', ['--root', roots[runtime], 'run', '-d', '-b', b.bundle, id], { stdio: 'ignore', timeout: 20000 });
-      expect(started_.status, runtime).toBe(0);
+      expect(runs.runDetached(runtime, b.bundle, id), runtime).toBe(0);
       const exec: ExecCreateBody = { Cmd: ['sh', '-c', 'id; pwd; echo "$A $B"; grep CapEff /proc/self/status'], Env: ['B=2'], User: 'nobody' };
       const processFile = join(dir, `${id}.process.json`);
       writeFileSync(processFile, serializeSpec(buildExecProcess(spec, exec, b.rootfs)));
-      const r = rt(runtime, roots[runtime], ['exec', '--process', processFile, id]);
+      const r = rt(runtime, runs.roots[runtime], ['exec', '--process', processFile, id]);
       const asRoot = join(dir, `${id}.root.json`);
       writeFileSync(asRoot, serializeSpec(buildExecProcess(spec, { Cmd: ['sh', '-c', 'id; pwd; grep CapEff /proc/self/status'], Privileged: true }, b.rootfs)));
-      const r2 = rt(runtime, roots[runtime], ['exec', '--process', asRoot, id]);
-      expect(rt(runtime, roots[runtime], ['delete', '--force', id]).status).toBe(0);
+      const r2 = rt(runtime, runs.roots[runtime], ['exec', '--process', asRoot, id]);
+      expect(rt(runtime, runs.roots[runtime], ['delete', '--force', id]).status).toBe(0);
       return { out: r.stdout, err: r.stderr, priv: r2.stdout };
     });
     expect(results[0]!.err).toBe('');

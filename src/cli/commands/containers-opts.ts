@@ -13,7 +13,8 @@ import { parseMount, parsePorts, type Mount } from './containers-mounts';
 /** A parse error docker reports as `docker: <msg>` + the help hint, exit 125. */
 export class FlagError extends Error {}
 
-const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+/** A repeatable flag's values, in order. */
+export const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 /** A commander parser from a Go-style one: errors become flag errors (exit 125). */
 function parser<T>(parse: (v: string) => T): (v: string) => T {
@@ -30,6 +31,12 @@ function intValue(v: string): number {
   if (!/^[+-]?\d+$/.test(v)) throw new Error(`strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
   return Number(v);
 }
+/** A repeatable flag whose every value is parsed (and refused) as it comes. */
+function collectParsed<T>(parse: (v: string) => T): (v: string, prev: T[] | undefined) => T[] {
+  const one = parser(parse);
+  return (v, prev) => [...(prev ?? []), one(v)];
+}
+
 export const int = parser(intValue);
 const bytes = parser(ramInBytes);
 const duration = parser(parseDuration);
@@ -104,7 +111,7 @@ export function addContainerFlags(cmd: Command): void {
     .option('--memory-reservation <bytes>', 'Memory soft limit', bytes)
     .option('--memory-swap <bytes>', "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", parser(memSwapBytes))
     .option('--memory-swappiness <int>', 'Tune container memory swappiness (0 to 100) (default -1)', int)
-    .option('--mount <mount>', 'Attach a filesystem mount to the container', (v: string, prev: Mount[] | undefined) => [...(prev ?? []), parser(parseMount)(v)])
+    .option('--mount <mount>', 'Attach a filesystem mount to the container', collectParsed(parseMount))
     .option('--network <network>', 'Connect a container to a network')
     .option('--network-alias <list>', 'Add network-scoped alias for the container', collect)
     .option('--no-healthcheck', 'Disable any container-specified HEALTHCHECK')
@@ -127,7 +134,7 @@ export function addContainerFlags(cmd: Command): void {
     .option('--sysctl <map>', 'Sysctl options', collect)
     .option('--tmpfs <list>', 'Mount a tmpfs directory', collect)
     .option('-t, --tty', 'Allocate a pseudo-TTY')
-    .option('--ulimit <ulimit>', 'Ulimit options', (v: string, prev: Ulimit[] | undefined) => [...(prev ?? []), parser(parseUlimit)(v)])
+    .option('--ulimit <ulimit>', 'Ulimit options', collectParsed(parseUlimit))
     .option('-u, --user <string>', 'Username or UID (format: <name|uid>[:<group|gid>])')
     .option('--userns <string>', 'User namespace to use')
     .option('--uts <string>', 'UTS namespace to use')

@@ -7,20 +7,24 @@ import type { Cli } from '../cli';
 import { enableGoFlags, goFlagErrors } from './containers-flags';
 import { filterFlag, ps, type PsOptions } from './containers-list';
 import * as ops from './containers-ops';
-import { defineCreateCommand, int } from './containers-opts';
+import { collect, defineCreateCommand, int } from './containers-opts';
 import type { ExecFlags } from './containers-run';
 
-const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 const runModule = () => import('./containers-run');
 
 type Define = (cmd: Command) => Command;
 
 function commands(cli: Cli): Record<string, { description: string; define: Define }> {
-  const timeoutFlags = (cmd: Command) =>
+  /** stop and restart: a signal, and a timeout also spelled --time (hidden, deprecated). */
+  const stopLike = (op: typeof ops.stop): Define => (cmd) =>
     cmd
+      .argument('<CONTAINER...>')
       .option('-s, --signal <string>', 'Signal to send to the container')
       .option('-t, --timeout <int>', 'Seconds to wait before killing the container', int)
-      .addOption(new Option('--time <int>').hideHelp().argParser(int));
+      .addOption(new Option('--time <int>').hideHelp().argParser(int))
+      .action((names: string[], o: { signal?: string; timeout?: number; time?: number }) =>
+        op(cli, names, { signal: o.signal, timeout: o.timeout ?? o.time }),
+      );
   const createLike = defineCreateCommand;
   return {
     run: {
@@ -45,20 +49,8 @@ function commands(cli: Cli): Record<string, { description: string; define: Defin
           true,
         ).action(async (names: string[], o: { attach?: boolean; interactive?: boolean; detachKeys?: string }) => (await runModule()).start(cli, names, o)),
     },
-    stop: {
-      description: 'Stop one or more running containers',
-      define: (cmd) =>
-        timeoutFlags(cmd.argument('<CONTAINER...>')).action((names: string[], o: { signal?: string; timeout?: number; time?: number }) =>
-          ops.stop(cli, names, { signal: o.signal, timeout: o.timeout ?? o.time }),
-        ),
-    },
-    restart: {
-      description: 'Restart one or more containers',
-      define: (cmd) =>
-        timeoutFlags(cmd.argument('<CONTAINER...>')).action((names: string[], o: { signal?: string; timeout?: number; time?: number }) =>
-          ops.restart(cli, names, { signal: o.signal, timeout: o.timeout ?? o.time }),
-        ),
-    },
+    stop: { description: 'Stop one or more running containers', define: stopLike(ops.stop) },
+    restart: { description: 'Restart one or more containers', define: stopLike(ops.restart) },
     kill: {
       description: 'Kill one or more running containers',
       define: (cmd) =>
