@@ -470,6 +470,35 @@ tsd_cgroup_enter (char *const *paths, tsd_error_t *err)
   return 0;
 }
 
+bool
+tsd_cgroup_frozen (char *const *paths)
+{
+  for (size_t i = 0; paths && paths[i]; i++)
+    {
+      static const struct
+      {
+        const char *file, *frozen[2];
+      } freezers[] = { { "freezer.state", { "FROZEN", "FREEZING" } }, { "cgroup.freeze", { "1", NULL } } };
+      for (size_t k = 0; k < sizeof freezers / sizeof freezers[0]; k++)
+        {
+          char file[PATH_MAX];
+          cleanup_free char *value = NULL;
+          tsd_error_t ignored = NULL;
+          snprintf (file, sizeof file, "%s/%s", paths[i], freezers[k].file);
+          if (tsd_read_file (file, &value, NULL, &ignored) < 0)
+            {
+              tsd_error_release (&ignored);
+              continue;
+            }
+          value[strcspn (value, "\n")] = '\0';
+          for (size_t j = 0; j < 2; j++)
+            if (freezers[k].frozen[j] && strcmp (value, freezers[k].frozen[j]) == 0)
+              return true;
+        }
+    }
+  return false;
+}
+
 int
 tsd_cgroup_kill (char *const *paths, int sig)
 {

@@ -33,6 +33,8 @@ int tsd_cgroup_create (const struct tsd_spec *s, const char *id, pid_t pid, stru
 /* Move the calling process, which must be single-threaded, into the cgroups.
  * Much cheaper than moving it by pid from another process (see cgroups.c). */
 int tsd_cgroup_enter (char *const *paths, tsd_error_t *err);
+/* Whether a freezer holds the cgroups (v1 freezer.state FROZEN or FREEZING, v2 cgroup.freeze 1). */
+bool tsd_cgroup_frozen (char *const *paths);
 /* Send sig to every process of the cgroup; returns how many were signalled. */
 int tsd_cgroup_kill (char *const *paths, int sig);
 /* Kill leftovers and remove the directories (waits up to a few seconds). */

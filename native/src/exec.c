@@ -170,7 +170,7 @@ tsd_container_exec (const struct tsd_exec_opts *o, int *exit_code, tsd_error_t *
   cleanup_seccomp struct tsd_seccomp_filter filter = { 0 };
   cleanup_close int console = -1;
   int sv[2] = { -1, -1 }, status = 0;
-  const char *bundle;
+  const char *bundle, *now;
   pid_t init, pid;
   struct tsd_sync_msg msg;
   ssize_t r;
@@ -179,8 +179,9 @@ tsd_container_exec (const struct tsd_exec_opts *o, int *exit_code, tsd_error_t *
   st = tsd_state_read (o->root, o->id, err);
   if (st == NULL || tsd_state_dir (o->root, o->id, &dir, err) < 0)
     return -1;
-  if (strcmp (tsd_state_status (dir, st), "stopped") == 0)
-    return tsd_make_error (err, 0, "cannot exec in a stopped container");
+  now = tsd_state_status (dir, st);
+  if (strcmp (now, "stopped") == 0 || strcmp (now, "paused") == 0)
+    return tsd_make_error (err, 0, "cannot exec in a %s container", now); /* runc's words; a paused one would hang */
   init = (pid_t) tsd_json_get (st, "pid")->integer;
   bundle = tsd_json_str (tsd_json_get (st, "bundle"));
   if (bundle == NULL)

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroups.h"
 #include "fsutil.h"
 #include "utils.h"
 
@@ -150,7 +151,12 @@ tsd_state_status (const char *dir, const tsd_json *st)
   if (now == 0 || (start && start->is_int && (uint64_t) start->integer != now))
     return "stopped";
   snprintf (fifo, sizeof fifo, "%s/exec.fifo", dir);
-  return access (fifo, F_OK) == 0 ? "created" : "running";
+  if (access (fifo, F_OK) == 0)
+    return "created";
+  {
+    cleanup_free char **cgroups = tsd_state_cgroups (st);
+    return tsd_cgroup_frozen (cgroups) ? "paused" : "running";
+  }
 }
 
 char **

@@ -190,6 +190,28 @@ describe.skipIf(!enabled)('tsd-runtime', () => {
   });
 });
 
+describe.skipIf(!enabled)('tsd-runtime on a frozen container', () => {
+  it('says paused in state and refuses exec with runc\'s error instead of hanging', () => {
+    const id = runs.nextId('tsd');
+    writeConfig(bundle, dockerConfig(id, cgParent, { args: ['sleep', '1000'] }));
+    expect(runs.runDetached('tsd', bundle, id)).toBe(0);
+    const freezer = `/sys/fs/cgroup/freezer${cgParent}/${id}/freezer.state`;
+    const state = () => (JSON.parse(rt('tsd', runs.roots.tsd, ['state', id]).stdout) as { status: string }).status;
+    writeFileSync(freezer, 'FROZEN');
+    try {
+      expect(state()).toBe('paused');
+      const r = rt('tsd', runs.roots.tsd, ['exec', id, 'true'], 5000);
+      expect(r.status).toBe(125);
+      expect(r.stderr).toContain('cannot exec in a paused container');
+    } finally {
+      writeFileSync(freezer, 'THAWED');
+    }
+    expect(state()).toBe('running');
+    expect(rt('tsd', runs.roots.tsd, ['exec', id, 'true']).status).toBe(0);
+    expect(rt('tsd', runs.roots.tsd, ['delete', '--force', id]).status).toBe(0);
+  });
+});
+
 describe.skipIf(!enabled)('tsd-runtime mounts and namespaces', () => {
   it.skipIf(!haveRunc)('binds volumes and files, keeps symlinked destinations inside the rootfs, read-only root', () => {
     const vol = join(dir, 'vol');
