@@ -44,13 +44,7 @@ export function collect(s: Readable): { data: () => Buffer; ended: Promise<void>
   return { data: () => Buffer.concat(chunks), ended };
 }
 
-export async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { waitFor } from '../native/procs';
 
 /** Time of entry i, one second apart from 2026-01-02T03:04:00Z, with a fraction. */
 export function timeOf(i: number): string {

@@ -3,11 +3,11 @@
 import { readFileSync } from 'node:fs';
 
 /** Polls `cond` every 20 ms; throws after `ms`. */
-export async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+export async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
 

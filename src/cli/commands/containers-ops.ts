@@ -40,14 +40,12 @@ async function eachContainer(cli: Cli, names: string[], op: (name: string) => Pr
   if (errors.length) throw new CliError(errors.join('\n'));
 }
 
-export async function stop(cli: Cli, names: string[], o: { timeout?: number; signal?: string }): Promise<void> {
-  const signal = await signalQuery(cli, o.signal);
-  await eachContainer(cli, names, async (name) => void (await cli.client.json('POST', `/containers/${name}/stop`, { query: { signal, t: o.timeout } })));
-}
-
-export async function restart(cli: Cli, names: string[], o: { timeout?: number; signal?: string }): Promise<void> {
-  const signal = await signalQuery(cli, o.signal);
-  await eachContainer(cli, names, async (name) => void (await cli.client.json('POST', `/containers/${name}/restart`, { query: { signal, t: o.timeout } })));
+/** `stop` and `restart`: the same flags, the same query, another endpoint. */
+export function stopOrRestart(action: 'stop' | 'restart') {
+  return async (cli: Cli, names: string[], o: { timeout?: number; signal?: string }): Promise<void> => {
+    const signal = await signalQuery(cli, o.signal);
+    await eachContainer(cli, names, async (name) => void (await cli.client.json('POST', `/containers/${name}/${action}`, { query: { signal, t: o.timeout } })));
+  };
 }
 
 export async function kill(cli: Cli, names: string[], o: { signal?: string }): Promise<void> {

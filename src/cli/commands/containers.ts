@@ -16,7 +16,7 @@ type Define = (cmd: Command) => Command;
 
 function commands(cli: Cli): Record<string, { description: string; define: Define }> {
   /** stop and restart: a signal, and a timeout also spelled --time (hidden, deprecated). */
-  const stopLike = (op: typeof ops.stop): Define => (cmd) =>
+  const stopLike = (op: ReturnType<typeof ops.stopOrRestart>): Define => (cmd) =>
     cmd
       .argument('<CONTAINER...>')
       .option('-s, --signal <string>', 'Signal to send to the container')
@@ -49,8 +49,8 @@ function commands(cli: Cli): Record<string, { description: string; define: Defin
           true,
         ).action(async (names: string[], o: { attach?: boolean; interactive?: boolean; detachKeys?: string }) => (await runModule()).start(cli, names, o)),
     },
-    stop: { description: 'Stop one or more running containers', define: stopLike(ops.stop) },
-    restart: { description: 'Restart one or more containers', define: stopLike(ops.restart) },
+    stop: { description: 'Stop one or more running containers', define: stopLike(ops.stopOrRestart('stop')) },
+    restart: { description: 'Restart one or more containers', define: stopLike(ops.stopOrRestart('restart')) },
     kill: {
       description: 'Kill one or more running containers',
       define: (cmd) =>

@@ -8,8 +8,8 @@ import type { Cli } from '../cli';
 import { CliError } from '../cli';
 import { humanSize, renderList, renderOne, shortId, timeAgo } from '../format';
 import { printMessages } from '../jsonstream';
+import { collect } from './containers-opts';
 
-const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 /** `--filter k=v` flags as the API's filters JSON. */
 export function filterJson(flags: string[] | undefined, extra: Record<string, string[]> = {}): string | undefined {
