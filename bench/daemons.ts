@@ -37,9 +37,10 @@ export async function startTsdockerd(): Promise<Daemon> {
   const dir = mkdtempSync(join(tmpdir(), 'tsd-bench-'));
   const socket = join(dir, 'tsdocker.sock');
   writeFileSync(join(dir, 'none.json'), '{}');
+  // Started as users start it: its #! line carries the daemon's V8 flags.
   const child = spawn(
-    process.execPath,
-    [join(ROOT, 'dist', 'tsdockerd.js'), '-H', `unix://${socket}`, '--data-root', join(dir, 'root'), '--exec-root', join(dir, 'exec'),
+    join(ROOT, 'bin', 'tsdockerd'),
+    ['-H', `unix://${socket}`, '--data-root', join(dir, 'root'), '--exec-root', join(dir, 'exec'),
       '--pidfile', join(dir, 'd.pid'), '--config-file', join(dir, 'none.json'), '--log-level', 'warn'],
     { stdio: 'ignore' },
   );
