@@ -9,7 +9,7 @@
 // attaches, shim START) → running (a WAIT request to the shim is kept open) →
 // exit (record the exit, shut the shim down, unmount) → start again or remove.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -648,6 +648,27 @@ export class ContainerService implements ContainerUsage {
     );
   }
 
+  /**
+   * A start the daemon died in the middle of (its record never said running):
+   * its shim and container, if they came up, are ended, and the rootfs and
+   * state it had made are undone, as a failed start undoes them.
+   */
+  private async abandonStart(rec: ContainerRecord): Promise<void> {
+    const stateDir = this.paths.state(rec.id);
+    if (!existsSync(stateDir)) return;
+    const client = ShimClient.forStateDir(stateDir);
+    // Either fails when no shim came up, or it is gone already.
+    const killed = await client.kill(9, true).then(() => true, () => false);
+    await client.shutdown(true).catch(() => undefined);
+    if (killed) this.opts.log.warn({ id: rec.id }, 'ended a container whose start the daemon did not finish');
+    try {
+      unmountRootfs(this.paths, rec.id);
+    } catch (err) {
+      this.opts.log.warn({ id: rec.id, err: messageOf(err) }, 'unmount of rootfs failed');
+    }
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+
   /** Re-joins the shims of containers that ran when the daemon stopped; records the exits it missed. */
   async restore(): Promise<void> {
     for (const rec of this.store.all()) {
@@ -659,7 +680,10 @@ export class ContainerService implements ContainerUsage {
         this.applyRestartPolicy(rec, 0);
         continue;
       }
-      if (!rec.state.Running) continue;
+      if (!rec.state.Running) {
+        await this.abandonStart(rec);
+        continue;
+      }
       const client = ShimClient.forStateDir(this.paths.state(rec.id));
       try {
         const st = await client.state();

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok, cleanupWithContainers, startBusyboxDaemon, startDaemon, type TestDaemon } from '../helpers/daemon';
 
@@ -204,6 +205,31 @@ describe('daemon.json init', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a start the daemon died in', () => {
+  it('ends the container it had begun and undoes the mount, leaving the container startable', async () => {
+    const id = ok(d.docker(['run', '-d', '--name', 'halfway', 'busybox', 'sleep', '1000'])).trim();
+    const pid = Number(inspect('halfway', '{{.State.Pid}}'));
+    await d.kill('SIGKILL');
+    // What a SIGKILL between the shim's start and the record's save leaves: a
+    // live shim and container under a record that never said running.
+    const db = new Database(join(d.dataRoot, 'tsdocker.db'));
+    const row = db.prepare('SELECT record FROM containers WHERE id = ?').get(id) as { record: string };
+    const rec = JSON.parse(row.record) as { state: Record<string, unknown> };
+    rec.state = { ...rec.state, Status: 'created', Running: false, Pid: 0, StartedAt: '0001-01-01T00:00:00Z' };
+    db.prepare('UPDATE containers SET record = ? WHERE id = ?').run(JSON.stringify(rec), id);
+    db.close();
+    expect(existsSync(`/proc/${pid}`)).toBe(true);
+
+    d = await startDaemon({ dir: d.dir });
+    await until(() => !existsSync(`/proc/${pid}`));
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(id);
+    expect(inspect('halfway', '{{.State.Status}}')).toBe('created');
+    ok(d.docker(['start', 'halfway']));
+    expect(inspect('halfway', '{{.State.Running}}')).toBe('true');
+    ok(d.docker(['rm', '-f', 'halfway']));
   });
 });
 
