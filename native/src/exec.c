@@ -189,6 +189,8 @@ tsd_container_exec (const struct tsd_exec_opts *o, int *exit_code, tsd_error_t *
   s = tsd_spec_load (bundle, err);
   if (s == NULL || override_process (s, o, err) < 0)
     return -1;
+  if (s->cwd == NULL || s->cwd[0] != '/')
+    return tsd_make_error (err, 0, "Cwd must be an absolute path"); /* runc's check */
   if (s->terminal && o->console_socket == NULL && o->detach)
     return tsd_make_error (err, 0, "cannot allocate tty if tsd-runtime will detach without setting console socket");
   if (s->terminal && o->console_socket)

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { ExecCreateBody, ExecInspect } from '../api/containers';
 import { ConflictError, NotFoundError, messageOf } from '../errors';
 import { ShimClient, ShimError, startShim } from '../native/shim-client';
-import { buildExecProcess, serializeSpec, type OciSpec } from '../runtime/spec';
+import { buildExecProcess, serializeSpec, validateExecWorkingDir, type OciSpec } from '../runtime/spec';
 import { joinAttach } from './attach';
 import { resolveRuntime } from './runtimes';
 import type { ContainerService } from './service';
@@ -57,6 +57,7 @@ export class ExecService {
     if (rec.state.Paused) throw new ConflictError(pausedForExec(ref));
     if (!body.Cmd?.length) throw new ConflictError('No exec command specified');
     if (body.DetachKeys) parseDetachKeys(body.DetachKeys);
+    validateExecWorkingDir(body);
     const id = randomBytes(32).toString('hex');
     this.execs.set(id, { id, containerId: rec.id, config: body, running: false, started: false, exitCode: null, pid: 0 });
     this.containers.emit(rec, `exec_create: ${body.Cmd.join(' ')}`, { execID: id });
@@ -99,7 +100,17 @@ export class ExecService {
     const { exec, rec } = this.container(id);
     exec.started = true;
     const tty = exec.config.Tty ?? false;
-    const { client, cleanup } = await this.launch(rec, id, exec.config, socket !== undefined && (exec.config.AttachStdin ?? false));
+    let launched: Awaited<ReturnType<ExecService['launch']>>;
+    try {
+      launched = await this.launch(rec, id, exec.config, socket !== undefined && (exec.config.AttachStdin ?? false));
+    } catch (err) {
+      exec.exitCode = 126;
+      if (!socket) throw err;
+      tellAfterHijack(socket, tty, messageOf(err));
+      socket.end();
+      return;
+    }
+    const { client, cleanup } = launched;
     exec.client = client;
     exec.running = true;
     const attached = socket
@@ -122,9 +133,8 @@ export class ExecService {
       exec.pid = (await client.state()).pid;
       this.containers.emit(rec, `exec_start: ${(exec.config.Cmd ?? []).join(' ')}`, { execID: id });
     } catch (err) {
-      // After the hijack the only way to tell the client is the stream itself (dockerd does the same).
       const message = err instanceof ShimError ? `OCI runtime exec failed: ${err.message}: unknown` : messageOf(err);
-      if (socket) socket.write(tty ? Buffer.from(`${message}\r\n`) : frame(STDOUT, Buffer.from(`${message}\r\n`)));
+      if (socket) tellAfterHijack(socket, tty, message);
     }
     const done = finished.then(async (code) => {
       exec.exitCode = code;
@@ -243,4 +253,10 @@ export class ExecService {
     if (!e.running || !e.client) throw new ConflictError(`Exec ${id} is not running`);
     if (e.config.Tty) await e.client.resize(rows, cols);
   }
+}
+
+/** After the hijack the only way to tell the client is the stream itself (dockerd does the same). */
+function tellAfterHijack(socket: Duplex, tty: boolean, message: string): void {
+  const line = Buffer.from(`${message}\r\n`);
+  socket.write(tty ? line : frame(STDOUT, line));
 }

@@ -59,7 +59,9 @@ export class ContainerPaths {
 
 /** Makes the directories of a new container, with the init layer dockerd makes (daemon/initlayer). */
 export function makeContainerDirs(paths: ContainerPaths, id: string): void {
-  for (const d of [paths.upper(id), paths.work(id), paths.rootfs(id)]) mkdirSync(d, { recursive: true, mode: 0o700 });
+  // The upper dir is the root directory the container sees: 0755 as dockerd makes it (overlay2 diff/).
+  mkdirSync(paths.upper(id), { recursive: true, mode: 0o755 });
+  for (const d of [paths.work(id), paths.rootfs(id)]) mkdirSync(d, { recursive: true, mode: 0o700 });
   const init = paths.init(id);
   for (const d of ['dev/pts', 'dev/shm', 'proc', 'sys', 'etc']) mkdirSync(join(init, d), { recursive: true, mode: 0o755 });
   for (const f of ['.dockerenv', 'dev/console', 'etc/hosts', 'etc/hostname', 'etc/resolv.conf']) writeFileSync(join(init, f), '', { mode: 0o755 });

@@ -181,6 +181,13 @@ function execBaseEnv(env: readonly string[], containerTty: boolean, execTty: boo
   return out;
 }
 
+/** An exec's WorkingDir, checked at create (a 400) rather than at start, after the hijack. */
+export function validateExecWorkingDir(exec: ExecCreateBody): void {
+  if (exec.WorkingDir && !exec.WorkingDir.startsWith('/')) {
+    throw new InvalidArgumentError(`the working directory '${exec.WorkingDir}' is invalid, it needs to be an absolute path`);
+  }
+}
+
 /**
  * The OCI process for `docker exec` in a running container whose spec is
  * `spec`: the container's env with the exec's Env over it, its user and
@@ -191,9 +198,7 @@ function execBaseEnv(env: readonly string[], containerTty: boolean, execTty: boo
 export function buildExecProcess(spec: OciSpec, exec: ExecCreateBody, rootfs: string, groupAdd?: readonly string[] | null): OciProcess {
   const base = spec.process;
   if ((exec.Cmd ?? []).length === 0) throw new InvalidArgumentError('No exec command specified');
-  if (exec.WorkingDir && !exec.WorkingDir.startsWith('/')) {
-    throw new InvalidArgumentError(`the working directory '${exec.WorkingDir}' is invalid, it needs to be an absolute path`);
-  }
+  validateExecWorkingDir(exec);
   const tty = exec.Tty === true;
   const p: OciProcess = {
     ...(tty ? { terminal: true } : {}),

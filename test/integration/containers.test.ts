@@ -48,8 +48,9 @@ describe('docker run', () => {
   it('isolates the process: pid 1, own hostname, user, caps, read-only root', () => {
     expect(ok(d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'echo $$'])).trim()).toBe('1');
     expect(ok(d.docker(['run', '--rm', '-h', 'boxy', 'busybox', 'hostname'])).trim()).toBe('boxy');
-    // Debian's static busybox cannot look names up (no NSS), so ids print bare.
-    expect(ok(d.docker(['run', '--rm', '-u', 'nobody', 'busybox', 'id'])).trim()).toBe('uid=65534 gid=65534 groups=65534');
+    // What dockerd prints: the container's / is 0755, so any user reads the image's /etc/group.
+    expect(ok(d.docker(['run', '--rm', '-u', 'nobody', 'busybox', 'id'])).trim()).toBe('uid=65534(nobody) gid=65534(nobody) groups=65534(nobody)');
+    expect(ok(d.docker(['run', '--rm', '-u', '12345', 'busybox', 'sh', '-c', 'ls -ldn / | cut -c1-10; id'])).trim()).toBe('drwxr-xr-x\nuid=12345 gid=0(root) groups=0(root)');
     expect(ok(d.docker(['run', '--rm', '--cap-drop', 'ALL', 'busybox', 'grep', 'CapEff', '/proc/self/status']))).toMatch(/CapEff:\s+0000000000000000/);
     const ro = d.docker(['run', '--rm', '--read-only', 'busybox', 'touch', '/x']);
     expect(ro.code).toBe(1);
@@ -97,6 +98,11 @@ describe('container lifecycle', () => {
     expect(r.code).toBe(127);
     expect(ok(d.docker(['exec', '-i', 'lc1', 'cat'], { input: 'piped\n' }))).toBe('piped\n');
     expect(ok(d.docker(['exec', '-u', 'nobody', '-w', '/tmp', 'lc1', 'sh', '-c', 'id -u; pwd']))).toBe('65534\n/tmp\n');
+    // A failure after the hijack reaches the client in the stream, with 126, as from dockerd.
+    const user = d.docker(['exec', '-u', 'nosuchuser', 'lc1', 'true']);
+    expect([user.code, user.stdout]).toEqual([126, 'unable to find user nosuchuser: no matching entries in passwd file\r\n']);
+    const cwd = d.docker(['exec', '-w', 'relative', 'lc1', 'true']);
+    expect([cwd.code, cwd.stderr]).toEqual([1, "Error response from daemon: the working directory 'relative' is invalid, it needs to be an absolute path\n"]);
     const logs = ok(d.docker(['logs', 'lc1']));
     expect(logs.startsWith('tick 0\ntick 1\n')).toBe(true);
     expect(ok(d.docker(['logs', '--tail', '1', 'lc1']))).toMatch(/^tick \d+\n$/);
