@@ -1,5 +1,5 @@
 # Native parts of tsdocker, built by node-gyp at `npm ci` (scripts/build.mjs):
-#   tsd_native.node  N-API addon (mknod, xattrs, mount, flock) used by the daemon
+#   tsd_native.node  N-API addon (mknod, xattrs, mount, overlay, flock) used by the daemon
 #   tsd-runtime      OCI runtime (runc-compatible command line)
 #   tsd-shim         per-container shim (stdio, json-file log, attach, exit status)
 #   tsd-init         PID 1 of `docker run --init` containers (tini's role), static
@@ -15,7 +15,7 @@
   "targets": [
     {
       "target_name": "tsd_native",
-      "sources": ["src/addon.c", "src/error.c"],
+      "sources": ["src/addon.c", "src/error.c", "src/overlay.c"],
       "defines": ["NAPI_VERSION=8"],
     },
     {

@@ -24,6 +24,7 @@ interface Addon {
   lremovexattr(path: string, name: string): void;
   mount(source: string, target: string, fstype: string | null, flags: number, data: string | null): void;
   umount2(target: string, flags: number): void;
+  mountOverlay(target: string, lowers: readonly string[], upper: string | null, work: string | null, options: readonly string[], flags: number): OverlayMethod;
   flock(fd: number, exclusive: boolean, nonBlocking: boolean): void;
   MS: MountFlags;
   MNT_DETACH: number;
@@ -85,6 +86,36 @@ export function mount(source: string, target: string, fstype: string | null, fla
 /** umount2(2); flags e.g. MNT_DETACH. */
 export function umount2(target: string, flags: number): void {
   load().umount2(target, flags);
+}
+
+/**
+ * How mountOverlay mounted: 'mount' is mount(2) with the options as they read
+ * (they fit its one page); 'fsconfig' the new mount API, one lowerdir+ per
+ * layer (Linux 6.8+, longer option lists); 'fd-paths' mount(2) with each lower
+ * layer named /proc/self/fd/N (longer lists on older kernels, up to ~180 layers).
+ */
+export type OverlayMethod = 'mount' | 'fsconfig' | 'fd-paths';
+
+export interface OverlayLayers {
+  /** Lower directories, top first (as in lowerdir=). */
+  lower: readonly string[];
+  /** Upper and work directories; both left out for a read-only overlay. */
+  upper?: string;
+  work?: string;
+  /** Other options, "key=value" or "flag" (e.g. 'index=off'). */
+  options?: readonly string[];
+}
+
+/** Flag of mountOverlay: take mount(2) even where lowerdir+ exists, as kernels before 6.8 do (tests). */
+export const OVERLAY_NO_FSCONFIG = 1;
+
+/**
+ * Mounts overlayfs on target with any number of lower layers; returns the route
+ * taken. Errors name the syscall that failed and its path (a layer, an option
+ * or the target), with what the kernel logged about it in the message.
+ */
+export function mountOverlay(target: string, layers: OverlayLayers, flags = 0): OverlayMethod {
+  return load().mountOverlay(target, layers.lower, layers.upper ?? null, layers.work ?? null, layers.options ?? [], flags);
 }
 
 /**

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, promises as fsp, readdirSync, renameSync, rmSync
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InvalidArgumentError, NotFoundError } from '../../errors';
-import { mount } from '../../native';
+import { mountOverlay } from '../../native';
 import { decompress, peekCompression, type Compression } from '../compression';
 import type { Store } from '../content/types';
 import { hexOf, type Digest } from '../digest';
@@ -16,7 +16,7 @@ import { randomName } from '../fsutil';
 import type { GraphDb, Tx } from '../tx';
 import { fileSink, writerSink } from './blob-sink';
 import { chainId as computeChainId } from './chain';
-import type { LayerInfo, LayerStore, Lease, OverlayMount, RegisterOptions } from './types';
+import type { LayerInfo, LayerStore, Lease, MountedOverlay, OverlayMount, RegisterOptions } from './types';
 import { unpackLayer } from './unpack';
 
 interface LayerRow {
@@ -215,14 +215,15 @@ export class OverlayLayerStore implements LayerStore {
 
   overlayOptions(chainId: Digest | null, upper: string, work: string, above: readonly string[] = []): OverlayMount {
     const lowerDirs = [...above, ...(chainId ? this.chain(chainId).map((l) => l.diffDir) : [])];
-    const index = existsSync('/sys/module/overlay/parameters/index') ? ',index=off' : '';
-    return { options: `lowerdir=${lowerDirs.join(':')},upperdir=${upper},workdir=${work}${index}`, lowerDirs };
+    const extra = existsSync('/sys/module/overlay/parameters/index') ? ['index=off'] : [];
+    const options = [`lowerdir=${lowerDirs.join(':')}`, `upperdir=${upper}`, `workdir=${work}`, ...extra].join(',');
+    return { options, lowerDirs, upperDir: upper, workDir: work, extra };
   }
 
-  mountLayers(chainId: Digest | null, upper: string, work: string, target: string, above: readonly string[] = []): OverlayMount {
+  mountLayers(chainId: Digest | null, upper: string, work: string, target: string, above: readonly string[] = []): MountedOverlay {
     const m = this.overlayOptions(chainId, upper, work, above);
-    mount('overlay', target, 'overlay', 0, m.options);
-    return m;
+    const method = mountOverlay(target, { lower: m.lowerDirs, upper: m.upperDir, work: m.workDir, options: m.extra });
+    return { ...m, method };
   }
 
   async tarStream(chainId: Digest): Promise<Readable> {

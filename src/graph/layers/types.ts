@@ -19,6 +19,7 @@
 // On disk: <data-root>/layers/<chainID hex>/diff, plus `merged` and `work` for
 // overlay mounts of containers built on the layer.
 import type { Readable } from 'node:stream';
+import type { OverlayMethod } from '../../native';
 import type { Compression } from '../compression';
 import type { Digest } from '../digest';
 import type { Tx } from '../tx';
@@ -60,9 +61,23 @@ export interface RegisterOptions {
 }
 
 export interface OverlayMount {
-  /** The mount(2) data string: lowerdir=…,upperdir=…,workdir=… */
+  /**
+   * The options as one mount(2) data string: lowerdir=…,upperdir=…,workdir=….
+   * A long chain makes it longer than the page mount(2) takes: mountLayers
+   * then passes the layers one by one (see native/src/overlay.h).
+   */
   options: string;
+  /** Top first. */
   lowerDirs: string[];
+  upperDir: string;
+  workDir: string;
+  /** The options besides the directories (index=off where the kernel has the parameter). */
+  extra: string[];
+}
+
+export interface MountedOverlay extends OverlayMount {
+  /** How it was mounted: mount(2) with `options`, or layer by layer (long chains). */
+  method: OverlayMethod;
 }
 
 export interface LayerStore {
@@ -76,8 +91,8 @@ export interface LayerStore {
   release(chainId: Digest, holder: string, tx?: Tx): void;
   /** Overlay options for a container rootfs on top of chainId. */
   overlayOptions(chainId: Digest | null, upper: string, work: string, above?: readonly string[]): OverlayMount;
-  /** Mounts overlay on `target` and returns the options used. */
-  mountLayers(chainId: Digest | null, upper: string, work: string, target: string, above?: readonly string[]): OverlayMount;
+  /** Mounts overlay on `target`, however many layers the chain has; returns the options used. */
+  mountLayers(chainId: Digest | null, upper: string, work: string, target: string, above?: readonly string[]): MountedOverlay;
   /** The layer tar, uncompressed (what its diffID digests). */
   tarStream(chainId: Digest): Promise<Readable>;
   /** Sum of the sizes of all layers (/system/df LayersSize). */
