@@ -69,13 +69,13 @@ describe.skipIf(!isRoot)('exportRootfs', () => {
       'var/', 'var/run/', 'var/run/fifo',
     ]);
     const by = new Map(entries.map((e) => [e.name, e]));
-    expect(by.get('bin/tool')).toMatchObject({ type: 'file', mode: 0o4755, size: 4 });
+    expect(by.get('bin/tool')).toMatchObject({ type: 'file', mode: 0o104755, size: 4 });
     expect(by.get('bin/tool')!.body.toString()).toBe('tool');
     expect(by.get('bin/tool-hard')).toMatchObject({ type: 'link', linkname: 'bin/tool' });
     expect(by.get('bin/tool-link')).toMatchObject({ type: 'symlink', linkname: 'tool' });
     expect(by.get('etc/owned')).toMatchObject({ uid: 1000, gid: 2000, pax: { 'SCHILY.xattr.user.note': 'hello' } });
-    expect(by.get('dev/null')).toMatchObject({ type: 'character-device', mode: 0o666 });
-    expect(by.get('var/run/fifo')).toMatchObject({ type: 'fifo', mode: 0o600 });
+    expect(by.get('dev/null')).toMatchObject({ type: 'character-device', mode: 0o20666 });
+    expect(by.get('var/run/fifo')).toMatchObject({ type: 'fifo', mode: 0o10600 });
     expect(by.get('opt/app/new')!.body.toString()).toBe('new');
     for (const e of entries) expect(e.name).not.toMatch(/\.wh\./);
   });

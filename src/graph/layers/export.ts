@@ -2,64 +2,57 @@
 // dir (a container's changes, or an unpacked layer) becomes an OCI layer with
 // AUFS whiteouts: char device 0/0 → `.wh.NAME`, trusted.overlay.opaque=y →
 // `DIR/.wh..wh..opq`. Entries come in lexical walk order of the on-disk names
-// (a whiteout stays where its file sorts, as Docker's walk leaves it); uid/gid, mode, mtime,
-// xattrs (SCHILY.xattr PAX records, overlay's own left out) and hardlinks within
-// the directory are kept. Sockets are skipped, as Docker skips them.
-import { createReadStream, promises as fsp, type Stats } from 'node:fs';
+// (a whiteout stays where its file sorts, as Docker's walk leaves it); uid/gid,
+// mode with its file-type bits (as Docker writes it), mtime, xattrs (raw bytes
+// in SCHILY.xattr PAX records, overlay's own left out) and hardlinks within the
+// directory are kept. Sockets are skipped, as Docker skips them. The headers
+// are Go's (tar-writer.ts); the stream pulls the walk as it is read.
+import { closeSync, createReadStream, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
-import * as tar from 'tar-stream';
 import { lgetxattr, llistxattr } from '../../native';
-import { packEntry, packStream, type Pack, type PackHeader } from '../tarpack';
-import { OPAQUE_XATTR, WHITEOUT_OPAQUE, WHITEOUT_PREFIX, XATTR_PAX_PREFIX } from './whiteout';
-
-type TarHeader = PackHeader;
+import { XATTR_PAX_PREFIX } from './pax';
+import { encodeEntryHeader, END_OF_ARCHIVE, padding } from './tar-writer';
+import { OPAQUE_XATTR, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './whiteout';
 
 /** A tar stream of `dir`'s contents (the directory itself is not an entry). */
 export function exportDiff(dir: string): Readable {
-  const pack = tar.pack();
-  const run = async () => {
-    const links = new Map<string, string>();
-    await walk(pack, dir, '', links);
-    pack.finalize();
-  };
-  run().catch((err: unknown) => pack.destroy(err instanceof Error ? err : new Error(String(err))));
-  return Readable.from(pack as AsyncIterable<Buffer>);
+  return Readable.from(archive(dir), { objectMode: false });
 }
 
-async function walk(pack: Pack, root: string, rel: string, links: Map<string, string>): Promise<void> {
-  const names = (await fsp.readdir(posix.join(root, rel))).sort();
+async function* archive(root: string): AsyncGenerator<Buffer> {
+  yield* walk(root, '', new Map());
+  yield END_OF_ARCHIVE;
+}
+
+// Metadata is read with synchronous calls, and small files in one read: each is
+// a few microseconds, about what the thread-pool round trip of an async call
+// costs (see unpack.ts). Large files stream in chunks.
+async function* walk(root: string, rel: string, links: Map<string, string>): AsyncGenerator<Buffer> {
+  const names = readdirSync(posix.join(root, rel)).sort();
   for (const name of names) {
     const childRel = rel === '' ? name : `${rel}/${name}`;
     const host = posix.join(root, childRel);
-    const st = await fsp.lstat(host);
-    await addEntry(pack, host, childRel, st, links);
-    if (st.isDirectory()) await walk(pack, root, childRel, links);
+    const st = lstatSync(host);
+    yield* entry(host, childRel, st, links);
+    if (st.isDirectory()) yield* walk(root, childRel, links);
   }
 }
 
-async function addEntry(pack: Pack, host: string, rel: string, st: Stats, links: Map<string, string>): Promise<void> {
-  const base: TarHeader = {
-    name: rel,
-    mode: st.mode & 0o7777,
-    uid: st.uid,
-    gid: st.gid,
-    mtime: new Date(Math.floor(st.mtimeMs / 1000) * 1000),
-  };
+async function* entry(host: string, rel: string, st: Stats, links: Map<string, string>): AsyncGenerator<Buffer> {
+  const base = { name: rel, mode: st.mode, uid: st.uid, gid: st.gid, size: 0, mtime: Math.floor(st.mtimeMs / 1000) };
   if (st.isCharacterDevice() && st.rdev === 0) {
-    // An overlay whiteout.
+    // An overlay whiteout: an empty 0600 file, as Docker's overlay converter writes it.
     const dir = posix.dirname(rel);
     const name = `${WHITEOUT_PREFIX}${posix.basename(rel)}`;
-    await entry(pack, { ...base, name: dir === '.' ? name : `${dir}/${name}`, mode: 0, type: 'file', size: 0 });
+    yield encodeEntryHeader({ ...base, name: dir === '.' ? name : `${dir}/${name}`, mode: 0o600, type: 'file' });
     return;
   }
-  const pax = xattrRecords(host);
-  const withPax = (h: TarHeader): TarHeader => (pax ? { ...h, pax } : h);
+  const records = xattrRecords(host);
   if (st.isDirectory()) {
-    await entry(pack, withPax({ ...base, name: `${rel}/`, type: 'directory' }));
-    const opaque = lgetxattr(host, OPAQUE_XATTR);
-    if (opaque?.toString() === 'y') {
-      await entry(pack, { ...base, name: `${rel}/${WHITEOUT_OPAQUE}`, mode: st.mode & 0o777, type: 'file', size: 0 });
+    yield encodeEntryHeader({ ...base, name: `${rel}/`, type: 'directory', records });
+    if (lgetxattr(host, OPAQUE_XATTR)?.toString() === 'y') {
+      yield encodeEntryHeader({ ...base, name: `${rel}/${WHITEOUT_OPAQUE}`, mode: st.mode & 0o777, type: 'file' });
     }
     return;
   }
@@ -67,51 +60,92 @@ async function addEntry(pack: Pack, host: string, rel: string, st: Stats, links:
     const key = `${st.dev}:${st.ino}`;
     const first = links.get(key);
     if (first !== undefined) {
-      await entry(pack, withPax({ ...base, type: 'link', linkname: first, size: 0 }));
+      yield encodeEntryHeader({ ...base, type: 'link', linkname: first, records });
       return;
     }
     links.set(key, rel);
   }
   if (st.isFile()) {
-    await fileEntry(pack, withPax({ ...base, type: 'file', size: st.size }), host);
+    yield encodeEntryHeader({ ...base, type: 'file', size: st.size, records });
+    yield* content(host, st.size);
   } else if (st.isSymbolicLink()) {
-    await entry(pack, withPax({ ...base, type: 'symlink', linkname: await fsp.readlink(host) }));
+    yield encodeEntryHeader({ ...base, type: 'symlink', linkname: readlinkSync(host), records });
   } else if (st.isCharacterDevice() || st.isBlockDevice()) {
     const rdev = Number(st.rdev);
-    await entry(pack, withPax({
+    yield encodeEntryHeader({
       ...base,
       type: st.isCharacterDevice() ? 'character-device' : 'block-device',
       devmajor: ((rdev >> 8) & 0xfff) | ((rdev >> 32) & ~0xfff),
       devminor: (rdev & 0xff) | ((rdev >> 12) & ~0xff),
-    }));
+      records,
+    });
   } else if (st.isFIFO()) {
-    await entry(pack, withPax({ ...base, type: 'fifo' }));
+    yield encodeEntryHeader({ ...base, type: 'fifo', records });
   }
 }
 
-function xattrRecords(host: string): Record<string, string> | undefined {
+/** Files up to this size are read in one synchronous read. */
+const SMALL_FILE = 64 * 1024;
+const CHUNK = 1024 * 1024;
+
+/** Exactly `size` bytes of the file (the size its header announced) and the block padding. */
+async function* content(host: string, size: number): AsyncGenerator<Buffer> {
+  let read = 0;
+  if (size > SMALL_FILE) {
+    for await (const chunk of createReadStream(host, { start: 0, end: size - 1, highWaterMark: CHUNK }) as AsyncIterable<Buffer>) {
+      read += chunk.length;
+      yield chunk;
+    }
+  } else if (size > 0) {
+    const buf = Buffer.allocUnsafe(size);
+    const fd = openSync(host, 'r');
+    try {
+      while (read < size) {
+        const n = readSync(fd, buf, read, size - read, read);
+        if (n === 0) break;
+        read += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    yield buf.subarray(0, read);
+  }
+  if (read !== size) throw new Error(`${host}: file shrank from ${size} to ${read} bytes while it was archived`);
+  yield padding(size);
+}
+
+/** The xattrs to archive as PAX records, with their exact bytes. */
+function xattrRecords(host: string): Map<string, Buffer> | undefined {
   let names: string[];
   try {
     names = llistxattr(host);
   } catch {
     return undefined; // the filesystem has no xattrs
   }
-  const records: Record<string, string> = {};
-  let any = false;
-  for (const name of names.sort()) {
+  const records = new Map<string, Buffer>();
+  for (const name of names) {
     if (name.startsWith('trusted.overlay.')) continue;
     const value = lgetxattr(host, name);
     if (value === null) continue;
-    records[`${XATTR_PAX_PREFIX}${name}`] = value.toString('utf8');
-    any = true;
+    records.set(`${XATTR_PAX_PREFIX}${name}`, name === CAPABILITY_XATTR ? portableCapability(value) : value);
   }
-  return any ? records : undefined;
+  return records.size > 0 ? records : undefined;
 }
 
-function entry(pack: Pack, header: TarHeader): Promise<void> {
-  return packEntry(pack, header);
-}
+const CAPABILITY_XATTR = 'security.capability';
+/** struct vfs_cap_data v2 (linux/capability.h): magic_etc and two {permitted, inheritable} pairs. */
+const VFS_CAP_V2_SIZE = 20;
+/** Byte of the little-endian magic_etc that holds the revision. */
+const VFS_CAP_REVISION_BYTE = 3;
 
-function fileEntry(pack: Pack, header: TarHeader, host: string): Promise<void> {
-  return packStream(pack, header, createReadStream(host));
+/**
+ * A v3 capability (with the root uid of the user namespace it was set in) as v2,
+ * as Docker archives it: that uid means nothing outside the namespace the
+ * archive was made in.
+ */
+function portableCapability(value: Buffer): Buffer {
+  if (value.length <= VFS_CAP_V2_SIZE || value[VFS_CAP_REVISION_BYTE] !== 3) return value;
+  const v2 = Buffer.from(value.subarray(0, VFS_CAP_V2_SIZE));
+  v2[VFS_CAP_REVISION_BYTE] = 2;
+  return v2;
 }

@@ -8,7 +8,9 @@
 //   - device nodes and fifos are created with mknod (we run as root);
 //   - AUFS whiteouts become overlay whiteouts: `.wh.NAME` → char device 0/0 at
 //     NAME, `.wh..wh..opq` → xattr trusted.overlay.opaque=y on the directory;
-//   - uid/gid, mode (incl. setuid), mtime and SCHILY.xattr PAX records are kept.
+//   - uid/gid, mode (incl. setuid), mtime and SCHILY.xattr PAX records are kept,
+//     xattr values byte for byte (pax.ts); uid/gid/mtime PAX records override
+//     the ustar fields, as Go's reader has them.
 import {
   chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, rmSync,
   symlinkSync, writeSync,
@@ -16,14 +18,16 @@ import {
 import { posix } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import * as tar from 'tar-stream';
+import type * as tar from 'tar-stream';
 import { InvalidArgumentError } from '../../errors';
 import { lsetxattr, mknod } from '../../native';
 import { Digester, type Digest } from '../digest';
+import { paxNumber, tarExtract, xattrsOf, type PaxRecords } from './pax';
 import { cleanEntryName, resolveInRoot } from './scoped-path';
-import { OPAQUE_XATTR, WHITEOUT_META_PREFIX, WHITEOUT_OPAQUE, WHITEOUT_PREFIX, S_IFBLK, S_IFCHR, S_IFIFO, XATTR_PAX_PREFIX } from './whiteout';
+import { OPAQUE_XATTR, WHITEOUT_META_PREFIX, WHITEOUT_OPAQUE, WHITEOUT_PREFIX, S_IFBLK, S_IFCHR, S_IFIFO } from './whiteout';
 
 type TarEntry = tar.Extract extends AsyncIterable<infer S> ? S : never;
+type TarHeader = TarEntry['header'];
 
 export interface UnpackResult {
   /** sha256 of the uncompressed tar stream, all of it. */
@@ -43,7 +47,7 @@ export async function unpackLayer(source: Readable, root: string): Promise<Unpac
       cb(null, chunk);
     },
   });
-  const extract = tar.extract();
+  const extract = tarExtract();
   const piping = pipeline(source, hasher, extract);
   let size = 0;
   const state: UnpackState = { root, dirTimes: [], dirs: new Set() };
@@ -91,7 +95,7 @@ async function drain(entry: TarEntry): Promise<void> {
 
 async function applyEntry(state: UnpackState, entry: TarEntry): Promise<number> {
   const { root } = state;
-  const h = entry.header;
+  const h = withPaxNumbers(entry.header);
   const rel = cleanEntryName(h.name);
   if (rel.startsWith(WHITEOUT_META_PREFIX)) return drain(entry).then(() => 0);
   const host = resolveInRoot(root, rel);
@@ -122,7 +126,7 @@ async function applyEntry(state: UnpackState, entry: TarEntry): Promise<number> 
   switch (type) {
     case 'file':
     case 'contiguous-file':
-      await writeFile(entry, host, perm, mtime);
+      await writeFile(entry, h, host, perm, mtime);
       setXattrs(host, h);
       return h.size ?? 0;
     case 'directory':
@@ -170,8 +174,7 @@ async function applyEntry(state: UnpackState, entry: TarEntry): Promise<number> 
 }
 
 /** A regular file: created exclusively, owner, mode and times set through its descriptor. */
-async function writeFile(entry: TarEntry, host: string, perm: number, mtime: Date): Promise<void> {
-  const h = entry.header;
+async function writeFile(entry: TarEntry, h: TarHeader, host: string, perm: number, mtime: Date): Promise<void> {
   // 'wx' = O_CREAT|O_EXCL: never writes through a link planted at `host`.
   const fd = openSync(host, 'wx', 0o600);
   try {
@@ -186,10 +189,19 @@ async function writeFile(entry: TarEntry, host: string, perm: number, mtime: Dat
   }
 }
 
-function setXattrs(host: string, h: TarEntry['header']): void {
-  const pax = h.pax as Record<string, string> | null | undefined;
-  if (!pax) return;
-  for (const [key, value] of Object.entries(pax)) {
-    if (key.startsWith(XATTR_PAX_PREFIX)) lsetxattr(host, key.slice(XATTR_PAX_PREFIX.length), Buffer.from(value, 'utf8'));
-  }
+function setXattrs(host: string, h: TarHeader): void {
+  for (const [name, value] of xattrsOf(h.pax as PaxRecords | null)) lsetxattr(host, name, value);
+}
+
+/** The header with the uid, gid and mtime of its PAX records, if any (Go writes those that overflow ustar). */
+function withPaxNumbers(h: TarHeader): TarHeader {
+  const pax = h.pax as PaxRecords | null | undefined;
+  if (!pax) return h;
+  const mtime = paxNumber(pax, 'mtime');
+  return {
+    ...h,
+    uid: paxNumber(pax, 'uid') ?? h.uid,
+    gid: paxNumber(pax, 'gid') ?? h.gid,
+    mtime: mtime === undefined ? h.mtime : new Date(mtime * 1000),
+  };
 }

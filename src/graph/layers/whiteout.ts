@@ -5,8 +5,6 @@ export const WHITEOUT_PREFIX = '.wh.';
 export const WHITEOUT_META_PREFIX = '.wh..wh.';
 export const WHITEOUT_OPAQUE = '.wh..wh..opq';
 export const OPAQUE_XATTR = 'trusted.overlay.opaque';
-/** PAX record prefix of extended attributes (GNU tar, Go's archive/tar). */
-export const XATTR_PAX_PREFIX = 'SCHILY.xattr.';
 
 export const S_IFMT = 0o170000;
 export const S_IFIFO = 0o010000;
