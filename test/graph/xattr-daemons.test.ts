@@ -7,12 +7,13 @@
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it as vitestIt } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { exportDiff } from '../../src/graph/layers/export';
 import { unpackLayer } from '../../src/graph/layers/unpack';
 import { lgetxattr, lsetxattr } from '../../src/native';
 import { startDaemon, type TestDaemon } from '../helpers/daemon';
 import { dockerdMissingReason, startDockerd, type Dockerd } from '../helpers/dockerd';
+import { itWithDockerd, succeeded } from '../helpers/peer';
 import { tempDir } from './helpers';
 import { rawHeaders } from './tar-blocks';
 
@@ -29,18 +30,9 @@ let ours: TestDaemon | undefined;
 let dir: string;
 let rootfsTar: string;
 
-const ok = (r: { code: number; stdout: string; stderr: string }, what: string): string => {
-  expect(r.code, `${what}: ${r.stderr}`).toBe(0);
-  return r.stdout;
-};
-
-// Without dockerd every test fails with this reason (a failing beforeAll would only mark them skipped).
+const ok = succeeded;
+const it = itWithDockerd;
 const missing = dockerdMissingReason();
-const it = (name: string, fn: () => void | Promise<void>) =>
-  vitestIt(name, async () => {
-    if (missing) throw new Error(`this test needs Debian's dockerd as its peer: ${missing}`);
-    await fn();
-  });
 
 beforeAll(async () => {
   if (missing) return;

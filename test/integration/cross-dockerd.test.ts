@@ -2,10 +2,11 @@
 // socket) loads into tsdockerd as the same image, and runs the same. Without
 // dockerd these tests fail, saying how to get it: they never pass unchecked.
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it as vitestIt } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { busyboxRootfsTar } from '../fixtures/busybox';
 import { startDaemon, type TestDaemon } from '../helpers/daemon';
 import { dockerdMissingReason, startDockerd, type Dockerd } from '../helpers/dockerd';
+import { itWithDockerd, succeeded } from '../helpers/peer';
 
 const IMAGE = 'tsd-cross:2';
 // The second layer holds a new file, a hard link to it, a new directory and a deletion (a whiteout).
@@ -17,18 +18,9 @@ let archive: string;
 let rootfs: string;
 let busyboxDiffId: string;
 
-const ok = (r: { code: number; stdout: string; stderr: string }, what: string): string => {
-  expect(r.code, `${what}: ${r.stderr}`).toBe(0);
-  return r.stdout;
-};
-
-// Without dockerd every test fails with this reason (a failing beforeAll would only mark them skipped).
+const ok = succeeded;
+const it = itWithDockerd;
 const missing = dockerdMissingReason();
-const it = (name: string, fn: () => void | Promise<void>) =>
-  vitestIt(name, async () => {
-    if (missing) throw new Error(`this test needs Debian's dockerd as its peer: ${missing}`);
-    await fn();
-  });
 
 beforeAll(async () => {
   if (missing) return;

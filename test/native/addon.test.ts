@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as native from '../../src/native/index';
+import { thrown } from './thrown';
 
 const S_IFCHR = 0o020000;
 const S_IFIFO = 0o010000;
@@ -29,15 +30,6 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function thrown(fn: () => unknown): native.NativeError {
-  try {
-    fn();
-  } catch (err) {
-    if (native.isNativeError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('tsd_native addon', () => {
   it('exports the mount constants the kernel uses', () => {

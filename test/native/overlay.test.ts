@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as native from '../../src/native/index';
+import { thrown } from './thrown';
 
 let dir: string;
 /** 130 lower dirs with long names (~100 bytes each: 40 of them overflow a page), bottom first. */
@@ -55,15 +56,6 @@ function topFirst(n: number): string[] {
   return layers.slice(0, n).reverse();
 }
 
-function thrown(fn: () => unknown): native.NativeError {
-  try {
-    fn();
-  } catch (err) {
-    if (native.isNativeError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a throw');
-}
 
 /** Mounts, checks the union of the top n layers, unmounts; returns the mountinfo line. */
 function mountAndCheck(n: number, flags: number, expected: native.OverlayMethod, extra: { lower?: string[]; upper?: boolean; options?: string[] } = {}): string {

@@ -69,17 +69,8 @@ export function encodeEntryHeader(h: EntryHeader): Buffer {
   return Buffer.concat([paxHeader, data, padding(data.length), main]);
 }
 
-interface BlockFields {
-  type: EntryType | 'pax';
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: number;
-  linkname?: string;
-  devmajor?: number;
-  devminor?: number;
-}
+/** What a ustar block holds of an entry, or of its PAX header. */
+type BlockFields = Omit<EntryHeader, 'name' | 'records' | 'type'> & { type: EntryType | 'pax' };
 
 function ustarBlock(h: BlockFields, path: { prefix: string; name: string }): Buffer {
   const b = Buffer.alloc(BLOCK);
