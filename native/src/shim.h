@@ -30,15 +30,16 @@
  *   RESIZE <rows> <cols>   set the pty size (--terminal only)
  *   CLOSESTDIN             close the container's stdin (EOF; ^D on a pty)
  *   WAIT                   reply when the container has exited: OK <exit json>
- *   ATTACH [stdin] [stdout] [stderr]
+ *   ATTACH [stdin] [stdin-once] [stdout] [stderr]
  *                          OK, then the connection streams: shim -> client
  *                          frames of an 8-byte header [stream, 0, 0, 0, size as
  *                          big-endian uint32] and the payload, stream 1 stdout
  *                          (all output with a pty), 2 stderr, 3 exit (payload:
  *                          the exit json; the last frame before close); client
  *                          -> shim raw bytes for the container's stdin (with
- *                          "stdin"), and a half-close (shutdown SHUT_WR) of the
- *                          client closes the container's stdin.
+ *                          "stdin"). With "stdin-once" the client's EOF (a
+ *                          half-close, or the connection's end) closes the
+ *                          container's stdin; without it the client only leaves.
  *   SHUTDOWN [force]       exit the shim; refused (ERR) while the container
  *                          runs unless "force", which kills it first.
  * After the init exits the shim runs `RUNTIME delete --force ID`, writes

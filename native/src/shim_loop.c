@@ -37,6 +37,7 @@ struct shim_client
   int fd;
   enum client_mode mode;
   bool want_in, want_out, want_err, rd_closed, closing;
+  bool stdin_once; /* the client's EOF is the container's stdin EOF */
   char req[512];
   size_t req_len;
   char *out;
@@ -410,6 +411,8 @@ handle_request (struct shim *s, struct shim_client *c, char *line)
         {
           if (strcmp (w, "stdin") == 0)
             c->want_in = stdin_accepting (s);
+          else if (strcmp (w, "stdin-once") == 0)
+            c->stdin_once = true;
           else if (strcmp (w, "stdout") == 0)
             c->want_out = true;
           else if (strcmp (w, "stderr") == 0)
@@ -492,7 +495,8 @@ client_read (struct shim *s, struct shim_client *c)
       if (r <= 0)
         {
           c->rd_closed = true;
-          close_stdin (s); /* half-close by the client: EOF for the container */
+          if (c->stdin_once)
+            close_stdin (s); /* the client's EOF (or hang-up): EOF for the container */
           return;
         }
       s->in_len += (size_t) r;

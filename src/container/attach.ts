@@ -23,7 +23,7 @@ export interface AttachRequest {
  * when the attach ends (exit, detach or hang-up). The caller ends the socket.
  */
 export async function joinAttach(client: ShimClient, req: AttachRequest): Promise<{ done: Promise<void> }> {
-  const shim = await client.attach({ stdin: req.stdin, stdout: req.stdout, stderr: req.stderr });
+  const shim = await client.attach({ stdin: req.stdin, stdinOnce: req.closeStdinOnEof, stdout: req.stdout, stderr: req.stderr });
   return { done: pump(shim, req) };
 }
 
@@ -47,16 +47,9 @@ function pump(shim: ShimAttach, req: AttachRequest): Promise<void> {
         if (--open === 0) finish();
       });
     }
-    // The shim takes an EOF on an attach that carries stdin as the end of the
-    // container's stdin. A client that detaches or hangs up must not end it, so
-    // that connection stays open, its output drained, until the container exits.
-    const leave = (): void => {
-      if (!req.stdin) return shim.close();
-      for (const o of outputs) {
-        o.from.removeAllListeners('data');
-        o.from.resume();
-      }
-    };
+    // Leaving ends the shim connection: that ends the container's stdin only
+    // for a stdin-once attach (StdinOnce without a tty), as dockerd does.
+    const leave = (): void => shim.close();
     const hangUp = (): void => {
       leave();
       finish();

@@ -170,9 +170,11 @@ export class ShimClient {
   }
 
   /** Attach to the container's streams (call before start() to miss nothing). */
-  attach(streams: { stdin?: boolean; stdout?: boolean; stderr?: boolean }): Promise<ShimAttach> {
+  /** `stdinOnce`: the end of what this attach sends is the end of the container's stdin. */
+  attach(streams: { stdin?: boolean; stdinOnce?: boolean; stdout?: boolean; stderr?: boolean }): Promise<ShimAttach> {
     const words = ['ATTACH'];
     if (streams.stdin) words.push('stdin');
+    if (streams.stdin && streams.stdinOnce) words.push('stdin-once');
     if (streams.stdout ?? true) words.push('stdout');
     if (streams.stderr ?? true) words.push('stderr');
     return new Promise((resolve, reject) => {

@@ -63,8 +63,11 @@ describe.skipIf(!enabled)('tsd-shim', () => {
       const got = collect(a);
       await c.client.start();
       expect((await c.client.state()).status).toBe('running');
-      a.stdin!.write('hello\nmore input\n');
-      a.stdin!.end();
+      // The end of an attach without stdin-once only ends its input: `cat` reads on.
+      a.stdin!.end('hello\n');
+      await waitFor(() => got.out().includes('got hello'));
+      const once = await c.client.attach({ stdin: true, stdinOnce: true, stdout: false, stderr: false });
+      once.stdin!.end('more input\n');
       const exit = await a.exit;
       expect(exit).toMatchObject({ id: c.id, pid: c.pid, exitCode: 3, signal: 0, oomKilled: false });
       expect(got.out()).toBe('out1\ngot hello\nmore input\ndone\n');
@@ -158,7 +161,7 @@ describe.skipIf(!enabled)('tsd-shim', () => {
       return client;
     };
     const e1 = await execOne('e1', { args: ['sh', '-c', 'read x; echo "in-$x $$"; echo oops >&2; exit 4'] }, { stdin: true });
-    const a = await e1.attach({ stdin: true, stdout: true, stderr: true });
+    const a = await e1.attach({ stdin: true, stdinOnce: true, stdout: true, stderr: true });
     const got = collect(a);
     await e1.start();
     a.stdin!.end('ctr\n');
