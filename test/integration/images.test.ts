@@ -40,6 +40,12 @@ describe('tsdocker image commands', () => {
     expect(ok(d.cli(['load', '-i', archive]))).toBe('Loaded image: tbb:1\n');
     expect(ok(d.cli(['images', '-q', '--no-trunc', 'tbb']))).toBe(`${id}\n`);
     ok(d.cli(['image', 'prune', '-f']));
+    // Without -f, docker's question; only "y" prunes.
+    const prompt = 'WARNING! This will remove all images without at least one container associated to them.\nAre you sure you want to continue? [y/N] ';
+    expect(d.cli(['image', 'prune', '-a'], { input: 'n\n' })).toEqual({ code: 0, stdout: prompt, stderr: '' });
+    expect(ok(d.cli(['images', '-q', '--no-trunc', 'tbb']))).toBe(`${id}\n`);
+    expect(ok(d.cli(['image', 'prune', '-a', '--filter', 'label=tsd.none=1'], { input: 'y\n' }))).toBe(`${prompt}Total reclaimed space: 0B\n`);
+    expect(d.cli(['image', 'prune'], { input: '' }).stdout).toBe('WARNING! This will remove all dangling images.\nAre you sure you want to continue? [y/N] ');
   });
   it('reports missing images and bad references as docker does', () => {
     const missing = d.cli(['rmi', 'nosuch']);

@@ -157,11 +157,14 @@ function readLine(): Promise<string> {
   });
 }
 
+/** docker's prompt before a prune: the warning, then true only for a "y" answer. */
+export async function confirmed(cli: Cli, warning: string): Promise<boolean> {
+  cli.out(`WARNING! ${warning}\nAre you sure you want to continue? [y/N] `);
+  return /^y$/i.test((await readLine()).trim());
+}
+
 export async function prune(cli: Cli, o: { force?: boolean; filter?: string[] }): Promise<void> {
-  if (!o.force) {
-    cli.out('WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ');
-    if (!/^y$/i.test((await readLine()).trim())) return;
-  }
+  if (!o.force && !(await confirmed(cli, 'This will remove all stopped containers.'))) return;
   const { body } = await cli.client.json<ContainerPruneResponse>('POST', '/containers/prune', { query: { filters: filterArgs(o.filter) } });
   const deleted = body.ContainersDeleted ?? [];
   if (deleted.length) cli.out(`Deleted Containers:\n${deleted.map((id) => `${id}\n`).join('')}\n`);

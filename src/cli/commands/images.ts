@@ -8,6 +8,7 @@ import type { Cli } from '../cli';
 import { CliError } from '../cli';
 import { humanSize, renderList, renderOne, shortId, timeAgo } from '../format';
 import { printMessages } from '../jsonstream';
+import { confirmed } from './containers-ops';
 import { collect } from './containers-opts';
 
 
@@ -155,7 +156,8 @@ async function remove(cli: Cli, names: string[], o: { force?: boolean; prune: bo
 }
 
 async function prune(cli: Cli, o: { all?: boolean; force?: boolean; filter?: string[] }): Promise<void> {
-  if (!o.force) throw new CliError('tsdocker: image prune asks for confirmation: pass -f/--force to prune without it');
+  const warning = o.all ? 'This will remove all images without at least one container associated to them.' : 'This will remove all dangling images.';
+  if (!o.force && !(await confirmed(cli, warning))) return;
   const extra: Record<string, string[]> = o.all ? { dangling: ['false'] } : {};
   const { body } = await cli.client.json<ImagePruneResponse>('POST', '/images/prune', { query: { filters: filterJson(o.filter, extra) } });
   const deleted = body.ImagesDeleted ?? [];
