@@ -8,7 +8,7 @@ import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/daemon';
-import { removeTestObjects, startTarget, TEST_IMAGE, type Target } from './target';
+import { hasDocker, removeTestObjects, startTarget, TEST_IMAGE, type Target } from './target';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const P = 'tsdcli-tty-';
@@ -59,7 +59,7 @@ beforeAll(async () => {
   if (!hasTmux) return;
   t = await startTarget();
   server = `tsdcli-${process.pid}`;
-  const env = `TSDOCKER_HOST=${t.host} PS1='$ ' TERM=xterm`;
+  const env = `TSDOCKER_HOST=${t.host} DOCKER_HOST=${t.host} DOCKER_CONFIG=${t.dir}/docker-config PS1='$ ' TERM=xterm`;
   spawnSync('tmux', ['-L', server, '-f', '/dev/null', 'new-session', '-d', '-s', 'main', '-x', '100', '-y', '30', `env ${env} bash --norc --noprofile`]);
   await until('$');
   socketPath = tmux('display', '-p', '#{socket_path}').trim();
@@ -121,6 +121,19 @@ describe.skipIf(!hasTmux)('on a terminal', () => {
     await until(/^30 100$/m);
     await until(/^\$\s*$/m);
     await shell('r=$?; stty -g > stty.after; echo rc=$r', /^rc=3$/m);
+    expect(stty('stty.after')).toBe(stty('stty.before'));
+  });
+
+  it.skipIf(!hasDocker)('the docker CLI 28.2.2 too: run -it and exec -it with the window size and exit status', async () => {
+    await shell(`docker run -it --name ${P}docker ${TEST_IMAGE} sh`, /^\/ #\s*$/m);
+    keys('stty size; echo run-size', 'Enter');
+    await until('30 100\nrun-size');
+    keys('C-p', 'C-q');
+    await until(/^\/ # \$\s*$/m);
+    await shell(`docker exec -it ${P}docker sh`, /^\/ #\s*$/m);
+    keys('stty size; exit 6', 'Enter');
+    await until(/^30 100$/m);
+    await shell('r=$?; stty -g > stty.after; echo rc=$r', /^rc=6$/m);
     expect(stty('stty.after')).toBe(stty('stty.before'));
   });
 
