@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { API_VERSION, DEFAULT_API_VERSION, ENGINE_VERSION } from '../api/version';
 import type { DaemonContext } from './context';
 import { errorHandler } from './http-errors';
+import { archiveRoutes } from './routes/archive';
 import { containerResourceRoutes } from './routes/container-resources';
 import { containerRoutes } from './routes/containers';
 import { eventRoutes } from './routes/events';
@@ -87,6 +88,7 @@ export async function buildApp(ctx: DaemonContext): Promise<FastifyInstance> {
   systemRoutes(app, ctx);
   imageRoutes(app, ctx);
   containerRoutes(app, ctx);
+  archiveRoutes(app, ctx);
   containerResourceRoutes(app, ctx);
   execRoutes(app, ctx);
   eventRoutes(app, ctx);

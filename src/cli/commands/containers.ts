@@ -8,6 +8,7 @@ import { enableGoFlags, goFlagErrors } from './containers-flags';
 import { filterFlag, ps, type PsOptions } from './containers-list';
 import * as ops from './containers-ops';
 import { collect, defineCreateCommand, int } from './containers-opts';
+import { defineCp } from './cp';
 import type { ExecFlags } from './containers-run';
 
 const runModule = () => import('./containers-run');
@@ -164,6 +165,7 @@ function commands(cli: Cli): Record<string, { description: string; define: Defin
           .option('-o, --output <string>', 'Write to a file, instead of STDOUT')
           .action((name: string, o: { output?: string }) => ops.exportContainer(cli, name, o)),
     },
+    cp: { description: 'Copy files/folders between a container and the local filesystem', define: (cmd) => defineCp(cmd, cli) },
     port: {
       description: 'List port mappings or a specific mapping for the container',
       define: (cmd) =>

@@ -7,12 +7,12 @@
 // in SCHILY.xattr PAX records, overlay's own left out) and hardlinks within the
 // directory are kept. Sockets are skipped, as Docker skips them. The headers
 // are Go's (tar-writer.ts); the stream pulls the walk as it is read.
-import { closeSync, createReadStream, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import { closeSync, constants, createReadStream, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { lgetxattr, llistxattr } from '../../native';
 import { XATTR_PAX_PREFIX } from './pax';
-import { encodeEntryHeader, END_OF_ARCHIVE, padding } from './tar-writer';
+import { encodeEntryHeader, END_OF_ARCHIVE, padding, type EntryHeader } from './tar-writer';
 import { OPAQUE_XATTR, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './whiteout';
 
 /** A tar stream of `dir`'s contents (the directory itself is not an entry). */
@@ -67,18 +67,11 @@ async function* entry(host: string, rel: string, st: Stats, links: Map<string, s
   }
   if (st.isFile()) {
     yield encodeEntryHeader({ ...base, type: 'file', size: st.size, records });
-    yield* content(host, st.size);
+    yield* fileContent(host, st.size);
   } else if (st.isSymbolicLink()) {
     yield encodeEntryHeader({ ...base, type: 'symlink', linkname: readlinkSync(host), records });
   } else if (st.isCharacterDevice() || st.isBlockDevice()) {
-    const rdev = Number(st.rdev);
-    yield encodeEntryHeader({
-      ...base,
-      type: st.isCharacterDevice() ? 'character-device' : 'block-device',
-      devmajor: ((rdev >> 8) & 0xfff) | ((rdev >> 32) & ~0xfff),
-      devminor: (rdev & 0xff) | ((rdev >> 12) & ~0xff),
-      records,
-    });
+    yield encodeEntryHeader({ ...base, ...device(st), records });
   } else if (st.isFIFO()) {
     yield encodeEntryHeader({ ...base, type: 'fifo', records });
   }
@@ -88,17 +81,32 @@ async function* entry(host: string, rel: string, st: Stats, links: Map<string, s
 const SMALL_FILE = 64 * 1024;
 const CHUNK = 1024 * 1024;
 
-/** Exactly `size` bytes of the file (the size its header announced) and the block padding. */
-async function* content(host: string, size: number): AsyncGenerator<Buffer> {
+/** The type and numbers of a character or block device's entry, as Go's archive/tar splits rdev. */
+export function device(st: Stats): Pick<EntryHeader, 'type' | 'devmajor' | 'devminor'> {
+  const rdev = Number(st.rdev);
+  return {
+    type: st.isCharacterDevice() ? 'character-device' : 'block-device',
+    devmajor: ((rdev >> 8) & 0xfff) | ((rdev >> 32) & ~0xfff),
+    devminor: (rdev & 0xff) | ((rdev >> 12) & ~0xff),
+  };
+}
+
+/**
+ * Exactly `size` bytes of the file (the size its header announced) and the
+ * block padding. O_NOFOLLOW: a link put in the file's place since its lstat is
+ * not read through.
+ */
+export async function* fileContent(host: string, size: number): AsyncGenerator<Buffer> {
   let read = 0;
   if (size > SMALL_FILE) {
-    for await (const chunk of createReadStream(host, { start: 0, end: size - 1, highWaterMark: CHUNK }) as AsyncIterable<Buffer>) {
+    const fd = openSync(host, constants.O_RDONLY | constants.O_NOFOLLOW);
+    for await (const chunk of createReadStream(host, { fd, start: 0, end: size - 1, highWaterMark: CHUNK }) as AsyncIterable<Buffer>) {
       read += chunk.length;
       yield chunk;
     }
   } else if (size > 0) {
     const buf = Buffer.allocUnsafe(size);
-    const fd = openSync(host, 'r');
+    const fd = openSync(host, constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
       while (read < size) {
         const n = readSync(fd, buf, read, size - read, read);

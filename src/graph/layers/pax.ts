@@ -100,3 +100,16 @@ export function tarExtract(): tar.Extract {
   };
   return extract;
 }
+
+/** The header with the uid, gid and mtime of its PAX records, if any (Go writes those that overflow ustar). */
+export function withPaxNumbers(h: tar.Header): tar.Header {
+  const pax = h.pax as PaxRecords | null | undefined;
+  if (!pax) return h;
+  const mtime = paxNumber(pax, 'mtime');
+  return {
+    ...h,
+    uid: paxNumber(pax, 'uid') ?? h.uid,
+    gid: paxNumber(pax, 'gid') ?? h.gid,
+    mtime: mtime === undefined ? h.mtime : new Date(mtime * 1000),
+  };
+}

@@ -22,7 +22,7 @@ import type * as tar from 'tar-stream';
 import { InvalidArgumentError } from '../../errors';
 import { lsetxattr, mknod } from '../../native';
 import { Digester, type Digest } from '../digest';
-import { paxNumber, tarExtract, xattrsOf, type PaxRecords } from './pax';
+import { tarExtract, withPaxNumbers, xattrsOf, type PaxRecords } from './pax';
 import { cleanEntryName, resolveInRoot } from './scoped-path';
 import { OPAQUE_XATTR, WHITEOUT_META_PREFIX, WHITEOUT_OPAQUE, WHITEOUT_PREFIX, S_IFBLK, S_IFCHR, S_IFIFO } from './whiteout';
 
@@ -155,8 +155,7 @@ async function applyEntry(state: UnpackState, entry: TarEntry): Promise<number> 
     case 'block-device':
     case 'fifo': {
       await drain(entry);
-      const ifmt = type === 'fifo' ? S_IFIFO : type === 'block-device' ? S_IFBLK : S_IFCHR;
-      mknod(host, ifmt | perm, h.devmajor ?? 0, h.devminor ?? 0);
+      mknodEntry(host, type, perm, h);
       break;
     }
     default:
@@ -193,15 +192,8 @@ function setXattrs(host: string, h: TarHeader): void {
   for (const [name, value] of xattrsOf(h.pax as PaxRecords | null)) lsetxattr(host, name, value);
 }
 
-/** The header with the uid, gid and mtime of its PAX records, if any (Go writes those that overflow ustar). */
-function withPaxNumbers(h: TarHeader): TarHeader {
-  const pax = h.pax as PaxRecords | null | undefined;
-  if (!pax) return h;
-  const mtime = paxNumber(pax, 'mtime');
-  return {
-    ...h,
-    uid: paxNumber(pax, 'uid') ?? h.uid,
-    gid: paxNumber(pax, 'gid') ?? h.gid,
-    mtime: mtime === undefined ? h.mtime : new Date(mtime * 1000),
-  };
+/** The device node or fifo of a tar entry of one of those types. */
+export function mknodEntry(host: string, type: 'character-device' | 'block-device' | 'fifo', perm: number, h: { devmajor?: number; devminor?: number }): void {
+  const ifmt = type === 'fifo' ? S_IFIFO : type === 'block-device' ? S_IFBLK : S_IFCHR;
+  mknod(host, ifmt | perm, h.devmajor ?? 0, h.devminor ?? 0);
 }
