@@ -22,6 +22,7 @@ import { assertsDirectory, containerAbsPath, goBase, goJoin } from './archive-pa
 import { containerPath, goPathErrorIn, hostPath } from './archive-scope';
 import { tarResource } from './archive-tar';
 import { openContainerFs, userMountsOf, type ContainerFsView } from './archive-view';
+import { containerCgroup } from './cgroups';
 import type { ContainerService } from './service';
 import type { ContainerRecord } from './store';
 
@@ -29,9 +30,40 @@ const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
 const S_IFSOCK = 0o140000;
 
+/**
+ * The container's filesystem view, its processes frozen while it is open.
+ * A running container could otherwise swap a path component for a symlink
+ * between our resolving it and our using it (CVE-2018-15664); podman freezes
+ * too, and so did moby's first fix. The record is not touched: this is not a
+ * docker pause, and a container the user paused stays paused.
+ */
+async function openView(containers: ContainerService, rec: ContainerRecord): Promise<ContainerFsView> {
+  const cgroup = rec.state.Running && !rec.state.Paused ? containerCgroup(rec.id) : undefined;
+  await cgroup?.freeze();
+  const thaw = (): void => {
+    if (cgroup && !rec.state.Paused) void cgroup.thaw().catch(() => undefined); // restore() thaws what a crash left frozen
+  };
+  try {
+    const view = openContainerFs(containers, rec);
+    return {
+      root: view.root,
+      close: () => {
+        try {
+          view.close();
+        } finally {
+          thaw();
+        }
+      },
+    };
+  } catch (err) {
+    thaw();
+    throw err;
+  }
+}
+
 /** HEAD /containers/{id}/archive: the stat of `path` (as the client gave it); `ref` is the container as named. */
-export function statPath(containers: ContainerService, rec: ContainerRecord, path: string, ref: string): ContainerPathStat {
-  const view = openContainerFs(containers, rec);
+export async function statPath(containers: ContainerService, rec: ContainerRecord, path: string, ref: string): Promise<ContainerPathStat> {
+  const view = await openView(containers, rec);
   try {
     return statIn(view.root, path).stat;
   } catch (err) {
@@ -42,8 +74,8 @@ export function statPath(containers: ContainerService, rec: ContainerRecord, pat
 }
 
 /** GET /containers/{id}/archive: the stat and the tar; the view stays open until the tar stream closes. */
-export function archivePath(containers: ContainerService, rec: ContainerRecord, path: string, ref: string): { stat: ContainerPathStat; body: Readable } {
-  const view = openContainerFs(containers, rec);
+export async function archivePath(containers: ContainerService, rec: ContainerRecord, path: string, ref: string): Promise<{ stat: ContainerPathStat; body: Readable }> {
+  const view = await openView(containers, rec);
   try {
     const abs = containerAbsPath(path);
     const { stat, host } = statIn(view.root, abs);
@@ -71,7 +103,7 @@ export interface ExtractRequest {
 
 /** PUT /containers/{id}/archive: unpacks `body` into the directory at req.path. `body` is never destroyed, so an error can still be answered. */
 export async function extractToDir(containers: ContainerService, rec: ContainerRecord, req: ExtractRequest, body: Readable, ref: string): Promise<void> {
-  const view = openContainerFs(containers, rec);
+  const view = await openView(containers, rec);
   try {
     await extractIn(view, rec, req, body);
     containers.emit(rec, 'extract-to-dir');

@@ -35,6 +35,7 @@ import { buildSpec, serializeSpec, validateCreate } from '../runtime/spec';
 import { joinAttach, type AttachRequest } from './attach';
 import { commandOf, mergeConfig } from './config';
 import { summary } from './views';
+import { containerCgroup } from './cgroups';
 import { ContainerPaths, dirSize, isMounted, makeContainerDirs, removeContainerDirs, unmountRootfs, writeEtcFiles } from './files';
 import { labelMatch, parseUntil } from '../graph/image/filters';
 import { applyChanges } from '../graph/image/changes';
@@ -694,6 +695,7 @@ export class ContainerService implements ContainerUsage {
           this.monitor(rec, client);
           // A paused container's probes resume at unpause (pause.ts).
           if (!rec.state.Paused) this.health?.start(rec);
+          if (!rec.state.Paused) await thawLeftFrozen(rec, this.opts.log);
         }
       } catch {
         const exit = readExitFile(this.paths.state(rec.id)) ?? { id: rec.id, pid: 0, exitCode: 255, signal: 0, exitedAt: nowNano(), oomKilled: false };
@@ -704,3 +706,13 @@ export class ContainerService implements ContainerUsage {
 }
 
 export type { ContainerRecord };
+
+/** A container frozen by a docker cp the daemon died in (archive.ts) but not paused by the user runs again. */
+async function thawLeftFrozen(rec: ContainerRecord, log: Logger): Promise<void> {
+  const cgroup = containerCgroup(rec.id);
+  try {
+    if (cgroup.frozen()) await cgroup.thaw();
+  } catch (err) {
+    log.warn({ id: rec.id, err: messageOf(err) }, 'thaw at restore failed');
+  }
+}

@@ -5,6 +5,7 @@
 // mounts, owners with and without -a, a read-only rootfs; then the archive
 // endpoints and the CLI's results next to Debian's dockerd.
 import { spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as tar from 'tar-stream';
@@ -303,6 +304,30 @@ describe('the archive endpoints', () => {
     const notDir = await httpRequest(d.socket, 'PUT', '/containers/run1/archive?path=/f.txt', '');
     expect(notDir.status).toBe(400);
     expect(JSON.parse(notDir.body)).toEqual({ message: 'extraction point is not a directory' });
+  });
+
+  it('freeze a running container while they work in its filesystem, and thaw it after, unpaused', async () => {
+    exec('run1', 'dd if=/dev/zero of=/big bs=1M count=64 2>/dev/null');
+    const id = ok(d.docker(['inspect', '-f', '{{.Id}}', 'run1'])).trim();
+    const v1 = `/sys/fs/cgroup/freezer/tsdocker/${id}/freezer.state`;
+    const frozen = (): boolean =>
+      existsSync(v1) ? readFileSync(v1, 'utf8').trim() === 'FROZEN' : /^frozen 1$/m.test(readFileSync(`/sys/fs/cgroup/tsdocker/${id}/cgroup.events`, 'utf8'));
+    expect(frozen()).toBe(false);
+    // A tar the client does not read yet: the copy is under way, the container frozen.
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) =>
+      http.get({ socketPath: d.socket, path: '/containers/run1/archive?path=/big' }, resolve).on('error', reject),
+    );
+    res.pause();
+    expect(res.statusCode).toBe(200);
+    expect(frozen()).toBe(true);
+    let size = 0;
+    res.on('data', (b: Buffer) => (size += b.length));
+    await new Promise((resolve) => res.on('end', resolve).resume());
+    expect(size).toBeGreaterThan(64 * 1024 * 1024);
+    for (let i = 0; frozen() && i < 100; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(frozen()).toBe(false);
+    expect(ok(d.docker(['inspect', '-f', '{{.State.Status}} {{.State.Paused}}', 'run1']))).toBe('running false\n');
+    exec('run1', 'rm /big');
   });
 
   it('leave no mount and no view behind', () => {

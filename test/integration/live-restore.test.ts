@@ -233,6 +233,20 @@ describe('a start the daemon died in', () => {
   });
 });
 
+describe('a docker cp the daemon died in', () => {
+  it.skipIf(!existsSync('/sys/fs/cgroup/freezer'))('leaves a container frozen (v1 freezer) that the restart thaws, since the user did not pause it', async () => {
+    const id = ok(d.docker(['run', '-d', '--name', 'copied', 'busybox', 'sleep', '1000'])).trim();
+    await d.kill('SIGKILL');
+    // What a copy in progress leaves (archive.ts freezes the container meanwhile).
+    const state = `/sys/fs/cgroup/freezer/tsdocker/${id}/freezer.state`;
+    writeFileSync(state, 'FROZEN');
+    d = await startDaemon({ dir: d.dir });
+    await until(() => readFileSync(state, 'utf8').trim() === 'THAWED');
+    expect(inspect('copied', '{{.State.Status}} {{.State.Paused}}')).toBe('running false');
+    ok(d.docker(['rm', '-f', 'copied']));
+  });
+});
+
 describe('live-restore turned off', () => {
   it('stops the containers with the daemon; the restart policy brings them back at the next start', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsd-test-nolr-'));

@@ -38,11 +38,11 @@ export function archiveRoutes(app: FastifyInstance, ctx: DaemonContext): void {
   app.get('/containers/:id/archive', { exposeHeadRoute: false }, async (req, reply) => {
     const path = pathOf(req);
     // The job holds the lock until the tar stream closes; the answer starts as soon as the tar is ready.
-    let ready!: (r: ReturnType<typeof archivePath>) => void;
+    let ready!: (r: Awaited<ReturnType<typeof archivePath>>) => void;
     let failed!: (err: unknown) => void;
-    const opened = new Promise<ReturnType<typeof archivePath>>((resolve, reject) => ([ready, failed] = [resolve, reject]));
+    const opened = new Promise<Awaited<ReturnType<typeof archivePath>>>((resolve, reject) => ([ready, failed] = [resolve, reject]));
     locked('container.archive-path', req, async (rec) => {
-      const r = archivePath(containers, rec, path, ref(req));
+      const r = await archivePath(containers, rec, path, ref(req));
       ready(r);
       await new Promise((resolve) => r.body.once('close', resolve));
     }).catch(failed);
