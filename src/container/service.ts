@@ -121,6 +121,8 @@ export class ContainerService implements ContainerUsage {
   private readonly watchers = new Map<string, Watchers>();
   private readonly shims = new Map<string, ShimClient>();
   private readonly restarts = new RestartTimers();
+  /** Users of the rootfs of stopped containers (mountedRootfs). */
+  private readonly rootfsUses = new Map<string, { users: number; mountedHere: boolean }>();
   /** Set by close(): exits from then on leave their restarts to the next start. */
   private closing = false;
   /** Set by the daemon once the exec service exists (probes are execs). */
@@ -598,12 +600,24 @@ export class ContainerService implements ContainerUsage {
   /** The container's root filesystem, mounted for reading while it does not run; release() unmounts it then. */
   mountedRootfs(rec: ContainerRecord): { rootfs: string; release: () => void } {
     const rootfs = this.paths.rootfs(rec.id);
-    if (rec.state.Running || isMounted(rootfs)) return { rootfs, release: () => undefined };
-    this.mountRootfs(rec);
+    if (rec.state.Running) return { rootfs, release: () => undefined };
+    // Counted: an export and a cp of the same stopped container share the mount; the last one out unmounts what was mounted for them.
+    const use = this.rootfsUses.get(rec.id) ?? { users: 0, mountedHere: false };
+    if (use.users === 0) {
+      use.mountedHere = !isMounted(rootfs);
+      if (use.mountedHere) this.mountRootfs(rec);
+    }
+    use.users++;
+    this.rootfsUses.set(rec.id, use);
+    let released = false;
     return {
       rootfs,
       release: () => {
-        if (!this.store.get(rec.id)?.state.Running) unmountRootfs(this.paths, rec.id);
+        if (released) return;
+        released = true;
+        if (--use.users > 0) return;
+        this.rootfsUses.delete(rec.id);
+        if (use.mountedHere && !this.store.get(rec.id)?.state.Running) unmountRootfs(this.paths, rec.id);
       },
     };
   }

@@ -330,6 +330,32 @@ describe('the archive endpoints', () => {
     exec('run1', 'rm /big');
   });
 
+  it('share a stopped container\'s rootfs with an export, the last one out unmounting it', async () => {
+    // A file big enough that readers are still at work when they pause ("big" comes before "bin/").
+    expect(d.docker(['run', '--name', 'shared', 'busybox', 'dd', 'if=/dev/zero', 'of=/big', 'bs=1M', 'count=64']).code).toBe(0);
+    const id = ok(d.docker(['inspect', '-f', '{{.Id}}', 'shared'])).trim();
+    const open = (path: string) =>
+      new Promise<http.IncomingMessage>((resolve, reject) => http.get({ socketPath: d.socket, path }, resolve).on('error', reject)).then((res) => {
+        res.pause();
+        return res;
+      });
+    const readAll = (res: http.IncomingMessage) =>
+      new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (b: Buffer) => chunks.push(b)).on('end', () => resolve(Buffer.concat(chunks)));
+        res.on('error', reject).on('aborted', () => reject(new Error('the daemon broke the stream off'))).resume();
+      });
+    // The copy of / mounts the rootfs first, the export shares it; the copy ends first.
+    const copied = await open('/containers/shared/archive?path=/');
+    const exported = await open('/containers/shared/export');
+    const copyNames = (await entriesOf(await readAll(copied))).map((e) => e.name);
+    const exportNames = (await entriesOf(await readAll(exported))).map((e) => e.name);
+    expect(exportNames).toContain('bin/busybox');
+    expect(copyNames).toEqual(['/', ...exportNames.map((n) => `/${n}`)]);
+    expect(mountsUnder(join(d.dataRoot, 'containers', id))).toEqual([]);
+    ok(d.docker(['rm', 'shared']));
+  });
+
   it('leave no mount and no view behind', () => {
     expect(mountsUnder(join(d.execRoot, 'archive'))).toEqual([]);
     expect(readdirSync(join(d.execRoot, 'archive'))).toEqual([]);
