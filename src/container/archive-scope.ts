@@ -3,8 +3,8 @@
 // as if that directory were the root (scoped-path.ts), so no path given by the
 // client or planted by the container leads out of it. The CLI uses the same
 // with `/` as the root (its own filesystem).
-import { posix } from 'node:path';
 import { resolveInRoot } from '../graph/layers/scoped-path';
+import { resolvePathInRoot } from '../runtime/rootfs';
 import { goClean } from './archive-paths';
 
 /**
@@ -13,10 +13,7 @@ import { goClean } from './archive-paths';
  * `followLast` (as a path ending in "/" is resolved).
  */
 export function hostPath(root: string, path: string, followLast: boolean): string {
-  const rel = goClean(`/${path}`).slice(1);
-  if (!followLast) return resolveInRoot(root, rel);
-  // Every element of rel becomes a directory element, which resolveInRoot follows.
-  return posix.dirname(resolveInRoot(root, rel === '' ? '_' : `${rel}/_`));
+  return followLast ? resolvePathInRoot(root, path) : resolveInRoot(root, goClean(`/${path}`).slice(1));
 }
 
 /** The container path of a host path under `root` (the inverse of hostPath). */

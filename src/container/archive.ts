@@ -16,6 +16,7 @@ import type { ContainerPathStat } from '../api/archive';
 import { GO_MODE } from '../api/archive';
 import { InvalidArgumentError, NotFoundError, TsdError, isErrno } from '../errors';
 import { decompressStream } from '../graph/compression';
+import { goTime } from '../graph/image/config';
 import { S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT } from '../graph/layers/whiteout';
 import { extractArchive, type ExtractOwner } from './archive-extract';
 import { assertsDirectory, containerAbsPath, goBase, goJoin } from './archive-paths';
@@ -185,7 +186,7 @@ function statIn(root: string, path: string): { stat: ContainerPathStat; host: st
     name: goBase(path),
     size: Number(st.size),
     mode: goFileMode(Number(st.mode)),
-    mtime: rfc3339Nano(st.mtimeNs),
+    mtime: goTime(new Date(Number(st.mtimeNs / 1_000_000n)), Number(st.mtimeNs % 1_000_000n)),
     linkTarget: st.isSymbolicLink() ? containerPath(root, hostPath(root, abs, true)) : '',
   };
   return { stat, host };
@@ -220,12 +221,6 @@ export function goFileMode(mode: number): number {
   return out;
 }
 
-/** Go's RFC3339Nano in UTC: fractional seconds without trailing zeros. */
-export function rfc3339Nano(ns: bigint): string {
-  const seconds = ns / 1_000_000_000n;
-  const frac = (ns % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '');
-  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}${frac ? `.${frac}` : ''}Z`;
-}
 
 function errnoText(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
