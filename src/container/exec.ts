@@ -227,7 +227,7 @@ export class ExecService {
    * only once the container thaws or dies. Call before any new exec exists.
    */
   restore(): void {
-    const root = join(this.containers.paths.execRoot, 'e');
+    const root = this.containers.paths.execStates;
     let dirs: string[];
     try {
       dirs = readdirSync(root);

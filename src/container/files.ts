@@ -49,8 +49,12 @@ export class ContainerPaths {
   state(id: string): string {
     return join(this.execRoot, id);
   }
+  /** The directory of every exec's state (execState). */
+  get execStates(): string {
+    return join(this.execRoot, 'e');
+  }
   execState(execId: string): string {
-    return join(this.execRoot, 'e', execId.slice(0, 32));
+    return join(this.execStates, execId.slice(0, 32));
   }
   runtimeRoot(runtime: string): string {
     return join(this.execRoot, 'runtime', runtime);

@@ -350,12 +350,7 @@ export class ContainerService implements ContainerUsage {
     this.shims.delete(rec.id);
     this.health?.stop(rec.id);
     await client.shutdown(true).catch(() => undefined);
-    try {
-      unmountRootfs(this.paths, rec.id);
-    } catch (err) {
-      this.opts.log.warn({ id: rec.id, err: messageOf(err) }, 'unmount of rootfs failed');
-    }
-    rmSync(this.paths.state(rec.id), { recursive: true, force: true });
+    this.undoStart(rec);
     if (exit.oomKilled) this.emit(rec, 'oom');
     this.emit(rec, 'die', { exitCode: String(exit.exitCode) });
     const w = this.watch(rec.id);
@@ -663,6 +658,16 @@ export class ContainerService implements ContainerUsage {
     );
   }
 
+  /** What a start made and an exit no longer needs: the rootfs mount (a failure only logged) and the bundle with the shim's state. */
+  private undoStart(rec: ContainerRecord): void {
+    try {
+      unmountRootfs(this.paths, rec.id);
+    } catch (err) {
+      this.opts.log.warn({ id: rec.id, err: messageOf(err) }, 'unmount of rootfs failed');
+    }
+    rmSync(this.paths.state(rec.id), { recursive: true, force: true });
+  }
+
   /**
    * A start the daemon died in the middle of (its record never said running):
    * its shim and container, if they came up, are ended, and the rootfs and
@@ -676,12 +681,7 @@ export class ContainerService implements ContainerUsage {
     const killed = await client.kill(9, true).then(() => true, () => false);
     await client.shutdown(true).catch(() => undefined);
     if (killed) this.opts.log.warn({ id: rec.id }, 'ended a container whose start the daemon did not finish');
-    try {
-      unmountRootfs(this.paths, rec.id);
-    } catch (err) {
-      this.opts.log.warn({ id: rec.id, err: messageOf(err) }, 'unmount of rootfs failed');
-    }
-    rmSync(stateDir, { recursive: true, force: true });
+    this.undoStart(rec);
   }
 
   /** Re-joins the shims of containers that ran when the daemon stopped; records the exits it missed. */
@@ -707,9 +707,11 @@ export class ContainerService implements ContainerUsage {
           await this.exited(rec, { id: rec.id, pid: st.pid, exitCode: st.exitCode, signal: 0, exitedAt: st.exitedAt, oomKilled: st.oomKilled }, client);
         } else {
           this.monitor(rec, client);
-          // A paused container's probes resume at unpause (pause.ts).
-          if (!rec.state.Paused) this.health?.start(rec);
-          if (!rec.state.Paused) await thawLeftFrozen(rec, this.opts.log);
+          // A paused container stays frozen, its probes resume at unpause (pause.ts).
+          if (!rec.state.Paused) {
+            await thawLeftFrozen(rec, this.opts.log);
+            this.health?.start(rec);
+          }
         }
       } catch {
         const exit = readExitFile(this.paths.state(rec.id)) ?? { id: rec.id, pid: 0, exitCode: 255, signal: 0, exitedAt: nowNano(), oomKilled: false };
