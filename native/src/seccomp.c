@@ -129,7 +129,7 @@ add_entry (scmp_filter_ctx ctx, const tsd_json *e, uint32_t dflt, int default_er
   return 0;
 }
 
-/* The libseccomp context for linux.seccomp (NULL with *ctx when there is none). */
+/* The libseccomp context for a linux.seccomp object, and its filter flags. */
 static int
 build_context (const tsd_json *sc, scmp_filter_ctx *out, unsigned int *flags, tsd_error_t *err)
 {

@@ -25,8 +25,8 @@ struct tsd_seccomp_filter
 };
 
 bool tsd_seccomp_available (void);
-/* Compile the linux.seccomp object to BPF. Done apart from loading so that it
- * can run while the parent is still placing the process in its cgroups. */
+/* Compile the linux.seccomp object to BPF. Done apart from loading so that the
+ * program can be cached (seccomp_cache.h) and made before the fork. */
 int tsd_seccomp_compile (const tsd_json *seccomp, struct tsd_seccomp_filter *out, tsd_error_t *err);
 /* Load the program into the calling thread (needs no_new_privs or CAP_SYS_ADMIN). */
 int tsd_seccomp_install (const struct tsd_seccomp_filter *f, tsd_error_t *err);
