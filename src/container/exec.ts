@@ -93,13 +93,13 @@ export class ExecService {
   }
 
   /**
-   * Runs the exec. With a socket, its output goes there (framed unless tty) and
-   * the promise ends with the process; detached, it resolves once started.
+   * Runs the exec. With a socket, its output goes there (framed unless `tty`,
+   * the start body's Tty: dockerd frames by it, not by the create's) and the
+   * promise ends with the process; detached, it resolves once started.
    */
-  async start(id: string, socket: Duplex | undefined): Promise<void> {
+  async start(id: string, socket: Duplex | undefined, tty = false): Promise<void> {
     const { exec, rec } = this.container(id);
     exec.started = true;
-    const tty = exec.config.Tty ?? false;
     let launched: Awaited<ReturnType<ExecService['launch']>>;
     try {
       launched = await this.launch(rec, id, exec.config, socket !== undefined && (exec.config.AttachStdin ?? false));
@@ -118,12 +118,14 @@ export class ExecService {
           socket,
           stdin: exec.config.AttachStdin ?? false,
           stdout: exec.config.AttachStdout ?? true,
-          stderr: exec.config.AttachStderr ?? true,
+          // dockerd has no stderr writer for a tty start: a process without a tty loses its stderr.
+          stderr: (exec.config.AttachStderr ?? true) && !tty,
           tty,
           detachKeys: parseDetachKeys(exec.config.DetachKeys || DEFAULT_DETACH_KEYS),
-          closeStdinOnEof: !tty,
+          closeStdinOnEof: !(exec.config.Tty ?? false),
         })
       : undefined;
+    let startFailed = false;
     const finished = client.wait().then(
       (exit) => exit.exitCode,
       () => 126,
@@ -133,10 +135,13 @@ export class ExecService {
       exec.pid = (await client.state()).pid;
       this.containers.emit(rec, `exec_start: ${(exec.config.Cmd ?? []).join(' ')}`, { execID: id });
     } catch (err) {
+      startFailed = true;
       const message = err instanceof ShimError ? `OCI runtime exec failed: ${err.message}: unknown` : messageOf(err);
       if (socket) tellAfterHijack(socket, tty, message);
     }
-    const done = finished.then(async (code) => {
+    // A command that cannot start (missing, not executable) exits 126, as under dockerd.
+    const done = finished.then(async (exited) => {
+      const code = startFailed ? 126 : exited;
       exec.exitCode = code;
       exec.running = false;
       exec.pid = 0;

@@ -418,9 +418,12 @@ export class ContainerService implements ContainerUsage {
     const sig = signalNumber(signal ?? 'KILL');
     if (!rec.state.Running) throw new ConflictError(`Cannot kill container: ${rec.name.slice(1)}: Container ${rec.id} is not running`);
     rec.manuallyStopped = true;
+    const exited = this.nextExit(rec);
     await this.shim(rec).kill(sig, sig === 9);
     this.emit(rec, 'kill', { signal: String(sig) });
     await thawAfterSignal(this, rec, sig);
+    // Like dockerd, a SIGKILL returns once the container is dead and recorded so (docker kill x && docker rm x).
+    if (sig === 9) await exited;
   }
 
   /**

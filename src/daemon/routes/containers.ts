@@ -2,6 +2,7 @@
 // attach (hijacked), logs, resize, top, rename, changes, export, remove, prune.
 // Handlers parse, run a job (state changes hold the container's lock) and reply.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
 import type { ContainerConfig, ContainerCreateBody, ContainerPruneResponse } from '../../api/containers';
 import { InvalidArgumentError } from '../../errors';
 import { changes } from '../../container/changes';
@@ -179,10 +180,19 @@ export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void 
   });
 
   app.get('/containers/:id/export', async (req, reply) => {
-    const rec = resolve(req);
-    const { rootfs, release } = containers.mountedRootfs(rec);
-    const body = exportRootfs(rootfs);
-    body.once('close', release);
+    // The job holds the container's lock (and its rootfs mount) until the tar stream closes.
+    let ready!: (body: Readable) => void;
+    let failed!: (err: unknown) => void;
+    const opened = new Promise<Readable>((res, rej) => ([ready, failed] = [res, rej]));
+    job('container.export', req, async (rec) => {
+      const { rootfs, release } = containers.mountedRootfs(rec);
+      const body = exportRootfs(rootfs);
+      ready(body);
+      await new Promise((res) => body.once('close', res));
+      release();
+    }).catch(failed);
+    const body = await opened;
+    reply.raw.once('close', () => body.destroy());
     return reply.type('application/x-tar').send(body);
   });
 
