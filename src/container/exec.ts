@@ -12,6 +12,7 @@ import { ShimClient, ShimError, startShim } from '../native/shim-client';
 import { buildExecProcess, serializeSpec, validateExecWorkingDir, type OciSpec } from '../runtime/spec';
 import { joinAttach } from './attach';
 import { resolveRuntime } from './runtimes';
+import { containerEvent, type EventSink } from './lifecycle';
 import type { ContainerService } from './service';
 import type { ContainerRecord } from './store';
 import { frame, parseDetachKeys, DEFAULT_DETACH_KEYS, STDOUT } from './stream';
@@ -29,8 +30,14 @@ interface ExecRecord {
   client?: ShimClient;
 }
 
+/** Set by the job layer: an exec's end, to record as a job (its exec_die event). */
+export type ExecExitHook = (rec: ContainerRecord, execId: string, exitCode: number) => void;
+
 export class ExecService {
   private readonly execs = new Map<string, ExecRecord>();
+  /** The state dirs of the shims this daemon launched (restore() leaves them alone). */
+  private readonly launched = new Set<string>();
+  onExit: ExecExitHook | undefined;
 
   constructor(
     private readonly containers: ContainerService,
@@ -52,7 +59,7 @@ export class ExecService {
   }
 
   /** `ref` is the container as the client named it: dockerd's paused error quotes it. */
-  create(rec: ContainerRecord, body: ExecCreateBody, ref = rec.id): string {
+  create(sink: EventSink, rec: ContainerRecord, body: ExecCreateBody, ref = rec.id): string {
     if (!rec.state.Running) throw new ConflictError(`container ${rec.id} is not running`);
     if (rec.state.Paused) throw new ConflictError(pausedForExec(ref));
     if (!body.Cmd?.length) throw new ConflictError('No exec command specified');
@@ -60,7 +67,7 @@ export class ExecService {
     validateExecWorkingDir(body);
     const id = randomBytes(32).toString('hex');
     this.execs.set(id, { id, containerId: rec.id, config: body, running: false, started: false, exitCode: null, pid: 0 });
-    this.containers.emit(rec, `exec_create: ${body.Cmd.join(' ')}`, { execID: id });
+    sink.emit(containerEvent(rec, `exec_create: ${body.Cmd.join(' ')}`, { execID: id }));
     return id;
   }
 
@@ -97,7 +104,7 @@ export class ExecService {
    * the start body's Tty: dockerd frames by it, not by the create's) and the
    * promise ends with the process; detached, it resolves once started.
    */
-  async start(id: string, socket: Duplex | undefined, tty = false): Promise<void> {
+  async start(sink: EventSink, id: string, socket: Duplex | undefined, tty = false): Promise<void> {
     const { exec, rec } = this.container(id);
     exec.started = true;
     let launched: Awaited<ReturnType<ExecService['launch']>>;
@@ -133,7 +140,7 @@ export class ExecService {
     try {
       await client.start();
       exec.pid = (await client.state()).pid;
-      this.containers.emit(rec, `exec_start: ${(exec.config.Cmd ?? []).join(' ')}`, { execID: id });
+      sink.emitNow(containerEvent(rec, `exec_start: ${(exec.config.Cmd ?? []).join(' ')}`, { execID: id }));
     } catch (err) {
       startFailed = true;
       const message = err instanceof ShimError ? `OCI runtime exec failed: ${err.message}: unknown` : messageOf(err);
@@ -147,7 +154,7 @@ export class ExecService {
       exec.pid = 0;
       await client.shutdown(true).catch(() => undefined);
       cleanup();
-      this.containers.emit(rec, 'exec_die', { execID: id, exitCode: String(code) });
+      this.onExit?.(rec, id, code);
       return code;
     });
     if (!attached) {
@@ -163,8 +170,12 @@ export class ExecService {
   private async launch(rec: ContainerRecord, id: string, config: ExecCreateBody, stdin: boolean): Promise<{ client: ShimClient; cleanup: () => void }> {
     const paths = this.containers.paths;
     const stateDir = paths.execState(id);
-    const cleanup = (): void => rmSync(stateDir, { recursive: true, force: true });
+    const cleanup = (): void => {
+      rmSync(stateDir, { recursive: true, force: true });
+      this.launched.delete(stateDir);
+    };
     cleanup();
+    this.launched.add(stateDir);
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     try {
       const spec = JSON.parse(readFileSync(join(paths.state(rec.id), 'config.json'), 'utf8')) as OciSpec;
@@ -229,9 +240,10 @@ export class ExecService {
    * do too) but their shims did not. A running exec is left to finish, then its
    * shim is shut down; one that never started or has ended, at once. In the
    * background: a shim stuck in START (an exec into a frozen container) answers
-   * only once the container thaws or dies. Call before any new exec exists.
+   * only once the container thaws or dies. Shims this daemon launched (health
+   * probes resumed by the container restore) are left alone.
    */
-  restore(): void {
+  async restore(): Promise<void> {
     const root = this.containers.paths.execStates;
     let dirs: string[];
     try {
@@ -241,6 +253,7 @@ export class ExecService {
     }
     for (const name of dirs) {
       const stateDir = join(root, name);
+      if (this.launched.has(stateDir)) continue;
       const client = ShimClient.forStateDir(stateDir);
       const finish = async (): Promise<void> => {
         await client.shutdown(true).catch(() => undefined);

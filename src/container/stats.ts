@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import type { BlkioStatEntry, BlkioStats, ContainerStatsResponse, CpuStats, MemoryStats, NetworkStats } from '../api/resources';
 import { isErrno } from '../errors';
 import { containerCgroup, type BlkioEntry, type BlkioList, type CgroupStats } from './cgroups';
-import { nowNano } from './service';
+import { nowNano } from './create';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 export const STATS_INTERVAL_MS = 1000;

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { emptyDrivers } from '../engine/drivers';
+import { closeDrivers, emptyDrivers, restoreDrivers } from '../engine/drivers';
 import { Graph } from '../graph/graph';
 import { ContainerService } from '../container/service';
 import { ExecService } from '../container/exec';
@@ -13,6 +13,10 @@ import { EventBus } from '../engine/events';
 import { SqliteEventStore } from '../engine/event-store';
 import { messageOf } from '../errors';
 import { JobEngine } from '../engine/jobs';
+import { ContainerJobs } from '../jobs/containers';
+import { ExecJobs } from '../jobs/exec';
+import { ImageJobs } from '../jobs/images';
+import { runtimeDrivers } from '../container/runtimes';
 import { daemonId, openDb } from '../state/db';
 import { readHostFacts } from '../system/host';
 import { RELOADABLE, readConfigFile, resolveConfig, type DaemonConfig } from './config';
@@ -60,24 +64,24 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     dataRoot: config.dataRoot,
     execRoot: config.execRoot,
     graph,
-    events,
     log,
     defaultRuntime: config.defaultRuntime,
     runtimes: config.runtimes,
     logOpts: config.logOpts,
     defaultInit: config.init,
-    liveRestore: config.liveRestore,
-    jobs,
+    runtimeDrivers: (paths) => runtimeDrivers(config, paths),
   });
   const execs = new ExecService(containers, config);
   const service = containers;
-  service.health = new HealthMonitor({
+  const health = new HealthMonitor({
     probe: (rec, cmd, timeoutMs) => execs.probe(rec, cmd, timeoutMs),
     save: (rec) => service.store.save(rec),
-    emit: (rec, action) => service.emit(rec, action),
+    emit: (rec, action) => containerJobs.healthStatus(rec, action),
     current: (rec) => service.store.get(rec.id) === rec && rec.state.Running,
   });
-  const drivers = { ...emptyDrivers(), images: graph, containers };
+  service.lifecycle.probes = health;
+  const containerJobs = new ContainerJobs(jobs, service, execs, health, graph, log, { liveRestore: config.liveRestore });
+  const drivers = { ...emptyDrivers(), images: graph, containers: service, execs };
   const ctx: DaemonContext = {
     config,
     log,
@@ -86,15 +90,16 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     events,
     drivers,
     graph,
-    containers,
+    containers: service,
     execs,
+    containerJobs,
+    execJobs: new ExecJobs(jobs, service, execs),
+    imageJobs: new ImageJobs(jobs, graph),
     host: readHostFacts(),
     daemonId: daemonId(db),
     startedAt: new Date(),
   };
-  // Exec shims first: the health probes the container restore resumes are execs too.
-  execs.restore();
-  for (const driver of Object.values(ctx.drivers)) await driver.restore?.();
+  await restoreDrivers(ctx.drivers);
 
   const app = await buildApp(ctx);
   const listeners: Listener[] = [];
@@ -122,7 +127,8 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     async stop() {
       await Promise.all(listeners.map((l) => l.close()));
       await app.close();
-      for (const driver of Object.values(ctx.drivers)) await driver.close?.();
+      await containerJobs.close();
+      await closeDrivers(ctx.drivers);
       db.close();
       releases.reverse().forEach((r) => r());
       log.info('daemon stopped');

@@ -70,16 +70,20 @@ async function createExec(s: Side, body: Record<string, unknown>): Promise<strin
   return (JSON.parse(r.body) as { Id: string }).Id;
 }
 
-/** The output as frames ("1:hi\n") when it parses as 8-byte frames, else "raw:" and the bytes. */
+/** The output as frames ("1:hi") when it parses as 8-byte frames, else "raw:" and the bytes. */
 function shape(out: Buffer): string {
-  const frames: string[] = [];
+  const frames: Array<{ stream: number; text: string }> = [];
   for (let i = 0; i < out.length; ) {
     const size = out.length - i >= 8 ? out.readUInt32BE(i + 4) : -1;
     if (size < 0 || ![1, 2].includes(out[i]!) || out.readUIntBE(i + 1, 3) !== 0 || i + 8 + size > out.length) return `raw:${out.toString()}`;
-    frames.push(`${out[i]}:${out.subarray(i + 8, i + 8 + size).toString()}`);
+    const payload = out.subarray(i + 8, i + 8 + size).toString();
+    const last = frames[frames.length - 1];
+    // Reads of a pty coalesce or split at will: consecutive frames of one stream count as one.
+    if (last !== undefined && last.stream === out[i]) last.text += payload;
+    else frames.push({ stream: out[i]!, text: payload });
     i += 8 + size;
   }
-  return frames.join('|');
+  return frames.map((f) => `${f.stream}:${f.text}`).join('|');
 }
 
 async function exitCode(s: Side, id: string): Promise<number | null> {

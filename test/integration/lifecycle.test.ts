@@ -1,10 +1,12 @@
 // A container's lifecycle at its edges: a SIGKILL kill returns only once the
 // container is dead and recorded so (scripts run `docker kill x && docker rm
-// x`); an export holds the container's lock while it reads the rootfs; restore
+// x`); an export takes the container's lock to mount its rootfs; restore
 // removes what a crash left that no record owns, and nothing a record owns.
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupWithContainers, ok, startBusyboxDaemon, startDaemon, type TestDaemon } from '../helpers/daemon';
 
@@ -31,23 +33,51 @@ describe('kill', () => {
 });
 
 describe('export', () => {
-  it("holds the container's lock until its tar is read: a start waits for it", async () => {
-    ok(d.docker(['create', '--name', 'exp', '--network', 'none', 'busybox', 'sleep', '1000']));
-    // The tar (busybox's 1 MB and more) outgrows the socket buffers: the export cannot finish while nobody reads.
-    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      http.get({ socketPath: d.socket, path: '/v1.41/containers/exp/export' }, resolve).on('error', reject);
-    });
-    res.pause();
-    let started = false;
-    const start = d.request('POST', '/v1.41/containers/exp/start').then((r) => {
-      started = true;
+  it("takes the container's lock: an export asked for during a stop waits for it, and exports the stopped container", async () => {
+    ok(d.docker(['run', '-d', '--name', 'exp', '--network', 'none', 'busybox', 'sh', '-c', 'trap "" TERM; while true; do sleep 0.1; done']));
+    let stopped = false;
+    const stop = d.request('POST', '/v1.41/containers/exp/stop?t=2').then((r) => {
+      stopped = true;
       return r;
     });
-    await new Promise((r) => setTimeout(r, 700));
-    expect(started).toBe(false);
-    res.resume();
-    await new Promise((r) => res.on('end', r));
-    expect((await start).status).toBe(204);
-    ok(d.docker(['rm', '-f', 'exp']));
+    await new Promise((r) => setTimeout(r, 300));
+    const answered = await new Promise<boolean>((resolve, reject) => {
+      http.get({ socketPath: d.socket, path: '/v1.41/containers/exp/export' }, (res) => {
+        resolve(stopped);
+        res.resume();
+      }).on('error', reject);
+    });
+    expect(answered).toBe(true);
+    expect((await stop).status).toBe(204);
+    ok(d.docker(['rm', 'exp']));
+  });
+});
+
+describe('restore after a crash', () => {
+  it('removes the container directories, shims, mounts and cgroups no record owns, and nothing a record owns', async () => {
+    const orphan = ok(d.docker(['run', '-d', '--network', 'none', 'busybox', 'sleep', '1000'])).trim();
+    const pid = Number(ok(d.docker(['inspect', '-f', '{{.State.Pid}}', orphan])).trim());
+    const kept = ok(d.docker(['create', '--name', 'kept', '--network', 'none', 'busybox', 'true'])).trim();
+    await d.kill('SIGKILL');
+    // What a SIGKILL between a create's directories and its record leaves (here also a running container's shim, mount and cgroup).
+    const db = new Database(join(d.dataRoot, 'tsdocker.db'));
+    db.prepare('DELETE FROM containers WHERE id = ?').run(orphan);
+    db.close();
+    const bare = randomBytes(32).toString('hex');
+    mkdirSync(join(d.dataRoot, 'containers', bare, 'upper'), { recursive: true });
+    const notAnId = join(d.dataRoot, 'containers', 'not-a-container');
+    mkdirSync(notAnId);
+    writeFileSync(join(notAnId, 'f'), 'x');
+    expect(existsSync(`/proc/${pid}`)).toBe(true);
+
+    d = await startDaemon({ dir: d.dir });
+    expect(existsSync(`/proc/${pid}`)).toBe(false);
+    for (const gone of [join(d.dataRoot, 'containers', orphan), join(d.execRoot, orphan), join(d.dataRoot, 'containers', bare)]) expect(existsSync(gone), gone).toBe(false);
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(orphan);
+    expect(existsSync(`/sys/fs/cgroup/pids/tsdocker/${orphan}`) || existsSync(`/sys/fs/cgroup/unified/tsdocker/${orphan}`)).toBe(false);
+    expect(readFileSync(join(notAnId, 'f'), 'utf8')).toBe('x');
+    expect(existsSync(join(d.dataRoot, 'containers', kept, 'upper'))).toBe(true);
+    ok(d.docker(['start', '-a', 'kept']));
+    ok(d.docker(['rm', 'kept']));
   });
 });

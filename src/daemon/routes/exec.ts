@@ -6,7 +6,7 @@ import { hijack, requestBody, streamType } from '../hijack';
 import { ttySize, type Query } from '../query';
 
 export function execRoutes(app: FastifyInstance, ctx: DaemonContext): void {
-  const { execs, jobs } = ctx;
+  const { execs, execJobs } = ctx;
   const execId = (req: FastifyRequest): string => (req.params as { id: string }).id;
 
   app.post('/exec/:id/start', async (req, reply) => {
@@ -15,11 +15,11 @@ export function execRoutes(app: FastifyInstance, ctx: DaemonContext): void {
     execs.container(id);
     const tty = body.Tty ?? false;
     if (body.Detach) {
-      await jobs.run({ name: 'exec.start', object: id }, () => execs.start(id, undefined));
+      await execJobs.start(id, undefined, tty);
       return reply.code(200).send();
     }
     const socket = hijack(req, reply, streamType(tty, req.apiVersion));
-    await execs.start(id, socket, tty).catch((err: Error) => {
+    await execJobs.start(id, socket, tty).catch((err: Error) => {
       ctx.log.warn({ exec: id, err: err.message }, 'exec start failed');
       socket.end();
     });
