@@ -48,7 +48,7 @@ export function systemWarnings(ctx: DaemonContext): string[] {
   const warnings = [
     'WARNING: tsdocker networking is not implemented yet: containers get loopback only unless --network host',
   ];
-  if (ctx.config.hosts.some((h) => h.startsWith('tcp://')) && !ctx.config.tls) {
+  if (ctx.config.hosts.some((h) => h.startsWith('tcp://'))) {
     warnings.push(
       'WARNING: API is accessible on http:// without encryption.\n' +
         '         Access to the remote API is equivalent to root access on the host.',
