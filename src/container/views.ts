@@ -5,6 +5,7 @@ import type { ContainerSummary } from '../api/types';
 import { humanDuration, unixNanos } from '../api/time';
 import { InvalidArgumentError } from '../errors';
 import { labelMatch, parseUntil } from '../graph/image/filters';
+import { mountPoints } from '../runtime/mount-specs';
 import type { ContainerPaths } from './files';
 import type { ContainerRecord } from './store';
 
@@ -41,7 +42,7 @@ export function summary(rec: ContainerRecord): ContainerSummary {
     Status: statusText(rec),
     HostConfig: { NetworkMode: rec.hostConfig.NetworkMode ?? 'default' },
     NetworkSettings: { Networks: networks(rec) },
-    Mounts: [],
+    Mounts: mountPoints(rec.hostConfig),
   };
 }
 
@@ -153,7 +154,7 @@ export function inspect(rec: ContainerRecord, paths: ContainerPaths, lowerDirs: 
         WorkDir: paths.work(rec.id),
       },
     },
-    Mounts: [],
+    Mounts: mountPoints(rec.hostConfig),
     Config: rec.config,
     NetworkSettings: {
       Bridge: '',

@@ -72,8 +72,6 @@ export function displayablePorts(ports: ContainerPort[]): string {
   return [...result, ...mappings].join(', ');
 }
 
-interface Mount { Name?: string; Source?: string; Driver?: string }
-
 /** A ps row: docker's ContainerContext fields, keys sorted as its JSON output has them. */
 function row(c: ContainerSummary, trunc: boolean): Record<string, unknown> {
   const names = c.Names.map((n) => n.replace(/^\//, ''));
@@ -83,7 +81,7 @@ function row(c: ContainerSummary, trunc: boolean): Record<string, unknown> {
     if (shortId(c.ImageID) === shortId(c.Image)) image = shortId(c.Image);
     else if (c.Image.includes('@')) image = c.Image.slice(0, c.Image.indexOf('@'));
   }
-  const mounts = (c.Mounts as Mount[]) ?? [];
+  const mounts = c.Mounts ?? [];
   const sizeRw = humanSize(c.SizeRw ?? 0, 3);
   return {
     Command: goQuote(trunc ? ellipsis(c.Command, 20) : c.Command),
