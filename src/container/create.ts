@@ -4,6 +4,7 @@
 // committed in one transaction by ContainerService.create.
 import { randomBytes } from 'node:crypto';
 import type { ContainerCreateBody, ContainerState, HostConfig } from '../api/containers';
+import { nowRfc3339Nano, ZERO_TIME } from '../api/time';
 import { ConflictError, InvalidArgumentError } from '../errors';
 import type { Graph } from '../graph/graph';
 import { validateCreate } from '../runtime/spec';
@@ -11,16 +12,6 @@ import { commandOf, mergeConfig } from './config';
 import { randomName, validateName } from './names';
 import { resolveRuntime } from './runtimes';
 import type { ContainerRecord, ContainerStore } from './store';
-
-/** RFC 3339 with nanoseconds, as Docker writes times: the wall clock's milliseconds, the monotonic clock's digits below. */
-export function nowNano(): string {
-  const now = new Date();
-  const subMs = process.hrtime.bigint() % 1_000_000n;
-  const ns = BigInt(now.getUTCMilliseconds()) * 1_000_000n + subMs;
-  return `${now.toISOString().slice(0, 19)}.${ns.toString().padStart(9, '0')}Z`;
-}
-
-const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 function initialState(): ContainerState {
   return {
@@ -73,7 +64,7 @@ export function newRecord(graph: Graph, store: ContainerStore, defaults: CreateD
   const rec: ContainerRecord = {
     id: randomBytes(32).toString('hex'),
     name,
-    created: nowNano(),
+    created: nowRfc3339Nano(),
     imageId: image.id,
     topLayer: image.topLayer,
     path,

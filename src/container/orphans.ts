@@ -10,7 +10,8 @@ import type { Logger } from 'pino';
 import { isErrno, messageOf } from '../errors';
 import { ShimClient } from '../native/shim-client';
 import type { RuntimeDriver } from '../runtime/driver';
-import { containerCgroupPath, hostCgroupLayout } from './cgroups';
+import { hostCgroupLayout } from '../system/cgroup-layout';
+import { containerCgroupPath } from './cgroups';
 import { type ContainerPaths, unmountRootfs } from './files';
 
 const CONTAINER_ID = /^[0-9a-f]{64}$/;

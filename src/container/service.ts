@@ -20,7 +20,8 @@ import type { Graph } from '../graph/graph';
 import { ShimError, type ShimClient, type ShimExit } from '../native/shim-client';
 import type { RuntimeDriver } from '../runtime/driver';
 import type { AttachRequest } from './attach';
-import { newRecord, nameInUse, nowNano } from './create';
+import { newRecord, nameInUse } from './create';
+import { nowRfc3339Nano } from '../api/time';
 import { ContainerPaths, makeContainerDirs, removeContainerDirs } from './files';
 import { containerEvent, Lifecycle, type EventSink } from './lifecycle';
 import { thawAfterSignal } from './pause';
@@ -129,7 +130,7 @@ export class ContainerService implements ContainerUsage {
     }
     const shim = task.shim!;
     rec.manuallyStopped = false;
-    this.lifecycle.transition(sink, rec, 'running', { OOMKilled: false, Dead: false, Pid: task.pid ?? 0, ExitCode: 0, Error: '', StartedAt: nowNano() }, { action: 'start' });
+    this.lifecycle.transition(sink, rec, 'running', { OOMKilled: false, Dead: false, Pid: task.pid ?? 0, ExitCode: 0, Error: '', StartedAt: nowRfc3339Nano() }, { action: 'start' });
     this.supervisor.watch(rec, shim);
   }
 
@@ -148,7 +149,7 @@ export class ContainerService implements ContainerUsage {
   async recordExit(sink: EventSink, rec: ContainerRecord, exit: ShimExit): Promise<void> {
     this.supervisor.forget(rec.id);
     if (exit.oomKilled) sink.emitNow(containerEvent(rec, 'oom'));
-    this.lifecycle.transition(sink, rec, 'exited', { Pid: 0, ExitCode: exit.exitCode, OOMKilled: exit.oomKilled, FinishedAt: exit.exitedAt || nowNano() }, {
+    this.lifecycle.transition(sink, rec, 'exited', { Pid: 0, ExitCode: exit.exitCode, OOMKilled: exit.oomKilled, FinishedAt: exit.exitedAt || nowRfc3339Nano() }, {
       action: 'die',
       attributes: { exitCode: String(exit.exitCode) },
       now: true,

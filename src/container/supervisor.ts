@@ -5,12 +5,12 @@
 // and removes what no record owns.
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { nowRfc3339Nano } from '../api/time';
 import { ConflictError, isErrno, messageOf } from '../errors';
 import { readExitFile, ShimClient, type ShimExit } from '../native/shim-client';
 import type { RuntimeDriver } from '../runtime/driver';
 import { joinAttach, type AttachRequest } from './attach';
 import { containerCgroup } from './cgroups';
-import { nowNano } from './create';
 import type { ContainerPaths } from './files';
 import { removeOrphans } from './orphans';
 import { undoSteps, type StartStep } from './pipeline';
@@ -28,7 +28,7 @@ export interface SupervisorHooks {
   running(rec: ContainerRecord): void;
 }
 
-const unknownExit = (rec: ContainerRecord): ShimExit => ({ id: rec.id, pid: rec.state.Pid, exitCode: 255, signal: 0, exitedAt: nowNano(), oomKilled: false });
+const unknownExit = (rec: ContainerRecord): ShimExit => ({ id: rec.id, pid: rec.state.Pid, exitCode: 255, signal: 0, exitedAt: nowRfc3339Nano(), oomKilled: false });
 
 export class Supervisor {
   private readonly shims = new Map<string, ShimClient>();
