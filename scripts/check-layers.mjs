@@ -43,7 +43,6 @@ export const KNOWN = {
   /** Files over MAX_FILE_LINES (path, or a *.ext pattern for data). */
   longFiles: {
     '*.json': 'data, not code (seccomp profile)',
-    'src/container/service.ts': 'being split (core)',
     'src/container/logs.ts': 'being split (native)',
     'src/container/cgroups.ts': 'being split (core/shared)',
     'src/cli/commands/containers-opts.ts': 'being split (cli)',
@@ -54,7 +53,6 @@ export const KNOWN = {
     'src/cli/commands/containers-opts.ts#addContainerFlags': 'being split (cli)',
     'src/cli/commands/containers-opts.ts#buildCreateRequest': 'being split (cli)',
     'src/cli/commands/containers.ts#commands': 'being split (cli)',
-    'src/container/service.ts#ContainerService.start': 'being split (core: start pipeline)',
     'src/daemon/daemon.ts#startDaemon': 'being split (core: restore order)',
     'src/daemon/routes/containers.ts#containerRoutes': 'being split (core: parse → job → reply)',
     'src/daemon/routes/images.ts#imageRoutes': 'being split (core: parse → job → reply)',
@@ -69,13 +67,10 @@ export const KNOWN = {
     'src/cli/commands/cp-run.ts -> src/container/archive-paths.ts': 'archives fixes it (src/archive)',
     'src/cli/commands/cp-run.ts -> src/container/archive-tar.ts': 'archives fixes it (src/archive)',
     'src/cli/commands/containers-run.ts -> src/graph/reference.ts': 'cli (the reference grammar wants a home the CLI may import, e.g. src/api)',
-    'src/container/service.ts -> src/engine/events.ts': 'core (events leave through the job context)',
-    'src/container/service.ts -> src/engine/jobs.ts': 'core (restarts by policy as jobs)',
   },
   /** Import circles, as their files sorted and joined by " <-> ". */
   circles: {
     'src/cli/commands/cp-run.ts <-> src/cli/commands/cp.ts': 'cli fixes it',
-    'src/container/pause.ts <-> src/container/service.ts': 'core (service.ts re-cut)',
   },
 };
 

@@ -1,5 +1,5 @@
 // POST /commit (the container's changes as a new image over its image) and the
-// choice of POST /containers/prune; the jobs (src/jobs/containers.ts) run them.
+// choice of POST /containers/prune; the jobs (src/engine/container-jobs.ts) run them.
 import type { ContainerConfig } from '../api/containers';
 import { InvalidArgumentError } from '../errors';
 import type { Digest } from '../graph/digest';

@@ -12,7 +12,7 @@
 //      │               │  └──cancel (stop, kill, failed restart)─┘
 //      └──────────────▶ removing ◀── (exited, restarting) ── record deleted
 import type { ContainerState } from '../api/containers';
-import type { EventInput } from '../engine/events';
+import type { EventInput, EventSink } from '../engine/drivers';
 import { TsdError } from '../errors';
 import type { ContainerRecord, ContainerStore } from './store';
 
@@ -38,11 +38,7 @@ const FLAGS: Readonly<Record<Phase, Partial<ContainerState>>> = {
   removing: { Status: 'removing' },
 };
 
-/** What a transition needs of the job it runs in (a JobContext is one). */
-export interface EventSink {
-  emit(event: EventInput): void;
-  emitNow(event: EventInput): void;
-}
+export type { EventSink };
 
 /** Health probes run while a container is in the running phase, and only then. */
 export interface ProbeSchedule {

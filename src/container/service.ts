@@ -1,4 +1,4 @@
-// The container driver: what the container jobs (src/jobs/containers.ts) call.
+// The container driver: what the container jobs (src/engine/container-jobs.ts) call.
 // It owns the records (ContainerStore), moves them between phases only through
 // the lifecycle (lifecycle.ts), starts a container through the start pipeline
 // (pipeline.ts, start-steps.ts) and talks to one tsd-shim per running

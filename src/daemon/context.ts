@@ -1,6 +1,6 @@
 // Everything a route plugin may reach: configuration, logger, job engine and
 // drivers. Routes read through drivers and change state only through jobs
-// (src/jobs/, one module per resource).
+// (src/engine/*-jobs.ts, one module per resource).
 import type { Logger } from 'pino';
 import type { Db } from '../state/db';
 import type { JobEngine } from '../engine/jobs';
@@ -9,9 +9,9 @@ import type { Drivers } from '../engine/drivers';
 import type { Graph } from '../graph/graph';
 import type { ContainerService } from '../container/service';
 import type { ExecService } from '../container/exec';
-import type { ContainerJobs } from '../jobs/containers';
-import type { ExecJobs } from '../jobs/exec';
-import type { ImageJobs } from '../jobs/images';
+import type { ContainerJobs } from '../engine/container-jobs';
+import type { ExecJobs } from '../engine/exec-jobs';
+import type { ImageJobs } from '../engine/image-jobs';
 import type { HostFacts } from '../system/host';
 import type { DaemonConfig } from './config';
 
@@ -26,7 +26,7 @@ export interface DaemonContext {
   graph: Graph;
   containers: ContainerService;
   execs: ExecService;
-  /** The jobs of each resource (src/jobs/): what route handlers call to change state. */
+  /** The jobs of each resource (src/engine/*-jobs.ts): what route handlers call to change state. */
   containerJobs: ContainerJobs;
   execJobs: ExecJobs;
   imageJobs: ImageJobs;

@@ -9,7 +9,23 @@
 // The contracts of the drivers to come are written down beside their homes:
 // src/runtime/driver.ts (RuntimeDriver), src/network/types.ts (NetworkDriver),
 // src/volume/types.ts (VolumeDriver), src/registry/types.ts (DistributionClient).
-import type { ContainerSummary, ImageSummary, VolumeSummary } from '../api/types';
+import type { ContainerSummary, EventMessage, ImageSummary, VolumeSummary } from '../api/types';
+
+/** An event as a driver describes it; the bus (events.ts) stamps time and scope. */
+export type EventInput = Pick<EventMessage, 'Type' | 'Action'> & {
+  Actor: { ID: string; Attributes?: Record<string, string> };
+};
+
+/**
+ * Where a driver's events go: the context of the job that caused them (a
+ * JobContext is one), so that events leave only through jobs.
+ */
+export interface EventSink {
+  /** Published once the job succeeds. */
+  emit(event: EventInput): void;
+  /** Published at once: what happened whatever the job's outcome, and must precede what follows (kill, die, stop). */
+  emitNow(event: EventInput): void;
+}
 
 export interface Driver {
   /** Repairs in-memory and on-disk state from what a previous run left. */

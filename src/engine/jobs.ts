@@ -2,22 +2,16 @@
 // (`container.create`, `image.tag`, …): it holds the locks of the objects it
 // touches for its whole run, logs one structured line when it ends (job, object,
 // duration, outcome), and may publish events on the bus: the job context is
-// the only way events leave (src/jobs/ holds the jobs, one module per resource).
+// the only way events leave (container-jobs.ts, image-jobs.ts, exec-jobs.ts: one module per resource).
 import type { Logger } from 'pino';
 import { errorCodeOf, messageOf } from '../errors';
+import type { EventSink } from './drivers';
 import type { EventBus, EventInput } from './events';
 import { KeyedLocks } from './locks';
 
-export interface JobContext {
+/** emit() publishes once the job's work is done (events of a failed job are dropped); emitNow() at once. */
+export interface JobContext extends EventSink {
   readonly log: Logger;
-  /** Publishes an event once the job's work is done (events of a failed job are dropped). */
-  emit(event: EventInput): void;
-  /**
-   * Publishes an event at once: for what has happened whatever the job's
-   * outcome (a signal sent, an exit), and must come before what follows it
-   * (kill before die before stop).
-   */
-  emitNow(event: EventInput): void;
   /** Names the object the job turned out to act on (e.g. the ID a create made). */
   setObject(id: string): void;
 }

@@ -10,7 +10,7 @@ import { archivePath, extractToDir, statPath } from '../../container/archive';
 import type { ContainerRecord } from '../../container/store';
 import { InvalidArgumentError } from '../../errors';
 import type { JobContext } from '../../engine/jobs';
-import { containerLock } from '../../jobs/keys';
+import { containerLock } from '../../engine/lock-keys';
 import type { DaemonContext } from '../context';
 import { bool, str, type Query } from '../query';
 

@@ -1,6 +1,6 @@
 // A container's resources at run time: GET /containers/{id}/stats (one frame
 // or a stream of JSON lines), POST /containers/{id}/pause, /unpause, /update.
-// State changes are container jobs (src/jobs/containers.ts), like the other container routes.
+// State changes are container jobs (src/engine/container-jobs.ts), like the other container routes.
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ContainerUpdateBody } from '../../api/resources';

@@ -1,6 +1,6 @@
 // Container routes: create, list, inspect, start/stop/kill/restart, wait,
 // attach (hijacked), logs, resize, top, rename, changes, export, remove, prune.
-// Handlers parse, run a job (src/jobs/containers.ts) and reply; reads go to the driver.
+// Handlers parse, run a job (src/engine/container-jobs.ts) and reply; reads go to the driver.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ContainerConfig, ContainerCreateBody, ContainerPruneResponse, ExecCreateBody } from '../../api/containers';
 import { InvalidArgumentError } from '../../errors';

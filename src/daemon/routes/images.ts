@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { NotFoundError, NotImplementedError } from '../../errors';
 import type { ImageRecord } from '../../graph/image/store';
-import { imageEvent } from '../../jobs/images';
+import { imageEvent } from '../../engine/image-jobs';
 import type { DaemonContext } from '../context';
 import { bool, filters, str, strs, type Query } from '../query';
 import { progressStream } from '../streams';

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { ContainerCreateBody, ContainerPruneResponse } from '../api/containers';
 import type { ContainerUpdateBody, ContainerUpdateResponse } from '../api/resources';
-import type { JobContext, JobEngine } from '../engine/jobs';
+import type { JobContext, JobEngine } from './jobs';
 import { ConflictError, messageOf } from '../errors';
 import type { Digest } from '../graph/digest';
 import type { Graph } from '../graph/graph';
@@ -22,7 +22,7 @@ import { pauseContainer, unpauseContainer } from '../container/pause';
 import type { ContainerService } from '../container/service';
 import type { ContainerRecord } from '../container/store';
 import { updateContainer } from '../container/update';
-import { containerLock, nameLock } from './keys';
+import { containerLock, nameLock } from './lock-keys';
 import { RestartPolicy } from './restart-policy';
 
 export interface ContainerJobsOptions {

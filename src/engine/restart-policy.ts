@@ -3,13 +3,13 @@
 // as the job `container.restart-policy` under the container's lock, like a
 // start from the API. A stop, kill or removal cancels a pending restart.
 import type { Logger } from 'pino';
-import type { JobEngine } from '../engine/jobs';
+import type { JobEngine } from './jobs';
 import { messageOf } from '../errors';
 import { phaseOf, type EventSink } from '../container/lifecycle';
 import { RestartTimers, shouldRestart } from '../container/restart';
 import type { ContainerService } from '../container/service';
 import type { ContainerRecord } from '../container/store';
-import { containerLock } from './keys';
+import { containerLock } from './lock-keys';
 
 export class RestartPolicy {
   private readonly timers = new RestartTimers();

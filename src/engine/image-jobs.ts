@@ -4,12 +4,12 @@
 // events made here.
 import type { Readable } from 'node:stream';
 import type { ImageDeleteResponseItem, ImagePruneResponse } from '../api/types';
-import type { EventInput } from '../engine/events';
-import type { JobEngine } from '../engine/jobs';
+import type { EventInput } from './events';
+import type { JobEngine } from './jobs';
 import type { Graph } from '../graph/graph';
 import type { ImageRecord } from '../graph/image/store';
 import { familiarString } from '../graph/reference';
-import { ALL_IMAGES_LOCK, imageLock } from './keys';
+import { ALL_IMAGES_LOCK, imageLock } from './lock-keys';
 
 /**
  * An image event as dockerd's LogImageEvent makes it: the image ID as actor,

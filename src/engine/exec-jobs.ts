@@ -3,12 +3,12 @@
 // its context.
 import type { Duplex } from 'node:stream';
 import type { ExecCreateBody } from '../api/containers';
-import type { JobEngine } from '../engine/jobs';
+import type { JobEngine } from './jobs';
 import type { ExecService } from '../container/exec';
 import { containerEvent } from '../container/lifecycle';
 import type { ContainerService } from '../container/service';
 import type { ContainerRecord } from '../container/store';
-import { containerLock, execLock } from './keys';
+import { containerLock, execLock } from './lock-keys';
 
 export class ExecJobs {
   constructor(
