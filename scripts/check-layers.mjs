@@ -44,7 +44,6 @@ export const KNOWN = {
   longFiles: {
     '*.json': 'data, not code (seccomp profile)',
     'src/container/logs.ts': 'being split (native)',
-    'src/container/cgroups.ts': 'being split (core/shared)',
     'src/cli/commands/containers-opts.ts': 'being split (cli)',
   },
   /** Functions over MAX_FUNCTION_LINES, as "path#name". */
@@ -53,9 +52,6 @@ export const KNOWN = {
     'src/cli/commands/containers-opts.ts#addContainerFlags': 'being split (cli)',
     'src/cli/commands/containers-opts.ts#buildCreateRequest': 'being split (cli)',
     'src/cli/commands/containers.ts#commands': 'being split (cli)',
-    'src/daemon/daemon.ts#startDaemon': 'being split (core: restore order)',
-    'src/daemon/routes/containers.ts#containerRoutes': 'being split (core: parse → job → reply)',
-    'src/daemon/routes/images.ts#imageRoutes': 'being split (core: parse → job → reply)',
     'src/engine/system.ts#systemInfo': 'being split (validation: /info fields)',
   },
   /** Upward or forbidden imports, as "from -> to". */

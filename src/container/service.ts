@@ -10,13 +10,11 @@
 // leave through the job that caused them. Exits are noticed by the
 // supervisor, which hands them to the job layer (hooks.exited) to record.
 import { rmSync } from 'node:fs';
-import type { Logger } from 'pino';
 import type { ContainerCreateBody, ContainerCreateResponse, ContainerWaitResponse } from '../api/containers';
 import type { ContainerSummary } from '../api/types';
 import type { ContainerUsage } from '../engine/drivers';
 import { ConflictError, InvalidArgumentError, NotModifiedError, TsdError, messageOf } from '../errors';
 import type { Digest } from '../graph/digest';
-import type { Graph } from '../graph/graph';
 import { ShimError, type ShimClient, type ShimExit } from '../native/shim-client';
 import type { RuntimeDriver } from '../runtime/driver';
 import type { AttachRequest } from './attach';
@@ -28,23 +26,17 @@ import { thawAfterSignal } from './pause';
 import { runSteps, undoSteps, type StartStep, type StartTask } from './pipeline';
 import { RootfsViews } from './rootfs';
 import { signalNumber } from './signals';
-import { startSteps } from './start-steps';
+import { startSteps, type StepDeps } from './start-steps';
 import { ContainerStore, type ContainerRecord } from './store';
 import { Supervisor, type SupervisorHooks } from './supervisor';
 import { summary } from './views';
 import { validateName } from './names';
 import { Watchers } from './watchers';
 
-export interface ContainerServiceOptions {
+/** What the start steps need (graph, log, runtimes, log options, default init), and: */
+export interface ContainerServiceOptions extends Omit<StepDeps, 'paths' | 'watchers'> {
   dataRoot: string;
   execRoot: string;
-  graph: Graph;
-  log: Logger;
-  defaultRuntime: string;
-  runtimes: Record<string, { path: string }>;
-  logOpts: Record<string, string>;
-  /** daemon.json `init`: the Init of containers created without one (HostConfig.Init null), applied at each start like dockerd. */
-  defaultInit?: boolean;
   /** The runtimes whose roots restore sweeps for state no record owns. */
   runtimeDrivers: (paths: ContainerPaths) => RuntimeDriver[];
 }

@@ -19,7 +19,7 @@ import { readExitFile, ShimClient, startShim } from '../native/shim-client';
 import { buildSpec, serializeSpec } from '../runtime/spec';
 import { joinAttach } from './attach';
 import { type ContainerPaths, unmountRootfs, writeEtcFiles } from './files';
-import type { StartStep, StartTask } from './pipeline';
+import type { StartStep } from './pipeline';
 import { resolveRuntime } from './runtimes';
 import type { ContainerRecord } from './store';
 import type { Watchers } from './watchers';

@@ -3,27 +3,15 @@
 // configuration file and apply what can change without a restart.
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { closeDrivers, emptyDrivers, restoreDrivers } from '../engine/drivers';
-import { Graph } from '../graph/graph';
-import { ContainerService } from '../container/service';
-import { ExecService } from '../container/exec';
-import { HealthMonitor } from '../container/health';
-import { EventBus } from '../engine/events';
-import { SqliteEventStore } from '../engine/event-store';
-import { messageOf } from '../errors';
-import { JobEngine } from '../engine/jobs';
-import { ContainerJobs } from '../engine/container-jobs';
-import { ExecJobs } from '../engine/exec-jobs';
-import { ImageJobs } from '../engine/image-jobs';
-import { runtimeDrivers } from '../container/runtimes';
-import { daemonId, openDb } from '../state/db';
+import { closeDrivers, restoreDrivers } from '../engine/drivers';
+import { openDb } from '../state/db';
 import { closeStateRoot } from '../state/dirs';
-import { readHostFacts } from '../system/host';
 import { RELOADABLE, readConfigFile, resolveConfig, type DaemonConfig } from './config';
 import type { DaemonContext } from './context';
 import { checkHosts, listen, type Listener } from './listeners';
 import { acquirePidFile } from './lock';
 import { buildApp } from './server';
+import { wireEngine } from './wiring';
 
 export interface RunningDaemon {
   ctx: DaemonContext;
@@ -51,55 +39,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
 
   const { db, applied } = openDb(config.dataRoot);
   if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
-  const events = new EventBus();
-  // Before the drivers restore, so the events they publish are kept on disk too.
-  events.persistTo(new SqliteEventStore(db), (err) => log.error({ err: messageOf(err) }, 'events: write to the database failed'));
-  const jobs = new JobEngine(log, events);
-  // The graph asks the container store who uses an image; the store needs the graph.
-  let containers: ContainerService | undefined;
-  const graph = await Graph.open(config.dataRoot, db, {
-    logError: (msg) => log.error(msg),
-    users: { containersUsing: (id) => containers?.containersUsing(id) ?? [] },
-  });
-  containers = new ContainerService({
-    dataRoot: config.dataRoot,
-    execRoot: config.execRoot,
-    graph,
-    log,
-    defaultRuntime: config.defaultRuntime,
-    runtimes: config.runtimes,
-    logOpts: config.logOpts,
-    defaultInit: config.init,
-    runtimeDrivers: (paths) => runtimeDrivers(config, paths),
-  });
-  const execs = new ExecService(containers, config);
-  const service = containers;
-  const health = new HealthMonitor({
-    probe: (rec, cmd, timeoutMs) => execs.probe(rec, cmd, timeoutMs),
-    save: (rec) => service.store.save(rec),
-    emit: (rec, action) => containerJobs.healthStatus(rec, action),
-    current: (rec) => service.store.get(rec.id) === rec && rec.state.Running,
-  });
-  service.lifecycle.probes = health;
-  const containerJobs = new ContainerJobs(jobs, service, execs, health, graph, log, { liveRestore: config.liveRestore });
-  const drivers = { ...emptyDrivers(), images: graph, containers: service, execs };
-  const ctx: DaemonContext = {
-    config,
-    log,
-    db,
-    jobs,
-    events,
-    drivers,
-    graph,
-    containers: service,
-    execs,
-    containerJobs,
-    execJobs: new ExecJobs(jobs, service, execs),
-    imageJobs: new ImageJobs(jobs, graph),
-    host: readHostFacts(),
-    daemonId: daemonId(db),
-    startedAt: new Date(),
-  };
+  const ctx = await wireEngine(config, log, db);
   await restoreDrivers(ctx.drivers);
 
   const app = await buildApp(ctx);
@@ -128,7 +68,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     async stop() {
       await Promise.all(listeners.map((l) => l.close()));
       await app.close();
-      await containerJobs.close();
+      await ctx.containerJobs.close();
       await closeDrivers(ctx.drivers);
       db.close();
       releases.reverse().forEach((r) => r());

@@ -14,12 +14,14 @@ import type { DaemonContext } from '../context';
 import { hijack, streamType } from '../hijack';
 import { bool, filters, int, str, strs, ttySize, type Query } from '../query';
 
+/** The container as the client named it. */
+const ref = (req: FastifyRequest): string => (req.params as { id: string }).id;
+const q = (req: FastifyRequest): Query => req.query as Query;
+const recordOf = (ctx: DaemonContext) => (req: FastifyRequest): ContainerRecord => ctx.containers.store.resolve(ref(req));
+
 export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void {
-  const { containers, execs, graph, containerJobs, execJobs } = ctx;
-  /** The container as the client named it. */
-  const ref = (req: FastifyRequest): string => (req.params as { id: string }).id;
-  const resolve = (req: FastifyRequest): ContainerRecord => containers.store.resolve(ref(req));
-  const q = (req: FastifyRequest): Query => req.query as Query;
+  const { containers, execs, graph, containerJobs } = ctx;
+  const resolve = recordOf(ctx);
 
   app.post('/containers/create', async (req, reply) => {
     const body = (req.body ?? {}) as ContainerCreateBody;
@@ -65,6 +67,15 @@ export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void 
     await containerJobs.restart(ref(req), { signal: str(query, 'signal'), timeout: int(query, 't') });
     return reply.code(204).send();
   });
+
+  containerStreamRoutes(app, ctx);
+  containerOtherRoutes(app, ctx);
+}
+
+/** wait, attach, logs, resize: the routes whose answers stream. */
+function containerStreamRoutes(app: FastifyInstance, ctx: DaemonContext): void {
+  const { containers } = ctx;
+  const resolve = recordOf(ctx);
 
   app.post('/containers/:id/wait', async (req, reply) => {
     const rec = resolve(req);
@@ -140,6 +151,13 @@ export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void 
     await containers.resize(resolve(req), rows, cols);
     return reply.code(200).send();
   });
+
+}
+
+/** top, rename, changes, export, remove, prune, commit, exec create. */
+function containerOtherRoutes(app: FastifyInstance, ctx: DaemonContext): void {
+  const { containers, containerJobs, execJobs } = ctx;
+  const resolve = recordOf(ctx);
 
   app.get('/containers/:id/top', async (req) => {
     const rec = resolve(req);

@@ -80,6 +80,13 @@ export function imageRoutes(app: FastifyInstance, ctx: DaemonContext): void {
     return imageJobs.prune(f);
   });
 
+  imageNamedRoutes(app, ctx);
+}
+
+/** save (GET /images/get, /images/{name}/get), inspect, history, tag, push, remove: the routes that name images. */
+function imageNamedRoutes(app: FastifyInstance, ctx: DaemonContext): void {
+  const { imageJobs } = ctx;
+  const images = ctx.graph.images;
   const save = async (names: string[], reply: FastifyReply) => reply.type('application/x-tar').send(await imageJobs.save(names));
   app.get('/images/get', async (req, reply) => save(strs(req.query as Query, 'names'), reply));
 
