@@ -25,15 +25,20 @@ function narrow(path: string, st: Stats): void {
   chmodSync(path, st.mode & 0o7700);
 }
 
+/** Creates a directory closed to others, or closes an existing one (the exec root: all it holds is made 0700). */
+export function closeDir(path: string): void {
+  mkdirPrivate(path);
+  narrow(path, lstatSync(path));
+}
+
 /**
- * Creates a state root (data root, exec root) closed to others, and closes what an
- * older tsdockerd left open in it: the root itself and its first level. Deeper
- * entries are unreachable once these are, so the walk stays short however many
- * layers and containers there are.
+ * Creates the data root closed to others, and closes what an older tsdockerd left
+ * open in it: the root itself and its first level (layers/, containers/, the
+ * database files…). Deeper entries are unreachable once these are, so the walk
+ * stays short however many layers and containers there are.
  */
 export function closeStateRoot(root: string): void {
-  mkdirPrivate(root);
-  narrow(root, lstatSync(root));
+  closeDir(root);
   for (const entry of readdirSync(root)) {
     const path = join(root, entry);
     try {
