@@ -5,7 +5,8 @@
 //   which holds every container's Env, its logs and its files cannot be read;
 // - a real dockerd (the reference) denies the same attempt on its own layers;
 // - an install left open by an older tsdockerd is closed at start;
-// - containers still work for a non-root user inside them (through their mounts);
+// - containers still work for a non-root user inside them (through their mounts),
+//   and their files keep their modes whatever umask the daemon was started with;
 // - the listeners: TLS is not implemented, so the TLS options are refused instead of
 //   ignored, and so is plain TCP on anything but loopback.
 import { spawnSync } from 'node:child_process';
@@ -123,6 +124,41 @@ describe('the same attempt against a real dockerd (the reference)', () => {
       }
     } finally {
       await peer.stop();
+    }
+  });
+});
+
+describe('whatever umask the daemon was started with', () => {
+  /** A busybox daemon spawned under `umask` (the child inherits it), as a service manager may start it. */
+  async function daemonUnderUmask(umask: number): Promise<TestDaemon> {
+    const previous = process.umask(umask);
+    try {
+      return await startBusyboxDaemon({ dir: openTestDir() });
+    } finally {
+      process.umask(previous);
+    }
+  }
+
+  it('umask 000: the files a container gets are not writable by its other users', async () => {
+    const d = await daemonUnderUmask(0o000);
+    try {
+      const id = ok(d.docker(['create', 'busybox', 'true'])).trim();
+      ok(d.docker(['start', id]));
+      for (const name of ['hosts', 'hostname', 'resolv.conf']) expect(mode(join(d.dataRoot, 'containers', id, name)).toString(8), name).toBe('644');
+      const r = d.docker(['run', '--rm', '-u', 'nobody', 'busybox', 'sh', '-c', 'echo 6.6.6.6 evil >> /etc/hosts']);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/Permission denied/);
+    } finally {
+      await cleanupWithContainers(d);
+    }
+  });
+
+  it('umask 077: a non-root user inside a container still reaches / and /etc/hosts', async () => {
+    const d = await daemonUnderUmask(0o077);
+    try {
+      expect(ok(d.docker(['run', '--rm', '-u', 'nobody', 'busybox', 'sh', '-c', 'cat /etc/hosts >/dev/null && ls -d /bin']))).toBe('/bin\n');
+    } finally {
+      await cleanupWithContainers(d);
     }
   });
 });
