@@ -14,7 +14,7 @@ import type { Store } from '../content/types';
 import { hexOf, type Digest } from '../digest';
 import { randomName } from '../fsutil';
 import { mkdirPrivate, mkdirPrivateAsync } from '../../state/dirs';
-import type { GraphDb, Tx } from '../tx';
+import type { Tx, TxDb } from '../../state/tx';
 import { fileSink, writerSink } from './blob-sink';
 import { chainId as computeChainId } from './chain';
 import type { LayerInfo, LayerStore, Lease, MountedOverlay, OverlayMount, RegisterOptions } from './types';
@@ -34,12 +34,12 @@ interface LayerRow {
 export class OverlayLayerStore implements LayerStore {
   private constructor(
     readonly root: string,
-    private readonly gdb: GraphDb,
+    private readonly gdb: TxDb,
     private readonly content: Store,
   ) {}
 
   /** Opens the store at `root` (<data-root>/layers) and repairs what a crash left. */
-  static open(root: string, gdb: GraphDb, content: Store): OverlayLayerStore {
+  static open(root: string, gdb: TxDb, content: Store): OverlayLayerStore {
     mkdirPrivate(root);
     const store = new OverlayLayerStore(root, gdb, content);
     store.repair();
