@@ -19,7 +19,7 @@ export async function mkdirPrivateAsync(path: string): Promise<void> {
   await fsp.mkdir(path, { recursive: true, mode: PRIVATE_DIR_MODE });
 }
 
-/** Takes the group and other bits away from a directory or regular file (`st`: lstat's, so a symlink is left alone). */
+/** Takes the group and other bits away from a directory or regular file; a symlink (when `st` is lstat's) is left alone. */
 function narrow(path: string, st: Stats): void {
   if ((st.mode & 0o077) === 0 || !(st.isDirectory() || st.isFile())) return;
   chmodSync(path, st.mode & 0o7700);
