@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { closeDrivers, restoreDrivers } from '../engine/drivers';
 import { openDb } from '../state/db';
-import { closeStateRoot } from '../state/dirs';
+import { closeDir, closeStateRoot } from '../state/dirs';
 import { RELOADABLE, readConfigFile, resolveConfig, type DaemonConfig } from './config';
 import type { DaemonContext } from './context';
 import { checkHosts, listen, type Listener } from './listeners';
@@ -27,7 +27,7 @@ export function createLogger(config: DaemonConfig): Logger {
 export async function startDaemon(config: DaemonConfig, log: Logger): Promise<RunningDaemon> {
   await checkHosts(config.hosts);
   closeStateRoot(config.dataRoot);
-  closeStateRoot(config.execRoot);
+  closeDir(config.execRoot);
   const releases: (() => void)[] = [];
   releases.push(acquirePidFile(join(config.dataRoot, 'tsdockerd.lock'), 'data root lock'));
   try {
