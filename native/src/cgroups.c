@@ -246,6 +246,8 @@ apply_v1 (const struct tsd_spec *s, const char *dir, const char *opts, tsd_error
         return -1;
       if (r->disable_oom_killer && write_value (dir, "memory.oom_control", "1", false, err) < 0)
         return -1;
+      if (r->memory_swappiness != -2 && write_i64 (dir, "memory.swappiness", r->memory_swappiness, false, err) < 0)
+        return -1;
     }
   if (has_all (opts, "blkio") && r->blkio_weight > 0
       && write_blkio_weight (dir, "blkio.weight", r->blkio_weight, "blkio.bfq.weight", r->blkio_weight, err) < 0)
@@ -326,6 +328,8 @@ apply_v2 (const struct tsd_spec *s, const char *dir, tsd_error_t *err)
 {
   const struct tsd_resources *r = &s->resources;
   char buf[64];
+  if (r->memory_swappiness != -2) /* dockerd discards it on v2, with a warning, before a spec has it */
+    return tsd_make_error (err, EINVAL, "linux.resources.memory.swappiness: cgroup v2 has no memory.swappiness");
   if (r->memory_limit != -2 && r->memory_limit != 0)
     {
       if (r->memory_limit > 0 ? write_i64 (dir, "memory.max", r->memory_limit, false, err) < 0

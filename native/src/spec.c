@@ -373,10 +373,12 @@ decode_resources (struct tsd_resources *r, const tsd_json *j, tsd_error_t *err)
   r->memory_limit = r->memory_swap = r->memory_reservation = r->pids_limit = -2;
   r->cpu_shares = r->cpu_quota = r->cpu_period = r->blkio_weight = -2;
   r->disable_oom_killer = false;
+  r->memory_swappiness = -2;
   if (get_int (tsd_json_get (mem, "limit"), "linux.resources.memory.limit", &r->memory_limit, err) < 0
       || get_int (tsd_json_get (mem, "swap"), "linux.resources.memory.swap", &r->memory_swap, err) < 0
       || get_int (tsd_json_get (mem, "reservation"), "linux.resources.memory.reservation", &r->memory_reservation, err) < 0
       || get_bool (tsd_json_get (mem, "disableOOMKiller"), "linux.resources.memory.disableOOMKiller", &r->disable_oom_killer, err) < 0
+      || get_int (tsd_json_get (mem, "swappiness"), "linux.resources.memory.swappiness", &r->memory_swappiness, err) < 0
       || get_int (tsd_json_get (blkio, "weight"), "linux.resources.blockIO.weight", &r->blkio_weight, err) < 0
       || get_int (tsd_json_get (pids, "limit"), "linux.resources.pids.limit", &r->pids_limit, err) < 0
       || get_int (tsd_json_get (cpu, "shares"), "linux.resources.cpu.shares", &r->cpu_shares, err) < 0
@@ -385,6 +387,8 @@ decode_resources (struct tsd_resources *r, const tsd_json *j, tsd_error_t *err)
       || get_string (tsd_json_get (cpu, "cpus"), "linux.resources.cpu.cpus", false, &r->cpuset_cpus, err) < 0
       || get_string (tsd_json_get (cpu, "mems"), "linux.resources.cpu.mems", false, &r->cpuset_mems, err) < 0)
     return -1;
+  if (r->memory_swappiness != -2 && (r->memory_swappiness < 0 || r->memory_swappiness > 100))
+    return bad (err, "linux.resources.memory.swappiness", "must be from 0 to 100");
   return decode_device_rules (r, tsd_json_get (j, "devices"), err);
 }
 
