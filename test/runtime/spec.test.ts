@@ -456,7 +456,6 @@ describe('validateCreate', () => {
   });
 
   it('refuses what tsdocker does not implement instead of ignoring it', () => {
-    const sys = cgroupSysInfo();
     expect(refuse({ DeviceRequests: [{ Count: -1 }] })).toBe('DeviceRequests (--gpus) is not supported by tsdocker');
     expect(refuse({ Binds: ['myvol:/data'] })).toMatch(/^volumes are not supported by tsdocker yet \(\/data\)/);
     expect(refuse({}, { Volumes: { '/data': {} } })).toMatch(/^volumes are not supported by tsdocker yet \(\/data\)/);
