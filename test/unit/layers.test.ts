@@ -49,6 +49,9 @@ describe('check-layers', () => {
     put('native/src/a.h', '#include "b.h"\n');
     put('native/src/b.h', '#include "a.h"\n#include <stdio.h>\n');
     put('native/src/c.c', '#include "a.h"\n');
+    put('native/src/d.c', 'int\nfrom_d (void)\n{\n  return from_e ();\n}\n\nstatic int\nhelper (void)\n{\n  return 0;\n}\n');
+    put('native/src/e.c', 'int\nfrom_e (void)\n{\n  return from_d ();\n}\n\nstatic int\nhelper (void)\n{\n  return 1;\n}\n\nint\nmain (void)\n{\n  return 0;\n}\n');
+    put('native/src/f.c', 'int\nmain (void)\n{\n  return from_e () + helper ();\n}\n');
 
     const r = run(fixture);
     expect(r.status).toBe(1);
@@ -64,6 +67,7 @@ describe('check-layers', () => {
         'src/graph/fn.ts#tooLong: 81 lines (over 80)',
         'src/mystery/z.ts: in no layer of scripts/check-layers.mjs LAYERS: place its directory there',
         '#include circle: native/src/a.h <-> native/src/b.h',
+        'call circle between C files: native/src/d.c <-> native/src/e.c',
       ].sort(),
     );
     // The tree's KNOWN entries match nothing here: each is reported, so the list can only shrink.
