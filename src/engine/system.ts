@@ -10,7 +10,6 @@ import type { EventBus } from './events';
 /** The daemon settings these answers show (a subset of the daemon's config). */
 export interface SystemConfig {
   hosts: string[];
-  tls: boolean;
   dataRoot: string;
   debug: boolean;
   experimental: boolean;
@@ -76,7 +75,7 @@ export function systemWarnings(ctx: SystemContext): string[] {
   const warnings = [
     'WARNING: tsdocker networking is not implemented yet: containers get loopback only unless --network host',
   ];
-  if (ctx.config.hosts.some((h) => h.startsWith('tcp://')) && !ctx.config.tls) {
+  if (ctx.config.hosts.some((h) => h.startsWith('tcp://'))) {
     warnings.push(
       'WARNING: API is accessible on http:// without encryption.\n' +
         '         Access to the remote API is equivalent to root access on the host.',
