@@ -94,6 +94,8 @@ export function list(
     if (since.length && !since.every((s) => t > s)) return false;
     if (until.length && !until.every((u) => t < u)) return false;
     if (f.health?.length && !f.health.includes(c.state.Health?.Status ?? 'none')) return false;
+    // dockerd matches a mount's destination, or its name (its source for a bind).
+    if (f.volume?.length && !mountPoints(c.hostConfig).some((m) => f.volume!.includes(m.Destination) || f.volume!.includes(m.Name || m.Source))) return false;
     return true;
   });
   if (opts.limit !== undefined && opts.limit > 0) sorted = sorted.slice(0, opts.limit);
