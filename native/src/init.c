@@ -22,6 +22,7 @@
 #include "console.h"
 #include "fsutil.h"
 #include "mounts.h"
+#include "securejoin.h"
 #include "process.h"
 #include "netns.h"
 #include "seccomp.h"
