@@ -1,7 +1,7 @@
 # Native parts of tsdocker, built by node-gyp at `npm ci` (scripts/build.mjs):
 #   tsd_native.node  N-API addon (mknod, xattrs, mount, overlay, flock) used by the daemon
 #   tsd-runtime      OCI runtime (runc-compatible command line)
-#   tsd-shim         per-container shim (stdio, json-file log, attach, exit status)
+#   tsd-shim         per-container shim (stdio, json-file and local logs, attach, exit status)
 #   tsd-init         PID 1 of `docker run --init` containers (tini's role), static
 {
   "variables": {
@@ -36,9 +36,11 @@
       "type": "executable",
       "sources": [
         "src/shim_main.c", "src/shim_loop.c", "src/shim_requests.c", "src/shim_exit.c", "src/shim_stdio.c",
-        "src/shim_client.c", "src/shim_launch.c", "src/jsonlog.c", "src/json.c", "src/console.c",
+        "src/shim_client.c", "src/shim_launch.c", "src/jsonlog.c", "src/locallog.c", "src/json.c", "src/console.c",
         "src/fsutil.c", "src/error.c", "src/signals.c",
       ],
+      # zlib (zlib1g-dev at build time) gzips the local log driver's rotated files.
+      "libraries": ["-lz"],
     },
     {
       # Bound into containers whose root may hold no libc: linked statically.

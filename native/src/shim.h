@@ -2,7 +2,8 @@
  *
  * Command line (started by the daemon, which waits for it to return):
  *   tsd-shim --id ID --bundle DIR --state DIR [--runtime PATH] [--runtime-root DIR]
- *            [--log-file FILE] [--log-max-size 10m] [--log-max-file 3]
+ *            [--log-file FILE] [--log-driver json-file|local] [--log-max-size 10m]
+ *            [--log-max-file 3] [--log-compress]
  *            [--stdin] [--terminal] [--exec-process PROCESS_JSON]
  * The first process forks the shim proper and waits for it: it prints the
  * init's pid on stdout and exits 0 once `RUNTIME create` succeeded; otherwise it
@@ -11,7 +12,10 @@
  * shim proper: new session, child subreaper, stdio on /dev/null (its own
  * diagnostics in STATE/shim.log), owns the container's stdio (pipes, or the pty
  * master received on STATE/console.sock when --terminal), logs output to
- * --log-file in Docker's json-file format, and serves STATE/shim.sock.
+ * --log-file in Docker's json-file format (jsonlog.h; rotated as json-file
+ * does, or as locallog.h describes with --log-driver local, whose rotated
+ * files are gzipped with --log-compress; no --log-file: no log), and serves
+ * STATE/shim.sock.
  *
  * Files in STATE: shim.sock, shim.pid, init.pid, runtime.log (the runtime's
  * JSON log), exit.json (written temp+rename when the init has exited and its
@@ -71,6 +75,7 @@ struct shim
   const char *id, *bundle, *state_dir, *runtime, *runtime_root, *log_file, *exec_process;
   int64_t log_max_size;
   int log_max_files;
+  bool log_local, log_compress;
   bool terminal, open_stdin;
 
   char sock_path[PATH_MAX], console_path[PATH_MAX], runtime_log[PATH_MAX], exit_path[PATH_MAX];

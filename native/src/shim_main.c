@@ -11,6 +11,7 @@
 
 #include "console.h"
 #include "fsutil.h"
+#include "locallog.h"
 #include "shim.h"
 #include "utils.h"
 
@@ -20,7 +21,8 @@ static void
 usage (void)
 {
   fputs ("usage: tsd-shim --id ID --bundle DIR --state DIR [--runtime PATH] [--runtime-root DIR]\n"
-         "                [--log-file FILE] [--log-max-size 10m] [--log-max-file 3] [--stdin] [--terminal]\n"
+         "                [--log-file FILE] [--log-driver json-file|local] [--log-max-size 10m] [--log-max-file 3]\n"
+         "                [--log-compress] [--stdin] [--terminal]\n"
          "                [--exec-process FILE]\n",
          stderr);
   exit (2);
@@ -39,6 +41,8 @@ parse_args (struct shim *s, int argc, char **argv)
         s->open_stdin = true;
       else if (strcmp (a, "--terminal") == 0)
         s->terminal = true;
+      else if (strcmp (a, "--log-compress") == 0)
+        s->log_compress = true;
       else if (v == NULL)
         usage ();
       else
@@ -58,6 +62,8 @@ parse_args (struct shim *s, int argc, char **argv)
             s->runtime_root = v;
           else if (strcmp (a, "--log-file") == 0)
             s->log_file = v;
+          else if (strcmp (a, "--log-driver") == 0 && (strcmp (v, "local") == 0 || strcmp (v, "json-file") == 0))
+            s->log_local = strcmp (v, "local") == 0;
           else if (strcmp (a, "--log-max-size") == 0)
             {
               s->log_max_size = tsd_parse_size (v);
@@ -140,6 +146,21 @@ detach (struct shim *s)
   return 0;
 }
 
+static int
+open_log (struct shim *s, tsd_error_t *err)
+{
+  char dir[PATH_MAX];
+  const char *slash;
+  if (!s->log_local)
+    return tsd_jsonlog_open (&s->log, s->log_file, s->log_max_size, s->log_max_files, err);
+  /* local-logs/ is the shim's to make, private like Docker's. */
+  slash = strrchr (s->log_file, '/');
+  snprintf (dir, sizeof dir, "%.*s", slash ? (int) (slash - s->log_file) : 1, slash ? s->log_file : ".");
+  if (tsd_mkdir_p (dir, 0700, err) < 0)
+    return -1;
+  return tsd_locallog_open (&s->log, s->log_file, s->log_max_size, s->log_max_files, s->log_compress, err);
+}
+
 /* Signals arrive on a signalfd; requests on STATE/shim.sock; output goes to the log. */
 static int
 open_channels (struct shim *s, char *msg, size_t n)
@@ -161,7 +182,7 @@ open_channels (struct shim *s, char *msg, size_t n)
       return -1;
     }
   s->listen_fd = tsd_unix_listen (s->sock_path, &err);
-  if (s->listen_fd < 0 || (s->log_file && tsd_jsonlog_open (&s->log, s->log_file, s->log_max_size, s->log_max_files, &err) < 0))
+  if (s->listen_fd < 0 || (s->log_file && open_log (s, &err) < 0))
     {
       snprintf (msg, n, "%s", err->msg);
       tsd_error_release (&err);
