@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/errors';
 import { parseLogTime, readLogs, type LogOptions } from '../../src/container/logs';
-import { collect, deframe, line, readAll, timeOf, unixOf, waitFor } from './log-helpers';
+import { collect, deframe, jsonFile, line, readAll, timeOf, unixOf, waitFor } from './log-helpers';
 
 let dir: string;
 let log: string;
@@ -32,7 +32,7 @@ function writeRotated(): void {
 }
 
 async function read(opts: Partial<LogOptions>, tty = false): Promise<Buffer> {
-  return readAll(readLogs(log, { ...ALL, ...opts }, tty, Promise.resolve()));
+  return readAll(readLogs(jsonFile(log), { ...ALL, ...opts }, tty, Promise.resolve()));
 }
 
 describe('readLogs', () => {
@@ -110,7 +110,7 @@ describe('readLogs following', () => {
     writeFileSync(log, line('old1\n', timeOf(1)) + line('old2\n', timeOf(2)));
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
-    const c = collect(readLogs(log, { ...ALL, follow: true, tail: 1 }, false, stopped));
+    const c = collect(readLogs(jsonFile(log), { ...ALL, follow: true, tail: 1 }, false, stopped));
     await waitFor(() => texts(c.data()).length === 1);
     appendFileSync(log, line('new1\n', timeOf(3)));
     await waitFor(() => texts(c.data()).length === 2);
@@ -137,7 +137,7 @@ describe('readLogs following', () => {
     writeFileSync(log, line('a\n', timeOf(1)));
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
-    const c = collect(readLogs(log, { ...ALL, follow: true }, false, stopped));
+    const c = collect(readLogs(jsonFile(log), { ...ALL, follow: true }, false, stopped));
     await waitFor(() => texts(c.data()).length === 1);
     // Synchronously (no look in between): a → .2, b → .1, c current.
     appendFileSync(log, line('a2\n', timeOf(2)));
@@ -155,7 +155,7 @@ describe('readLogs following', () => {
   it('starts over when the only file is truncated, and waits for a missing file', async () => {
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
-    const c = collect(readLogs(log, { ...ALL, follow: true }, true, stopped));
+    const c = collect(readLogs(jsonFile(log), { ...ALL, follow: true }, true, stopped));
     await new Promise((r) => setTimeout(r, 100));
     writeFileSync(log, line('first\n', timeOf(1)));
     await waitFor(() => c.data().toString() === 'first\n');
@@ -170,26 +170,26 @@ describe('readLogs following', () => {
     writeRotated();
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
-    const c = collect(readLogs(log, { ...ALL, follow: true, tail: 0 }, false, stopped));
+    const c = collect(readLogs(jsonFile(log), { ...ALL, follow: true, tail: 0 }, false, stopped));
     await new Promise((r) => setTimeout(r, 50));
     appendFileSync(log, line('next\n', timeOf(10)));
     await waitFor(() => texts(c.data()).length === 1);
     stop();
     await c.ended;
     expect(texts(c.data())).toEqual(['next\n']);
-    const done = await readAll(readLogs(log, { ...ALL, follow: true, tail: 2 }, false, Promise.resolve()));
+    const done = await readAll(readLogs(jsonFile(log), { ...ALL, follow: true, tail: 2 }, false, Promise.resolve()));
     expect(texts(done)).toEqual(['m9\n', 'next\n']);
   });
 
   it('ends when until passes, or at the first entry after it', async () => {
     writeFileSync(log, line('a\n', new Date().toISOString()));
     const started = Date.now();
-    const c = collect(readLogs(log, { ...ALL, follow: true, until: Date.now() / 1000 + 0.3 }, false, never));
+    const c = collect(readLogs(jsonFile(log), { ...ALL, follow: true, until: Date.now() / 1000 + 0.3 }, false, never));
     await c.ended;
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     expect(texts(c.data())).toEqual(['a\n']);
     writeFileSync(log, line('b\n', timeOf(1)) + line('c\n', timeOf(9)));
-    const d = collect(readLogs(log, { ...ALL, follow: true, until: unixOf(5) }, false, never));
+    const d = collect(readLogs(jsonFile(log), { ...ALL, follow: true, until: unixOf(5) }, false, never));
     await d.ended;
     expect(texts(d.data())).toEqual(['b\n']);
   });
@@ -201,7 +201,7 @@ describe('readLogs following', () => {
     const fdsBefore = fds();
     const resBefore = resources();
     for (let i = 0; i < 5; i++) {
-      const s = readLogs(log, { ...ALL, follow: true }, false, never);
+      const s = readLogs(jsonFile(log), { ...ALL, follow: true }, false, never);
       const c = collect(s);
       await waitFor(() => texts(c.data()).length === 1);
       const closed = new Promise((r) => s.on('close', r));
@@ -213,7 +213,7 @@ describe('readLogs following', () => {
 
   it('holds back while the consumer does not read', async () => {
     writeFileSync(log, Array.from({ length: 20000 }, (_, i) => line(`line ${i} ${'y'.repeat(50)}\n`, timeOf(i % 60))).join(''));
-    const s = readLogs(log, { ...ALL, follow: true }, false, never);
+    const s = readLogs(jsonFile(log), { ...ALL, follow: true }, false, never);
     await new Promise((r) => setTimeout(r, 200));
     expect(s.readableLength).toBeLessThan(256 * 1024);
     const c = collect(s);
