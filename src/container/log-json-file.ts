@@ -4,7 +4,7 @@
 // one step up, so the reader looks for the file it followed to know which
 // ones came after it.
 import type { FileHandle } from 'node:fs/promises';
-import { LogStream, lastLineEnd, statOrUndefined, tailStart, POLL_MS, type OpenLog, type Segment } from './log-stream';
+import { LogStream, lastLineEnd, statOrUndefined, tailStart, type OpenLog, type Segment } from './log-stream';
 
 /** Scans of the rotated files that may meet a rotation under way before taking what they see. */
 const MAX_SCANS = 50;
@@ -46,39 +46,29 @@ export class JsonFileLog extends LogStream {
    * truncated in place), until stopped.
    */
   private async follow(current: OpenLog | undefined, offset: number): Promise<void> {
-    this.startWatching();
     let log = current;
     let pos = offset;
-    this.carry = Buffer.alloc(0);
-    for (;;) {
-      const lastPass = this.stopRequested;
-      let switched = false;
+    await this.followLoop(async () => {
       if (log === undefined) {
         log = await this.openFile(this.logPath);
         pos = 0;
-        switched = log !== undefined;
-      } else {
-        if (!(await this.stillAt(log.file, pos))) {
-          pos = 0; // truncated in place (a single log file), maybe written again since
-          this.carry = Buffer.alloc(0);
-        }
-        pos = await this.readRange(log.file, pos);
-        if (this.done) return;
-        const now = await statOrUndefined(this.logPath);
-        if (now !== undefined && now.ino !== log.ino) {
-          // Rotated: finish the old file, then the files rotated since, then follow the newest.
-          await this.readRange(log.file, pos);
-          log = await this.afterRotation(log);
-          pos = 0;
-          this.carry = Buffer.alloc(0);
-          switched = true;
-        }
+        return log !== undefined;
       }
-      if (this.done) return;
-      if (switched) continue;
-      if (lastPass) return;
-      await this.sleep(POLL_MS);
-    }
+      if (!(await this.stillAt(log.file, pos))) {
+        pos = 0; // truncated in place (a single log file), maybe written again since
+        this.carry = Buffer.alloc(0);
+      }
+      pos = await this.readRange(log.file, pos);
+      if (this.done) return false;
+      const now = await statOrUndefined(this.logPath);
+      if (now === undefined || now.ino === log.ino) return false;
+      // Rotated: finish the old file, then the files rotated since, then follow the newest.
+      await this.readRange(log.file, pos);
+      log = await this.afterRotation(log);
+      pos = 0;
+      this.carry = Buffer.alloc(0);
+      return true;
+    });
   }
 
   /**

@@ -7,7 +7,7 @@ import { basename, dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { isErrno } from '../errors';
-import { CHUNK, LogStream, lastLineEnd, statOrUndefined, tailStart, POLL_MS, type OpenLog } from './log-stream';
+import { CHUNK, LogStream, lastLineEnd, statOrUndefined, tailStart, type OpenLog } from './log-stream';
 
 /** Looks at the files that meet a rotation under way before taking what they see. */
 const MAX_SCANS = 50;
@@ -181,38 +181,27 @@ export class LocalLog extends LogStream {
    * one; until stopped. `seen` is the highest gen already shown.
    */
   private async follow(current: OpenLog | undefined, offset: number, seenGen: number): Promise<void> {
-    this.startWatching();
     let log = current;
     let pos = offset;
     let seen = seenGen;
-    this.carry = Buffer.alloc(0);
-    for (;;) {
-      const lastPass = this.stopRequested;
-      let switched = false;
+    await this.followLoop(async () => {
       if (log === undefined) {
         // None yet, or after a rotation: the files rotated since, then the new current one.
         const snap = await this.snapshot();
         seen = await this.catchUp(seen, snap.gens);
         log = snap.current;
         pos = 0;
-        switched = log !== undefined;
-      } else {
-        pos = await this.readRange(log.file, pos);
-        if (this.done) return;
-        if ((await statOrUndefined(this.logPath))?.ino !== log.ino) {
-          // Rotated: it became gen seen + 1; finish it, then what came after it.
-          await this.readRange(log.file, pos);
-          await this.closeFile(log.file);
-          this.carry = Buffer.alloc(0);
-          seen++;
-          log = undefined;
-          switched = true;
-        }
+        return log !== undefined;
       }
-      if (this.done) return;
-      if (switched) continue;
-      if (lastPass) return;
-      await this.sleep(POLL_MS);
-    }
+      pos = await this.readRange(log.file, pos);
+      if (this.done || (await statOrUndefined(this.logPath))?.ino === log.ino) return false;
+      // Rotated: it became gen seen + 1; finish it, then what came after it.
+      await this.readRange(log.file, pos);
+      await this.closeFile(log.file);
+      this.carry = Buffer.alloc(0);
+      seen++;
+      log = undefined;
+      return true;
+    });
   }
 }

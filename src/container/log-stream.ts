@@ -29,7 +29,7 @@ export interface LogOptions {
 
 export const CHUNK = 64 * 1024;
 /** Fallback polling while following, for changes the watcher misses. */
-export const POLL_MS = 250;
+const POLL_MS = 250;
 /** setTimeout's limit: an `until` further away than this needs no timer. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -193,7 +193,25 @@ export abstract class LogStream extends Readable {
     while (!this.destroyed && this.readableLength >= this.readableHighWaterMark) await this.sleep();
   }
 
-  protected startWatching(): void {
+  /**
+   * Runs `look` (which reads what is new and says whether it switched to
+   * another file) until stopped: at once again after a switch, else after a
+   * change or POLL_MS; one last look after the stop drains what was written.
+   */
+  protected async followLoop(look: () => Promise<boolean>): Promise<void> {
+    this.startWatching();
+    this.carry = Buffer.alloc(0);
+    for (;;) {
+      const lastPass = this.stopRequested;
+      const switched = await look();
+      if (this.done) return;
+      if (switched) continue;
+      if (lastPass) return;
+      await this.sleep(POLL_MS);
+    }
+  }
+
+  private startWatching(): void {
     try {
       this.watcher = watch(dirname(this.logPath), { persistent: false }, () => this.wake());
       this.watcher.on('error', () => this.stopWatching());
