@@ -22,7 +22,7 @@
       "target_name": "tsd-runtime",
       "type": "executable",
       "sources": [
-        "src/runtime_main.c", "src/container.c", "src/init.c", "src/exec.c", "src/process.c", "src/spec.c", "src/json.c", "src/json_write.c",
+        "src/runtime_main.c", "src/container.c", "src/init.c", "src/exec.c", "src/process.c", "src/spec.c", "src/spec_process.c", "src/spec_decode.c", "src/json.c", "src/json_write.c",
         "src/mounts.c", "src/mountopts.c", "src/devices.c", "src/rootfs.c", "src/securejoin.c", "src/caps.c", "src/cgroups.c", "src/cgroup_resources.c", "src/state.c", "src/console.c", "src/netns.c",
         "src/fsutil.c", "src/log.c", "src/selfexe.c", "src/signals.c", "src/seccomp.c", "src/seccomp_cache.c", "src/error.c",
       ],
