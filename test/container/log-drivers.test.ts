@@ -73,12 +73,12 @@ describe.skipIf(!enabled)('log drivers', () => {
 
   it('local: docker logs -f follows a running container across rotations to its end', () => {
     const script = 'i=1; while [ $i -le 100 ]; do echo n$i; i=$((i+1)); usleep 20000; done';
-    ok(d.docker(['run', '-d', '--name', 'local2', '--log-driver', 'local', '--log-opt', 'max-size=1k', 'busybox', 'sh', '-c', script]));
+    // About 8 kB in 2 s: 4 rotations to follow, and the 5 files of 2 kB kept hold it all, so a follower slowed by load loses nothing.
+    ok(d.docker(['run', '-d', '--name', 'local2', '--log-driver', 'local', '--log-opt', 'max-size=2k', 'busybox', 'sh', '-c', script]));
     const followed = logLines(ok(d.docker(['logs', '-f', 'local2'])));
-    expect(followed.at(-1)).toBe('n100');
-    const first = Number(followed[0]!.slice(1));
-    expect(followed).toEqual(Array.from({ length: 101 - first }, (_, i) => `n${first + i}`));
-    expect(followed.length).toBeGreaterThan(50);
+    expect(followed).toEqual(Array.from({ length: 100 }, (_, i) => `n${i + 1}`));
+    const id = ok(d.docker(['inspect', '-f', '{{.Id}}', 'local2'])).trim();
+    expect(readdirSync(join(d.dataRoot, 'containers', id, 'local-logs')).filter((f) => f.endsWith('.gz')).length).toBeGreaterThanOrEqual(3);
   });
 
   it("refuses unknown drivers and options at create, bad values at start, with dockerd's messages and statuses", async () => {

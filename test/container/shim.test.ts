@@ -61,7 +61,8 @@ describe.skipIf(!enabled)('with tsd-shim and tsd-runtime', () => {
 
   it("follows the local driver's log as the shim rotates and gzips it, and reads it back with tail, since and until", async () => {
     const script = 'i=0; while [ $i -lt 300 ]; do echo "out $i"; echo "err $i" >&2; i=$((i+1)); [ $((i % 10)) = 0 ] && usleep 10000; done; printf end';
-    const c = await shims.launch({ args: ['sh', '-c', script] }, { logMaxSize: '2k', logMaxFile: 5, local: { compress: true } });
+    // About 40 kB: 5 rotations, and the 5 files of 8 kB kept hold nearly all, so a follower slowed by load loses nothing.
+    const c = await shims.launch({ args: ['sh', '-c', script] }, { logMaxSize: '8k', logMaxFile: 5, local: { compress: true } });
     const source = { driver: 'local', path: c.logFile } as const;
     const exited = c.client.wait();
     const follow = collect(readLogs(source, { follow: true, stdout: true, stderr: true, timestamps: false, tail: 'all' }, false, exited.then(() => undefined)));
