@@ -69,6 +69,14 @@ describe.skipIf(!enabled)('log drivers', () => {
     expect(ok(d.docker(['logs', '--since', at, 'local1']))).toBe('line200\n');
     expect(logLines(ok(d.docker(['logs', '--until', at, 'local1']))).at(-1)).toBe('line200');
     expect(ok(d.cli(['logs', '--tail', '2', 'local1']))).toBe('line199\nline200\n');
+
+    // A restart goes on with the same files: the gens keep growing, max-file still holds.
+    const gens = () => readdirSync(logDir).map((f) => Number(/^container\.log\.(\d+)\.gz$/.exec(f)?.[1] ?? 0));
+    const before = Math.max(...gens());
+    ok(d.docker(['start', '-a', 'local1']));
+    expect(Math.min(...gens().filter(Boolean))).toBeGreaterThan(before);
+    expect(readdirSync(logDir)).toHaveLength(3);
+    expect(ok(d.docker(['logs', '--tail', '2', 'local1']))).toBe('line199\nline200\n');
   });
 
   it('local: docker logs -f follows a running container across rotations to its end', () => {
