@@ -44,7 +44,6 @@ export const KNOWN = {
   longFiles: {
     '*.json': 'data, not code (seccomp profile)',
     'src/container/service.ts': 'being split (core)',
-    'src/container/logs.ts': 'being split (native)',
     'src/container/cgroups.ts': 'being split (core/shared)',
     'src/cli/commands/containers-opts.ts': 'being split (cli)',
   },
@@ -54,7 +53,6 @@ export const KNOWN = {
     'src/cli/commands/containers-opts.ts#addContainerFlags': 'being split (cli)',
     'src/cli/commands/containers-opts.ts#buildCreateRequest': 'being split (cli)',
     'src/cli/commands/containers.ts#commands': 'being split (cli)',
-    'src/container/service.ts#ContainerService.start': 'being split (core: start pipeline)',
     'src/daemon/daemon.ts#startDaemon': 'being split (core: restore order)',
     'src/daemon/routes/containers.ts#containerRoutes': 'being split (core: parse → job → reply)',
     'src/daemon/routes/images.ts#imageRoutes': 'being split (core: parse → job → reply)',
