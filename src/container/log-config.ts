@@ -8,8 +8,10 @@
 //              defaults max-size 20m, max-file 5, compress true
 //   none       nothing is kept: `docker logs` is refused as dockerd does
 //   syslog, journald  names and options are checked; the container does not
-//              start (this host has neither /dev/log nor journald's socket)
+//              start: with dockerd's error where the host has no /dev/log or
+//              journald socket, else saying tsdocker does not implement them
 // Any other name is looked up as a plugin by dockerd, and not found.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogConfig } from '../api/containers';
 import { InvalidArgumentError, NotImplementedError, TsdError } from '../errors';
@@ -48,10 +50,10 @@ const DRIVERS: Record<string, { opts: string[]; unknown: (opt: string) => string
   },
 };
 
-/** Why the host cannot give syslog or journald a container's output (their New's errors). */
-const UNAVAILABLE: Record<string, string> = {
-  syslog: 'Unix syslog delivery error',
-  journald: 'journald is not enabled on this host',
+/** The host's socket of syslog and journald, and dockerd's error (their New's) when it is missing. */
+const HOST_LOGGERS: Record<string, { socket: string; missing: string }> = {
+  syslog: { socket: '/dev/log', missing: 'Unix syslog delivery error' },
+  journald: { socket: '/run/systemd/journal/socket', missing: 'journald is not enabled on this host' },
 };
 
 /** HostConfig.LogConfig with the default driver, checked as dockerd does at create. */
@@ -87,8 +89,10 @@ export function shimLogOptions(
 ): Pick<ShimOptions, 'logFile' | 'logDriver' | 'logMaxSize' | 'logMaxFile' | 'logCompress'> {
   const type = logConfig?.Type || 'json-file';
   const config = logConfig?.Config ?? {};
-  const unavailable = UNAVAILABLE[type];
-  if (unavailable !== undefined) throw initError(unavailable);
+  const hostLogger = HOST_LOGGERS[type];
+  if (hostLogger !== undefined) {
+    throw initError(existsSync(hostLogger.socket) ? `the ${type} driver is not implemented by tsdocker` : hostLogger.missing);
+  }
   if (type === 'none') return {};
   if (type === 'local') {
     const maxSize = config['max-size'] === undefined ? 20_000_000 : parseSize(config['max-size'], 1000, (msg) => initError(`invalid value for max-size: ${config['max-size']}: ${msg}`));
