@@ -56,7 +56,7 @@ tsd_parse_size (const char *s)
     end++;
   if (*end == 'b' || *end == 'B')
     end++;
-  if (*end != '\0')
+  if (*end != '\0' || v * (double) mult >= 9.2e18)
     return -1;
   return (int64_t) (v * (double) mult);
 }

@@ -1,6 +1,7 @@
 /* shim_main.c: tsd-shim start-up (see shim.h for the whole contract). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,7 +72,13 @@ parse_args (struct shim *s, int argc, char **argv)
                 usage ();
             }
           else if (strcmp (a, "--log-max-file") == 0)
-            s->log_max_files = atoi (v);
+            {
+              char *end;
+              long n = strtol (v, &end, 10);
+              if (*end != '\0' || n < 1 || n > INT_MAX)
+                usage ();
+              s->log_max_files = (int) n;
+            }
           else
             usage ();
         }

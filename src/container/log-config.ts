@@ -100,7 +100,7 @@ export function shimLogOptions(
     const compress = config.compress === undefined ? true : parseGoBool(config.compress, (msg) => initError(`error reading compress log option: ${msg}`));
     if (maxFile < 0) throw initError('max file count cannot be less than 0');
     if (compress && maxFile <= 1) throw initError('compression cannot be enabled when max file count is 1');
-    return { logFile: localLogPath(paths, id), logDriver: 'local', logMaxSize: String(maxSize), logMaxFile: Math.max(maxFile, 1), logCompress: compress };
+    return { logFile: localLogPath(paths, id), logDriver: 'local', logMaxSize: shimSize(maxSize), logMaxFile: shimCount(maxFile), logCompress: compress };
   }
   const opts = { ...daemonOpts, ...config };
   const maxSize = opts['max-size'] === undefined ? -1 : parseSize(opts['max-size'], 1024, initError);
@@ -111,7 +111,17 @@ export function shimLogOptions(
     if (maxFile === 1 || maxSize === -1) throw initError('compress cannot be true when max-file is less than 2 or max-size is not set');
     throw initError('compress is not supported by the json-file driver of tsdocker: use --log-driver local');
   }
-  return { logFile: paths.logPath(id), logDriver: 'json-file', logMaxSize: String(maxSize), logMaxFile: maxFile };
+  return { logFile: paths.logPath(id), logDriver: 'json-file', logMaxSize: shimSize(maxSize), logMaxFile: shimCount(maxFile) };
+}
+
+/** A size as the shim takes it: whole bytes, -1 (none), at most 2^53 (far beyond any disk). */
+function shimSize(bytes: number): string {
+  return String(bytes < 0 ? -1 : Math.min(bytes, Number.MAX_SAFE_INTEGER));
+}
+
+/** A file count as the shim takes it: 1 to 2^31 - 1. */
+function shimCount(files: number): number {
+  return Math.min(Math.max(files, 1), 2 ** 31 - 1);
 }
 
 /** The log `docker logs` reads; undefined when the driver keeps none to read. */

@@ -70,6 +70,9 @@ describe.skipIf(!enabled)('log drivers', () => {
     expect(logLines(ok(d.docker(['logs', '--until', at, 'local1']))).at(-1)).toBe('line200');
     expect(ok(d.cli(['logs', '--tail', '2', 'local1']))).toBe('line199\nline200\n');
 
+    // Sizes and counts far beyond what a disk holds still start (the shim takes them bounded).
+    expect(ok(d.docker(['run', '--log-driver', 'local', '--log-opt', 'max-size=9999999p', '--log-opt', 'max-file=99999999999', 'busybox', 'echo', 'big']))).toBe('big\n');
+
     // A restart goes on with the same files: the gens keep growing, max-file still holds.
     const gens = () => readdirSync(logDir).map((f) => Number(/^container\.log\.(\d+)\.gz$/.exec(f)?.[1] ?? 0));
     const before = Math.max(...gens());
