@@ -46,8 +46,7 @@ export const KNOWN = {
   longFiles: {
     '*.json': 'data, not code (seccomp profile)',
     'src/container/service.ts': 'being split (core)',
-    'src/container/logs.ts': 'being split (native)',
-    'src/container/cgroups.ts': 'being split',
+    'src/container/cgroups.ts': 'being split (core/shared)',
     'src/cli/commands/containers-opts.ts': 'being split (cli)',
   },
   /** Functions over MAX_FUNCTION_LINES, as "path#name". */
@@ -56,7 +55,6 @@ export const KNOWN = {
     'src/cli/commands/containers-opts.ts#addContainerFlags': 'being split (cli)',
     'src/cli/commands/containers-opts.ts#buildCreateRequest': 'being split (cli)',
     'src/cli/commands/containers.ts#commands': 'being split (cli)',
-    'src/container/service.ts#ContainerService.start': 'being split (core: start pipeline)',
     'src/daemon/daemon.ts#startDaemon': 'being split (core: restore order)',
     'src/daemon/routes/containers.ts#containerRoutes': 'being split (core: parse → job → reply)',
     'src/daemon/routes/images.ts#imageRoutes': 'being split (core: parse → job → reply)',
@@ -78,7 +76,6 @@ export const KNOWN = {
   circles: {
     'src/cli/commands/cp-run.ts <-> src/cli/commands/cp.ts': 'cli fixes it',
     'src/container/pause.ts <-> src/container/service.ts': 'core (service.ts re-cut)',
-    'native/src/shim_loop.c <-> native/src/shim_main.c': 'native fixes it',
   },
 };
 

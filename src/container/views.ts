@@ -7,6 +7,7 @@ import { InvalidArgumentError } from '../errors';
 import { labelMatch, parseUntil } from '../graph/image/filters';
 import { mountPoints } from '../runtime/mount-specs';
 import type { ContainerPaths } from './files';
+import { inspectLogPath } from './log-config';
 import type { ContainerRecord } from './store';
 
 const unix = (rfc: string): number => Math.floor(Date.parse(rfc) / 1000);
@@ -137,7 +138,7 @@ export function inspect(rec: ContainerRecord, paths: ContainerPaths, lowerDirs: 
     ResolvConfPath: paths.resolvConfPath(rec.id),
     HostnamePath: paths.hostnamePath(rec.id),
     HostsPath: paths.hostsPath(rec.id),
-    LogPath: paths.logPath(rec.id),
+    LogPath: inspectLogPath(rec.hostConfig.LogConfig, paths, rec.id),
     Name: rec.name,
     RestartCount: rec.restartCount,
     Driver: 'overlay2',
