@@ -45,6 +45,12 @@ export async function buildApp(ctx: DaemonContext): Promise<FastifyInstance> {
 
   app.decorateRequest('apiVersion', DEFAULT_API_VERSION);
   app.addHook('onRequest', async (req, reply) => {
+    // A request line without an HTTP version (HTTP/0.9) gets Go's net/http answer, then the connection closes.
+    if (req.raw.httpVersionMajor !== 1) {
+      reply.hijack();
+      req.raw.socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request');
+      return;
+    }
     // Set first, so streamed and hijacked answers carry them too.
     reply.header('Api-Version', API_VERSION);
     reply.header('Docker-Experimental', String(ctx.config.experimental));

@@ -41,6 +41,23 @@ describe('KeyedLocks', () => {
     await locks.withLocks(['k'], async () => undefined);
     expect(locks.size).toBe(0);
   });
+  it('makes kind:* a lock on every key of the kind: it waits for them and they wait for it', async () => {
+    const locks = new KeyedLocks();
+    const order: string[] = [];
+    const job = (keys: string[], name: string, ms: number) =>
+      locks.withLocks(keys, async () => {
+        order.push(`${name}+`);
+        await sleep(ms);
+        order.push(`${name}-`);
+      });
+    await Promise.all([job(['image:a'], 'a', 30), job(['image:b'], 'b', 30), job(['image:*'], 'all', 10), job(['image:c'], 'c', 1), job(['x'], 'x', 1)]);
+    // a and b run together; the image-wide job waits for both, then c waits for it; x is another kind.
+    expect(order.indexOf('b+')).toBeLessThan(order.indexOf('a-'));
+    expect(order.indexOf('all+')).toBeGreaterThan(Math.max(order.indexOf('a-'), order.indexOf('b-')));
+    expect(order.indexOf('c+')).toBeGreaterThan(order.indexOf('all-'));
+    expect(order.indexOf('x+')).toBeLessThan(order.indexOf('a-'));
+    expect(locks.size).toBe(0);
+  });
 });
 
 describe('JobEngine', () => {
