@@ -22,7 +22,20 @@ type AjvPlugin = Extract<AjvPlugins[number], (...args: never[]) => unknown>;
 
 const addGoKeywords: AjvPlugin = (ajv) => {
   ajv.addKeyword({ keyword: 'x-go', schemaType: 'string' });
-  ajv.addKeyword({ keyword: 'x-go-strslice', schemaType: 'boolean' });
+  // strslice.StrSlice: a lone string is a list of one.
+  ajv.addKeyword({
+    keyword: 'x-go-strslice',
+    schemaType: 'boolean',
+    modifying: true,
+    compile: () => (data, cxt) => {
+      const parent = cxt?.parentData;
+      const key = cxt?.parentDataProperty;
+      if (typeof data === 'string' && typeof parent === 'object' && parent !== null && key !== undefined) {
+        (parent as Record<string | number, unknown>)[key] = [data];
+      }
+      return true;
+    },
+  });
   // Go matches field names without regard to case (the exact name first), and
   // a field set to null keeps its zero value: the key is renamed to the
   // field's name, a null one left out.
@@ -199,9 +212,13 @@ function child(node: SchemaNode, segment: string): { node: SchemaNode; field: bo
 
 const INTEGER_TYPES = /^(u?int(8|16|32|64)?|time\.Duration|os\.FileMode)$/;
 
-/** How Go names the refused JSON value: its kind, with the literal for a number that does not fit an integer. */
+/**
+ * How Go names the refused JSON value: its kind, with the literal for a number
+ * that does not fit an integer (Go quotes the request's text; JS and Go
+ * encoders both write 1e+30, as String() does).
+ */
 function describeValue(value: unknown, goType: string): string {
-  if (typeof value === 'number') return INTEGER_TYPES.test(goType) ? `number ${String(value).replace('e+', 'e')}` : 'number';
+  if (typeof value === 'number') return INTEGER_TYPES.test(goType) ? `number ${String(value)}` : 'number';
   if (typeof value === 'boolean') return 'bool';
   if (Array.isArray(value)) return 'array';
   if (typeof value === 'object' && value !== null) return 'object';
