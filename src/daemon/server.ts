@@ -72,25 +72,7 @@ export async function buildApp(ctx: DaemonContext): Promise<FastifyInstance> {
     return payload;
   });
 
-  // JSON bodies may be empty (clients send Content-Type on body-less POSTs);
-  // every other body (tar archives, stdin; the docker CLI labels them
-  // text/plain) reaches the route as a raw stream.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = String(body);
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      checkJsonDepth(text);
-      done(null, JSON.parse(text));
-    } catch (err) {
-      if (err instanceof InvalidArgumentError) return done(err, undefined);
-      const e = err as Error & { statusCode?: number };
-      e.statusCode = 400;
-      e.message = `invalid JSON: ${e.message}`;
-      done(e, undefined);
-    }
-  });
-  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+  addBodyParsers(app);
 
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((_req, reply) => {
@@ -108,4 +90,29 @@ export async function buildApp(ctx: DaemonContext): Promise<FastifyInstance> {
 
   await app.ready();
   return app;
+}
+
+/**
+ * JSON bodies may be empty (clients send Content-Type on body-less POSTs) and
+ * are refused past Go's nesting depth before parsing; every other body (tar
+ * archives, stdin; the docker CLI labels them text/plain) reaches the route as
+ * a raw stream.
+ */
+function addBodyParsers(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      checkJsonDepth(text);
+      done(null, JSON.parse(text));
+    } catch (err) {
+      if (err instanceof InvalidArgumentError) return done(err, undefined);
+      const e = err as Error & { statusCode?: number };
+      e.statusCode = 400;
+      e.message = `invalid JSON: ${e.message}`;
+      done(e, undefined);
+    }
+  });
+  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
 }
