@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupWithContainers, DAEMON_JS, ok, startBusyboxDaemon, startDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
+import { cleanupWithContainers, DAEMON, ok, startBusyboxDaemon, startDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
 
 /** Runs a shell command line as nobody, without any supplementary group. */
 function asNobody(command: string): CommandResult {
@@ -142,8 +142,8 @@ function refusedStart(args: string[], daemonJson = '{}'): CommandResult {
   try {
     writeFileSync(join(dir, 'daemon.json'), daemonJson);
     const r = spawnSync(
-      process.execPath,
-      [DAEMON_JS, '-H', `unix://${join(dir, 'sock')}`, '--data-root', join(dir, 'root'), '--exec-root', join(dir, 'exec'),
+      DAEMON,
+      ['-H', `unix://${join(dir, 'sock')}`, '--data-root', join(dir, 'root'), '--exec-root', join(dir, 'exec'),
         '--pidfile', join(dir, 'pid'), '--config-file', join(dir, 'daemon.json'), ...args],
       { encoding: 'utf8', timeout: 15_000 },
     );
