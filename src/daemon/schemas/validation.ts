@@ -36,27 +36,28 @@ const addGoKeywords: AjvPlugin = (ajv) => {
       return true;
     },
   });
-  // Go matches field names without regard to case (the exact name first), and
-  // a field set to null keeps its zero value: the key is renamed to the
-  // field's name, a null one left out.
+  // Go matches field names without regard to case (the exact name first): a
+  // key is renamed to its field's name. A null field keeps its zero value:
+  // "", 0 or false for a scalar; nil (null) for a list, map or struct pointer.
   ajv.addKeyword({
     keyword: 'x-go-struct',
     schemaType: 'string',
     modifying: true,
     compile: (_struct, parentSchema) => {
-      const names = new Map(Object.keys((parentSchema as SchemaNode).properties ?? {}).map((name) => [name.toLowerCase(), name]));
+      const properties = (parentSchema as SchemaNode).properties ?? {};
+      const names = new Map(Object.keys(properties).map((name) => [name.toLowerCase(), name]));
       return (data) => {
         if (typeof data !== 'object' || data === null || Array.isArray(data)) return true;
         const fields = data as Record<string, unknown>;
         for (const key of Object.keys(fields)) {
           const name = names.get(key.toLowerCase());
-          let field = key;
-          if (name !== undefined && name !== key && !(name in fields)) {
+          if (name === undefined) continue;
+          if (name !== key && !(name in fields)) {
             fields[name] = fields[key];
             delete fields[key];
-            field = name;
           }
-          if (fields[field] === null) delete fields[field];
+          const type = properties[name]?.type?.[0];
+          if (fields[name] === null && type !== undefined && type !== 'array' && type !== 'object') fields[name] = zeroValue(type);
         }
         return true;
       };
