@@ -9,7 +9,7 @@
 // allowing null, which Go decodes as the zero value), drop what dockerd
 // checks later or never (enum, minimum, pattern, required …), bound integers
 // by their Go type, and name each node's Go type (`x-go`) and each struct
-// (`x-go-struct`) for Go's error messages, and mark list items and map values
+// (`x-go-struct`) for Go's error messages, mark pointer fields (`x-go-pointer`), and mark list items and map values
 // (`x-go-elem`, their JSON type), where a null decodes as the zero value.
 //
 //   node scripts/gen-api-schemas.mjs [spec.yaml]
@@ -52,6 +52,11 @@ const GO_TYPES = {
   'Mount.TmpfsOptions.Mode': 'os.FileMode', 'EndpointSettings.IPPrefixLen': 'int', 'EndpointSettings.GwPriority': 'int',
   'EndpointSettings.GlobalIPv6PrefixLen': 'int', 'ExecConfig.ConsoleSize': '[2]uint', 'ExecStartConfig.ConsoleSize': '[2]uint',
 };
+
+/** Scalar fields that are pointers in Go (*int64, *bool): a null stays null (nil), not the zero value. */
+const GO_POINTERS = new Set([
+  'ContainerConfig.StopTimeout', 'HostConfig.Init', 'Resources.MemorySwappiness', 'Resources.OomKillDisable', 'Resources.PidsLimit',
+]);
 
 /** Go struct names of definitions and inline objects, where they differ from the definition's name. */
 const GO_STRUCTS = {
@@ -128,6 +133,7 @@ function convert(node, where) {
   if (node.items) out.items = element(node.items, `${where}[]`);
   if (typeof node.additionalProperties === 'object') out.additionalProperties = element(node.additionalProperties, `${where}{}`);
   out['x-go'] = go;
+  if (GO_POINTERS.has(where)) out['x-go-pointer'] = true;
   return out;
 }
 

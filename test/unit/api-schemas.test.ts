@@ -69,13 +69,13 @@ describe('request schemas', () => {
       url: '/containers/create',
       headers: { 'content-type': 'application/json' },
       payload: JSON.stringify({
-        Image: 'x', Unknown: { deep: [1] }, Cmd: 'sh', Env: ['A=1', null], Labels: { a: null }, HostConfig: { Memory: null, Binds: null }, Entrypoint: null, Tty: null,
+        Image: 'x', Unknown: { deep: [1] }, Cmd: 'sh', Env: ['A=1', null], Labels: { a: null }, HostConfig: { Memory: null, Binds: null, PidsLimit: null }, Entrypoint: null, Tty: null,
       }),
     });
     expect(r.statusCode).toBe(200);
-    // Scalars take their zero value, lists, maps and structs stay null (Go's nil), as dockerd's inspect shows them.
+    // Scalars take their zero value; pointers, lists, maps and structs stay null (Go's nil), as dockerd's inspect shows them.
     expect(r.json().body).toEqual({
-      Image: 'x', Unknown: { deep: [1] }, Cmd: ['sh'], Env: ['A=1', ''], Labels: { a: '' }, HostConfig: { Memory: 0, Binds: null }, Entrypoint: null, Tty: false,
+      Image: 'x', Unknown: { deep: [1] }, Cmd: ['sh'], Env: ['A=1', ''], Labels: { a: '' }, HostConfig: { Memory: 0, Binds: null, PidsLimit: null }, Entrypoint: null, Tty: false,
     });
   });
 

@@ -22,6 +22,7 @@ type AjvPlugin = Extract<AjvPlugins[number], (...args: never[]) => unknown>;
 
 const addGoKeywords: AjvPlugin = (ajv) => {
   ajv.addKeyword({ keyword: 'x-go', schemaType: 'string' });
+  ajv.addKeyword({ keyword: 'x-go-pointer', schemaType: 'boolean' });
   // strslice.StrSlice: a lone string is a list of one.
   ajv.addKeyword({
     keyword: 'x-go-strslice',
@@ -38,7 +39,7 @@ const addGoKeywords: AjvPlugin = (ajv) => {
   });
   // Go matches field names without regard to case (the exact name first): a
   // key is renamed to its field's name. A null field keeps its zero value:
-  // "", 0 or false for a scalar; nil (null) for a list, map or struct pointer.
+  // "", 0 or false for a scalar; nil (null) for a pointer, list, map or struct.
   ajv.addKeyword({
     keyword: 'x-go-struct',
     schemaType: 'string',
@@ -56,8 +57,9 @@ const addGoKeywords: AjvPlugin = (ajv) => {
             fields[name] = fields[key];
             delete fields[key];
           }
-          const type = properties[name]?.type?.[0];
-          if (fields[name] === null && type !== undefined && type !== 'array' && type !== 'object') fields[name] = zeroValue(type);
+          const field = properties[name];
+          const type = field?.type?.[0];
+          if (fields[name] === null && !field?.['x-go-pointer'] && type !== undefined && type !== 'array' && type !== 'object') fields[name] = zeroValue(type);
         }
         return true;
       };
