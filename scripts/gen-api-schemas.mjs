@@ -53,9 +53,9 @@ const GO_TYPES = {
   'EndpointSettings.GlobalIPv6PrefixLen': 'int', 'ExecConfig.ConsoleSize': '[2]uint', 'ExecStartConfig.ConsoleSize': '[2]uint',
 };
 
-/** Scalar fields that are pointers in Go (*int64, *bool): a null stays null (nil), not the zero value. */
+/** Scalar fields that are pointers in Go (*int64, *bool): a null stays null (nil), not the zero value (the spec lists HostConfig's Init with Resources). */
 const GO_POINTERS = new Set([
-  'ContainerConfig.StopTimeout', 'HostConfig.Init', 'Resources.MemorySwappiness', 'Resources.OomKillDisable', 'Resources.PidsLimit',
+  'ContainerConfig.StopTimeout', 'Resources.Init', 'Resources.MemorySwappiness', 'Resources.OomKillDisable', 'Resources.PidsLimit',
 ]);
 
 /** Go struct names of definitions and inline objects, where they differ from the definition's name. */
