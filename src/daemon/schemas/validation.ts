@@ -95,7 +95,6 @@ export const ajvOptions: NonNullable<FastifyServerOptions['ajv']> = {
   plugins: [addGoKeywords],
 };
 
-
 function zeroValue(type: JsonType): unknown {
   switch (type) {
     case 'string': return '';
