@@ -12,6 +12,7 @@ import { familiarString } from '../../graph/reference';
 import type { DaemonContext } from '../context';
 import { bool, filters, str, strs, type Query } from '../query';
 import { progressStream } from '../streams';
+import { shapeForVersion } from '../versioning';
 
 /** Splits `/images/<name>/<action>` (name may hold '/'). */
 function imagePath(wildcard: string, actions: readonly string[]): { name: string; action: string } | undefined {
@@ -131,7 +132,7 @@ export function imageRoutes(app: FastifyInstance, ctx: DaemonContext): void {
   app.get('/images/*', async (req, reply) => {
     const path = imagePath((req.params as { '*': string })['*'], ['json', 'history', 'get']);
     if (!path) throw new NotFoundError('page not found');
-    if (path.action === 'json') return images.inspect(path.name);
+    if (path.action === 'json') return shapeForVersion('ImageInspect', req.apiVersion, images.inspect(path.name));
     if (path.action === 'history') return images.history(path.name);
     return save([path.name], reply);
   });
