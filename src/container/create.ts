@@ -9,6 +9,7 @@ import { ConflictError, InvalidArgumentError } from '../errors';
 import type { Graph } from '../graph/graph';
 import { validateCreate } from '../runtime/spec';
 import { commandOf, mergeConfig } from './config';
+import { checkLogConfig } from './log-config';
 import { randomName, validateName } from './names';
 import { resolveRuntime } from './runtimes';
 import type { ContainerRecord, ContainerStore } from './store';
@@ -50,13 +51,7 @@ export function newRecord(graph: Graph, store: ContainerStore, defaults: CreateD
   const runtime = resolveRuntime(hostConfig.Runtime, defaults.defaultRuntime, defaults.runtimes);
   hostConfig.Runtime = runtime.name;
   hostConfig.NetworkMode ||= 'default';
-  hostConfig.LogConfig = {
-    Type: hostConfig.LogConfig?.Type || 'json-file',
-    Config: { ...(hostConfig.LogConfig?.Config ?? {}) },
-  };
-  if (hostConfig.LogConfig.Type !== 'json-file') {
-    throw new InvalidArgumentError(`logging driver "${hostConfig.LogConfig.Type}" is not supported by tsdocker (only json-file)`);
-  }
+  hostConfig.LogConfig = checkLogConfig(hostConfig.LogConfig);
   const name = nameIn ? validateName(nameIn) : `/${randomName((n) => store.byName(`/${n}`) !== undefined)}`;
   const taken = store.byName(name);
   if (taken) throw nameInUse(name, taken.id);

@@ -19,6 +19,7 @@ import { readExitFile, ShimClient, startShim } from '../native/shim-client';
 import { buildSpec, serializeSpec } from '../runtime/spec';
 import { joinAttach } from './attach';
 import { type ContainerPaths, unmountRootfs, writeEtcFiles } from './files';
+import { shimLogOptions } from './log-config';
 import type { StartStep } from './pipeline';
 import { resolveRuntime } from './runtimes';
 import type { ContainerRecord } from './store';
@@ -88,16 +89,13 @@ function taskStep(deps: StepDeps): StartStep {
       });
       writeFileSync(join(stateDir, 'config.json'), serializeSpec(spec));
       const runtime = resolveRuntime(rec.runtime, deps.defaultRuntime, deps.runtimes);
-      const logConfig = hostConfig.LogConfig?.Config ?? {};
       const { pid, client } = await startShim({
         id,
         bundle: stateDir,
         stateDir,
         runtime: runtime.path,
         runtimeRoot: paths.runtimeRoot(runtime.name),
-        logFile: paths.logPath(id),
-        logMaxSize: logConfig['max-size'] ?? deps.logOpts['max-size'],
-        logMaxFile: Number(logConfig['max-file'] ?? deps.logOpts['max-file'] ?? 3),
+        ...shimLogOptions(hostConfig.LogConfig, paths, id, deps.logOpts),
         stdin: config.OpenStdin,
         terminal: config.Tty,
       });

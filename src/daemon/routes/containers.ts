@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ContainerConfig, ContainerCreateBody, ContainerPruneResponse, ExecCreateBody } from '../../api/containers';
 import { InvalidArgumentError } from '../../errors';
 import { changes } from '../../container/changes';
+import { logSource, readableLog } from '../../container/log-config';
 import { parseLogTime, readLogs } from '../../container/logs';
 import type { ContainerRecord } from '../../container/store';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../container/stream';
@@ -72,7 +73,7 @@ export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void 
   containerOtherRoutes(app, ctx);
 }
 
-/** wait, attach, logs, resize: the routes whose answers stream. */
+/** wait, attach, logs: the routes whose answers stream. */
 function containerStreamRoutes(app: FastifyInstance, ctx: DaemonContext): void {
   const { containers } = ctx;
   const resolve = recordOf(ctx);
@@ -99,8 +100,9 @@ function containerStreamRoutes(app: FastifyInstance, ctx: DaemonContext): void {
     const tty = rec.config.Tty;
     const streams = { stdin: bool(query, 'stdin'), stdout: bool(query, 'stdout'), stderr: bool(query, 'stderr') };
     const socket = hijack(req, reply, streamType(tty, req.apiVersion));
-    if (logs) {
-      const past = readLogs(containers.paths.logPath(rec.id), { follow: false, stdout: streams.stdout, stderr: streams.stderr, timestamps: false, tail: 'all' }, tty, Promise.resolve());
+    const source = logSource(rec.hostConfig.LogConfig, containers.paths, rec.id);
+    if (logs && source) {
+      const past = readLogs(source, { follow: false, stdout: streams.stdout, stderr: streams.stderr, timestamps: false, tail: 'all' }, tty, Promise.resolve());
       for await (const chunk of past) socket.write(chunk as Buffer);
     }
     if (stream) {
@@ -130,7 +132,7 @@ function containerStreamRoutes(app: FastifyInstance, ctx: DaemonContext): void {
     const follow = bool(query, 'follow');
     const stopped = follow && rec.state.Running ? containers.nextExit(rec) : Promise.resolve();
     const body = readLogs(
-      containers.paths.logPath(rec.id),
+      readableLog(rec.hostConfig.LogConfig, containers.paths, rec.id),
       {
         follow,
         stdout,
@@ -146,18 +148,18 @@ function containerStreamRoutes(app: FastifyInstance, ctx: DaemonContext): void {
     return reply.type(streamType(rec.config.Tty, req.apiVersion)).send(body);
   });
 
+}
+
+/** resize, top, rename, changes, export, remove, prune, commit, exec create. */
+function containerOtherRoutes(app: FastifyInstance, ctx: DaemonContext): void {
+  const { containers, containerJobs, execJobs } = ctx;
+  const resolve = recordOf(ctx);
+
   app.post('/containers/:id/resize', async (req, reply) => {
     const { rows, cols } = ttySize(q(req));
     await containers.resize(resolve(req), rows, cols);
     return reply.code(200).send();
   });
-
-}
-
-/** top, rename, changes, export, remove, prune, commit, exec create. */
-function containerOtherRoutes(app: FastifyInstance, ctx: DaemonContext): void {
-  const { containers, containerJobs, execJobs } = ctx;
-  const resolve = recordOf(ctx);
 
   app.get('/containers/:id/top', async (req) => {
     const rec = resolve(req);

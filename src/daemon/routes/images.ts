@@ -10,6 +10,7 @@ import { imageEvent } from '../../engine/image-jobs';
 import type { DaemonContext } from '../context';
 import { bool, filters, str, strs, type Query } from '../query';
 import { progressStream } from '../streams';
+import { shapeForVersion } from '../versioning';
 
 /** Splits `/images/<name>/<action>` (name may hold '/'). */
 function imagePath(wildcard: string, actions: readonly string[]): { name: string; action: string } | undefined {
@@ -93,7 +94,7 @@ function imageNamedRoutes(app: FastifyInstance, ctx: DaemonContext): void {
   app.get('/images/*', async (req, reply) => {
     const path = imagePath((req.params as { '*': string })['*'], ['json', 'history', 'get']);
     if (!path) throw new NotFoundError('page not found');
-    if (path.action === 'json') return images.inspect(path.name);
+    if (path.action === 'json') return shapeForVersion('ImageInspect', req.apiVersion, images.inspect(path.name));
     if (path.action === 'history') return images.history(path.name);
     return save([path.name], reply);
   });
