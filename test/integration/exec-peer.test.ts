@@ -97,7 +97,8 @@ async function exitCode(s: Side, id: string): Promise<number | null> {
 
 describe('exec start framing and failures, next to dockerd', () => {
   it('frames the output by the start body Tty, whatever the create said', async () => {
-    const cmd = ['sh', '-c', 'printf out; printf err >&2'];
+    // A pause between the two: stdout and stderr are separate pipes, read in either order.
+    const cmd = ['sh', '-c', 'printf out; sleep 0.2; printf err >&2'];
     for (const [createTty, startTty] of [[true, false], [false, true], [false, false]] as const) {
       const seen: string[] = [];
       for (const s of sides()) {
