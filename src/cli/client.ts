@@ -135,6 +135,11 @@ export class ApiClient {
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
+
+  /** Ends the connection at once, with any stream still open on it (close() would wait for it). */
+  async destroy(): Promise<void> {
+    await this.dispatcher.destroy();
+  }
 }
 
 /** The CLI's "cannot connect" error for a failed connection, or `err` itself. */

@@ -17,7 +17,7 @@ export class FlagError extends Error {}
 export const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 /** A commander parser from a Go-style one: errors become flag errors (exit 125). */
-function parser<T>(parse: (v: string) => T): (v: string) => T {
+export function parser<T>(parse: (v: string) => T): (v: string) => T {
   return (v) => {
     try {
       return parse(v);
@@ -38,7 +38,7 @@ function collectParsed<T>(parse: (v: string) => T): (v: string, prev: T[] | unde
 }
 
 export const int = parser(intValue);
-const bytes = parser(ramInBytes);
+export const bytes = parser(ramInBytes);
 const duration = parser(parseDuration);
 
 /** Flags of run and create that are not part of the container's configuration. */
@@ -264,7 +264,7 @@ function parseUlimit(v: string): Ulimit {
 }
 
 /** opts.ParseRestartPolicy: `name[:max-retries]`; the daemon judges the name. */
-function parseRestart(policy: string): { Name: string; MaximumRetryCount: number } {
+export function parseRestart(policy: string): { Name: string; MaximumRetryCount: number } {
   if (policy === '') return { Name: '', MaximumRetryCount: 0 };
   const colon = policy.indexOf(':');
   const name = colon < 0 ? policy : policy.slice(0, colon);
