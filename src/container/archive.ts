@@ -16,7 +16,7 @@ import type { ContainerPathStat } from '../api/archive';
 import { GO_MODE } from '../api/archive';
 import { InvalidArgumentError, NotFoundError, TsdError, isErrno } from '../errors';
 import { decompressStream } from '../graph/compression';
-import { goTime } from '../graph/image/config';
+import { rfc3339Nano } from '../api/time';
 import { S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT } from '../graph/layers/whiteout';
 import { extractArchive, type ExtractOwner } from './archive-extract';
 import { assertsDirectory, containerAbsPath, goBase, goJoin } from './archive-paths';
@@ -186,7 +186,7 @@ function statIn(root: string, path: string): { stat: ContainerPathStat; host: st
     name: goBase(path),
     size: Number(st.size),
     mode: goFileMode(Number(st.mode)),
-    mtime: goTime(new Date(Number(st.mtimeNs / 1_000_000n)), Number(st.mtimeNs % 1_000_000n)),
+    mtime: rfc3339Nano(new Date(Number(st.mtimeNs / 1_000_000n)), Number(st.mtimeNs % 1_000_000n)),
     linkTarget: st.isSymbolicLink() ? containerPath(root, hostPath(root, abs, true)) : '',
   };
   return { stat, host };

@@ -119,39 +119,6 @@ export function apiTimestamp(value: string, now = Date.now()): string {
   return `${Math.floor(ms / 1000)}.${nanos}`;
 }
 
-/** The local calendar fields of `date`, zero-padded, and its zone offset in minutes (Go's time.Local). */
-function localFields(date: Date): { day: string; clock: string; offset: number } {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return {
-    day: `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`,
-    clock: `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`,
-    offset: -date.getTimezoneOffset(),
-  };
-}
-
-/** An offset in minutes as `+hhmm`, or `+hh:mm` with `colon`. */
-function zoneOffset(offset: number, colon: boolean): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}${colon ? ':' : ''}${pad(Math.abs(offset) % 60)}`;
-}
-
-/** `2026-11-24 03:17:02 +0000 UTC`, Go's time.Time.String() in local time. */
-export function goTime(unixSeconds: number): string {
-  const date = new Date(unixSeconds * 1000);
-  const { day, clock, offset } = localFields(date);
-  const zone = offset === 0 ? 'UTC' : (Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? '');
-  return `${day} ${clock} ${zoneOffset(offset, false)} ${zone}`;
-}
-
-/** jsonmessage.RFC3339NanoFixed in local time, from unix nanoseconds: `2026-12-05T01:35:13.821717500Z`. */
-export function rfc3339NanoFixed(unixNanos: number): string {
-  // String(): the shortest digits that read back as the same double, i.e. the digits the daemon sent.
-  const digits = String(unixNanos).padStart(10, '0');
-  const seconds = Number(digits.slice(0, -9));
-  const { day, clock, offset } = localFields(new Date(seconds * 1000));
-  return `${day}T${clock}.${digits.slice(-9)}${offset === 0 ? 'Z' : zoneOffset(offset, true)}`;
-}
-
 /** A Node file error worded as Go's *PathError: "open /x: no such file or directory". */
 export function goPathError(err: unknown): string {
   const e = err as NodeJS.ErrnoException;

@@ -2,11 +2,12 @@
 // or duration forms) and --filter, each event printed as docker prints it
 // (time, type, action, actor and its attributes sorted) or with --format.
 import type { Cli } from '../cli';
+import { rfc3339NanoFixed } from '../../api/time';
 import type { EventMessage } from '../../api/types';
 import { renderOne } from '../format';
 import { jsonMessages } from '../jsonstream';
 import { filterArgs } from './containers-list';
-import { apiTimestamp, rfc3339NanoFixed } from './containers-units';
+import { apiTimestamp } from './containers-units';
 
 export interface EventsOptions {
   filter?: string[];

@@ -9,6 +9,7 @@ import { NotFoundError, ConflictError, InvalidArgumentError, isErrno } from '../
 import { Digester, hexOf, isDigest, sha256, type Digest } from '../digest';
 import { AlreadyExistsError } from '../errors';
 import { fsyncDir, randomName } from '../fsutil';
+import { mkdirPrivateAsync } from '../../state/dirs';
 import type { BlobInfo, Store, Writer } from './types';
 
 /** Read size of blob streams: layer tars are large, and 64 KiB reads cost a syscall each. */
@@ -27,9 +28,9 @@ export class LocalContentStore implements Store {
   /** Opens (creating) the store at `root`, removing every ingest left by an earlier process. */
   static async open(root: string): Promise<LocalContentStore> {
     const store = new LocalContentStore(root);
-    await fsp.mkdir(store.blobDir, { recursive: true });
+    await mkdirPrivateAsync(store.blobDir);
     await fsp.rm(store.ingestDir, { recursive: true, force: true });
-    await fsp.mkdir(store.ingestDir, { recursive: true });
+    await mkdirPrivateAsync(store.ingestDir);
     return store;
   }
 
