@@ -75,7 +75,6 @@ export const KNOWN = {
   },
   /** Import circles, as their files sorted and joined by " <-> ". */
   circles: {
-    'src/cli/commands/cp-run.ts <-> src/cli/commands/cp.ts': 'cli fixes it',
     'src/container/pause.ts <-> src/container/service.ts': 'core (service.ts re-cut)',
   },
 };
