@@ -58,6 +58,19 @@ export function addCreateFlags(cmd: Command, run: boolean): void {
 }
 
 /** The flags that make up the container's configuration (docker's AddFlags). */
+/** The CPU flags run, create and update share. */
+export function addCpuFlags(cmd: Command): Command {
+  return cmd
+    .option('--cpu-period <int>', 'Limit CPU CFS (Completely Fair Scheduler) period', int)
+    .option('--cpu-quota <int>', 'Limit CPU CFS (Completely Fair Scheduler) quota', int)
+    .option('--cpu-rt-period <int>', 'Limit CPU real-time period in microseconds', int)
+    .option('--cpu-rt-runtime <int>', 'Limit CPU real-time runtime in microseconds', int)
+    .option('-c, --cpu-shares <int>', 'CPU shares (relative weight)', int)
+    .option('--cpus <decimal>', 'Number of CPUs', parser(nanoCpus))
+    .option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)')
+    .option('--cpuset-mems <string>', 'MEMs in which to allow execution (0-3, 0,1)');
+}
+
 export function addContainerFlags(cmd: Command): void {
   cmd
     .option('-a, --attach <list>', 'Attach to STDIN, STDOUT or STDERR', collect)
@@ -68,15 +81,9 @@ export function addContainerFlags(cmd: Command): void {
     .option('--cap-drop <list>', 'Drop Linux capabilities', collect)
     .option('--cgroup-parent <string>', 'Optional parent cgroup for the container')
     .option('--cgroupns <string>', 'Cgroup namespace to use (host|private)')
-    .option('--cidfile <string>', 'Write the container ID to the file')
-    .option('--cpu-period <int>', 'Limit CPU CFS (Completely Fair Scheduler) period', int)
-    .option('--cpu-quota <int>', 'Limit CPU CFS (Completely Fair Scheduler) quota', int)
-    .option('--cpu-rt-period <int>', 'Limit CPU real-time period in microseconds', int)
-    .option('--cpu-rt-runtime <int>', 'Limit CPU real-time runtime in microseconds', int)
-    .option('-c, --cpu-shares <int>', 'CPU shares (relative weight)', int)
-    .option('--cpus <decimal>', 'Number of CPUs', parser(nanoCpus))
-    .option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)')
-    .option('--cpuset-mems <string>', 'MEMs in which to allow execution (0-3, 0,1)')
+    .option('--cidfile <string>', 'Write the container ID to the file');
+  addCpuFlags(cmd);
+  cmd
     .option('--device <list>', 'Add a host device to the container', collect)
     .option('--device-cgroup-rule <list>', 'Add a rule to the cgroup allowed devices list', collect)
     .option('--dns <list>', 'Set custom DNS servers', collect)

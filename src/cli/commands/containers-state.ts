@@ -6,8 +6,8 @@ import type { ContainerUpdateResponse } from '../../api/resources';
 import type { Cli } from '../cli';
 import { CliError } from '../cli';
 import { eachContainer } from './containers-ops';
-import { bytes, collect, int, parseRestart, parser } from './containers-opts';
-import { memSwapBytes, nanoCpus } from './containers-units';
+import { addCpuFlags, bytes, collect, int, parseRestart, parser } from './containers-opts';
+import { memSwapBytes } from './containers-units';
 import { splitTag } from './images';
 
 export function pauseOrUnpause(action: 'pause' | 'unpause') {
@@ -16,17 +16,8 @@ export function pauseOrUnpause(action: 'pause' | 'unpause') {
 
 /** `docker update`'s flags, each mapped to the UpdateConfig field it sets. */
 export function defineUpdate(cmd: Command, cli: Cli): Command {
-  return cmd
-    .argument('<CONTAINER...>')
-    .option('--blkio-weight <uint16>', 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)', int)
-    .option('--cpu-period <int>', 'Limit CPU CFS (Completely Fair Scheduler) period', int)
-    .option('--cpu-quota <int>', 'Limit CPU CFS (Completely Fair Scheduler) quota', int)
-    .option('--cpu-rt-period <int>', 'Limit the CPU real-time period in microseconds', int)
-    .option('--cpu-rt-runtime <int>', 'Limit the CPU real-time runtime in microseconds', int)
-    .option('-c, --cpu-shares <int>', 'CPU shares (relative weight)', int)
-    .option('--cpus <decimal>', 'Number of CPUs', parser(nanoCpus))
-    .option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)')
-    .option('--cpuset-mems <string>', 'MEMs in which to allow execution (0-3, 0,1)')
+  cmd.argument('<CONTAINER...>').option('--blkio-weight <uint16>', 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)', int);
+  return addCpuFlags(cmd)
     .option('-m, --memory <bytes>', 'Memory limit', bytes)
     .option('--memory-reservation <bytes>', 'Memory soft limit', bytes)
     .option('--memory-swap <bytes>', 'Swap limit equal to memory plus swap: -1 to enable unlimited swap', parser(memSwapBytes))
