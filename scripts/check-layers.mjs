@@ -52,7 +52,6 @@ export const KNOWN = {
   /** Functions over MAX_FUNCTION_LINES, as "path#name". */
   longFunctions: {
     'src/cli/commands/containers-mounts.ts#parseMount': 'being split (cli)',
-    'src/cli/commands/containers-opts.ts#addContainerFlags': 'being split (cli)',
     'src/cli/commands/containers-opts.ts#buildCreateRequest': 'being split (cli)',
     'src/cli/commands/containers.ts#commands': 'being split (cli)',
     'src/daemon/daemon.ts#startDaemon': 'being split (core: restore order)',
@@ -74,7 +73,6 @@ export const KNOWN = {
   },
   /** Import circles, as their files sorted and joined by " <-> ". */
   circles: {
-    'src/cli/commands/cp-run.ts <-> src/cli/commands/cp.ts': 'cli fixes it',
     'src/container/pause.ts <-> src/container/service.ts': 'core (service.ts re-cut)',
   },
 };
