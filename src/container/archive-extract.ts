@@ -23,14 +23,14 @@ import {
   symlinkSync, utimesSync, writeSync,
 } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type * as tar from 'tar-stream';
 import { TsdError, isErrno } from '../errors';
-import { tarExtract, withPaxNumbers, xattrsOf, type PaxRecords } from '../graph/layers/pax';
+import { withPaxNumbers, xattrsOf, type PaxRecords } from '../archive/pax';
+import { forEachTarEntry } from '../archive/read';
 import { mknodEntry } from '../graph/layers/unpack';
 import { lsetxattr } from '../native';
-import { goClean, goDir, goJoin } from './archive-paths';
-import { hostPath } from './archive-scope';
+import { goClean, goDir, goJoin } from '../archive/paths';
+import { hostPath } from '../archive/scope';
 
 type TarEntry = tar.Extract extends AsyncIterable<infer S> ? S : never;
 type TarHeader = TarEntry['header'];
@@ -48,17 +48,8 @@ export interface ExtractOptions {
 
 /** Unpacks the (uncompressed) tar `source` into opts.dest. */
 export async function extractArchive(source: Readable, opts: ExtractOptions): Promise<void> {
-  const extract = tarExtract();
-  const piping = pipeline(source, extract);
   const dirTimes: Array<[string, Date]> = [];
-  try {
-    for await (const entry of extract) await applyEntry(opts, entry, dirTimes);
-  } catch (err) {
-    source.destroy();
-    await piping.catch(() => undefined);
-    throw err;
-  }
-  await piping;
+  await forEachTarEntry(source, (entry) => applyEntry(opts, entry, dirTimes));
   for (const [host, mtime] of dirTimes) lutimesSync(host, mtime, mtime);
 }
 
@@ -170,6 +161,9 @@ async function writeFile(entry: TarEntry, host: string, finish: (fd: number) => 
       for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done);
     }
     finish(fd);
+  } catch (err) {
+    rmSync(host, { force: true }); // a file cut short (a truncated upload) is not left behind
+    throw err;
   } finally {
     closeSync(fd);
   }

@@ -9,8 +9,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as tar from 'tar-stream';
 import { device, exportDiff, fileContent } from '../graph/layers/export';
-import { paxNumber, tarExtract, XATTR_PAX_PREFIX, type PaxRecords } from '../graph/layers/pax';
-import { encodeEntryHeader, END_OF_ARCHIVE, padding, type EntryHeader, type EntryType } from '../graph/layers/tar-writer';
+import { paxNumber, tarExtract, XATTR_PAX_PREFIX, type PaxRecords } from '../archive/pax';
+import { encodeEntryHeader, END_OF_ARCHIVE, padding, type EntryHeader, type EntryType } from '../archive/tar-writer';
 
 type TarEntry = tar.Extract extends AsyncIterable<infer S> ? S : never;
 

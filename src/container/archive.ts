@@ -11,16 +11,17 @@
 // Errors are Docker's: a missing path is "Could not find the file …" (404);
 // other file errors name the container's path, as Go words them (500).
 import { lstatSync, readFileSync, type BigIntStats } from 'node:fs';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { ContainerPathStat } from '../api/archive';
 import { GO_MODE } from '../api/archive';
 import { InvalidArgumentError, NotFoundError, TsdError, isErrno } from '../errors';
-import { decompressStream } from '../graph/compression';
+import { decompressStream } from '../archive/compression';
+import { detachUpload, TarError } from '../archive/read';
 import { goTime } from '../graph/image/config';
-import { S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT } from '../graph/layers/whiteout';
+import { S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT } from '../archive/whiteout';
 import { extractArchive, type ExtractOwner } from './archive-extract';
-import { assertsDirectory, containerAbsPath, goBase, goJoin } from './archive-paths';
-import { containerPath, goPathErrorIn, hostPath } from './archive-scope';
+import { assertsDirectory, containerAbsPath, goBase, goJoin } from '../archive/paths';
+import { containerPath, goPathErrorIn, hostPath } from '../archive/scope';
 import { tarResource } from './archive-tar';
 import { openContainerFs, userMountsOf, type ContainerFsView } from './archive-view';
 import { containerCgroup } from './cgroups';
@@ -124,15 +125,11 @@ async function extractIn(view: ContainerFsView, rec: ContainerRecord, req: Extra
   const dest = containerPath(root, destHost);
   checkWritablePath(rec, dest);
   const owner: ExtractOwner = req.copyUIDGID && rec.config.User ? lookupUser(root, rec.config.User) : 'header';
-  const detached = new PassThrough();
-  body.pipe(detached);
-  const { stream } = await decompressStream(detached);
+  const { stream } = await decompressStream(detachUpload(body));
   try {
     await extractArchive(stream, { root, dest, noOverwriteDirNonDir: req.noOverwriteDirNonDir, owner });
   } catch (err) {
-    body.unpipe(detached);
-    body.resume(); // the rest of the upload is read and dropped: the client still gets the answer
-    throw tarError(err);
+    throw extractionError(err, root);
   }
 }
 
@@ -228,11 +225,15 @@ function errnoText(err: unknown): string {
 }
 
 /** tar-stream's words for a broken archive as Go's archive/tar says them. */
-function tarError(err: unknown): unknown {
-  const message = err instanceof Error ? err.message : '';
-  if (message === 'Unexpected end of data') return new TsdError('unexpected EOF');
-  if (message.startsWith('Invalid tar header')) return new TsdError('archive/tar: invalid tar header');
-  return err;
+/** A file error while extracting, as dockerd answers one of its untar (container paths, Go's words: "link OLD NEW: …"). */
+function extractionError(err: unknown, root: string): unknown {
+  const e = err as NodeJS.ErrnoException & { dest?: string };
+  if (err instanceof TsdError || !(e instanceof Error) || typeof e.syscall !== 'string') return err;
+  if (e.syscall === 'link' && e.path !== undefined && e.dest !== undefined) {
+    const description = /^[A-Z0-9]+: (.*?), /.exec(e.message)?.[1] ?? e.message;
+    return new TarError(`link ${containerPath(root, e.path)} ${containerPath(root, e.dest)}: ${description}`);
+  }
+  return new TarError(goPathErrorIn(root, e));
 }
 
 /** An error as dockerd answers it: a missing file is a 404 naming the path as asked, other file errors name container paths. */

@@ -71,6 +71,9 @@ export async function listen(app: FastifyInstance, value: string, group: string)
   const server = http.createServer((req, res) => app.routing(req, res));
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => routeUpgrade((rq, rs) => app.routing(rq, rs), req, socket, head));
   server.keepAliveTimeout = 60_000;
+  // A client that half-closes after its body (a shell pipe into `load`) still gets the whole answer, as from dockerd:
+  // Node's default aborts the request at the client's FIN.
+  (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   if (address.kind === 'unix') await clearStaleSocket(address.path);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

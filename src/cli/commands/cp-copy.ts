@@ -7,11 +7,11 @@
 // copies a directory's contents.
 import { lstatSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { decompressStream } from '../../graph/compression';
+import { decompressStream } from '../../archive/compression';
 import { extractArchive } from '../../container/archive-extract';
 import {
   assertsDirectory, getRebaseName, goBase, goClean, goDir, goJoin, goSplit, hasTrailingSeparator, preserveTrailingDotOrSeparator, splitPathDirEntry,
-} from '../../container/archive-paths';
+} from '../../archive/paths';
 import { rebaseArchive } from '../../container/archive-tar';
 import { CliError } from '../cli';
 import { goPathError } from './containers-units';

@@ -3,7 +3,7 @@
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { decodePathStat, GO_MODE, hasModeBit, PATH_STAT_HEADER, type ContainerPathStat } from '../../api/archive';
-import { getRebaseName, goJoin, splitPathDirEntry } from '../../container/archive-paths';
+import { getRebaseName, goJoin, splitPathDirEntry } from '../../archive/paths';
 import { rebaseArchive, tarResource } from '../../container/archive-tar';
 import { CliError, type Cli } from '../cli';
 import { DaemonError, errorMessage } from '../client';

@@ -11,9 +11,9 @@ import { closeSync, constants, createReadStream, lstatSync, openSync, readdirSyn
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { lgetxattr, llistxattr } from '../../native';
-import { XATTR_PAX_PREFIX } from './pax';
-import { encodeEntryHeader, END_OF_ARCHIVE, padding, type EntryHeader } from './tar-writer';
-import { OPAQUE_XATTR, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './whiteout';
+import { XATTR_PAX_PREFIX } from '../../archive/pax';
+import { encodeEntryHeader, END_OF_ARCHIVE, padding, type EntryHeader } from '../../archive/tar-writer';
+import { OPAQUE_XATTR, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from '../../archive/whiteout';
 
 /** A tar stream of `dir`'s contents (the directory itself is not an entry). */
 export function exportDiff(dir: string): Readable {

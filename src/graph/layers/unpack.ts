@@ -17,14 +17,14 @@ import {
 } from 'node:fs';
 import { posix } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type * as tar from 'tar-stream';
 import { InvalidArgumentError } from '../../errors';
 import { lsetxattr, mknod } from '../../native';
 import { Digester, type Digest } from '../digest';
-import { tarExtract, withPaxNumbers, xattrsOf, type PaxRecords } from './pax';
-import { cleanEntryName, resolveInRoot } from './scoped-path';
-import { OPAQUE_XATTR, WHITEOUT_META_PREFIX, WHITEOUT_OPAQUE, WHITEOUT_PREFIX, S_IFBLK, S_IFCHR, S_IFIFO } from './whiteout';
+import { withPaxNumbers, xattrsOf, type PaxRecords } from '../../archive/pax';
+import { forEachTarEntry } from '../../archive/read';
+import { cleanEntryName, resolveInRoot } from '../../archive/scoped-path';
+import { OPAQUE_XATTR, WHITEOUT_META_PREFIX, WHITEOUT_OPAQUE, WHITEOUT_PREFIX, S_IFBLK, S_IFCHR, S_IFIFO } from '../../archive/whiteout';
 
 type TarEntry = tar.Extract extends AsyncIterable<infer S> ? S : never;
 type TarHeader = TarEntry['header'];
@@ -47,20 +47,17 @@ export async function unpackLayer(source: Readable, root: string): Promise<Unpac
       cb(null, chunk);
     },
   });
-  const extract = tarExtract();
-  const piping = pipeline(source, hasher, extract);
+  source.once('error', (err) => hasher.destroy(err));
   let size = 0;
   const state: UnpackState = { root, dirTimes: [], dirs: new Set() };
   try {
-    for await (const entry of extract) {
+    await forEachTarEntry(source.pipe(hasher), async (entry) => {
       size += await applyEntry(state, entry);
-    }
+    });
   } catch (err) {
     source.destroy();
-    await piping.catch(() => {});
     throw err;
   }
-  await piping;
   for (const [path, mtime] of state.dirTimes.reverse()) lutimesSync(path, mtime, mtime);
   return { diffId: digester.digest(), tarSize: digester.size, size };
 }

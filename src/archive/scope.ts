@@ -3,9 +3,8 @@
 // as if that directory were the root (scoped-path.ts), so no path given by the
 // client or planted by the container leads out of it. The CLI uses the same
 // with `/` as the root (its own filesystem).
-import { resolveInRoot } from '../graph/layers/scoped-path';
-import { resolvePathInRoot } from '../runtime/rootfs';
-import { goClean } from './archive-paths';
+import { goClean } from './paths';
+import { resolveInRoot, resolvePathInRoot } from './scoped-path';
 
 /**
  * The host path of the absolute container path `path` under `root`: symlinks
