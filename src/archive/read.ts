@@ -32,6 +32,32 @@ export function tarFormatError(err: unknown): unknown {
   return err;
 }
 
+/** An extractor reading `source`, its failure kept (handled at once: it can come while no one awaits it). */
+function openTar(source: Readable): { extract: tar.Extract; settled: Promise<void>; failure: () => unknown; abort: () => Promise<void> } {
+  const extract = tarExtract();
+  let streamError: unknown;
+  const settled = pipeline(source, extract).catch((err: unknown) => {
+    streamError ??= err;
+  });
+  return {
+    extract,
+    settled,
+    failure: () => streamError,
+    abort: async () => {
+      source.destroy();
+      extract.destroy();
+      await settled;
+    },
+  };
+}
+
+/** The error to tell for `err` met while reading entries: an entry destroyed under its reader means the extractor failed (a truncated tar). */
+async function causeOf(tar: ReturnType<typeof openTar>, err: unknown): Promise<unknown> {
+  if (!(err instanceof Error && err.message === 'Stream was destroyed')) return tarFormatError(err);
+  await tar.settled;
+  return tarFormatError(tar.failure() ?? err);
+}
+
 /**
  * Calls `onEntry` for each entry of the (uncompressed) tar `source`, in order;
  * an entry's body must be read or drained before the call returns. On any
@@ -39,25 +65,35 @@ export function tarFormatError(err: unknown): unknown {
  * first error is thrown, the extractor's in Go's words.
  */
 export async function forEachTarEntry(source: Readable, onEntry: (entry: TarEntry) => Promise<void>): Promise<void> {
-  const extract = tarExtract();
-  let streamError: unknown;
-  // Handled at once: the pipeline can fail while onEntry awaits something else.
-  const piping = pipeline(source, extract).catch((err: unknown) => {
-    streamError ??= err;
-  });
+  const tar = openTar(source);
   try {
-    for await (const entry of extract) await onEntry(entry);
+    for await (const entry of tar.extract) await onEntry(entry);
   } catch (err) {
-    // An entry destroyed under its reader: the extractor failed (a truncated tar), and that is the error to tell.
-    const underneath = err instanceof Error && err.message === 'Stream was destroyed';
-    if (underneath) await piping;
-    source.destroy();
-    extract.destroy();
-    await piping;
-    throw tarFormatError(underneath && streamError !== undefined ? streamError : err);
+    const cause = await causeOf(tar, err);
+    await tar.abort();
+    throw cause;
   }
-  await piping;
-  if (streamError !== undefined) throw tarFormatError(streamError);
+  await tar.settled;
+  if (tar.failure() !== undefined) throw tarFormatError(tar.failure());
+}
+
+/**
+ * The entries of the tar `source`, as forEachTarEntry gives them, for a
+ * generator that yields as it reads; a consumer that stops early drops the source.
+ */
+export async function* tarEntries(source: Readable): AsyncGenerator<TarEntry> {
+  const tar = openTar(source);
+  let complete = false;
+  try {
+    for await (const entry of tar.extract) yield entry;
+    complete = true;
+  } catch (err) {
+    throw await causeOf(tar, err);
+  } finally {
+    if (!complete) await tar.abort();
+  }
+  await tar.settled;
+  if (tar.failure() !== undefined) throw tarFormatError(tar.failure());
 }
 
 /** Reads and drops an entry's body. */

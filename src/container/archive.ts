@@ -16,13 +16,15 @@ import type { ContainerPathStat } from '../api/archive';
 import { GO_MODE } from '../api/archive';
 import { InvalidArgumentError, NotFoundError, TsdError, isErrno } from '../errors';
 import { decompressStream } from '../archive/compression';
-import { detachUpload, TarError } from '../archive/read';
+import { applyError, applyTar, type ApplyOwner } from '../archive/apply';
+import { detachUpload } from '../archive/read';
 import { goTime } from '../graph/image/config';
 import { S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT } from '../archive/whiteout';
-import { extractArchive, type ExtractOwner } from './archive-extract';
 import { assertsDirectory, containerAbsPath, goBase, goJoin } from '../archive/paths';
 import { containerPath, goPathErrorIn, hostPath } from '../archive/scope';
-import { tarResource } from './archive-tar';
+import { tarResource } from '../archive/resource';
+import { NATIVE_XATTRS } from '../graph/layers/export';
+import { lsetxattr, mknod } from '../native';
 import { openContainerFs, userMountsOf, type ContainerFsView } from './archive-view';
 import { containerCgroup } from './cgroups';
 import type { ContainerService } from './service';
@@ -81,7 +83,7 @@ export async function archivePath(containers: ContainerService, rec: ContainerRe
   try {
     const abs = containerAbsPath(path);
     const { stat, host } = statIn(view.root, abs);
-    const body = tarResource(host, goBase(abs));
+    const body = tarResource(host, goBase(abs), NATIVE_XATTRS);
     body.once('close', () => {
       try {
         view.close();
@@ -124,12 +126,12 @@ async function extractIn(view: ContainerFsView, rec: ContainerRecord, req: Extra
   if (!st.isDirectory()) throw new InvalidArgumentError('extraction point is not a directory');
   const dest = containerPath(root, destHost);
   checkWritablePath(rec, dest);
-  const owner: ExtractOwner = req.copyUIDGID && rec.config.User ? lookupUser(root, rec.config.User) : 'header';
+  const owner: ApplyOwner = req.copyUIDGID && rec.config.User ? lookupUser(root, rec.config.User) : 'header';
   const { stream } = await decompressStream(detachUpload(body));
   try {
-    await extractArchive(stream, { root, dest, noOverwriteDirNonDir: req.noOverwriteDirNonDir, owner });
+    await applyTar(stream, { root, dest, layer: false, noOverwriteDirNonDir: req.noOverwriteDirNonDir, owner, special: { mknod, lsetxattr } });
   } catch (err) {
-    throw extractionError(err, root);
+    throw applyError(err, root);
   }
 }
 
@@ -225,17 +227,6 @@ function errnoText(err: unknown): string {
 }
 
 /** tar-stream's words for a broken archive as Go's archive/tar says them. */
-/** A file error while extracting, as dockerd answers one of its untar (container paths, Go's words: "link OLD NEW: …"). */
-function extractionError(err: unknown, root: string): unknown {
-  const e = err as NodeJS.ErrnoException & { dest?: string };
-  if (err instanceof TsdError || !(e instanceof Error) || typeof e.syscall !== 'string') return err;
-  if (e.syscall === 'link' && e.path !== undefined && e.dest !== undefined) {
-    const description = /^[A-Z0-9]+: (.*?), /.exec(e.message)?.[1] ?? e.message;
-    return new TarError(`link ${containerPath(root, e.path)} ${containerPath(root, e.dest)}: ${description}`);
-  }
-  return new TarError(goPathErrorIn(root, e));
-}
-
 /** An error as dockerd answers it: a missing file is a 404 naming the path as asked, other file errors name container paths. */
 function apiError(err: unknown, root: string, path: string, ref: string): unknown {
   if (isErrno(err, 'ENOENT')) return new NotFoundError(`Could not find the file ${path} in container ${ref}`);

@@ -4,11 +4,11 @@
 // compressed. The archive is unpacked to a private temp dir (names cleaned,
 // symlinks resolved inside it), layers are registered in order (a layer already
 // present is not unpacked again), images created and tagged.
-import { closeSync, constants, createReadStream, linkSync, openSync, promises as fsp, writeSync } from 'node:fs';
+import { constants, createReadStream, promises as fsp } from 'node:fs';
 import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import type { JSONMessage } from '../../api/types';
-import { drainEntry, forEachTarEntry, TarError, type TarEntry } from '../../archive/read';
+import { applyError, applyTar, type SpecialFiles } from '../../archive/apply';
 import { InvalidArgumentError, isErrno } from '../../errors';
 import { decompressStream } from '../../archive/compression';
 import { isDigest, hexOf, type Digest } from '../digest';
@@ -293,46 +293,25 @@ async function readOciIndex(dir: string, index: unknown, depth = 0): Promise<Ima
 }
 
 /**
- * Unpacks the archive into the scratch dir `dir`: regular files, directories,
- * symlinks (kept as they are: they are resolved inside `dir` when read) and
- * hard links to members already there. Other types are skipped: nothing the
- * loader reads can be one.
+ * The calls that make special files, for a scratch copy: no member the loader
+ * reads can be a device or a FIFO, so none is made; xattrs are not kept.
+ */
+const SCRATCH_FILES: SpecialFiles = {
+  mknod(path) {
+    throw new InvalidArgumentError(`invalid archive: ${path.slice(path.lastIndexOf('/') + 1)} is a device or a FIFO`);
+  },
+  lsetxattr: () => undefined,
+};
+
+/**
+ * Unpacks the archive into the scratch dir `dir` with the one tar applier:
+ * as in a chroot into `dir`, every name and link stays inside it; symlinks are
+ * kept as they are (resolved inside `dir` when read, findMember).
  */
 async function extractArchive(stream: Readable, dir: string): Promise<void> {
-  await forEachTarEntry(stream, async (entry) => {
-    const h = entry.header;
-    const rel = cleanEntryName(h.name);
-    const host = resolveInRoot(dir, rel);
-    if (rel !== '') await fsp.mkdir(posix.dirname(host), { recursive: true });
-    if (h.type === 'file' || h.type === 'contiguous-file') return writeMember(entry, host);
-    await drainEntry(entry);
-    if (h.type === 'directory') await fsp.mkdir(host, { recursive: true });
-    else if (h.type === 'symlink') await fsp.symlink(h.linkname ?? '', host).catch(() => {});
-    else if (h.type === 'link') linkMember(dir, rel, h.linkname ?? '');
-  });
-}
-
-async function writeMember(entry: TarEntry, host: string): Promise<void> {
-  // Synchronous writes: each chunk is a page-cache copy, cheaper than a thread-pool round trip.
-  const fd = openSync(host, 'wx', 0o600);
   try {
-    for await (const c of entry as AsyncIterable<Buffer>) {
-      for (let done = 0; done < c.length; ) done += writeSync(fd, c, done);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** A hard link to a member of the archive (the target resolved inside it), in dockerd's words when there is none. */
-function linkMember(dir: string, rel: string, linkname: string): void {
-  const target = clampToArchive(linkname);
-  try {
-    linkSync(resolveInRoot(dir, target), resolveInRoot(dir, rel));
+    await applyTar(stream, { root: dir, dest: '/', layer: false, noOverwriteDirNonDir: false, owner: 'none', special: SCRATCH_FILES });
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (typeof e.code !== 'string') throw err;
-    const description = /^[A-Z0-9]+: (.*?), /.exec(e.message)?.[1] ?? e.message;
-    throw new TarError(`link /${target} /${rel}: ${description}`);
+    throw applyError(err, dir);
   }
 }
