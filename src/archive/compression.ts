@@ -17,15 +17,6 @@ export function detectCompression(head: Uint8Array): Compression {
   return 'none';
 }
 
-/** Layer media types of OCI for each compression. */
-export const OCI_LAYER_MEDIA_TYPE: Record<Compression, string> = {
-  none: 'application/vnd.oci.image.layer.v1.tar',
-  gzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
-  bzip2: 'application/vnd.oci.image.layer.v1.tar+bzip2',
-  xz: 'application/vnd.oci.image.layer.v1.tar+xz',
-  zstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
-};
-
 /** Reads enough of `source` to tell its compression; returns it with a stream of all bytes. */
 export async function peekCompression(source: Readable): Promise<{ compression: Compression; stream: Readable }> {
   const chunks: Buffer[] = [];

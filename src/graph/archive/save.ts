@@ -10,13 +10,9 @@ import { hexOf, sha256, type Digest } from '../digest';
 import type { ImageRecord, ImageStore } from '../image/store';
 import { chainIds } from '../layers/chain';
 import type { LayerStore } from '../layers/types';
-import { packEntry, packStream, type Pack } from '../tarpack';
+import { packEntry, packStream, type Pack } from '../../archive/tarpack';
+import { MEDIA_TYPE } from '../media-types';
 import { familiarName, familiarString, isImageIdPrefix, parseNormalizedNamed, referenceString, withDefaultTag, type NamedRef } from '../reference';
-
-export const MEDIA_OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-export const MEDIA_OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-export const MEDIA_OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
-export const MEDIA_OCI_LAYER = 'application/vnd.oci.image.layer.v1.tar';
 
 interface Descriptor {
   mediaType: string;
@@ -37,9 +33,9 @@ export function ociManifest(configBytes: Buffer, configDigest: Digest, layers: A
   return Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
-      mediaType: MEDIA_OCI_MANIFEST,
-      config: { mediaType: MEDIA_OCI_CONFIG, digest: configDigest, size: configBytes.length },
-      layers: layers.map((l) => ({ mediaType: MEDIA_OCI_LAYER, digest: l.diffId, size: l.tarSize })),
+      mediaType: MEDIA_TYPE.ociManifest,
+      config: { mediaType: MEDIA_TYPE.ociConfig, digest: configDigest, size: configBytes.length },
+      layers: layers.map((l) => ({ mediaType: MEDIA_TYPE.ociLayer, digest: l.diffId, size: l.tarSize })),
     }),
   );
 }
@@ -95,7 +91,7 @@ export function saveImages(store: ImageStore, layers: LayerStore, content: Store
       const manifest = ociManifest(configBytes, image.id, layerInfo);
       const manifestDigest = sha256(manifest);
       await blob(manifestDigest, manifest);
-      const desc: Descriptor = { mediaType: MEDIA_OCI_MANIFEST, digest: manifestDigest, size: manifest.length };
+      const desc: Descriptor = { mediaType: MEDIA_TYPE.ociManifest, digest: manifestDigest, size: manifest.length };
       if (refs.length === 0) index.push(desc);
       for (const r of refs) {
         index.push({ ...desc, annotations: { 'io.containerd.image.name': referenceString(r), 'org.opencontainers.image.ref.name': r.tag ?? '' } });
@@ -108,7 +104,7 @@ export function saveImages(store: ImageStore, layers: LayerStore, content: Store
         Layers: layerInfo.map((l) => `blobs/sha256/${hexOf(l.diffId)}`),
       });
     }
-    await file(pack, 'index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_OCI_INDEX, manifests: index })));
+    await file(pack, 'index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPE.ociIndex, manifests: index })));
     await file(pack, 'manifest.json', Buffer.from(JSON.stringify(manifestJson)));
     await file(pack, 'oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
     if (Object.keys(repositories).length > 0) await file(pack, 'repositories', Buffer.from(JSON.stringify(repositories)));
