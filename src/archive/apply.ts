@@ -33,7 +33,7 @@ import { InvalidArgumentError, TsdError, isErrno } from '../errors';
 import { goClean, goDir, goJoin } from './paths';
 import { withPaxNumbers, xattrsOf, type PaxRecords } from './pax';
 import { drainEntry, forEachTarEntry, TarError, type TarEntry, type TarHeader } from './read';
-import { containerPath, goPathErrorIn, hostPath } from './scope';
+import { containerPath, errnoDescription, goPathErrorIn, hostPath } from './scope';
 import { OPAQUE_XATTR, S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT, WHITEOUT_META_PREFIX, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './whiteout';
 
 /** The filesystem calls Node has no API for: the daemon passes the native addon's, the CLI what it can do without. */
@@ -259,8 +259,7 @@ export function applyError(err: unknown, root: string): unknown {
   const e = err as NodeJS.ErrnoException & { dest?: string };
   if (err instanceof TsdError || !(e instanceof Error) || typeof e.syscall !== 'string') return err;
   if (e.syscall === 'link' && e.path !== undefined && e.dest !== undefined) {
-    const description = /^[A-Z0-9]+: (.*?), /.exec(e.message)?.[1] ?? e.message;
-    return new TarError(`link ${containerPath(root, e.path)} ${containerPath(root, e.dest)}: ${description}`);
+    return new TarError(`link ${containerPath(root, e.path)} ${containerPath(root, e.dest)}: ${errnoDescription(e)}`);
   }
   return new TarError(goPathErrorIn(root, e));
 }

@@ -65,27 +65,22 @@ async function causeOf(tar: ReturnType<typeof openTar>, err: unknown): Promise<u
  * first error is thrown, the extractor's in Go's words.
  */
 export async function forEachTarEntry(source: Readable, onEntry: (entry: TarEntry) => Promise<void>): Promise<void> {
-  const tar = openTar(source);
-  try {
-    for await (const entry of tar.extract) await onEntry(entry);
-  } catch (err) {
-    const cause = await causeOf(tar, err);
-    await tar.abort();
-    throw cause;
-  }
-  await tar.settled;
-  if (tar.failure() !== undefined) throw tarFormatError(tar.failure());
+  const each = async function* (entry: TarEntry): AsyncGenerator<never> {
+    await onEntry(entry);
+  };
+  for await (const _ of mapTarEntries(source, each)) void _;
 }
 
 /**
- * The entries of the tar `source`, as forEachTarEntry gives them, for a
- * generator that yields as it reads; a consumer that stops early drops the source.
+ * What `each` yields for each entry of the tar `source` (which it must read or
+ * drain), for a generator that yields as it reads; failures as for
+ * forEachTarEntry, and a consumer that stops early drops the source.
  */
-export async function* tarEntries(source: Readable): AsyncGenerator<TarEntry> {
+export async function* mapTarEntries<T>(source: Readable, each: (entry: TarEntry) => AsyncIterable<T>): AsyncGenerator<T> {
   const tar = openTar(source);
   let complete = false;
   try {
-    for await (const entry of tar.extract) yield entry;
+    for await (const entry of tar.extract) yield* each(entry);
     complete = true;
   } catch (err) {
     throw await causeOf(tar, err);

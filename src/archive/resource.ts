@@ -8,7 +8,7 @@ import { lstatSync, readlinkSync, type Stats } from 'node:fs';
 import { Readable } from 'node:stream';
 import { device, exportTree, fileContent, type XattrReader } from './export';
 import { paxNumber, XATTR_PAX_PREFIX, type PaxRecords } from './pax';
-import { tarEntries, type TarEntry } from './read';
+import { mapTarEntries, type TarEntry } from './read';
 import { encodeEntryHeader, END_OF_ARCHIVE, padding, type EntryHeader, type EntryType } from './tar-writer';
 
 /**
@@ -72,7 +72,7 @@ const KNOWN_TYPES: ReadonlySet<string> = new Set<EntryType>(['file', 'link', 'sy
  * Entries of other types (GNU sparse, …) are left out.
  */
 async function* renamedEntries(source: Readable, rename: (name: string) => string): AsyncGenerator<Buffer> {
-  for await (const entry of tarEntries(source)) yield* renamed(entry, rename);
+  yield* mapTarEntries(source, (entry) => renamed(entry, rename));
 }
 
 async function* renamed(entry: TarEntry, rename: (name: string) => string): AsyncGenerator<Buffer> {

@@ -21,7 +21,7 @@ import { detachUpload } from '../archive/read';
 import { goTime } from '../graph/image/config';
 import { S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT } from '../archive/whiteout';
 import { assertsDirectory, containerAbsPath, goBase, goJoin } from '../archive/paths';
-import { containerPath, goPathErrorIn, hostPath } from '../archive/scope';
+import { containerPath, errnoDescription, goPathErrorIn, hostPath } from '../archive/scope';
 import { tarResource } from '../archive/resource';
 import { NATIVE_XATTRS } from '../graph/layers/export';
 import { lsetxattr, mknod } from '../native';
@@ -178,7 +178,7 @@ function statIn(root: string, path: string): { stat: ContainerPathStat; host: st
   try {
     st = lstatSync(host, { bigint: true });
   } catch (err) {
-    throw isErrno(err, 'ENOENT') ? err : new TsdError(`lstat ${path}: ${errnoText(err)}`);
+    throw isErrno(err, 'ENOENT') ? err : new TsdError(`lstat ${path}: ${errnoDescription(err)}`);
   }
   if (asserted && !st.isDirectory()) throw new TsdError(`lstat ${path}: not a directory`);
   const stat: ContainerPathStat = {
@@ -220,13 +220,6 @@ export function goFileMode(mode: number): number {
   return out;
 }
 
-
-function errnoText(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return /^[A-Z0-9]+: (.*?), /.exec(message)?.[1] ?? message;
-}
-
-/** tar-stream's words for a broken archive as Go's archive/tar says them. */
 /** An error as dockerd answers it: a missing file is a 404 naming the path as asked, other file errors name container paths. */
 function apiError(err: unknown, root: string, path: string, ref: string): unknown {
   if (isErrno(err, 'ENOENT')) return new NotFoundError(`Could not find the file ${path} in container ${ref}`);

@@ -1,9 +1,13 @@
 // `docker load`: reads a docker-save tar (Docker 25+ OCI layout with
 // manifest.json, or the older docker-archive with `<id>/layer.tar` and
 // `<id>.json`), or a plain OCI image layout (index.json only), possibly
-// compressed. The archive is unpacked to a private temp dir (names cleaned,
-// symlinks resolved inside it), layers are registered in order (a layer already
-// present is not unpacked again), images created and tagged.
+// compressed. The archive is unpacked to a private temp dir by the one tar
+// applier (src/archive/apply.ts: names and hard links kept inside it, as in a
+// chroot); members are then read through symlinks resolved inside it too, only
+// regular files, JSON metadata at most 8 MiB: no archive names a host file.
+// manifest.json's shape and its tags are checked (dockerd's words) before
+// anything is stored; layers are registered in order (a layer already present
+// is not unpacked again), images created and tagged.
 import { constants, createReadStream, promises as fsp } from 'node:fs';
 import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
