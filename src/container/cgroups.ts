@@ -3,20 +3,17 @@
 // `/tsdocker/<id>`): stats, freeze/thaw (pause), and new limits (update).
 // cgroup v1 (one directory per mounted controller; this host's layout, also
 // when a v2 hierarchy is mounted beside them) and v2 (one directory under
-// /sys/fs/cgroup) sit behind the same interface; the layout is detected once.
+// /sys/fs/cgroup) sit behind the same interface; src/system/cgroup-layout.ts
+// tells which this host has.
 // Values are what the kernel files hold; Docker's shapes are made in stats.ts.
-import { existsSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../errors';
+import { hostCgroupLayout, type CgroupLayout } from '../system/cgroup-layout';
 
-const CGROUP_ROOT = '/sys/fs/cgroup';
-const CGROUP2_SUPER_MAGIC = 0x63677270;
 /** USER_HZ: cpuacct.stat counts in these ticks on every Linux. */
 const CLOCK_TICKS = 100;
 const FREEZE_TIMEOUT_MS = 5_000;
-
-/** Where cgroups are mounted: v2's single root, or each v1 controller's mount point. */
-export type CgroupLayout = { version: '2'; root: string } | { version: '1'; mounts: ReadonlyMap<string, string> };
 
 export interface BlkioEntry {
   major: number;
@@ -80,37 +77,6 @@ export interface ContainerCgroup {
 }
 
 // ---- layout ------------------------------------------------------------------
-
-/** Mount point of each v1 controller ("memory", "cpuacct", "name=systemd") in a mountinfo text. */
-export function v1Mounts(mountinfo: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of mountinfo.split('\n')) {
-    const [left, right] = line.split(' - ');
-    if (!left || !right) continue;
-    const fields = left.split(' ');
-    const [fstype, , superOpts = ''] = right.split(' ');
-    if (fstype !== 'cgroup' || fields[3] !== '/' || fields[4] === undefined) continue;
-    const mountPoint = fields[4].replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
-    for (const opt of superOpts.split(',')) if (!out.has(opt)) out.set(opt, mountPoint);
-  }
-  return out;
-}
-
-let hostLayout: CgroupLayout | undefined;
-
-/** This host's layout, read once (it does not change while the daemon runs). */
-export function hostCgroupLayout(): CgroupLayout {
-  if (hostLayout === undefined) {
-    let v2 = false;
-    try {
-      v2 = statfsSync(CGROUP_ROOT).type === CGROUP2_SUPER_MAGIC;
-    } catch {
-      // no /sys/fs/cgroup: v1 lookups below find nothing
-    }
-    hostLayout = v2 ? { version: '2', root: CGROUP_ROOT } : { version: '1', mounts: v1Mounts(readFileSync('/proc/self/mountinfo', 'utf8')) };
-  }
-  return hostLayout;
-}
 
 /** The cgroup path tsdocker gives a container (its spec's linux.cgroupsPath). */
 export function containerCgroupPath(id: string): string {

@@ -9,6 +9,7 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../errors';
+import { mkdirPrivate } from '../state/dirs';
 import { MNT_DETACH, umount2 } from '../native';
 
 export class ContainerPaths {
@@ -63,8 +64,9 @@ export class ContainerPaths {
 
 /** Makes the directories of a new container, with the init layer dockerd makes (daemon/initlayer). */
 export function makeContainerDirs(paths: ContainerPaths, id: string): void {
+  mkdirPrivate(paths.dir(id));
   // The upper dir is the root directory the container sees: 0755 as dockerd makes it (overlay2 diff/).
-  mkdirSync(paths.upper(id), { recursive: true, mode: 0o755 });
+  mkdirSync(paths.upper(id), { mode: 0o755 });
   for (const d of [paths.work(id), paths.rootfs(id)]) mkdirSync(d, { recursive: true, mode: 0o700 });
   const init = paths.init(id);
   for (const d of ['dev/pts', 'dev/shm', 'proc', 'sys', 'etc']) mkdirSync(join(init, d), { recursive: true, mode: 0o755 });

@@ -22,6 +22,7 @@ import type {
   HostConfig,
 } from '../api/containers';
 import type { ContainerSummary } from '../api/types';
+import { nowRfc3339Nano } from '../api/time';
 import type { ContainerUsage } from '../engine/drivers';
 import type { EventBus } from '../engine/events';
 import type { JobEngine } from '../engine/jobs';
@@ -61,14 +62,6 @@ export interface ContainerServiceOptions {
   liveRestore?: boolean;
   /** Restarts by policy run as jobs, under the container's lock like the API's. */
   jobs: JobEngine;
-}
-
-/** RFC 3339 with nanoseconds, as Docker writes times: the wall clock's milliseconds, the monotonic clock's digits below. */
-export function nowNano(): string {
-  const now = new Date();
-  const subMs = process.hrtime.bigint() % 1_000_000n;
-  const ns = BigInt(now.getUTCMilliseconds()) * 1_000_000n + subMs;
-  return `${now.toISOString().slice(0, 19)}.${ns.toString().padStart(9, '0')}Z`;
 }
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -192,7 +185,7 @@ export class ContainerService implements ContainerUsage {
     const rec: ContainerRecord = {
       id,
       name,
-      created: nowNano(),
+      created: nowRfc3339Nano(),
       imageId: image.id,
       topLayer: image.topLayer,
       path,
@@ -282,7 +275,7 @@ export class ContainerService implements ContainerUsage {
         Pid: pid,
         ExitCode: 0,
         Error: '',
-        StartedAt: nowNano(),
+        StartedAt: nowRfc3339Nano(),
       };
       delete rec.state.Health;
       rec.manuallyStopped = false;
@@ -327,7 +320,7 @@ export class ContainerService implements ContainerUsage {
             await new Promise((r) => setTimeout(r, 100));
             continue;
           }
-          return { id: rec.id, pid: rec.state.Pid, exitCode: 255, signal: 0, exitedAt: nowNano(), oomKilled: false };
+          return { id: rec.id, pid: rec.state.Pid, exitCode: 255, signal: 0, exitedAt: nowRfc3339Nano(), oomKilled: false };
         }
       }
     };
@@ -344,7 +337,7 @@ export class ContainerService implements ContainerUsage {
       Pid: 0,
       ExitCode: exit.exitCode,
       OOMKilled: exit.oomKilled,
-      FinishedAt: exit.exitedAt || nowNano(),
+      FinishedAt: exit.exitedAt || nowRfc3339Nano(),
     };
     this.store.save(rec);
     this.shims.delete(rec.id);
@@ -714,7 +707,7 @@ export class ContainerService implements ContainerUsage {
           }
         }
       } catch {
-        const exit = readExitFile(this.paths.state(rec.id)) ?? { id: rec.id, pid: 0, exitCode: 255, signal: 0, exitedAt: nowNano(), oomKilled: false };
+        const exit = readExitFile(this.paths.state(rec.id)) ?? { id: rec.id, pid: 0, exitCode: 255, signal: 0, exitedAt: nowRfc3339Nano(), oomKilled: false };
         await this.exited(rec, exit, client);
       }
     }

@@ -12,11 +12,10 @@
 // A container that does not run answers an empty frame (name and id only).
 import { readFileSync } from 'node:fs';
 import type { BlkioStatEntry, BlkioStats, ContainerStatsResponse, CpuStats, MemoryStats, NetworkStats } from '../api/resources';
+import { nowRfc3339Nano, ZERO_TIME } from '../api/time';
 import { isErrno } from '../errors';
 import { containerCgroup, type BlkioEntry, type BlkioList, type CgroupStats } from './cgroups';
-import { nowNano } from './service';
 
-const ZERO_TIME = '0001-01-01T00:00:00Z';
 export const STATS_INTERVAL_MS = 1000;
 /** The gap between the two reads of a stream=0 answer: /proc/stat counts in 10 ms ticks, so ±1 % on 2 CPUs. */
 export const PRIME_MS = 500;
@@ -199,7 +198,7 @@ export function readStats(t: StatsTarget, machineMemory: number): ContainerStats
   }
   // Host CPU time right after the container's, so that both deltas cover the same time.
   const host = systemCpu(readFileSync('/proc/stat', 'utf8'));
-  return toDockerStats(t, cg, cgroup.version, host, machineMemory, nowNano());
+  return toDockerStats(t, cg, cgroup.version, host, machineMemory, nowRfc3339Nano());
 }
 
 export function withPrevious(cur: ContainerStatsResponse, prev: ContainerStatsResponse | undefined): ContainerStatsResponse {

@@ -3,7 +3,7 @@
 // is one UPDATE in SQLite's WAL, so a crash leaves the previous or the next state.
 import type { ContainerConfig, ContainerState, HostConfig } from '../api/containers';
 import { ConflictError, NotFoundError } from '../errors';
-import type { GraphDb, Tx } from '../graph/tx';
+import type { Tx, TxDb } from '../state/tx';
 
 export interface ContainerRecord {
   id: string;
@@ -30,8 +30,8 @@ export interface ContainerRecord {
 export class ContainerStore {
   private readonly byId = new Map<string, ContainerRecord>();
 
-  // The graph's transaction helper: layer references change in the same transaction.
-  constructor(private readonly gdb: GraphDb) {
+  // The graph's TxDb: a container's layer reference changes in the same transaction as its row.
+  constructor(private readonly gdb: TxDb) {
     for (const row of gdb.db.prepare('SELECT record FROM containers').all() as { record: string }[]) {
       const rec = JSON.parse(row.record) as ContainerRecord;
       this.byId.set(rec.id, rec);

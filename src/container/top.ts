@@ -5,9 +5,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerTopResponse } from '../api/containers';
 import { isErrno } from '../errors';
-import { detectCgroupVersion } from '../system/host';
+import { hostCgroupLayout } from '../system/cgroup-layout';
 
-const CGROUP_ROOT = '/sys/fs/cgroup';
 /** v1 hierarchies that hold every process of a container, best first. */
 const V1_PREFERRED = ['pids', 'memory', 'freezer'];
 
@@ -35,19 +34,13 @@ function cgroupPathOf(spec: string): string {
 }
 
 function cgroupDir(path: string): string | undefined {
-  if (detectCgroupVersion(CGROUP_ROOT) === '2') return existing(join(CGROUP_ROOT, path));
-  const hierarchies = mountedHierarchies();
-  const unified = hierarchies.find((h) => h.v2);
-  const inUnified = unified && existing(join(unified.mountPoint, path));
+  const layout = hostCgroupLayout();
+  if (layout.version === '2') return existing(join(layout.root, path));
+  const inUnified = layout.unified !== undefined ? existing(join(layout.unified, path)) : undefined;
   if (inUnified) return inUnified;
-  const v1 = hierarchies.filter((h) => !h.v2);
-  for (const ctrl of V1_PREFERRED) {
-    const h = v1.find((x) => x.controllers.includes(ctrl));
-    const dir = h && existing(join(h.mountPoint, path));
-    if (dir) return dir;
-  }
-  for (const h of v1) {
-    const dir = existing(join(h.mountPoint, path));
+  const v1 = new Set([...V1_PREFERRED.flatMap((ctrl) => layout.mounts.get(ctrl) ?? []), ...layout.mounts.values()]);
+  for (const mountPoint of v1) {
+    const dir = existing(join(mountPoint, path));
     if (dir) return dir;
   }
   return undefined;
@@ -55,30 +48,6 @@ function cgroupDir(path: string): string | undefined {
 
 function existing(dir: string): string | undefined {
   return existsSync(join(dir, 'cgroup.procs')) ? dir : undefined;
-}
-
-interface Hierarchy {
-  mountPoint: string;
-  controllers: string[];
-  v2: boolean;
-}
-
-/** cgroup mounts of /proc/self/mountinfo whose root is the hierarchy's root. */
-function mountedHierarchies(): Hierarchy[] {
-  const out: Hierarchy[] = [];
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const [pre, post] = line.split(' - ');
-    if (pre === undefined || post === undefined) continue;
-    const fields = pre.split(' ');
-    const [fstype, , superOpts = ''] = post.split(' ');
-    if ((fstype !== 'cgroup' && fstype !== 'cgroup2') || fields[3] !== '/' || fields[4] === undefined) continue;
-    out.push({ mountPoint: unescapeMountinfo(fields[4]), controllers: superOpts.split(','), v2: fstype === 'cgroup2' });
-  }
-  return out;
-}
-
-function unescapeMountinfo(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
 }
 
 function collectPids(dir: string, into: Set<number>): void {

@@ -2,9 +2,10 @@
 // Docker's filters and Status text) and GET /containers/{id}/json.
 import type { ContainerInspect, NetworkSettings } from '../api/containers';
 import type { ContainerSummary } from '../api/types';
-import { humanDuration } from '../cli/format';
+import { humanDuration, unixNanos } from '../api/time';
 import { InvalidArgumentError } from '../errors';
 import { labelMatch, parseUntil } from '../graph/image/filters';
+import { mountPoints } from '../runtime/mount-specs';
 import type { ContainerPaths } from './files';
 import type { ContainerRecord } from './store';
 
@@ -41,7 +42,7 @@ export function summary(rec: ContainerRecord): ContainerSummary {
     Status: statusText(rec),
     HostConfig: { NetworkMode: rec.hostConfig.NetworkMode ?? 'default' },
     NetworkSettings: { Networks: networks(rec) },
-    Mounts: [],
+    Mounts: mountPoints(rec.hostConfig),
   };
 }
 
@@ -73,7 +74,11 @@ export function list(
   const before = (f.before ?? []).map((r) => Date.parse(resolve(r).created));
   const since = (f.since ?? []).map((r) => Date.parse(resolve(r).created));
   const until = (f.until ?? []).map((v) => parseUntil(v) * 1000);
-  let sorted = [...all].sort((a, b) => Date.parse(b.created) - Date.parse(a.created) || (b.created < a.created ? -1 : 1));
+  const newestFirst = (a: ContainerRecord, b: ContainerRecord) => {
+    const age = unixNanos(b.created) - unixNanos(a.created);
+    return age > 0n ? 1 : age < 0n ? -1 : 0;
+  };
+  let sorted = [...all].sort(newestFirst);
   // `all` is implied by filters that name stopped containers, as Docker does.
   const showAll = opts.all || (f.status?.length ?? 0) > 0 || exited.length > 0 || before.length > 0 || since.length > 0;
   sorted = sorted.filter((c) => {
@@ -149,7 +154,7 @@ export function inspect(rec: ContainerRecord, paths: ContainerPaths, lowerDirs: 
         WorkDir: paths.work(rec.id),
       },
     },
-    Mounts: [],
+    Mounts: mountPoints(rec.hostConfig),
     Config: rec.config,
     NetworkSettings: {
       Bridge: '',

@@ -28,11 +28,6 @@ export interface DaemonConfig {
   defaultRuntime: string;
   insecureRegistries: string[];
   registryMirrors: string[];
-  tls: boolean;
-  tlsVerify: boolean;
-  tlsCaCert: string;
-  tlsCert: string;
-  tlsKey: string;
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -54,11 +49,6 @@ export const DEFAULTS: DaemonConfig = {
   defaultRuntime: 'tsd-runtime',
   insecureRegistries: [],
   registryMirrors: [],
-  tls: false,
-  tlsVerify: false,
-  tlsCaCert: '',
-  tlsCert: '',
-  tlsKey: '',
 };
 
 type Kind = 'string' | 'boolean' | 'string[]' | 'map' | 'runtimes';
@@ -82,12 +72,17 @@ const FILE_KEYS: Record<string, { field: keyof DaemonConfig; kind: Kind }> = {
   'default-runtime': { field: 'defaultRuntime', kind: 'string' },
   'insecure-registries': { field: 'insecureRegistries', kind: 'string[]' },
   'registry-mirrors': { field: 'registryMirrors', kind: 'string[]' },
-  tls: { field: 'tls', kind: 'boolean' },
-  tlsverify: { field: 'tlsVerify', kind: 'boolean' },
-  tlscacert: { field: 'tlsCaCert', kind: 'string' },
-  tlscert: { field: 'tlsCert', kind: 'string' },
-  tlskey: { field: 'tlsKey', kind: 'string' },
 };
+
+/** dockerd's TLS options (flags and daemon.json keys alike): parsed so they are refused by name, never ignored. */
+export const TLS_OPTIONS = ['tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey'] as const;
+
+/** The refusal of a TLS option: the API would be plain HTTP whatever it asked for. */
+export function tlsNotSupported(option: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `${option}: TLS is not supported yet by tsdockerd: listen on a Unix socket (-H unix:///run/tsdocker.sock) or on a loopback address (-H tcp://127.0.0.1:2375)`,
+  );
+}
 
 /** The subset of fields that SIGHUP may change in a running daemon. */
 export const RELOADABLE: readonly (keyof DaemonConfig)[] = [
@@ -126,14 +121,18 @@ export function readConfigFile(path: string, required: boolean): Partial<DaemonC
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new InvalidArgumentError(`unable to configure the daemon with file ${path}: not a JSON object`);
   }
-  const unknown = Object.keys(json).filter((k) => !(k in FILE_KEYS));
+  // Only `"tls": false` asks for no TLS (dockerd turns TLS on for any "tlsverify", even false); it is what tsdockerd does anyway.
+  const { tls, ...options } = json as Record<string, unknown>;
+  const tlsKey = TLS_OPTIONS.find((k) => k in options || (k === 'tls' && tls !== undefined && tls !== false));
+  if (tlsKey !== undefined) throw new InvalidArgumentError(`unable to configure the daemon with file ${path}: ${tlsNotSupported(`"${tlsKey}"`).message}`);
+  const unknown = Object.keys(options).filter((k) => !(k in FILE_KEYS));
   if (unknown.length > 0) {
     throw new InvalidArgumentError(
       `unable to configure the daemon with file ${path}: the following directives don't match any configuration option: ${unknown.join(', ')}`,
     );
   }
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(json)) {
+  for (const [key, value] of Object.entries(options)) {
     const spec = FILE_KEYS[key]!;
     checkKind(key, spec.kind, value);
     out[spec.field] = value;

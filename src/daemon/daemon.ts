@@ -1,7 +1,6 @@
 // A running daemon: takes the single-daemon locks, opens the state, builds the
 // API and listens; stops in the reverse order. SIGHUP-style reloads re-read the
 // configuration file and apply what can change without a restart.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { emptyDrivers } from '../engine/drivers';
@@ -14,10 +13,11 @@ import { SqliteEventStore } from '../engine/event-store';
 import { messageOf } from '../errors';
 import { JobEngine } from '../engine/jobs';
 import { daemonId, openDb } from '../state/db';
+import { closeStateRoot } from '../state/dirs';
 import { readHostFacts } from '../system/host';
 import { RELOADABLE, readConfigFile, resolveConfig, type DaemonConfig } from './config';
 import type { DaemonContext } from './context';
-import { listen, type Listener } from './listeners';
+import { checkHosts, listen, type Listener } from './listeners';
 import { acquirePidFile } from './lock';
 import { buildApp } from './server';
 
@@ -33,8 +33,9 @@ export function createLogger(config: DaemonConfig): Logger {
 }
 
 export async function startDaemon(config: DaemonConfig, log: Logger): Promise<RunningDaemon> {
-  mkdirSync(config.dataRoot, { recursive: true, mode: 0o711 });
-  mkdirSync(config.execRoot, { recursive: true, mode: 0o700 });
+  await checkHosts(config.hosts);
+  closeStateRoot(config.dataRoot);
+  closeStateRoot(config.execRoot);
   const releases: (() => void)[] = [];
   releases.push(acquirePidFile(join(config.dataRoot, 'tsdockerd.lock'), 'data root lock'));
   try {
@@ -101,10 +102,10 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
   try {
     for (const host of config.hosts) {
       listeners.push(await listen(app, host, config.group));
-      if (host.startsWith('tcp://') && !config.tls) {
+      if (host.startsWith('tcp://')) {
         log.warn(
           { host },
-          '!!! API is listening on plain TCP without TLS: anyone who reaches this port is root on this host. Use TLS (--tlsverify) or a Unix socket. !!!',
+          '!!! API is listening on plain TCP without TLS: every local user and process (a browser\'s scripts too) that reaches this port is root on this host. Prefer the Unix socket. !!!',
         );
       }
     }

@@ -30,7 +30,7 @@ function dockerMessage(err: unknown): string {
     const type = /: (.*)$/.exec(e.message)?.[1] ?? 'unknown';
     return `Content-Type specified (${type}) must be 'application/json'`;
   }
-  if (e.validation) return `invalid parameter: ${e.message ?? ''}`.trim();
+  if (e.validation && errorCodeOf(err) === 'INTERNAL') return `invalid parameter: ${e.message ?? ''}`.trim();
   return messageOf(err);
 }
 

@@ -1,34 +1,73 @@
 // The daemon's API listeners: one HTTP server per -H host, each handing its
 // requests to the same Fastify routing. Unix sockets are created 0660 and given
-// to the `tsdocker` group when that group exists.
+// to the `tsdocker` group when that group exists. There is no TLS yet, so TCP is
+// only served on loopback.
+import { lookup } from 'node:dns/promises';
 import { chmodSync, chownSync, readFileSync, unlinkSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Duplex } from 'node:stream';
 import { routeUpgrade } from './hijack';
-import { InvalidArgumentError, isErrno } from '../errors';
+import { InvalidArgumentError, isErrno, messageOf } from '../errors';
 
 export type HostAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
 
 export const DEFAULT_TCP_PORT = 2375;
-export const DEFAULT_TLS_PORT = 2376;
 
 /** Parses a -H value: unix:///path, tcp://host:port (dockerd's forms). */
-export function parseHost(value: string, tls = false): HostAddress {
+export function parseHost(value: string): HostAddress {
   if (value.startsWith('unix://')) {
     const path = value.slice('unix://'.length);
     if (!path.startsWith('/')) throw new InvalidArgumentError(`invalid unix socket path: ${value}`);
     return { kind: 'unix', path };
   }
   if (value.startsWith('tcp://')) {
-    const url = new URL(value.replace(/^tcp:/, 'http:'));
+    // dockerd's tcp://:2375 is every address: the URL parser wants a host there.
+    const url = URL.parse(value.replace(/^tcp:\/\/(?=:|$)/, 'tcp://0.0.0.0').replace(/^tcp:/, 'http:'));
+    if (url === null) throw new InvalidArgumentError(`invalid bind address format: ${value}`);
     if (url.pathname !== '/' && url.pathname !== '') throw new InvalidArgumentError(`invalid bind address (${value}): should not contain a path element`);
-    const host = url.hostname.replace(/^\[|\]$/g, '') || '0.0.0.0';
-    const port = url.port === '' ? (tls ? DEFAULT_TLS_PORT : DEFAULT_TCP_PORT) : Number(url.port);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const port = url.port === '' ? DEFAULT_TCP_PORT : Number(url.port);
     return { kind: 'tcp', host, port };
   }
   throw new InvalidArgumentError(`invalid bind address format: ${value}`);
+}
+
+const LOOPBACK = new net.BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4'); // also matches ::ffff:127.x.y.z
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** Whether every address `host` stands for is a loopback one ("localhost" is, without a lookup, as for dockerd). */
+async function isLoopback(host: string): Promise<boolean> {
+  if (host === 'localhost') return true;
+  const family = net.isIP(host);
+  const addresses = family !== 0 ? [{ address: host, family }] : await lookup(host, { all: true });
+  return addresses.length > 0 && addresses.every((a) => LOOPBACK.check(a.address, a.family === 6 ? 'ipv6' : 'ipv4'));
+}
+
+/**
+ * Checks every -H value before anything is opened, and refuses plain TCP off
+ * loopback: whoever reaches such a port is root on this host (dockerd ≥ 27 refuses
+ * it without TLS too; tsdockerd has no TLS yet).
+ */
+export async function checkHosts(values: readonly string[]): Promise<void> {
+  for (const value of values) {
+    const address = parseHost(value);
+    if (address.kind !== 'tcp') continue;
+    let loopback: boolean;
+    try {
+      loopback = await isLoopback(address.host);
+    } catch (err) {
+      throw new InvalidArgumentError(`refusing to listen on ${value}: cannot resolve ${address.host}: ${messageOf(err)}`);
+    }
+    if (!loopback) {
+      throw new InvalidArgumentError(
+        `refusing to listen on ${value}: binding to IP address without --tlsverify is insecure and gives root access on this machine to everyone who has access to your network, ` +
+          'and tsdockerd does not support TLS yet: listen on a Unix socket (remote clients reach it over SSH: DOCKER_HOST=ssh://user@host) or on a loopback address (tcp://127.0.0.1:2375)',
+      );
+    }
+  }
 }
 
 export interface Listener {

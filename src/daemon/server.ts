@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { IncomingMessage } from 'node:http';
 import { API_VERSION, DEFAULT_API_VERSION, ENGINE_VERSION } from '../api/version';
 import type { DaemonContext } from './context';
+import { InvalidArgumentError } from '../errors';
 import { errorHandler } from './http-errors';
 import { archiveRoutes } from './routes/archive';
 import { containerResourceRoutes } from './routes/container-resources';
@@ -12,7 +13,9 @@ import { containerRoutes } from './routes/containers';
 import { eventRoutes } from './routes/events';
 import { execRoutes } from './routes/exec';
 import { imageRoutes } from './routes/images';
+import { swarmRoutes } from './routes/swarm';
 import { systemRoutes } from './routes/system';
+import { ajvOptions, attachSchemas, checkJsonDepth, sharedSchemas } from './schemas/validation';
 import { checkVersion, splitVersion } from './versioning';
 
 declare module 'fastify' {
@@ -32,6 +35,7 @@ export async function buildApp(ctx: DaemonContext): Promise<FastifyInstance> {
     // Image names with '/' and ':' arrive inside paths.
     routerOptions: { maxParamLength: 1024 },
     bodyLimit: 64 * 1024 * 1024,
+    ajv: ajvOptions,
     rewriteUrl(req) {
       const { version, url } = splitVersion(req.url ?? '/');
       if (version !== undefined) requestedVersion.set(req, version);
@@ -70,8 +74,10 @@ export async function buildApp(ctx: DaemonContext): Promise<FastifyInstance> {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
     try {
+      checkJsonDepth(text);
       done(null, JSON.parse(text));
     } catch (err) {
+      if (err instanceof InvalidArgumentError) return done(err, undefined);
       const e = err as Error & { statusCode?: number };
       e.statusCode = 400;
       e.message = `invalid JSON: ${e.message}`;
@@ -85,13 +91,14 @@ export async function buildApp(ctx: DaemonContext): Promise<FastifyInstance> {
     void reply.code(404).type('application/json').send({ message: 'page not found' });
   });
 
-  systemRoutes(app, ctx);
-  imageRoutes(app, ctx);
-  containerRoutes(app, ctx);
-  archiveRoutes(app, ctx);
-  containerResourceRoutes(app, ctx);
-  execRoutes(app, ctx);
-  eventRoutes(app, ctx);
+  // Every body and query is checked against the Engine API's schemas (compiled once, at ready()).
+  for (const schema of sharedSchemas) app.addSchema(schema);
+  app.addHook('onRoute', attachSchemas);
+
+  // One plugin per resource.
+  for (const routes of [systemRoutes, imageRoutes, containerRoutes, archiveRoutes, containerResourceRoutes, execRoutes, eventRoutes, swarmRoutes]) {
+    await app.register(async (scope) => routes(scope, ctx));
+  }
 
   await app.ready();
   return app;

@@ -3,11 +3,38 @@
 import { readdirSync } from 'node:fs';
 import type { SystemDataUsage, SystemInfo, SystemVersion } from '../api/types';
 import { API_VERSION, ENGINE_VERSION, MIN_API_VERSION, TSDOCKER_VERSION } from '../api/version';
-import type { DaemonContext } from '../daemon/context';
+import type { HostFacts } from '../system/host';
+import type { Drivers } from './drivers';
+import type { EventBus } from './events';
+
+/** The daemon settings these answers show (a subset of the daemon's config). */
+export interface SystemConfig {
+  hosts: string[];
+  dataRoot: string;
+  debug: boolean;
+  experimental: boolean;
+  labels: string[];
+  liveRestore: boolean;
+  logDriver: string;
+  runtimes: Record<string, { path: string; runtimeArgs?: string[] }>;
+  defaultRuntime: string;
+  insecureRegistries: string[];
+  registryMirrors: string[];
+}
+
+/** What the system answers read; the daemon's context is one (the engine does not import the daemon above it). */
+export interface SystemContext {
+  config: SystemConfig;
+  host: HostFacts;
+  drivers: Drivers;
+  events: Pick<EventBus, 'listenerCount'>;
+  daemonId: string;
+  startedAt: Date;
+}
 
 export const GIT_COMMIT = `tsdocker-${TSDOCKER_VERSION}`;
 
-export function systemVersion(ctx: DaemonContext): SystemVersion {
+export function systemVersion(ctx: SystemContext): SystemVersion {
   const { host } = ctx;
   return {
     Platform: { Name: 'tsdocker Engine - Community' },
@@ -44,11 +71,11 @@ export function systemVersion(ctx: DaemonContext): SystemVersion {
 }
 
 /** Warnings /info shows, for what a Docker user would otherwise miss. */
-export function systemWarnings(ctx: DaemonContext): string[] {
+export function systemWarnings(ctx: SystemContext): string[] {
   const warnings = [
     'WARNING: tsdocker networking is not implemented yet: containers get loopback only unless --network host',
   ];
-  if (ctx.config.hosts.some((h) => h.startsWith('tcp://')) && !ctx.config.tls) {
+  if (ctx.config.hosts.some((h) => h.startsWith('tcp://'))) {
     warnings.push(
       'WARNING: API is accessible on http:// without encryption.\n' +
         '         Access to the remote API is equivalent to root access on the host.',
@@ -57,7 +84,7 @@ export function systemWarnings(ctx: DaemonContext): string[] {
   return warnings;
 }
 
-export function systemInfo(ctx: DaemonContext): SystemInfo {
+export function systemInfo(ctx: SystemContext): SystemInfo {
   const { host, config, drivers } = ctx;
   const counts = drivers.containers.counts();
   const v2 = host.cgroupVersion === '2';
@@ -151,7 +178,7 @@ function openFdCount(): number {
   }
 }
 
-export function systemDataUsage(ctx: DaemonContext): SystemDataUsage {
+export function systemDataUsage(ctx: SystemContext): SystemDataUsage {
   const images = ctx.drivers.images.diskUsage();
   return {
     LayersSize: images.layersSize,

@@ -23,19 +23,19 @@ import { NO_USERS } from './image/delete';
 import { ImageService } from './image/service';
 import { ImageStore } from './image/store';
 import { OverlayLayerStore } from './layers/overlay-store';
-import { GraphDb, type GcLogger } from './tx';
+import { TxDb, type AfterCommitLogger } from '../state/tx';
 
 export interface GraphOptions {
   /** Who uses images (the container store); none by default. */
   users?: ImageUsers;
   hooks?: DeleteHooks;
-  logError?: GcLogger;
+  logError?: AfterCommitLogger;
 }
 
 export class Graph implements ImageUsage {
   private constructor(
     readonly dataRoot: string,
-    readonly gdb: GraphDb,
+    readonly gdb: TxDb,
     readonly content: LocalContentStore,
     readonly layers: OverlayLayerStore,
     readonly store: ImageStore,
@@ -43,7 +43,7 @@ export class Graph implements ImageUsage {
   ) {}
 
   static async open(dataRoot: string, db: Db, opts: GraphOptions = {}): Promise<Graph> {
-    const gdb = new GraphDb(db, opts.logError);
+    const gdb = new TxDb(db, opts.logError);
     const content = await LocalContentStore.open(join(dataRoot, 'content'));
     const layers = OverlayLayerStore.open(join(dataRoot, 'layers'), gdb, content);
     const store = await ImageStore.open(gdb, content, layers);

@@ -1,10 +1,11 @@
 // The user's mounts (HostConfig.Binds, HostConfig.Mounts, HostConfig.Tmpfs),
 // parsed and checked with the Linux parser's rules and messages (moby
 // daemon/volume/mounts/linux_parser.go). Volumes are not implemented yet and
-// are refused rather than ignored.
+// are refused rather than ignored. mountPoints() is what inspect and ps show of them.
 import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { ContainerConfig, HostConfig, MountSpec } from '../api/containers';
+import type { MountPoint } from '../api/types';
 import { InvalidArgumentError } from '../errors';
 import { convertTmpfsOptions } from './tmpfs';
 
@@ -13,6 +14,8 @@ export interface UserBind {
   source: string;
   destination: string;
   readOnly: boolean;
+  /** The -v mode as given ("ro,rslave"; "" for --mount), which inspect shows. */
+  mode: string;
   /** rprivate unless given. */
   propagation: string;
   nonRecursive: boolean;
@@ -83,6 +86,7 @@ export function parseBind(raw: string): UserBind {
     source: posix.normalize(source),
     destination: posix.normalize(target),
     readOnly: modes.includes('ro'),
+    mode,
     propagation: modes.find((m) => PROPAGATIONS.includes(m)) ?? DEFAULT_PROPAGATION,
     nonRecursive: false,
     createSource: true,
@@ -111,6 +115,7 @@ export function parseMount(m: MountSpec): UserMount {
         source: posix.normalize(m.Source),
         destination,
         readOnly: m.ReadOnly === true,
+        mode: '',
         propagation,
         nonRecursive: m.BindOptions?.NonRecursive === true,
         createSource,
@@ -152,6 +157,25 @@ export function userMounts(config: Pick<ContainerConfig, 'Volumes'>, hostConfig:
     const destError = checkDestination(dest);
     if (destError) throw new InvalidArgumentError(destError);
     out.push({ kind: 'tmpfs', destination: posix.normalize(dest), data });
+  }
+  return out;
+}
+
+/**
+ * The mounts inspect, GET /containers/json and ps list (dockerd's MountPoints):
+ * each -v bind and --mount, not HostConfig.Tmpfs (dockerd leaves --tmpfs out).
+ * Read from a stored HostConfig, checked at create: nothing on disk is asked.
+ */
+export function mountPoints(hostConfig: HostConfig): MountPoint[] {
+  const out: MountPoint[] = [];
+  for (const raw of hostConfig.Binds ?? []) {
+    const b = parseBind(raw);
+    out.push({ Type: 'bind', Source: b.source, Destination: b.destination, Mode: b.mode, RW: !b.readOnly, Propagation: b.propagation });
+  }
+  for (const m of hostConfig.Mounts ?? []) {
+    const point = { Destination: posix.normalize(m.Target), Mode: '', RW: m.ReadOnly !== true };
+    if (m.Type === 'bind') out.push({ Type: 'bind', Source: posix.normalize(m.Source ?? ''), ...point, Propagation: m.BindOptions?.Propagation || DEFAULT_PROPAGATION });
+    else if (m.Type === 'tmpfs') out.push({ Type: 'tmpfs', Source: '', ...point, Propagation: '' });
   }
   return out;
 }

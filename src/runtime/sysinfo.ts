@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { detectCgroupVersion } from '../system/host';
+import { hostCgroupLayout } from '../system/cgroup-layout';
 
 export interface CgroupSysInfo {
   cgroupVersion: '1' | '2';
@@ -36,22 +36,7 @@ function read(path: string): string {
   }
 }
 
-/** Mount point of each v1 controller (from /proc/self/mountinfo). */
-function v1Mounts(): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of read('/proc/self/mountinfo').split('\n')) {
-    const [left, right] = line.split(' - ');
-    if (!left || !right) continue;
-    const [fstype, , superOpts = ''] = right.split(' ');
-    if (fstype !== 'cgroup') continue;
-    const mountPoint = left.split(' ')[4] ?? '';
-    for (const opt of superOpts.split(',')) if (!out.has(opt)) out.set(opt, mountPoint);
-  }
-  return out;
-}
-
-function probeV1(): Omit<CgroupSysInfo, 'cgroupVersion' | 'ncpu'> {
-  const mounts = v1Mounts();
+function probeV1(mounts: ReadonlyMap<string, string>): Omit<CgroupSysInfo, 'cgroupVersion' | 'ncpu'> {
   const has = (ctrl: string, file: string): boolean => {
     const dir = mounts.get(ctrl);
     return dir !== undefined && existsSync(join(dir, file));
@@ -77,8 +62,7 @@ function probeV1(): Omit<CgroupSysInfo, 'cgroupVersion' | 'ncpu'> {
   };
 }
 
-function probeV2(): Omit<CgroupSysInfo, 'cgroupVersion' | 'ncpu'> {
-  const root = '/sys/fs/cgroup';
+function probeV2(root: string): Omit<CgroupSysInfo, 'cgroupVersion' | 'ncpu'> {
   const ctrls = new Set(read(join(root, 'cgroup.controllers')).split(' '));
   const memory = ctrls.has('memory');
   return {
@@ -105,8 +89,8 @@ let cached: CgroupSysInfo | undefined;
 
 export function cgroupSysInfo(): CgroupSysInfo {
   if (cached === undefined) {
-    const cgroupVersion = detectCgroupVersion();
-    cached = { cgroupVersion, ncpu: os.availableParallelism(), ...(cgroupVersion === '2' ? probeV2() : probeV1()) };
+    const layout = hostCgroupLayout();
+    cached = { cgroupVersion: layout.version, ncpu: os.availableParallelism(), ...(layout.version === '2' ? probeV2(layout.root) : probeV1(layout.mounts)) };
   }
   return cached;
 }

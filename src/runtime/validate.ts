@@ -80,8 +80,36 @@ function validateNamespaceModes(hc: HostConfig): void {
   if ((hc.Cgroup ?? '') !== '') throw new InvalidArgumentError(`cgroup mode ${JSON.stringify(hc.Cgroup)} is not supported by tsdocker`);
 }
 
+/** The network modes tsdocker runs: its own loopback-only namespace (default), the host's, none. */
+const NETWORK_MODES = new Set(['', 'default', 'host', 'none']);
+
+/**
+ * Until container networking exists, what needs it is refused rather than
+ * dropped: other network modes (an explicit bridge, a network's name,
+ * container:<id>), published ports, DNS settings, extra hosts and links.
+ * Empty values (what the docker CLI sends by default) are not settings.
+ */
+function refuseNetworking(hc: HostConfig): void {
+  const mode = hc.NetworkMode ?? '';
+  if (!NETWORK_MODES.has(mode)) {
+    throw new InvalidArgumentError(`network mode ${JSON.stringify(mode)} is not supported by tsdocker yet (no container networking): use default, host or none`);
+  }
+  const set: Record<string, boolean> = {
+    PortBindings: Object.keys(hc.PortBindings ?? {}).length > 0,
+    PublishAllPorts: hc.PublishAllPorts === true,
+    Dns: (hc.Dns ?? []).length > 0,
+    DnsOptions: (hc.DnsOptions ?? []).length > 0,
+    DnsSearch: (hc.DnsSearch ?? []).length > 0,
+    ExtraHosts: (hc.ExtraHosts ?? []).length > 0,
+    Links: (hc.Links ?? []).length > 0,
+  };
+  const refused = Object.keys(set).filter((field) => set[field]);
+  if (refused.length > 0) throw new InvalidArgumentError(`${refused.join(', ')}: not supported by tsdocker yet (no container networking)`);
+}
+
 /** Docker's validateHostConfig: restart policy, mounts, capabilities, isolation, annotations. */
 function validateHostConfig(config: ContainerConfig, hc: HostConfig): void {
+  refuseNetworking(hc);
   validateRestartPolicy(hc);
   userMounts(config, hc);
   normalizeCapabilities(hc.CapAdd, 'CapAdd');

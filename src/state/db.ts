@@ -1,9 +1,13 @@
 // Opens the daemon's database under the data root: WAL mode (readers never block
 // the writer, and a commit is atomic even if the process dies mid-write), foreign
 // keys on, and every pending migration applied before anything else reads it.
+// It holds every container's Env: its files are 0600.
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { isErrno } from '../errors';
+import { PRIVATE_FILE_MODE } from './dirs';
 import { MIGRATIONS, type Migration } from './schema';
 
 export type Db = Database.Database;
@@ -16,8 +20,26 @@ export interface OpenedDb {
   applied: string[];
 }
 
+/**
+ * Creates the database file 0600 before SQLite does (it would make it 0644), and
+ * narrows files an older tsdockerd left 0644. SQLite gives a new -wal and -shm the
+ * mode of the database file.
+ */
+function closeDbFiles(path: string): void {
+  closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(file, PRIVATE_FILE_MODE);
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+    }
+  }
+}
+
 export function openDb(dataRoot: string, migrations: readonly Migration[] = MIGRATIONS): OpenedDb {
-  const db = new Database(join(dataRoot, DB_FILE));
+  const path = join(dataRoot, DB_FILE);
+  closeDbFiles(path);
+  const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');

@@ -1,9 +1,8 @@
 // Facts about the host the daemon runs on, read once at start (they do not
 // change while it runs) for /version and /info.
-import { readFileSync, statfsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
-
-const CGROUP2_SUPER_MAGIC = 0x63677270;
+import { hostCgroupLayout } from './cgroup-layout';
 
 export interface HostFacts {
   kernelVersion: string;
@@ -32,15 +31,6 @@ function readOsRelease(): Record<string, string> {
   }
 }
 
-/** '2' when /sys/fs/cgroup is the unified hierarchy, '1' for v1 or hybrid layouts. */
-export function detectCgroupVersion(root = '/sys/fs/cgroup'): '1' | '2' {
-  try {
-    return statfsSync(root).type === CGROUP2_SUPER_MAGIC ? '2' : '1';
-  } catch {
-    return '1';
-  }
-}
-
 function readFlag(path: string): boolean {
   try {
     return readFileSync(path, 'utf8').trim() === '1';
@@ -62,7 +52,7 @@ export function readHostFacts(): HostFacts {
     ncpu: os.cpus().length,
     memTotal: os.totalmem(),
     hostname: os.hostname(),
-    cgroupVersion: detectCgroupVersion(),
+    cgroupVersion: hostCgroupLayout().version,
     ipv4Forwarding: readFlag('/proc/sys/net/ipv4/ip_forward'),
   };
 }

@@ -13,20 +13,18 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   blkioToIoWeight,
   cgroupAt,
-  hostCgroupLayout,
   parseBlkioV1,
   parseFlatKeyed,
   parseIoStatV2,
   parseLimit,
   sharesToWeight,
-  v1Mounts,
-  type CgroupLayout,
 } from '../../src/container/cgroups';
+import { cgroupMounts, hostCgroupLayout, readCgroupLayout, type CgroupLayout } from '../../src/system/cgroup-layout';
 
 const ROOT = '/sys/fs/cgroup';
 const isRoot = process.getuid?.() === 0;
 const pureV2 = statfsSync(ROOT).type === 0x63677270;
-const mounts = v1Mounts(readFileSync('/proc/self/mountinfo', 'utf8'));
+const mounts = cgroupMounts(readFileSync('/proc/self/mountinfo', 'utf8')).v1;
 const hasV1 = !pureV2 && ['cpu', 'cpuacct', 'memory', 'pids', 'freezer'].every((c) => mounts.has(c));
 const v2Root = pureV2 ? ROOT : existsSync(join(ROOT, 'unified', 'cgroup.procs')) ? join(ROOT, 'unified') : undefined;
 const REL = `/tsdocker-cgtest-${process.pid}`;
@@ -122,11 +120,14 @@ describe('file formats', () => {
       '36 31 0:33 /sub /mnt/elsewhere rw,relatime - cgroup cgroup rw,pids',
       '41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw',
     ].join('\n');
-    const m = v1Mounts(info);
+    const { v1: m, unified } = cgroupMounts(info);
+    expect(unified).toBe('/sys/fs/cgroup/unified');
     expect(m.get('cpu')).toBe('/sys/fs/cgroup/cpu,cpuacct');
     expect(m.get('cpuacct')).toBe('/sys/fs/cgroup/cpu,cpuacct');
     expect(m.get('memory')).toBe('/sys/fs/cgroup/memory');
     expect(m.has('pids')).toBe(false); // not the hierarchy's root
+    expect(readCgroupLayout('/nonexistent', () => info)).toEqual({ version: '1', mounts: m, unified: '/sys/fs/cgroup/unified' });
+    expect(readCgroupLayout(ROOT)).toEqual(hostCgroupLayout());
   });
 });
 

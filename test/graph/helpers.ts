@@ -7,12 +7,12 @@ import * as tar from 'tar-stream';
 import { openDb, type Db } from '../../src/state/db';
 import { LocalContentStore } from '../../src/graph/content/local';
 import { OverlayLayerStore } from '../../src/graph/layers/overlay-store';
-import { GraphDb } from '../../src/graph/tx';
+import { TxDb } from '../../src/state/tx';
 
 export interface TestRoot {
   dir: string;
   db: Db;
-  gdb: GraphDb;
+  gdb: TxDb;
   content: LocalContentStore;
   layers: OverlayLayerStore;
   cleanup(): void;
@@ -24,7 +24,7 @@ export function tempDir(prefix = 'tsd-graph-'): string {
 
 export async function openTestRoot(dir = tempDir()): Promise<TestRoot> {
   const { db } = openDb(dir);
-  const gdb = new GraphDb(db);
+  const gdb = new TxDb(db);
   const content = await LocalContentStore.open(join(dir, 'content'));
   const layers = OverlayLayerStore.open(join(dir, 'layers'), gdb, content);
   return {

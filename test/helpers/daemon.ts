@@ -1,5 +1,6 @@
 // A real tsdockerd for one test file: its own temporary socket, data root,
-// exec root and pidfile, started from the built bundle and stopped by PID.
+// exec root and pidfile, started as users start it (bin/tsdockerd: the built
+// bundle on the Node LTS the install pins) and stopped by PID.
 // Also runs our CLI and the real docker CLI against it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 
 export const ROOT = join(__dirname, '..', '..');
-export const DAEMON_JS = join(ROOT, 'dist', 'tsdockerd.js');
+export const DAEMON = join(ROOT, 'bin', 'tsdockerd');
 export const CLI = join(ROOT, 'bin', 'tsdocker');
 
 export interface CommandResult {
@@ -63,7 +64,6 @@ export async function startDaemon(opts: StartOptions = {}): Promise<TestDaemon> 
   const pidfile = join(dir, 'tsdockerd.pid');
   if (!existsSync(join(dir, 'daemon.json'))) writeFileSync(join(dir, 'daemon.json'), '{}\n');
   const args = [
-    DAEMON_JS,
     '-H', `unix://${socket}`,
     ...(opts.hosts ?? []).flatMap((h) => ['-H', h]),
     '--data-root', dataRoot,
@@ -72,7 +72,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<TestDaemon> 
     '--config-file', join(dir, 'daemon.json'),
     ...(opts.args ?? []),
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(DAEMON, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let logs = '';
   child.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

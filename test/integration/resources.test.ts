@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hostCgroupLayout } from '../../src/container/cgroups';
+import { hostCgroupLayout } from '../../src/system/cgroup-layout';
 import { ok, cleanupWithContainers, startBusyboxDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
 
 const layout = hostCgroupLayout();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULTS, readConfigFile, resolveConfig } from '../../src/daemon/config';
-import { parseHost } from '../../src/daemon/listeners';
+import { checkHosts, parseHost } from '../../src/daemon/listeners';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsd-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,8 +43,22 @@ describe('daemon configuration', () => {
     expect(parseHost('unix:///run/x.sock')).toEqual({ kind: 'unix', path: '/run/x.sock' });
     expect(parseHost('tcp://127.0.0.1:2376')).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 2376 });
     expect(parseHost('tcp://127.0.0.1')).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 2375 });
-    expect(parseHost('tcp://127.0.0.1', true)).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 2376 });
     expect(() => parseHost('fd://')).toThrow(/invalid bind address format/);
     expect(() => parseHost('unix://relative')).toThrow(/invalid unix socket path/);
+  });
+  it('refuses the TLS keys of daemon.json (TLS is not implemented), except "tls": false', () => {
+    for (const json of ['{"tls": true}', '{"tlsverify": false}', '{"tlscacert": "/ca.pem"}', '{"tlscert": ""}', '{"tlskey": "/k.pem"}']) {
+      expect(() => readConfigFile(file(json), true), json).toThrow(/"tls[a-z]*": TLS is not supported yet by tsdockerd/);
+    }
+    expect(readConfigFile(file('{"tls": false, "debug": true}'), true)).toEqual({ debug: true });
+  });
+  it('serves plain TCP on loopback only (no address is bound by this check)', async () => {
+    for (const ok of ['unix:///run/x.sock', 'tcp://127.0.0.1:2375', 'tcp://127.8.9.10:1', 'tcp://[::1]:2375', 'tcp://[::ffff:127.0.0.1]:2375', 'tcp://localhost:2375']) {
+      await expect(checkHosts([ok]), ok).resolves.toBeUndefined();
+    }
+    for (const open of ['tcp://0.0.0.0:2375', 'tcp://:2375', 'tcp://[::]:2375', 'tcp://10.1.2.3:2375', 'tcp://192.0.2.10:2375', 'tcp://[fe80::1]:2375']) {
+      await expect(checkHosts(['unix:///run/x.sock', open]), open).rejects.toThrow(`refusing to listen on ${open}: binding to IP address without --tlsverify is insecure`);
+    }
+    await expect(checkHosts(['fd://'])).rejects.toThrow(/invalid bind address format/);
   });
 });

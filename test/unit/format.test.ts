@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytesSize, humanDuration, humanSize, renderList, renderOne, shortId, tabwrite, timeAgo } from '../../src/cli/format';
+import { bytesSize, humanSize, renderList, renderOne, shortId, tabwrite } from '../../src/cli/format';
 import { compileTemplate, TemplateError } from '../../src/cli/template';
 
 describe('Go template subset', () => {
@@ -73,20 +73,6 @@ describe('human units', () => {
     expect(humanSize(4_261_000, 3)).toBe('4.26MB');
     expect(humanSize(1_234_567_890)).toBe('1.235GB');
     expect(bytesSize(25_203_953_664)).toBe('23.47GiB');
-  });
-  it('durations like go-units HumanDuration', () => {
-    expect(humanDuration(500)).toBe('Less than a second');
-    expect(humanDuration(1000)).toBe('1 second');
-    expect(humanDuration(45_000)).toBe('45 seconds');
-    expect(humanDuration(61_000)).toBe('About a minute');
-    expect(humanDuration(120_000)).toBe('2 minutes');
-    expect(humanDuration(3_600_000)).toBe('About an hour');
-    expect(humanDuration(5 * 3_600_000)).toBe('5 hours');
-    expect(humanDuration(3 * 86_400_000)).toBe('3 days');
-    expect(humanDuration(21 * 86_400_000)).toBe('3 weeks');
-    expect(humanDuration(90 * 86_400_000)).toBe('3 months');
-    expect(humanDuration(800 * 86_400_000)).toBe('2 years');
-    expect(timeAgo(1000, 1000_000 + 120_000)).toBe('2 minutes ago');
   });
   it('short ids', () => {
     expect(shortId('sha256:0123456789abcdef0123')).toBe('0123456789ab');

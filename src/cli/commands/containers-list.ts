@@ -3,8 +3,9 @@
 import { InvalidArgumentError } from 'commander';
 import type { ContainerPort, ContainerSummary } from '../../api/types';
 import type { Cli } from '../cli';
-import { humanSize, renderList, shortId, timeAgo } from '../format';
-import { goQuote, goTime } from './containers-units';
+import { goTimeString, timeAgo } from '../../api/time';
+import { humanSize, renderList, shortId } from '../format';
+import { goQuote } from './containers-units';
 
 /** A --filter value, checked as docker's filter flag does. */
 export function filterFlag(v: string, prev: string[] | undefined): string[] {
@@ -71,8 +72,6 @@ export function displayablePorts(ports: ContainerPort[]): string {
   return [...result, ...mappings].join(', ');
 }
 
-interface Mount { Name?: string; Source?: string; Driver?: string }
-
 /** A ps row: docker's ContainerContext fields, keys sorted as its JSON output has them. */
 function row(c: ContainerSummary, trunc: boolean): Record<string, unknown> {
   const names = c.Names.map((n) => n.replace(/^\//, ''));
@@ -82,11 +81,11 @@ function row(c: ContainerSummary, trunc: boolean): Record<string, unknown> {
     if (shortId(c.ImageID) === shortId(c.Image)) image = shortId(c.Image);
     else if (c.Image.includes('@')) image = c.Image.slice(0, c.Image.indexOf('@'));
   }
-  const mounts = (c.Mounts as Mount[]) ?? [];
+  const mounts = c.Mounts ?? [];
   const sizeRw = humanSize(c.SizeRw ?? 0, 3);
   return {
     Command: goQuote(trunc ? ellipsis(c.Command, 20) : c.Command),
-    CreatedAt: goTime(c.Created),
+    CreatedAt: goTimeString(c.Created),
     ID: trunc ? shortId(c.Id) : c.Id,
     Image: image,
     Labels: Object.entries(c.Labels ?? {}).map(([k, v]) => `${k}=${v}`).sort().join(','),

@@ -119,20 +119,6 @@ export function apiTimestamp(value: string, now = Date.now()): string {
   return `${Math.floor(ms / 1000)}.${nanos}`;
 }
 
-/** `2026-11-24 03:17:02 +0000 UTC`, Go's time.Time.String() in local time. */
-export function goTime(unixSeconds: number): string {
-  const date = new Date(unixSeconds * 1000);
-  const offset = -date.getTimezoneOffset();
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const sign = offset < 0 ? '-' : '+';
-  const zone = offset === 0 ? 'UTC' : (Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? '');
-  return (
-    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
-    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())} ` +
-    `${sign}${pad(Math.floor(Math.abs(offset) / 60))}${pad(Math.abs(offset) % 60)} ${zone}`
-  );
-}
-
 /** A Node file error worded as Go's *PathError: "open /x: no such file or directory". */
 export function goPathError(err: unknown): string {
   const e = err as NodeJS.ErrnoException;

@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import type { HistoryResponseItem, ImageDeleteResponseItem, ImageInspect, ImagePruneResponse, ImageSummary } from '../../api/types';
 import type { Cli } from '../cli';
 import { CliError } from '../cli';
-import { humanSize, renderList, renderOne, shortId, timeAgo } from '../format';
+import { goTimeString, timeAgo } from '../../api/time';
+import { humanSize, renderList, renderOne, shortId } from '../format';
 import { printMessages } from '../jsonstream';
 import { confirmed } from './containers-ops';
 import { collect } from './containers-opts';
@@ -54,7 +55,7 @@ function imageRows(images: ImageSummary[], noTrunc: boolean): ImageRow[] {
     const base = {
       ID: noTrunc ? img.Id : shortId(img.Id),
       CreatedSince: timeAgo(img.Created),
-      CreatedAt: new Date(img.Created * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' +0000 UTC'),
+      CreatedAt: goTimeString(img.Created),
       Size: humanSize(img.Size, 3),
       Containers: img.Containers >= 0 ? String(img.Containers) : 'N/A',
     };

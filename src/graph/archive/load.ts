@@ -23,6 +23,7 @@ import type { Lease, LayerStore } from '../layers/types';
 import { cleanEntryName, resolveInRoot } from '../../archive/scoped-path';
 import { familiarString, parseNormalizedNamed, withDefaultTag, type NamedRef } from '../reference';
 import { randomName } from '../fsutil';
+import { mkdirPrivateAsync } from '../../state/dirs';
 
 /** Read size of layer tars: 64 KiB reads would cost a syscall and a stream hop each. */
 const READ_CHUNK = 1024 * 1024;
@@ -49,7 +50,7 @@ export async function loadImages(
   deps: { store: ImageStore; layers: LayerStore; tmpRoot: string },
   progress: (msg: JSONMessage) => void = () => {},
 ): Promise<LoadResult> {
-  await fsp.mkdir(deps.tmpRoot, { recursive: true });
+  await mkdirPrivateAsync(deps.tmpRoot);
   const dir = join(deps.tmpRoot, randomName('load-'));
   await fsp.mkdir(dir, { mode: 0o700 });
   try {

@@ -11,6 +11,7 @@ import { NotFoundError, ConflictError, InvalidArgumentError, isErrno } from '../
 import { Digester, hexOf, isDigest, sha256, type Digest } from '../digest';
 import { AlreadyExistsError } from '../errors';
 import { fsyncDir } from '../fsutil';
+import { mkdirPrivateAsync, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../state/dirs';
 import { ONE_SHOT_REF_PREFIX, oneShotRef } from './helpers';
 import type { BlobInfo, Store, Writer, WriterOptions } from './types';
 
@@ -33,8 +34,8 @@ export class LocalContentStore implements Store {
   /** Opens (creating) the store at `root`; resumable ingests left by an earlier process are kept unless older than `ingestMaxAgeMs`. */
   static async open(root: string, opts: { ingestMaxAgeMs?: number } = {}): Promise<LocalContentStore> {
     const store = new LocalContentStore(root);
-    await fsp.mkdir(store.blobDir, { recursive: true });
-    await fsp.mkdir(store.ingestDir, { recursive: true });
+    await mkdirPrivateAsync(store.blobDir);
+    await mkdirPrivateAsync(store.ingestDir);
     await store.removeStaleIngests(opts.ingestMaxAgeMs ?? INGEST_MAX_AGE_MS);
     return store;
   }
@@ -66,8 +67,8 @@ export class LocalContentStore implements Store {
       const resumed = await resumeIngest(dir, ref, opts);
       if (resumed) return new LocalWriter(ref, dir, resumed.fh, resumed.digester, this, () => this.activeRefs.delete(ref));
       await fsp.rm(dir, { recursive: true, force: true });
-      await fsp.mkdir(dir, { mode: 0o700 });
-      await fsp.writeFile(join(dir, 'ref'), ref, { mode: 0o600 });
+      await fsp.mkdir(dir, { mode: PRIVATE_DIR_MODE });
+      await fsp.writeFile(join(dir, 'ref'), ref, { mode: PRIVATE_FILE_MODE });
       const fh = await fsp.open(join(dir, 'data'), 'wx', 0o644);
       return new LocalWriter(ref, dir, fh, new Digester(), this, () => this.activeRefs.delete(ref));
     } catch (err) {

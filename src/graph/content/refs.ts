@@ -5,7 +5,7 @@
 // dropped its last reference, and at open for what a crash left.
 import type { Store } from './types';
 import type { Digest } from '../digest';
-import type { GraphDb, Tx } from '../tx';
+import type { Tx, TxDb } from '../../state/tx';
 
 /** A blob one holder keeps: its digest and media type. */
 export interface HeldBlob {
@@ -15,7 +15,7 @@ export interface HeldBlob {
 
 export class ContentRefs {
   constructor(
-    private readonly gdb: GraphDb,
+    private readonly gdb: TxDb,
     private readonly content: Store,
   ) {}
 

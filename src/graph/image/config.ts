@@ -83,21 +83,6 @@ export function orderContainerConfig(c: Partial<ImageContainerConfig>): ImageCon
   return out as unknown as ImageContainerConfig;
 }
 
-/** Go's RFC 3339 with nanoseconds, as time.Time marshals (trailing zeros trimmed). */
-export function goTime(d: Date, nanos = 0): string {
-  const iso = d.toISOString(); // 2024-01-01T00:00:00.123Z
-  const base = iso.slice(0, 19);
-  const frac = (String(d.getUTCMilliseconds()).padStart(3, '0') + String(nanos).padStart(6, '0')).replace(/0+$/, '');
-  return frac === '' ? `${base}Z` : `${base}.${frac}Z`;
-}
-
-/** Now, with the sub-millisecond part from the high-resolution clock. */
-export function goNow(): string {
-  const d = new Date();
-  const nanos = Number(process.hrtime.bigint() % 1000000n);
-  return goTime(d, nanos);
-}
-
 /** Serializes a config the way dockerd does: top-level keys sorted, container configs ordered. */
 export function serializeConfig(cfg: ImageConfigFile): string {
   const src = cfg as unknown as Record<string, unknown>;

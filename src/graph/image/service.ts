@@ -9,6 +9,7 @@ import type {
   ImageSummary,
 } from '../../api/types';
 import { ConflictError, InvalidArgumentError } from '../../errors';
+import { nowRfc3339Nano, ZERO_TIME } from '../../api/time';
 import { ENGINE_VERSION } from '../../api/version';
 import type { ImageContainerConfig } from '../../api/types';
 import type { Digest } from '../digest';
@@ -16,7 +17,7 @@ import { chainIds } from '../layers/chain';
 import type { LayerStore } from '../layers/types';
 import { familiarString, parseNormalizedNamed, repoTagReference, withDefaultTag, type NamedRef } from '../reference';
 import { applyChanges } from './changes';
-import { emptyContainerConfig, goNow, type ImageConfigFile } from './config';
+import { emptyContainerConfig, type ImageConfigFile } from './config';
 import { ImageDeleter, type DeleteHooks, type ImageUsers } from './delete';
 import { matchImage, parseImageFilters, type ImageFilters } from './filters';
 import type { ImageRecord, ImageStore } from './store';
@@ -57,7 +58,6 @@ export interface ListOptions {
   containerCounts?: boolean;
 }
 
-const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 export class ImageService {
   private readonly deleter: ImageDeleter;
@@ -82,7 +82,7 @@ export class ImageService {
     const config = applyChanges(emptyContainerConfig(), opts.changes ?? []);
     const lease = await this.layers.register(tar, { parent: null });
     try {
-      const created = goNow();
+      const created = nowRfc3339Nano();
       const comment = opts.message || `Imported from ${opts.src ?? '-'}`;
       const file: ImageConfigFile = {
         architecture: opts.platform?.architecture ?? 'amd64',
@@ -108,7 +108,7 @@ export class ImageService {
     const base = opts.parent?.config;
     const lease = await this.layers.register(opts.diff, { parent: opts.parent?.topLayer ?? null });
     try {
-      const created = goNow();
+      const created = nowRfc3339Nano();
       const file: ImageConfigFile = {
         architecture: base?.architecture ?? 'amd64',
         ...(base?.variant ? { variant: base.variant } : {}),
@@ -144,7 +144,7 @@ export class ImageService {
 
   private tagResolved(id: Digest, ref: NamedRef): void {
     this.store.addRef(ref, id);
-    this.store.setLastTagTime(id, goNow());
+    this.store.setLastTagTime(id, nowRfc3339Nano());
   }
 
   /** DELETE /images/{name} */

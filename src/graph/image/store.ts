@@ -16,7 +16,7 @@ import {
   referenceString,
   type NamedRef,
 } from '../reference';
-import type { GraphDb, Tx } from '../tx';
+import type { Tx, TxDb } from '../../state/tx';
 import { imageIdOf, parseConfig, serializeConfig, type ImageConfigFile } from './config';
 
 export interface ImageRecord {
@@ -47,14 +47,14 @@ export class ImageStore {
   readonly documents: ContentRefs;
 
   private constructor(
-    private readonly gdb: GraphDb,
+    private readonly gdb: TxDb,
     private readonly content: Store,
     private readonly layers: LayerStore,
   ) {
     this.documents = new ContentRefs(gdb, content);
   }
 
-  static async open(gdb: GraphDb, content: Store, layers: LayerStore): Promise<ImageStore> {
+  static async open(gdb: TxDb, content: Store, layers: LayerStore): Promise<ImageStore> {
     const s = new ImageStore(gdb, content, layers);
     for (const r of gdb.db.prepare('SELECT id FROM images').all() as { id: Digest }[]) {
       try {

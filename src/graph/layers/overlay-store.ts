@@ -4,7 +4,7 @@
 // into place and the row insert happen together in one synchronous section, so
 // two registers of the same layer never both keep theirs.
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, promises as fsp, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, promises as fsp, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InvalidArgumentError, NotFoundError } from '../../errors';
@@ -13,7 +13,8 @@ import { decompress, peekCompression, type Compression } from '../../archive/com
 import type { Store } from '../content/types';
 import { hexOf, type Digest } from '../digest';
 import { randomName } from '../fsutil';
-import type { GraphDb, Tx } from '../tx';
+import { mkdirPrivate, mkdirPrivateAsync } from '../../state/dirs';
+import type { Tx, TxDb } from '../../state/tx';
 import { fileSink, writerSink } from './blob-sink';
 import { chainId as computeChainId } from './chain';
 import type { LayerInfo, LayerStore, Lease, MountedOverlay, OverlayMount, RegisterOptions } from './types';
@@ -33,13 +34,13 @@ interface LayerRow {
 export class OverlayLayerStore implements LayerStore {
   private constructor(
     readonly root: string,
-    private readonly gdb: GraphDb,
+    private readonly gdb: TxDb,
     private readonly content: Store,
   ) {}
 
   /** Opens the store at `root` (<data-root>/layers) and repairs what a crash left. */
-  static open(root: string, gdb: GraphDb, content: Store): OverlayLayerStore {
-    mkdirSync(root, { recursive: true });
+  static open(root: string, gdb: TxDb, content: Store): OverlayLayerStore {
+    mkdirPrivate(root);
     const store = new OverlayLayerStore(root, gdb, content);
     store.repair();
     return store;
@@ -115,7 +116,8 @@ export class OverlayLayerStore implements LayerStore {
     let unpacked;
     let blob;
     try {
-      await fsp.mkdir(diff, { recursive: true, mode: 0o755 });
+      await mkdirPrivateAsync(tmp); // becomes layers/<id>: only diff/, the layer's root directory, is 0755
+      await fsp.mkdir(diff, { mode: 0o755 });
       unpacked = await unpackLayer(decompress(sink.through(stream), compression), diff);
       if (opts.expectedDiffId !== undefined && opts.expectedDiffId !== unpacked.diffId) {
         throw new InvalidArgumentError(`layer diffID mismatch: got ${unpacked.diffId}, expected ${opts.expectedDiffId}`);

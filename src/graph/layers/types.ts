@@ -22,7 +22,7 @@ import type { Readable } from 'node:stream';
 import type { OverlayMethod } from '../../native';
 import type { Compression } from '../../archive/compression';
 import type { Digest } from '../digest';
-import type { Tx } from '../tx';
+import type { Tx } from '../../state/tx';
 
 export interface LayerInfo {
   chainId: Digest;

@@ -1,11 +1,11 @@
-// The one way the image graph mutates its SQLite tables: `update(fn)` runs fn in
-// a write transaction (BEGIN IMMEDIATE) and, only once it has committed, the
-// callbacks fn queued with `afterCommit` (filesystem garbage collection: layer
-// directories and content blobs that no row needs any more). A callback's failure
-// is logged, never undone: the rows are already gone, and `GraphStore.open`
-// removes whatever a crash left behind.
-import type { Db } from '../state/db';
+// The one way the daemon's stores (images, layers, containers) mutate their SQLite
+// tables: `update(fn)` runs fn in a write transaction (BEGIN IMMEDIATE) and, only
+// once it has committed, the callbacks fn queued with `afterCommit` (filesystem
+// garbage collection: layer directories and content blobs that no row needs any
+// more). A callback's failure is logged, never undone: the rows are already gone,
+// and `Graph.open` removes whatever a crash left behind.
 import { messageOf } from '../errors';
+import type { Db } from './db';
 
 export interface Tx {
   readonly db: Db;
@@ -13,18 +13,18 @@ export interface Tx {
   afterCommit(fn: () => void): void;
 }
 
-export type GcLogger = (msg: string) => void;
+export type AfterCommitLogger = (msg: string) => void;
 
-export class GraphDb {
+export class TxDb {
   private depth = 0;
   private pending: Array<() => void> = [];
 
   constructor(
     readonly db: Db,
-    private readonly logError: GcLogger = (msg) => process.emitWarning(msg),
+    private readonly logError: AfterCommitLogger = (msg) => process.emitWarning(msg),
   ) {}
 
-  /** Runs fn in one transaction (nested calls join the outer one); GC callbacks run after commit. */
+  /** Runs fn in one transaction (nested calls join the outer one); afterCommit callbacks run after the commit. */
   update<T>(fn: (tx: Tx) => T): T {
     const tx: Tx = { db: this.db, afterCommit: (cb) => this.pending.push(cb) };
     if (this.depth > 0) return fn(tx);
@@ -44,7 +44,7 @@ export class GraphDb {
       try {
         cb();
       } catch (err) {
-        this.logError(`graph gc: ${messageOf(err)}`);
+        this.logError(`after commit: ${messageOf(err)}`);
       }
     }
     return result;

@@ -1,0 +1,62 @@
+// Docker's time formats, written once for the daemon and the CLI: Go's
+// time.Time as JSON (RFC 3339 with nanoseconds), Go's time.Time.String(),
+// and go-units' HumanDuration ("2 minutes ago").
+
+/** Go's zero time.Time as JSON: what Docker shows for a time never set. */
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** Go's RFC 3339 with nanoseconds, as time.Time marshals to JSON (trailing zeros trimmed); `nanos` is below the millisecond. */
+export function rfc3339Nano(d: Date, nanos = 0): string {
+  const base = d.toISOString().slice(0, 19);
+  const frac = (String(d.getUTCMilliseconds()).padStart(3, '0') + String(nanos).padStart(6, '0')).replace(/0+$/, '');
+  return frac === '' ? `${base}Z` : `${base}.${frac}Z`;
+}
+
+/** Now as rfc3339Nano: the wall clock's milliseconds, the high-resolution clock's digits below. */
+export function nowRfc3339Nano(): string {
+  return rfc3339Nano(new Date(), Number(process.hrtime.bigint() % 1_000_000n));
+}
+
+/** Nanoseconds since the epoch of an RFC 3339 time: orders two times within one millisecond, which Date.parse cannot. */
+export function unixNanos(rfc: string): bigint {
+  const frac = /\.(\d+)/.exec(rfc)?.[1] ?? '';
+  const wholeSeconds = Math.floor(Date.parse(rfc) / 1000);
+  return BigInt(wholeSeconds) * 1_000_000_000n + BigInt(frac.padEnd(9, '0').slice(0, 9));
+}
+
+/** `2026-11-24 03:17:02 +0000 UTC`: Go's time.Time.String() of a unix time, in local time as docker's CLI prints CreatedAt. */
+export function goTimeString(unixSeconds: number): string {
+  const date = new Date(unixSeconds * 1000);
+  const offset = -date.getTimezoneOffset();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const sign = offset < 0 ? '-' : '+';
+  const zone = offset === 0 ? 'UTC' : (Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? '');
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
+    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())} ` +
+    `${sign}${pad(Math.floor(Math.abs(offset) / 60))}${pad(Math.abs(offset) % 60)} ${zone}`
+  );
+}
+
+/** go-units HumanDuration: "Less than a second", "About a minute", "3 hours", … */
+export function humanDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  const minutes = Math.floor(ms / 60_000);
+  const hours = Math.round(ms / 3_600_000);
+  if (seconds < 1) return 'Less than a second';
+  if (seconds === 1) return '1 second';
+  if (seconds < 60) return `${seconds} seconds`;
+  if (minutes === 1) return 'About a minute';
+  if (minutes < 60) return `${minutes} minutes`;
+  if (hours === 1) return 'About an hour';
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
+  return `${Math.floor(ms / 3_600_000 / 24 / 365)} years`;
+}
+
+/** "2 minutes ago" for a unix time in seconds (docker's CreatedSince, RunningFor). */
+export function timeAgo(unixSeconds: number, now = Date.now()): string {
+  return `${humanDuration(now - unixSeconds * 1000)} ago`;
+}
