@@ -28,6 +28,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InvalidArgumentError, TsdError, isErrno } from '../errors';
 import { goClean, goDir, goJoin } from './paths';
@@ -106,9 +107,10 @@ async function applyEntry(state: ApplyState, entry: TarEntry): Promise<void> {
   const path = goJoin(dest, name);
   const base = path.slice(path.lastIndexOf('/') + 1);
   if (opts.layer && goJoin('/', name).startsWith(`/${WHITEOUT_META_PREFIX}`)) return drainEntry(entry);
+  // The parent with every link in it resolved (inside root), the last element never followed.
   const parent = hostPath(root, goDir(path), true);
   if (path !== dest) ensureDir(state, parent);
-  const host = hostPath(root, path, false);
+  const host = path === '/' ? root : posix.join(parent, base);
 
   if (opts.layer && base.startsWith(WHITEOUT_PREFIX)) return whiteout(state, entry, h, parent, base);
 
@@ -195,7 +197,7 @@ async function whiteout(state: ApplyState, entry: TarEntry, h: TarHeader, parent
     state.opts.special.lsetxattr(parent, OPAQUE_XATTR, Buffer.from('y'));
     return;
   }
-  const original = `${parent}/${base.slice(WHITEOUT_PREFIX.length)}`;
+  const original = posix.join(parent, base.slice(WHITEOUT_PREFIX.length));
   remove(state, original);
   state.opts.special.mknod(original, S_IFCHR, 0, 0);
   lchownSync(original, h.uid ?? 0, h.gid ?? 0);
