@@ -27,7 +27,8 @@ import {
   chmodSync, closeSync, constants, fchmodSync, fchownSync, futimesSync, linkSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync,
   writeSync,
 } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+// A default import: the CLI's bundle loads child_process lazily, through an object whose named exports esbuild cannot copy.
+import childProcess from 'node:child_process';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InvalidArgumentError, TsdError, isErrno } from '../errors';
@@ -272,15 +273,15 @@ function cannot(syscall: string, path: string, code: 'EPERM' | 'ENOTSUP', text: 
 }
 
 /**
- * What a process without the native addon (the CLI) can make: FIFOs (with
- * mkfifo(1)); no device nodes (EPERM, as for any unprivileged user) and no
- * xattrs (ENOTSUP: a copy goes on without them).
+ * What a process without the native addon (the CLI) can make: device nodes
+ * and FIFOs with mknod(1) (a device as root only, as for docker cp); no xattrs
+ * (ENOTSUP: a copy goes on without them).
  */
 export const PORTABLE_SPECIAL_FILES: SpecialFiles = {
-  mknod(path, mode) {
-    if ((mode & S_IFMT) !== S_IFIFO) throw cannot('mknod', path, 'EPERM', 'operation not permitted');
-    const r = spawnSync('mkfifo', ['-m', (mode & 0o777).toString(8), path], { encoding: 'utf8' });
-    if (r.status !== 0) throw cannot('mknod', path, 'EPERM', r.stderr.trim() || 'mkfifo failed');
+  mknod(path, mode, major, minor) {
+    const type = (mode & S_IFMT) === S_IFIFO ? ['p'] : [(mode & S_IFMT) === S_IFBLK ? 'b' : 'c', String(major), String(minor)];
+    const r = childProcess.spawnSync('mknod', ['-m', (mode & 0o7777).toString(8), path, ...type], { encoding: 'utf8' });
+    if (r.status !== 0) throw cannot('mknod', path, 'EPERM', /Operation not permitted/.test(r.stderr) ? 'operation not permitted' : r.stderr.trim() || 'mknod failed');
   },
   lsetxattr(path) {
     throw cannot('lsetxattr', path, 'ENOTSUP', 'operation not supported');

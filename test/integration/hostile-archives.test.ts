@@ -6,7 +6,7 @@
 // from a real dockerd with test/helpers/dockerd.ts), stay up, and keep nothing
 // of a failed upload: no image, no blob, no ingest, no layer, no file.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -220,5 +220,22 @@ describe('a client that half-closes after its body', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(answer).toMatch(/\{"status":"sha256:[0-9a-f]{64}"\}/);
     expect((await d.request('GET', '/images/hostile:half-import/json')).status).toBe(200);
+  });
+});
+
+describe('the CLI applies a copy with src/archive alone (no native addon)', () => {
+  it('makes the FIFO and the device node of a container\'s archive, as docker cp does as root', async () => {
+    const r = await upload(d.socket, 'PUT', `/containers/${containerId}/archive?path=/`, await packTar([
+      fifo('pipe'),
+      { header: { name: 'null', type: 'character-device', devmajor: 1, devminor: 3, mode: 0o666 } },
+    ]));
+    expect(r.status).toBe(200);
+    const out = join(work, 'cli-copy');
+    mkdirSync(out);
+    expect(d.cli(['cp', `${containerId}:/pipe`, out])).toMatchObject({ code: 0, stderr: '' });
+    expect(d.cli(['cp', `${containerId}:/null`, out])).toMatchObject({ code: 0, stderr: '' });
+    expect(lstatSync(join(out, 'pipe')).isFIFO()).toBe(true);
+    const dev = lstatSync(join(out, 'null'));
+    expect([dev.isCharacterDevice(), dev.rdev, dev.mode & 0o777]).toEqual([true, lstatSync('/dev/null').rdev, 0o666]);
   });
 });
