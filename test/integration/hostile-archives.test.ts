@@ -145,6 +145,18 @@ describe('members that point out of the archive', () => {
       symlink('index.json', '/dev/zero'),
     ]);
     await refused(zero, 'invalid archive: no manifest.json or index.json');
+    const diffId = `sha256:${'0'.repeat(64)}`;
+    const layerToZero = await packTar([
+      file('c.json', JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [diffId] } })),
+      symlink('l/layer.tar', '/dev/zero'),
+      file('manifest.json', JSON.stringify([{ Config: 'c.json', RepoTags: ['hostile:zero'], Layers: ['l/layer.tar'] }])),
+    ]);
+    await refused(layerToZero, 'invalid archive: l/layer.tar not found');
+  });
+
+  it('reads at most 8 MiB of JSON metadata', async () => {
+    const huge = `[${' '.repeat(8 * 1024 * 1024)}]`;
+    await refused(await packTar([file('manifest.json', huge)]), 'invalid archive: manifest.json is larger than 8 MiB');
   });
 
   it('a manifest.json that is a FIFO, or a link to one on the host, never blocks a load', async () => {
