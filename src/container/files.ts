@@ -66,7 +66,7 @@ export class ContainerPaths {
 export function makeContainerDirs(paths: ContainerPaths, id: string): void {
   mkdirPrivate(paths.dir(id));
   // The upper dir is the root directory the container sees: 0755 as dockerd makes it (overlay2 diff/).
-  mkdirSync(paths.upper(id), { mode: 0o755 });
+  mkdirSync(paths.upper(id), { recursive: true, mode: 0o755 });
   for (const d of [paths.work(id), paths.rootfs(id)]) mkdirSync(d, { recursive: true, mode: 0o700 });
   const init = paths.init(id);
   for (const d of ['dev/pts', 'dev/shm', 'proc', 'sys', 'etc']) mkdirSync(join(init, d), { recursive: true, mode: 0o755 });

@@ -13,7 +13,7 @@ import { SqliteEventStore } from '../engine/event-store';
 import { messageOf } from '../errors';
 import { JobEngine } from '../engine/jobs';
 import { daemonId, openDb } from '../state/db';
-import { closeStateRoot } from '../state/dirs';
+import { closeDir, closeStateRoot } from '../state/dirs';
 import { readHostFacts } from '../system/host';
 import { RELOADABLE, readConfigFile, resolveConfig, type DaemonConfig } from './config';
 import type { DaemonContext } from './context';
@@ -35,7 +35,7 @@ export function createLogger(config: DaemonConfig): Logger {
 export async function startDaemon(config: DaemonConfig, log: Logger): Promise<RunningDaemon> {
   await checkHosts(config.hosts);
   closeStateRoot(config.dataRoot);
-  closeStateRoot(config.execRoot);
+  closeDir(config.execRoot);
   const releases: (() => void)[] = [];
   releases.push(acquirePidFile(join(config.dataRoot, 'tsdockerd.lock'), 'data root lock'));
   try {

@@ -54,6 +54,10 @@ function parseFlags(argv: string[]): { flags: Partial<DaemonConfig>; configFile:
 }
 
 async function main(): Promise<void> {
+  // As dockerd (setDefaultUmask): the modes written in the code are the modes on disk,
+  // whatever umask the service manager gave (0 made a container's /etc/hosts world-writable,
+  // 077 closed its / to its non-root users).
+  process.umask(0o022);
   let flags: Partial<DaemonConfig>;
   let config: DaemonConfig;
   try {

@@ -3,8 +3,10 @@
 // - its data root and exec root are closed to others: a setuid-root binary in an
 //   image layer cannot be run from the host (CVE-2021-41091), and the database,
 //   which holds every container's Env, its logs and its files cannot be read;
+// - a real dockerd (the reference) denies the same attempt on its own layers;
 // - an install left open by an older tsdockerd is closed at start;
-// - containers still work for a non-root user inside them (through their mounts);
+// - containers still work for a non-root user inside them (through their mounts),
+//   and their files keep their modes whatever umask the daemon was started with;
 // - the listeners: TLS is not implemented, so the TLS options are refused instead of
 //   ignored, and so is plain TCP on anything but loopback.
 import { spawnSync } from 'node:child_process';
@@ -14,6 +16,8 @@ import { dirname, join } from 'node:path';
 import * as tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupWithContainers, DAEMON, ok, startBusyboxDaemon, startDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
+import { startDockerd } from '../helpers/dockerd';
+import { itWithDockerd, succeeded } from '../helpers/peer';
 
 /** Runs a shell command line as nobody, without any supplementary group. */
 function asNobody(command: string): CommandResult {
@@ -100,6 +104,62 @@ describe('the daemon state is closed to other users', () => {
 
   it('the API socket stays 0660', () => {
     expect(mode(d.socket).toString(8)).toBe('660');
+  });
+});
+
+describe('the same attempt against a real dockerd (the reference)', () => {
+  itWithDockerd('dockerd denies nobody its layers, with no directory of its data root open to others', async () => {
+    const peer = await startDockerd({ prefix: 'tsd-security-dockerd-' });
+    try {
+      chmodSync(peer.dir, 0o755); // as openTestDir: only dockerd's own modes count
+      const layerTar = join(peer.dir, 'suid-layer.tar');
+      await setuidLayerTar(layerTar);
+      succeeded(peer.docker(['import', layerTar, 'suid:latest']), 'dockerd import');
+      const upper = succeeded(peer.docker(['image', 'inspect', '-f', '{{.GraphDriver.Data.UpperDir}}', 'suid:latest']), 'dockerd inspect').trim();
+      const binary = join(upper, 'bin', 'suid-id');
+      expect(mode(binary) & 0o4000).toBe(0o4000);
+      deniedToNobody(`${binary} -u`);
+      for (const dir of [peer.dataRoot, join(peer.dataRoot, 'overlay2'), join(peer.dataRoot, 'containers'), peer.execRoot]) {
+        expect(mode(dir) & 0o007, dir).toBe(0);
+      }
+    } finally {
+      await peer.stop();
+    }
+  });
+});
+
+describe('whatever umask the daemon was started with', () => {
+  /** A busybox daemon spawned under `umask` (the child inherits it), as a service manager may start it. */
+  async function daemonUnderUmask(umask: number): Promise<TestDaemon> {
+    const previous = process.umask(umask);
+    try {
+      return await startBusyboxDaemon({ dir: openTestDir() });
+    } finally {
+      process.umask(previous);
+    }
+  }
+
+  it('umask 000: the files a container gets are not writable by its other users', async () => {
+    const d = await daemonUnderUmask(0o000);
+    try {
+      const id = ok(d.docker(['create', 'busybox', 'true'])).trim();
+      ok(d.docker(['start', id]));
+      for (const name of ['hosts', 'hostname', 'resolv.conf']) expect(mode(join(d.dataRoot, 'containers', id, name)).toString(8), name).toBe('644');
+      const r = d.docker(['run', '--rm', '-u', 'nobody', 'busybox', 'sh', '-c', 'echo 6.6.6.6 evil >> /etc/hosts']);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/Permission denied/);
+    } finally {
+      await cleanupWithContainers(d);
+    }
+  });
+
+  it('umask 077: a non-root user inside a container still reaches / and /etc/hosts', async () => {
+    const d = await daemonUnderUmask(0o077);
+    try {
+      expect(ok(d.docker(['run', '--rm', '-u', 'nobody', 'busybox', 'sh', '-c', 'cat /etc/hosts >/dev/null && ls -d /bin']))).toBe('/bin\n');
+    } finally {
+      await cleanupWithContainers(d);
+    }
   });
 });
 

@@ -37,4 +37,13 @@ describe('closeStateRoot', () => {
     expect(mode(join(root, 'layers', 'abc', 'diff'))).toBe('755'); // a layer's own root directory keeps its mode
     expect(mode(outside)).toBe('644');
   });
+
+  it('closes the directory a root given as a symlink points to', () => {
+    const target = join(dir, 'disk', 'tsdocker');
+    mkdirSync(target, { recursive: true, mode: 0o755 });
+    chmodSync(target, 0o755);
+    symlinkSync(target, join(dir, 'linked-root'));
+    closeStateRoot(join(dir, 'linked-root'));
+    expect(mode(target)).toBe('700');
+  });
 });

@@ -31,7 +31,8 @@ const addGoKeywords: AjvPlugin = (ajv) => {
     schemaType: 'string',
     modifying: true,
     compile: (_struct, parentSchema) => {
-      const names = new Map(Object.keys((parentSchema as SchemaNode).properties ?? {}).map((name) => [name.toLowerCase(), name]));
+      const properties = (parentSchema as SchemaNode).properties ?? {};
+      const names = new Map(Object.keys(properties).map((name) => [name.toLowerCase(), name]));
       return (data) => {
         if (typeof data !== 'object' || data === null || Array.isArray(data)) return true;
         const fields = data as Record<string, unknown>;
@@ -43,7 +44,9 @@ const addGoKeywords: AjvPlugin = (ajv) => {
             delete fields[key];
             field = name;
           }
-          if (fields[field] === null) delete fields[field];
+          // Only the part of an allOf that declares the field judges it.
+          const schema = properties[field];
+          if (fields[field] === null && schema !== undefined && !goNilable(schema)) delete fields[field];
         }
         return true;
       };
@@ -65,6 +68,14 @@ const addGoKeywords: AjvPlugin = (ajv) => {
   });
   return ajv;
 };
+// Go types whose zero value is nil, which Go marshals back as null (a null kept
+// in the record shows in inspect as dockerd shows it).
+const NILABLE_NAMED = new Set(['nat.PortMap', 'nat.PortSet', 'strslice.StrSlice']);
+function goNilable(schema: SchemaNode): boolean {
+  const goType = schema['x-go'];
+  return typeof goType === 'string' && (/^(\[\]|map\[|\*)/.test(goType) || NILABLE_NAMED.has(goType));
+}
+
 /** The Ajv Fastify compiles with: no coercion, no defaults, nothing removed; Go's null handling. */
 export const ajvOptions: NonNullable<FastifyServerOptions['ajv']> = {
   customOptions: { coerceTypes: false, useDefaults: false, removeAdditional: false, allowUnionTypes: true, verbose: true },
