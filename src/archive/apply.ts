@@ -158,37 +158,43 @@ async function applyEntry(state: ApplyState, entry: TarEntry): Promise<void> {
       finishNode(opts, host, h, owner, perm, mtime);
       return;
     }
-    case 'link': {
+    case 'link':
       await drainEntry(entry);
-      const linkname = h.linkname ?? '';
-      const target = goJoin(dest, linkname);
-      const inside = target === dest || target.startsWith(dest === '/' ? '/' : `${dest}/`);
-      if (!inside || (opts.layer && goClean(linkname).startsWith('..'))) {
-        throw opts.layer
-          ? new InvalidArgumentError(`invalid hardlink ${q(h.name)} -> ${q(linkname)}: breakout attempt`)
-          : new TsdError(`invalid hardlink ${q(target)} -> ${q(linkname)}`);
-      }
-      if (opts.layer && target === dest) throw new InvalidArgumentError(`invalid hardlink ${q(h.name)} -> ${q(linkname)}`);
-      linkSync(hostPath(root, target, false), host);
-      // The link is the target's inode: its mode and times are the target's.
-      if (owner && !opts.layer) lchownSync(host, owner.uid, owner.gid);
-      return;
-    }
-    case 'symlink': {
+      return hardLink(opts, h, host, owner);
+    case 'symlink':
       await drainEntry(entry);
-      const linkname = h.linkname ?? '';
-      // A layer's links only matter inside a container; a copy's must stay in the destination.
-      if (!opts.layer && !goJoin(goDir(path), linkname).startsWith(dest)) throw new TsdError(`invalid symlink ${q(path)} -> ${q(linkname)}`);
-      symlinkSync(linkname, host);
-      if (owner) lchownSync(host, owner.uid, owner.gid);
-      setXattrs(opts, host, h);
-      lutimesSync(host, mtime, mtime);
-      return;
-    }
+      return symbolicLink(opts, h, path, host, owner, mtime);
     default:
       // Other types (GNU sparse, …) are not written, as Docker skips them.
       return drainEntry(entry);
   }
+}
+
+/** A hard link to an entry inside the destination (a layer's: inside the layer, its name never climbing out). */
+function hardLink(opts: ApplyOptions, h: TarHeader, host: string, owner: { uid: number; gid: number } | undefined): void {
+  const { dest } = opts;
+  const linkname = h.linkname ?? '';
+  const target = goJoin(dest, linkname);
+  const inside = target === dest || target.startsWith(dest === '/' ? '/' : `${dest}/`);
+  if (!inside || (opts.layer && goClean(linkname).startsWith('..'))) {
+    throw opts.layer
+      ? new InvalidArgumentError(`invalid hardlink ${q(h.name)} -> ${q(linkname)}: breakout attempt`)
+      : new TsdError(`invalid hardlink ${q(target)} -> ${q(linkname)}`);
+  }
+  if (opts.layer && target === dest) throw new InvalidArgumentError(`invalid hardlink ${q(h.name)} -> ${q(linkname)}`);
+  linkSync(hostPath(opts.root, target, false), host);
+  // The link is the target's inode: its mode and times are the target's.
+  if (owner && !opts.layer) lchownSync(host, owner.uid, owner.gid);
+}
+
+/** A symbolic link, as given: a layer's only matters inside a container; a copy's must stay in the destination. */
+function symbolicLink(opts: ApplyOptions, h: TarHeader, path: string, host: string, owner: { uid: number; gid: number } | undefined, mtime: Date): void {
+  const linkname = h.linkname ?? '';
+  if (!opts.layer && !goJoin(goDir(path), linkname).startsWith(opts.dest)) throw new TsdError(`invalid symlink ${q(path)} -> ${q(linkname)}`);
+  symlinkSync(linkname, host);
+  if (owner) lchownSync(host, owner.uid, owner.gid);
+  setXattrs(opts, host, h);
+  lutimesSync(host, mtime, mtime);
 }
 
 /** An AUFS whiteout of a layer: `.wh..wh..opq` marks its directory opaque, `.wh.NAME` makes NAME an overlay whiteout. */
