@@ -38,6 +38,12 @@ export function goTimeString(unixSeconds: number): string {
   );
 }
 
+/** `2026-11-24T03:17:02Z`: Go's time.RFC3339 of a unix time, in local time (`+01:00` east of UTC), as docker's CLI prints history's CreatedAt. */
+export function goRfc3339(unixSeconds: number): string {
+  const [date, time, zone] = goTimeString(unixSeconds).split(' ') as [string, string, string];
+  return `${date}T${time}${zone === '+0000' ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(3)}`}`;
+}
+
 /** go-units HumanDuration: "Less than a second", "About a minute", "3 hours", … */
 export function humanDuration(ms: number): string {
   const seconds = Math.floor(ms / 1000);

@@ -2,11 +2,6 @@
 // produces these shapes) and the CLI (which reads them). Field names are
 // Docker's, exactly; see ../shared/spec/docker-engine-api.yaml.
 
-/** Body of every error answer. */
-export interface ErrorResponse {
-  message: string;
-}
-
 export interface ComponentVersion {
   Name: string;
   Version: string;

@@ -46,6 +46,7 @@ import { resolveRuntime } from './runtimes';
 import { ContainerStore, type ContainerRecord } from './store';
 import { thawAfterSignal } from './pause';
 import { signalNumber } from './signals';
+import { checkLogConfig, shimLogOptions } from './log-config';
 
 export interface ContainerServiceOptions {
   dataRoot: string;
@@ -169,13 +170,7 @@ export class ContainerService implements ContainerUsage {
     const runtime = resolveRuntime(hostConfig.Runtime, this.opts.defaultRuntime, this.opts.runtimes);
     hostConfig.Runtime = runtime.name;
     hostConfig.NetworkMode ||= 'default';
-    hostConfig.LogConfig = {
-      Type: hostConfig.LogConfig?.Type || 'json-file',
-      Config: { ...(hostConfig.LogConfig?.Config ?? {}) },
-    };
-    if (hostConfig.LogConfig.Type !== 'json-file') {
-      throw new InvalidArgumentError(`logging driver "${hostConfig.LogConfig.Type}" is not supported by tsdocker (only json-file)`);
-    }
+    hostConfig.LogConfig = checkLogConfig(hostConfig.LogConfig);
 
     const name = nameIn ? validateName(nameIn) : `/${randomName((n) => this.store.byName(`/${n}`) !== undefined)}`;
     const taken = this.store.byName(name);
@@ -237,16 +232,13 @@ export class ContainerService implements ContainerUsage {
         network: { mode: mode === 'host' ? 'host' : mode === 'none' ? 'none' : 'private' },
       });
       writeFileSync(join(stateDir, 'config.json'), serializeSpec(spec));
-      const logConfig = hostConfig.LogConfig?.Config ?? {};
       const { pid, client } = await startShim({
         id,
         bundle: stateDir,
         stateDir,
         runtime: runtime.path,
         runtimeRoot: this.paths.runtimeRoot(runtime.name),
-        logFile: this.paths.logPath(id),
-        logMaxSize: logConfig['max-size'] ?? this.opts.logOpts['max-size'],
-        logMaxFile: Number(logConfig['max-file'] ?? this.opts.logOpts['max-file'] ?? 3),
+        ...shimLogOptions(hostConfig.LogConfig, this.paths, id, this.opts.logOpts),
         stdin: config.OpenStdin,
         terminal: config.Tty,
       });

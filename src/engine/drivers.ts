@@ -1,5 +1,5 @@
-// The small interfaces through which the engine reaches its drivers. Each
-// driver issue plugs its implementation in here; the server never changes.
+// The small interfaces through which the engine reaches its drivers: the image
+// graph, the container service and (until volumes exist, an empty) volume store.
 // Lifecycle: drivers are constructed by the daemon at start (after the database
 // is open and migrated), `restore()`d before the API listens, and `close()`d
 // after the listeners stop at shutdown.

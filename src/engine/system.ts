@@ -2,6 +2,7 @@
 // configuration and what the drivers report.
 import { readdirSync } from 'node:fs';
 import type { SystemDataUsage, SystemInfo, SystemVersion } from '../api/types';
+import { nowRfc3339Nano } from '../api/time';
 import { API_VERSION, ENGINE_VERSION, MIN_API_VERSION, TSDOCKER_VERSION } from '../api/version';
 import type { HostFacts } from '../system/host';
 import type { Drivers } from './drivers';
@@ -123,7 +124,7 @@ export function systemInfo(ctx: SystemContext): SystemInfo {
     NFd: openFdCount(),
     OomKillDisable: !v2,
     NGoroutines: 0,
-    SystemTime: new Date().toISOString(),
+    SystemTime: nowRfc3339Nano(),
     LoggingDriver: config.logDriver,
     CgroupDriver: 'cgroupfs',
     CgroupVersion: host.cgroupVersion,

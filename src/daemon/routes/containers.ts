@@ -6,6 +6,7 @@ import type { ContainerConfig, ContainerCreateBody, ContainerPruneResponse } fro
 import { InvalidArgumentError } from '../../errors';
 import { changes } from '../../container/changes';
 import { exportRootfs } from '../../container/export';
+import { logSource, readableLog } from '../../container/log-config';
 import { parseLogTime, readLogs } from '../../container/logs';
 import type { ContainerRecord } from '../../container/store';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../container/stream';
@@ -106,8 +107,9 @@ export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void 
     const tty = rec.config.Tty;
     const streams = { stdin: bool(query, 'stdin'), stdout: bool(query, 'stdout'), stderr: bool(query, 'stderr') };
     const socket = hijack(req, reply, streamType(tty, req.apiVersion));
-    if (logs) {
-      const past = readLogs(containers.paths.logPath(rec.id), { follow: false, stdout: streams.stdout, stderr: streams.stderr, timestamps: false, tail: 'all' }, tty, Promise.resolve());
+    const source = logSource(rec.hostConfig.LogConfig, containers.paths, rec.id);
+    if (logs && source) {
+      const past = readLogs(source, { follow: false, stdout: streams.stdout, stderr: streams.stderr, timestamps: false, tail: 'all' }, tty, Promise.resolve());
       for await (const chunk of past) socket.write(chunk as Buffer);
     }
     if (stream) {
@@ -137,7 +139,7 @@ export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void 
     const follow = bool(query, 'follow');
     const stopped = follow && rec.state.Running ? containers.nextExit(rec) : Promise.resolve();
     const body = readLogs(
-      containers.paths.logPath(rec.id),
+      readableLog(rec.hostConfig.LogConfig, containers.paths, rec.id),
       {
         follow,
         stdout,
