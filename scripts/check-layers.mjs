@@ -61,12 +61,6 @@ export const KNOWN = {
   },
   /** Upward or forbidden imports, as "from -> to". */
   imports: {
-    'src/cli/commands/cp-copy.ts -> src/container/archive-extract.ts': 'archives fixes it (src/archive)',
-    'src/cli/commands/cp-copy.ts -> src/container/archive-paths.ts': 'archives fixes it (src/archive)',
-    'src/cli/commands/cp-copy.ts -> src/container/archive-tar.ts': 'archives fixes it (src/archive)',
-    'src/cli/commands/cp-copy.ts -> src/graph/compression.ts': 'archives fixes it (src/archive)',
-    'src/cli/commands/cp-run.ts -> src/container/archive-paths.ts': 'archives fixes it (src/archive)',
-    'src/cli/commands/cp-run.ts -> src/container/archive-tar.ts': 'archives fixes it (src/archive)',
     'src/cli/commands/containers-run.ts -> src/graph/reference.ts': 'cli (the reference grammar wants a home the CLI may import, e.g. src/api)',
     'src/container/service.ts -> src/engine/events.ts': 'core (events leave through the job context)',
     'src/container/service.ts -> src/engine/jobs.ts': 'core (restarts by policy as jobs)',
