@@ -50,24 +50,16 @@ export const KNOWN = {
   /** Functions over MAX_FUNCTION_LINES, as "path#name". */
   longFunctions: {
     'src/cli/commands/containers-mounts.ts#parseMount': 'being split (cli)',
-    'src/cli/commands/containers-opts.ts#addContainerFlags': 'being split (cli)',
     'src/cli/commands/containers-opts.ts#buildCreateRequest': 'being split (cli)',
     'src/cli/commands/containers.ts#commands': 'being split (cli)',
     'src/engine/system.ts#systemInfo': 'being split (validation: /info fields)',
   },
   /** Upward or forbidden imports, as "from -> to". */
   imports: {
-    'src/cli/commands/cp-copy.ts -> src/container/archive-extract.ts': 'archives fixes it (src/archive)',
-    'src/cli/commands/cp-copy.ts -> src/container/archive-paths.ts': 'archives fixes it (src/archive)',
-    'src/cli/commands/cp-copy.ts -> src/container/archive-tar.ts': 'archives fixes it (src/archive)',
-    'src/cli/commands/cp-copy.ts -> src/graph/compression.ts': 'archives fixes it (src/archive)',
-    'src/cli/commands/cp-run.ts -> src/container/archive-paths.ts': 'archives fixes it (src/archive)',
-    'src/cli/commands/cp-run.ts -> src/container/archive-tar.ts': 'archives fixes it (src/archive)',
     'src/cli/commands/containers-run.ts -> src/graph/reference.ts': 'cli (the reference grammar wants a home the CLI may import, e.g. src/api)',
   },
   /** Import circles, as their files sorted and joined by " <-> ". */
   circles: {
-    'src/cli/commands/cp-run.ts <-> src/cli/commands/cp.ts': 'cli fixes it',
   },
 };
 

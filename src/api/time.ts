@@ -44,6 +44,20 @@ export function goRfc3339(unixSeconds: number): string {
   return `${date}T${time}${zone === '+0000' ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(3)}`}`;
 }
 
+/** jsonmessage.RFC3339NanoFixed in local time, from unix nanoseconds: `2026-12-05T01:35:13.821717500Z` (docker events). */
+export function rfc3339NanoFixed(unixNanos: number): string {
+  // String(): the shortest digits that read back as the same double, i.e. the digits the daemon sent.
+  const digits = String(unixNanos).padStart(10, '0');
+  const date = new Date(Number(digits.slice(0, -9)) * 1000);
+  const offset = -date.getTimezoneOffset();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const zone = offset === 0 ? 'Z' : `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T` +
+    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${digits.slice(-9)}${zone}`
+  );
+}
+
 /** go-units HumanDuration: "Less than a second", "About a minute", "3 hours", … */
 export function humanDuration(ms: number): string {
   const seconds = Math.floor(ms / 1000);

@@ -1,5 +1,6 @@
 // What every CLI command gets: the global options, a lazily created API client,
 // and docker's error conventions (messages and exit codes).
+import type { Command } from 'commander';
 import { ApiClient, ConnectError, DaemonError, DEFAULT_HOST } from './client';
 
 export interface GlobalOptions {
@@ -69,4 +70,18 @@ export function reportError(err: unknown, commandPrefix = ''): number {
   }
   process.stderr.write(`${commandPrefix}${err instanceof Error ? err.message : String(err)}\n`);
   return 1;
+}
+
+/**
+ * docker's words for commander's "unknown command" error, at the top level or
+ * in a group (`container nosuch`); undefined for any other error text.
+ */
+export function unknownCommand(cmd: Command, errorText: string): string | undefined {
+  const name = /^error: unknown command '(.*)'/.exec(errorText)?.[1];
+  if (name === undefined) return undefined;
+  const path: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) path.unshift(c.name());
+  const where = path.join(' ');
+  const usage = cmd.parent ? `\nUsage:  ${where}\n` : '';
+  return `tsdocker: unknown command: ${where} ${name}\n${usage}\nRun '${where} --help' for more information\n`;
 }

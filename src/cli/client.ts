@@ -1,6 +1,6 @@
 // The CLI's one HTTP client: talks to the daemon over unix:// or tcp:// with
 // undici's Client (only the Client is loaded, to keep start-up short),
-// negotiates the API version with HEAD /_ping like the docker CLI, and turns
+// negotiates the API version with one /_ping like the docker CLI, and turns
 // error answers into DaemonError with Docker's message.
 import type { Readable } from 'node:stream';
 import Client from 'undici/lib/dispatcher/client';
@@ -60,8 +60,10 @@ export class ApiClient {
   /** The API version in use: ours, or the daemon's when it is older. */
   async apiVersion(): Promise<string> {
     if (this.version === undefined) {
-      const res = await this.raw('HEAD', '/_ping', {}, false);
-      res.body.resume();
+      // GET, not docker's HEAD: undici closes the connection after a HEAD, and
+      // the next request would pay for a new one.
+      const res = await this.raw('GET', '/_ping', {}, false);
+      await res.body.dump();
       const header = res.headers['api-version'];
       const server = typeof header === 'string' && header !== '' ? header : FALLBACK_API_VERSION;
       this.version = compareVersions(server, API_VERSION) < 0 ? server : API_VERSION;
@@ -134,6 +136,11 @@ export class ApiClient {
 
   async close(): Promise<void> {
     await this.dispatcher.close();
+  }
+
+  /** Ends the connection at once, with any stream still open on it (close() would wait for it). */
+  async destroy(): Promise<void> {
+    await this.dispatcher.destroy();
   }
 }
 

@@ -4,7 +4,8 @@ import type { Readable } from 'node:stream';
 import type { JSONMessage } from '../api/types';
 import { DaemonError } from './client';
 
-export async function* jsonMessages(body: Readable): AsyncGenerator<JSONMessage> {
+/** The JSON objects of a newline-delimited stream (progress messages by default; stats and events too). */
+export async function* jsonMessages<T = JSONMessage>(body: Readable): AsyncGenerator<T> {
   let buffered = '';
   for await (const chunk of body) {
     buffered += (chunk as Buffer).toString('utf8');
@@ -12,10 +13,10 @@ export async function* jsonMessages(body: Readable): AsyncGenerator<JSONMessage>
     while ((nl = buffered.indexOf('\n')) >= 0) {
       const line = buffered.slice(0, nl).trim();
       buffered = buffered.slice(nl + 1);
-      if (line) yield JSON.parse(line) as JSONMessage;
+      if (line) yield JSON.parse(line) as T;
     }
   }
-  if (buffered.trim()) yield JSON.parse(buffered) as JSONMessage;
+  if (buffered.trim()) yield JSON.parse(buffered) as T;
 }
 
 /** Prints a stream's messages as docker's non-terminal output does; throws its error. */

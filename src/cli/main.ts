@@ -2,7 +2,7 @@
 // Each command group lives in its own file under commands/ and registers itself.
 import { Command, CommanderError, Option } from 'commander';
 import { ENGINE_VERSION } from '../api/version';
-import { Cli, reportError, type GlobalOptions } from './cli';
+import { Cli, CliError, reportError, unknownCommand, type GlobalOptions } from './cli';
 import { registerContainers } from './commands/containers';
 import { registerImages } from './commands/images';
 import { registerSystem } from './commands/system';
@@ -34,16 +34,25 @@ function buildProgram(cli: Cli): Command {
   registerSystem(program, cli);
   registerImages(program, cli);
   registerContainers(program, cli);
+  program.hook('preAction', () => refuseTls(program.opts()));
   const configure = (cmd: Command) => {
     cmd.exitOverride().configureOutput({
       writeErr: (s) => process.stderr.write(s),
-      outputError: (s, write) =>
-        write(s.replace(/^error: unknown option '(.*)'/, 'unknown flag: $1').replace(/^error: /, '')),
+      outputError: (s, write) => {
+        write(unknownCommand(cmd, s) ?? s.replace(/^error: unknown option '(.*)'/, 'unknown flag: $1').replace(/^error: /, ''));
+      },
     });
     cmd.commands.forEach(configure);
   };
   configure(program);
   return program;
+}
+
+/** The CLI speaks plain HTTP only, so TLS settings are refused rather than ignored (a silent plain-text fallback). */
+function refuseTls(o: Record<string, unknown>): void {
+  const given = ['tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey'].filter((k) => o[k] !== undefined).map((k) => `--${k}`);
+  if (process.env['DOCKER_TLS_VERIFY']) given.push('DOCKER_TLS_VERIFY');
+  if (given.length) throw new CliError(`TLS is not supported yet (${given.join(', ')}): tsdocker talks plain HTTP to a Unix socket or TCP address`);
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -57,6 +66,7 @@ async function main(argv: string[]): Promise<void> {
     if (err instanceof CommanderError) {
       // help and version end with 0; a bad flag is docker's 125; anything else 1.
       if (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version') code = 0;
+      else if (err.code === 'commander.unknownCommand') code = 1;
       else {
         process.stderr.write(`\nRun 'tsdocker --help' for more information\n`);
         code = FLAG_ERRORS.has(err.code) ? 125 : 1;

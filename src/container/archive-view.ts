@@ -15,7 +15,7 @@ import { posix } from 'node:path';
 import { isErrno } from '../errors';
 import { MNT_DETACH, MS, mount, umount2 } from '../native';
 import { userMounts } from '../runtime/mount-specs';
-import { hostPath } from './archive-scope';
+import { hostPath } from '../archive/scope';
 import type { ContainerService } from './service';
 import type { ContainerRecord } from './store';
 

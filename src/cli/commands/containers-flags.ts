@@ -4,6 +4,7 @@
 // rewrites argv into commander's forms before each parse: `--x=false` becomes
 // the hidden `--no-x`, `-e=v` becomes `-e v`.
 import { Command, Option } from 'commander';
+import { unknownCommand } from '../cli';
 
 const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 const FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
@@ -27,6 +28,7 @@ export function goFlagErrors(cmd: Command): Command {
   return cmd.configureOutput({
     outputError: (text, write) =>
       write(
+        unknownCommand(cmd, text) ??
         text
           .replace(/^error: option '([^']*?)(?: [<[][^']*)?' argument '(.*)' is invalid\. /s, (_m, flags: string, value: string) => `invalid argument ${JSON.stringify(value)} for ${JSON.stringify(flags)} flag: `)
           .replace(/^error: unknown option '(.*)'/, 'unknown flag: $1')

@@ -26,7 +26,7 @@ async function signalQuery(cli: Cli, signal: string | undefined): Promise<string
 }
 
 /** docker's pattern for commands on several containers: names printed on success, errors joined at the end. */
-async function eachContainer(cli: Cli, names: string[], op: (name: string) => Promise<void>, tolerate?: (err: unknown) => boolean): Promise<void> {
+export async function eachContainer(cli: Cli, names: string[], op: (name: string) => Promise<void>, tolerate?: (err: unknown) => boolean): Promise<void> {
   const errors: string[] = [];
   for (const name of names) {
     try {

@@ -17,7 +17,7 @@ export class FlagError extends Error {}
 export const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 /** A commander parser from a Go-style one: errors become flag errors (exit 125). */
-function parser<T>(parse: (v: string) => T): (v: string) => T {
+export function parser<T>(parse: (v: string) => T): (v: string) => T {
   return (v) => {
     try {
       return parse(v);
@@ -38,7 +38,7 @@ function collectParsed<T>(parse: (v: string) => T): (v: string, prev: T[] | unde
 }
 
 export const int = parser(intValue);
-const bytes = parser(ramInBytes);
+export const bytes = parser(ramInBytes);
 const duration = parser(parseDuration);
 
 /** Flags of run and create that are not part of the container's configuration. */
@@ -58,6 +58,19 @@ export function addCreateFlags(cmd: Command, run: boolean): void {
 }
 
 /** The flags that make up the container's configuration (docker's AddFlags). */
+/** The CPU flags run, create and update share. */
+export function addCpuFlags(cmd: Command): Command {
+  return cmd
+    .option('--cpu-period <int>', 'Limit CPU CFS (Completely Fair Scheduler) period', int)
+    .option('--cpu-quota <int>', 'Limit CPU CFS (Completely Fair Scheduler) quota', int)
+    .option('--cpu-rt-period <int>', 'Limit CPU real-time period in microseconds', int)
+    .option('--cpu-rt-runtime <int>', 'Limit CPU real-time runtime in microseconds', int)
+    .option('-c, --cpu-shares <int>', 'CPU shares (relative weight)', int)
+    .option('--cpus <decimal>', 'Number of CPUs', parser(nanoCpus))
+    .option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)')
+    .option('--cpuset-mems <string>', 'MEMs in which to allow execution (0-3, 0,1)');
+}
+
 export function addContainerFlags(cmd: Command): void {
   cmd
     .option('-a, --attach <list>', 'Attach to STDIN, STDOUT or STDERR', collect)
@@ -68,15 +81,9 @@ export function addContainerFlags(cmd: Command): void {
     .option('--cap-drop <list>', 'Drop Linux capabilities', collect)
     .option('--cgroup-parent <string>', 'Optional parent cgroup for the container')
     .option('--cgroupns <string>', 'Cgroup namespace to use (host|private)')
-    .option('--cidfile <string>', 'Write the container ID to the file')
-    .option('--cpu-period <int>', 'Limit CPU CFS (Completely Fair Scheduler) period', int)
-    .option('--cpu-quota <int>', 'Limit CPU CFS (Completely Fair Scheduler) quota', int)
-    .option('--cpu-rt-period <int>', 'Limit CPU real-time period in microseconds', int)
-    .option('--cpu-rt-runtime <int>', 'Limit CPU real-time runtime in microseconds', int)
-    .option('-c, --cpu-shares <int>', 'CPU shares (relative weight)', int)
-    .option('--cpus <decimal>', 'Number of CPUs', parser(nanoCpus))
-    .option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)')
-    .option('--cpuset-mems <string>', 'MEMs in which to allow execution (0-3, 0,1)')
+    .option('--cidfile <string>', 'Write the container ID to the file');
+  addCpuFlags(cmd);
+  cmd
     .option('--device <list>', 'Add a host device to the container', collect)
     .option('--device-cgroup-rule <list>', 'Add a rule to the cgroup allowed devices list', collect)
     .option('--dns <list>', 'Set custom DNS servers', collect)
@@ -264,7 +271,7 @@ function parseUlimit(v: string): Ulimit {
 }
 
 /** opts.ParseRestartPolicy: `name[:max-retries]`; the daemon judges the name. */
-function parseRestart(policy: string): { Name: string; MaximumRetryCount: number } {
+export function parseRestart(policy: string): { Name: string; MaximumRetryCount: number } {
   if (policy === '') return { Name: '', MaximumRetryCount: 0 };
   const colon = policy.indexOf(':');
   const name = colon < 0 ? policy : policy.slice(0, colon);

@@ -180,16 +180,20 @@ export async function run(cli: Cli, cmd: Command, image: string, args: string[])
     if (f.sigProxy !== false) cleanups.push(proxySignals((signal) => cli.client.json('POST', `/containers/${id}/kill`, { query: { signal } })));
     const attached = config.AttachStdin || config.AttachStdout || config.AttachStderr;
     if (!config.AttachStdout && !config.AttachStderr) cli.out(`${id}\n`);
+    // Attach and wait, each on its own connection, go out together; start waits for both.
+    const attaching = attached
+      ? hijack(cli.client, `/containers/${id}/attach`, {
+          query: { detachKeys: f.detachKeys, stderr: config.AttachStderr ? 1 : undefined, stdin: config.AttachStdin ? 1 : undefined, stdout: config.AttachStdout ? 1 : undefined, stream: 1 },
+        })
+      : undefined;
+    const waiting = waitRequest(cli, id, f.rm ? 'removed' : 'next-exit');
+    const [socket, wait] = await Promise.all([attaching?.catch(async (err: unknown) => { (await waiting).abandon(); throw err; }), waiting]);
+    cleanups.push(wait.abandon);
     let streams: AttachedStreams | undefined;
-    if (attached) {
-      const socket = await hijack(cli.client, `/containers/${id}/attach`, {
-        query: { detachKeys: f.detachKeys, stderr: config.AttachStderr ? 1 : undefined, stdin: config.AttachStdin ? 1 : undefined, stdout: config.AttachStdout ? 1 : undefined, stream: 1 },
-      });
+    if (socket) {
       streams = new AttachedStreams(socket, { stdin: config.AttachStdin, stdout: config.AttachStdout, stderr: config.AttachStderr, tty: config.Tty, detachKeys: f.detachKeys, warn: (m) => cli.err(m) });
       cleanups.push(() => streams!.close());
     }
-    const wait = await waitRequest(cli, id, f.rm ? 'removed' : 'next-exit');
-    cleanups.push(wait.abandon);
     try {
       await cli.client.json('POST', `/containers/${id}/start`);
     } catch (err) {

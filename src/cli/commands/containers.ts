@@ -8,6 +8,8 @@ import { enableGoFlags, goFlagErrors } from './containers-flags';
 import { filterFlag, ps, type PsOptions } from './containers-list';
 import * as ops from './containers-ops';
 import { collect, defineCreateCommand, int } from './containers-opts';
+import { defineCommit, defineUpdate, pauseOrUnpause } from './containers-state';
+import { stats, type StatsOptions } from './containers-stats';
 import { defineCp } from './cp';
 import type { ExecFlags } from './containers-run';
 
@@ -166,6 +168,29 @@ function commands(cli: Cli): Record<string, { description: string; define: Defin
           .action((name: string, o: { output?: string }) => ops.exportContainer(cli, name, o)),
     },
     cp: { description: 'Copy files/folders between a container and the local filesystem', define: (cmd) => defineCp(cmd, cli) },
+    stats: {
+      description: 'Display a live stream of container(s) resource usage statistics',
+      define: (cmd) =>
+        enableGoFlags(
+          cmd
+            .argument('[CONTAINER...]')
+            .option('-a, --all', 'Show all containers (default shows just running)')
+            .option('--format <string>', 'Format output using a custom template')
+            .option('--no-stream', 'Disable streaming stats and only pull the first result')
+            .option('--no-trunc', 'Do not truncate output'),
+          true,
+        ).action((names: string[], o: StatsOptions) => stats(cli, names, o)),
+    },
+    pause: {
+      description: 'Pause all processes within one or more containers',
+      define: (cmd) => cmd.argument('<CONTAINER...>').action((names: string[]) => pauseOrUnpause('pause')(cli, names)),
+    },
+    unpause: {
+      description: 'Unpause all processes within one or more containers',
+      define: (cmd) => cmd.argument('<CONTAINER...>').action((names: string[]) => pauseOrUnpause('unpause')(cli, names)),
+    },
+    update: { description: 'Update configuration of one or more containers', define: (cmd) => enableGoFlags(defineUpdate(cmd, cli), true) },
+    commit: { description: "Create a new image from a container's changes", define: (cmd) => enableGoFlags(defineCommit(cmd, cli), true) },
     port: {
       description: 'List port mappings or a specific mapping for the container',
       define: (cmd) =>

@@ -3,13 +3,19 @@
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { decodePathStat, GO_MODE, hasModeBit, PATH_STAT_HEADER, type ContainerPathStat } from '../../api/archive';
-import { getRebaseName, goJoin, splitPathDirEntry } from '../../container/archive-paths';
-import { rebaseArchive, tarResource } from '../../container/archive-tar';
+import { getRebaseName, goJoin, splitPathDirEntry } from '../../archive/paths';
+import { XATTRS_UNREAD } from '../../archive/export';
+import { rebaseArchive, tarResource } from '../../archive/resource';
 import { CliError, type Cli } from '../cli';
 import { DaemonError, errorMessage } from '../client';
 import { humanSize } from '../format';
-import { CP_USAGE, type CpFlags } from './cp';
 import { copyInfoSourcePath, copyTo, fileError, prepareArchiveCopy, resolveLocalPath, validateOutputPath, type CopyInfo } from './cp-copy';
+
+export interface CpFlags {
+  archive?: boolean;
+  followLink?: boolean;
+  quiet?: boolean;
+}
 
 interface CpConfig {
   container: string;
@@ -20,11 +26,7 @@ interface CpConfig {
   quiet: boolean;
 }
 
-export async function cp(cli: Cli, paths: string[], o: CpFlags, quietGiven: boolean): Promise<void> {
-  if (paths.length !== 2) {
-    throw new CliError(`tsdocker: 'tsdocker cp' requires 2 arguments\n\nUsage:  tsdocker cp ${CP_USAGE}\n\nRun 'tsdocker cp --help' for more information`);
-  }
-  const [source, destination] = paths as [string, string];
+export async function cp(cli: Cli, [source, destination]: [string, string], o: CpFlags, quietGiven: boolean): Promise<void> {
   if (source === '') throw new CliError('source can not be empty');
   if (destination === '') throw new CliError('destination can not be empty');
   const [srcContainer, sourcePath] = splitCpArg(source);
@@ -117,7 +119,7 @@ async function copyToContainer(cli: Cli, cfg: CpConfig): Promise<void> {
     const src = copyInfoSourcePath(srcPath, cfg.followLink);
     let archive: Readable;
     try {
-      archive = tarResource(src.path, src.rebaseName || splitPathDirEntry(src.path)[1]);
+      archive = tarResource(src.path, src.rebaseName || splitPathDirEntry(src.path)[1], XATTRS_UNREAD);
     } catch (err) {
       throw fileError(err);
     }

@@ -1,5 +1,6 @@
 // `tsdocker cp`: files between a container and this machine, as docker 28's
-// cp does it. Its flags are here; the copy (cp-run.ts) loads when it runs. Out of a container: GET /containers/{id}/archive (a HEAD first
+// cp does it. Its flags and arguments are checked here; the copy (cp-run.ts,
+// which imports nothing from here) loads when it runs. Out of a container: GET /containers/{id}/archive (a HEAD first
 // with -L, to follow a symlink), then the tar is extracted here renamed to the
 // destination's name (cp-copy.ts), or written to stdout for `-`. Into one: a
 // HEAD says what the destination is, the local source is archived and renamed
@@ -7,19 +8,14 @@
 // sends a tar from stdin as it is. "Successfully copied <size> to <dest>"
 // (the bytes of the tar) goes to stderr when stdout is a terminal, or -q=false.
 import type { Command } from 'commander';
-import type { Cli } from '../cli';
+import { CliError, type Cli } from '../cli';
 import { enableGoFlags } from './containers-flags';
+import type { CpFlags } from './cp-run';
 
 const run = () => import('./cp-run');
 
 /** The usage line after the command name, as docker's. */
-export const CP_USAGE = '[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\ttsdocker cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH';
-
-export interface CpFlags {
-  archive?: boolean;
-  followLink?: boolean;
-  quiet?: boolean;
-}
+const CP_USAGE = '[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\ttsdocker cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH';
 
 export function defineCp(cmd: Command, cli: Cli): Command {
   return enableGoFlags(
@@ -30,6 +26,11 @@ export function defineCp(cmd: Command, cli: Cli): Command {
       .option('-L, --follow-link', 'Always follow symlinks in SRC_PATH')
       .option('-q, --quiet', 'Suppress progress output during copy. Progress output is automatically suppressed if no terminal is attached'),
     true,
-  ).action(async (paths: string[], o: CpFlags, self: Command) => (await run()).cp(cli, paths, o, self.getOptionValueSource('quiet') === 'cli'));
+  ).action(async (paths: string[], o: CpFlags, self: Command) => {
+    if (paths.length !== 2) {
+      throw new CliError(`tsdocker: 'tsdocker cp' requires 2 arguments\n\nUsage:  tsdocker cp ${CP_USAGE}\n\nRun 'tsdocker cp --help' for more information`);
+    }
+    await (await run()).cp(cli, [paths[0]!, paths[1]!], o, self.getOptionValueSource('quiet') === 'cli');
+  });
 }
 

@@ -5,6 +5,8 @@ import { API_VERSION, ENGINE_VERSION, TSDOCKER_VERSION } from '../../api/version
 import type { Cli } from '../cli';
 import { CliError } from '../cli';
 import { bytesSize, humanSize, renderList, renderOne, tabwrite } from '../format';
+import { filterFlag } from './containers-list';
+import { events, type EventsOptions } from './events';
 
 interface ClientVersion {
   Platform: { Name: string };
@@ -209,8 +211,19 @@ export function registerSystem(program: Command, cli: Cli): void {
       .action((opts: { format?: string }) => info(cli, opts));
   infoCommand(program.command('info'));
 
+  const eventsCommand = (cmd: Command) =>
+    cmd
+      .description('Get real time events from the server')
+      .option('-f, --filter <filter>', 'Filter output based on conditions provided', filterFlag)
+      .option('--format <string>', 'Format output using a custom template')
+      .option('--since <string>', 'Show all events created since timestamp')
+      .option('--until <string>', 'Stream events until this timestamp')
+      .action((opts: EventsOptions) => events(cli, opts));
+  eventsCommand(program.command('events'));
+
   const system = program.command('system').description('Manage tsdocker');
   infoCommand(system.command('info'));
+  eventsCommand(system.command('events'));
   system
     .command('df')
     .description('Show tsdocker disk usage')

@@ -4,6 +4,7 @@
 // the path and split off the action at its end.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
+import { detachUpload } from '../../archive/read';
 import { NotFoundError, NotImplementedError } from '../../errors';
 import type { ImageRecord } from '../../graph/image/store';
 import { imageEvent } from '../../engine/image-jobs';
@@ -20,8 +21,9 @@ function imagePath(wildcard: string, actions: readonly string[]): { name: string
   return undefined;
 }
 
+/** The upload, detached from the request: a failed load or import leaves the rest read and dropped, and answers. */
 function bodyStream(req: FastifyRequest): Readable {
-  return (req.body as Readable | undefined) ?? req.raw;
+  return detachUpload((req.body as Readable | undefined) ?? req.raw);
 }
 
 export function imageRoutes(app: FastifyInstance, ctx: DaemonContext): void {
@@ -46,28 +48,28 @@ export function imageRoutes(app: FastifyInstance, ctx: DaemonContext): void {
     const message = str(q, 'message');
     const platform = str(q, 'platform');
     const [os, architecture, variant] = platform ? platform.split('/') : [];
-    await progressStream(reply, async (emit) => {
-      const id = await jobs.run({ name: 'image.import', locks: repo ? [`image:${repo}`] : [] }, async (job) => {
-        const imported = await images.importImage(bodyStream(req), {
-          ...(repo ? { repo } : {}),
-          ...(tag ? { tag } : {}),
-          ...(message !== undefined ? { message } : {}),
-          src: '-',
-          changes: strs(q, 'changes'),
-          ...(platform ? { platform: { ...(os ? { os } : {}), ...(architecture ? { architecture } : {}), ...(variant ? { variant } : {}) } } : {}),
-        });
-        job.setObject(imported);
-        job.emit(imageEvent('import', graph.store.get(imported as ImageRecord['id']), imported));
-        return imported;
+    // dockerd writes nothing before the image exists: a failure is an HTTP error, not an in-band one.
+    const id = await jobs.run({ name: 'image.import', locks: repo ? [`image:${repo}`] : [] }, async (job) => {
+      const imported = await images.importImage(bodyStream(req), {
+        ...(repo ? { repo } : {}),
+        ...(tag ? { tag } : {}),
+        ...(message !== undefined ? { message } : {}),
+        src: '-',
+        changes: strs(q, 'changes'),
+        ...(platform ? { platform: { ...(os ? { os } : {}), ...(architecture ? { architecture } : {}), ...(variant ? { variant } : {}) } } : {}),
       });
-      emit({ status: id });
+      job.setObject(imported);
+      job.emit(imageEvent('import', graph.store.get(imported as ImageRecord['id']), imported));
+      return imported;
     });
+    return reply.type('application/json').send(`${JSON.stringify({ status: id })}\r\n`);
   });
 
   app.post('/images/load', async (req, reply) => {
     const quiet = bool(req.query as Query, 'quiet');
     await progressStream(reply, async (emit) => {
-      await jobs.run({ name: 'image.load' }, async (job) => {
+      // Every image: the names to tag are known only once the archive is read, and a prune must not take an image before its tag.
+      await jobs.run({ name: 'image.load', locks: ['image:*'] }, async (job) => {
         const result = await graph.load(bodyStream(req), (msg) => {
           if (!quiet || msg.stream !== undefined) emit(msg);
         });
