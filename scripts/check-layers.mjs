@@ -52,7 +52,6 @@ export const KNOWN = {
   /** Functions over MAX_FUNCTION_LINES, as "path#name". */
   longFunctions: {
     'src/cli/commands/containers-mounts.ts#parseMount': 'being split (cli)',
-    'src/cli/commands/containers-opts.ts#addContainerFlags': 'being split (cli)',
     'src/cli/commands/containers-opts.ts#buildCreateRequest': 'being split (cli)',
     'src/cli/commands/containers.ts#commands': 'being split (cli)',
     'src/container/service.ts#ContainerService.start': 'being split (core: start pipeline)',
