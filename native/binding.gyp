@@ -1,7 +1,7 @@
 # Native parts of tsdocker, built by node-gyp at `npm ci` (scripts/build.mjs):
 #   tsd_native.node  N-API addon (mknod, xattrs, mount, overlay, flock) used by the daemon
 #   tsd-runtime      OCI runtime (runc-compatible command line)
-#   tsd-shim         per-container shim (stdio, json-file log, attach, exit status)
+#   tsd-shim         per-container shim (stdio, json-file and local logs, attach, exit status)
 #   tsd-init         PID 1 of `docker run --init` containers (tini's role), static
 {
   "variables": {
@@ -15,15 +15,15 @@
   "targets": [
     {
       "target_name": "tsd_native",
-      "sources": ["src/addon.c", "src/error.c", "src/overlay.c"],
+      "sources": ["src/addon.c", "src/addon_xattr.c", "src/addon_mount.c", "src/napi_args.c", "src/error.c", "src/overlay.c"],
       "defines": ["NAPI_VERSION=8"],
     },
     {
       "target_name": "tsd-runtime",
       "type": "executable",
       "sources": [
-        "src/runtime_main.c", "src/container.c", "src/init.c", "src/exec.c", "src/process.c", "src/spec.c", "src/json.c",
-        "src/mounts.c", "src/caps.c", "src/cgroups.c", "src/state.c", "src/console.c", "src/netns.c",
+        "src/runtime_main.c", "src/container.c", "src/init.c", "src/exec.c", "src/process.c", "src/spec.c", "src/spec_process.c", "src/spec_decode.c", "src/json.c", "src/json_write.c",
+        "src/mounts.c", "src/mountopts.c", "src/devices.c", "src/rootfs.c", "src/securejoin.c", "src/caps.c", "src/cgroups.c", "src/cgroup_resources.c", "src/state.c", "src/console.c", "src/netns.c",
         "src/fsutil.c", "src/log.c", "src/selfexe.c", "src/signals.c", "src/seccomp.c", "src/seccomp_cache.c", "src/error.c",
       ],
       # libseccomp is optional: without its header the runtime warns and skips linux.seccomp.
@@ -35,9 +35,12 @@
       "target_name": "tsd-shim",
       "type": "executable",
       "sources": [
-        "src/shim_main.c", "src/shim_loop.c", "src/jsonlog.c", "src/json.c", "src/console.c",
+        "src/shim_main.c", "src/shim_loop.c", "src/shim_requests.c", "src/shim_exit.c", "src/shim_stdio.c",
+        "src/shim_client.c", "src/shim_launch.c", "src/jsonlog.c", "src/locallog.c", "src/json.c", "src/console.c",
         "src/fsutil.c", "src/error.c", "src/signals.c",
       ],
+      # zlib (zlib1g-dev at build time) gzips the local log driver's rotated files.
+      "libraries": ["-lz"],
     },
     {
       # Bound into containers whose root may hold no libc: linked statically.

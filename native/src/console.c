@@ -8,11 +8,34 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "utils.h"
+
+int
+tsd_unix_listen (const char *path, tsd_error_t *err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  int fd;
+  if (strlen (path) >= sizeof addr.sun_path)
+    return tsd_make_error (err, ENAMETOOLONG, "listen on `%s`", path);
+  strcpy (addr.sun_path, path);
+  if (unlink (path) < 0 && errno != ENOENT)
+    return tsd_make_error (err, errno, "unlink `%s`", path);
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0)
+    return tsd_make_error (err, errno, "socket");
+  if (bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0 || chmod (path, 0600) < 0 || listen (fd, 64) < 0)
+    {
+      int e = errno;
+      close (fd);
+      return tsd_make_error (err, e, "listen on `%s`", path);
+    }
+  return fd;
+}
 
 int
 tsd_unix_connect (const char *path, tsd_error_t *err)

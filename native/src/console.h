@@ -6,6 +6,9 @@
 
 #include "error.h"
 
+/* Listen on a SOCK_STREAM Unix socket at path (CLOEXEC, NONBLOCK, mode 0600),
+ * replacing a stale socket file. */
+int tsd_unix_listen (const char *path, tsd_error_t *err);
 /* Connect a SOCK_STREAM Unix socket to path (CLOEXEC). */
 int tsd_unix_connect (const char *path, tsd_error_t *err);
 /* Send fd with a short text payload. */

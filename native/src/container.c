@@ -50,30 +50,68 @@ kill_and_reap (pid_t pid)
   TEMP_FAILURE_RETRY (waitpid (pid, NULL, 0));
 }
 
-int
-tsd_container_create (const struct tsd_create_opts *o, pid_t *pid_out, int *exit_code, tsd_error_t *err)
+/* What a create holds while it runs; create_undo releases it, and undoes what
+ * was made (init, cgroups, state dir) unless the create succeeded. */
+struct create_ctx
 {
-  cleanup_spec struct tsd_spec *s = NULL;
-  cleanup_free char *bundle = NULL;
-  cleanup_free char *rootfs_rel = NULL;
-  cleanup_free char *rootfs = NULL;
-  cleanup_free char *dir = NULL;
-  cleanup_free char *fifo = NULL;
-  cleanup_close int console = -1;
-  struct tsd_cgroup cg = { 0 };
-  cleanup_seccomp struct tsd_seccomp_filter filter = { 0 };
-  int sv[2] = { -1, -1 };
-  const char *pidns_path;
-  pid_t pid = -1;
-  struct tsd_sync_msg msg;
-  ssize_t r;
-  char created[64];
+  const struct tsd_create_opts *o;
+  struct tsd_spec *spec;
+  char *bundle, *rootfs, *dir, *fifo;
+  bool dir_made, succeeded;
+  int console, sync[2]; /* sync: [0] ours, [1] the init's */
+  struct tsd_cgroup cg;
+  struct tsd_seccomp_filter filter;
+  pid_t pid;
+};
 
-  *exit_code = 125;
-  bundle = realpath (o->bundle, NULL);
-  if (bundle == NULL)
+static void
+close_fd (int *fd)
+{
+  if (*fd >= 0)
+    close (*fd);
+  *fd = -1;
+}
+
+static void
+create_undo (struct create_ctx *c)
+{
+  close_fd (&c->sync[0]);
+  close_fd (&c->sync[1]);
+  close_fd (&c->console);
+  if (!c->succeeded)
+    {
+      kill_and_reap (c->pid);
+      if (c->cg.paths)
+        {
+          tsd_error_t ignored = NULL;
+          tsd_cgroup_destroy (c->cg.paths, &ignored);
+          tsd_error_release (&ignored);
+        }
+      if (c->dir_made)
+        remove_state_dir (c->dir);
+    }
+  tsd_cgroup_release (&c->cg);
+  tsd_seccomp_free (&c->filter);
+  tsd_spec_freep (&c->spec);
+  free (c->bundle);
+  free (c->rootfs);
+  free (c->dir);
+  free (c->fifo);
+}
+#define cleanup_create __attribute__ ((cleanup (create_undo)))
+
+/* The bundle's config.json, checked against what tsd-runtime supports, and its rootfs. */
+static int
+load_bundle (struct create_ctx *c, tsd_error_t *err)
+{
+  const struct tsd_create_opts *o = c->o;
+  cleanup_free char *rootfs_rel = NULL;
+  struct tsd_spec *s;
+
+  c->bundle = realpath (o->bundle, NULL);
+  if (c->bundle == NULL)
     return tsd_make_error (err, errno, "bundle `%s`", o->bundle);
-  s = tsd_spec_load (bundle, err);
+  s = c->spec = tsd_spec_load (c->bundle, err);
   if (s == NULL)
     return -1;
   if (s->has_user_ns)
@@ -82,157 +120,165 @@ tsd_container_create (const struct tsd_create_opts *o, pid_t *pid_out, int *exit
     tsd_log ("warning", "linux.seccomp is not applied: tsd-runtime was built without libseccomp");
   if (s->terminal && o->console_socket == NULL && !o->foreground)
     return tsd_make_error (err, 0, "cannot allocate tty if tsd-runtime will detach without setting console socket");
-  if (asprintf (&rootfs_rel, "%s%s%s", s->root_path[0] == '/' ? "" : bundle, s->root_path[0] == '/' ? "" : "/",
+  if (asprintf (&rootfs_rel, "%s%s%s", s->root_path[0] == '/' ? "" : c->bundle, s->root_path[0] == '/' ? "" : "/",
                 s->root_path) < 0)
     return tsd_make_error (err, ENOMEM, "rootfs");
-  rootfs = realpath (rootfs_rel, NULL);
-  if (rootfs == NULL)
+  c->rootfs = realpath (rootfs_rel, NULL);
+  if (c->rootfs == NULL)
     return tsd_make_error (err, errno, "rootfs `%s`", rootfs_rel);
+  return 0;
+}
 
-  if (tsd_state_dir (o->root, o->id, &dir, err) < 0 || tsd_mkdir_p (o->root, 0700, err) < 0)
+/* ROOT/<id>/ with exec.fifo, which start opens to release the init. */
+static int
+make_state_dir (struct create_ctx *c, tsd_error_t *err)
+{
+  if (tsd_state_dir (c->o->root, c->o->id, &c->dir, err) < 0 || tsd_mkdir_p (c->o->root, 0700, err) < 0)
     return -1;
-  if (mkdir (dir, 0700) < 0)
+  if (mkdir (c->dir, 0700) < 0)
     {
       if (errno == EEXIST)
-        return tsd_make_error (err, 0, "container with id exists: %s", o->id);
-      return tsd_make_error (err, errno, "mkdir `%s`", dir);
+        return tsd_make_error (err, 0, "container with id exists: %s", c->o->id);
+      return tsd_make_error (err, errno, "mkdir `%s`", c->dir);
     }
-  if (asprintf (&fifo, "%s/exec.fifo", dir) < 0)
+  c->dir_made = true;
+  if (asprintf (&c->fifo, "%s/exec.fifo", c->dir) < 0)
     {
-      tsd_make_error (err, ENOMEM, "fifo");
-      goto fail;
+      c->fifo = NULL;
+      return tsd_make_error (err, ENOMEM, "fifo");
     }
-  if (mkfifo (fifo, 0600) < 0)
-    {
-      tsd_make_error (err, errno, "mkfifo `%s`", fifo);
-      goto fail;
-    }
-  if (s->terminal && o->console_socket)
-    {
-      console = tsd_unix_connect (o->console_socket, err);
-      if (console < 0)
-        goto fail;
-    }
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-    {
-      tsd_make_error (err, errno, "socketpair");
-      goto fail;
-    }
+  if (mkfifo (c->fifo, 0600) < 0)
+    return tsd_make_error (err, errno, "mkfifo `%s`", c->fifo);
+  return 0;
+}
 
-  /* Created before the fork: the init enters them itself (see tsd_cgroup_enter). */
-  if (tsd_cgroup_create (s, o->id, 0, &cg, err) < 0 || tsd_seccomp_compile_cached (s->seccomp, o->root, &filter, err) < 0)
-    goto fail;
-
-  /* The pid namespace applies to children: enter or create it before forking. */
-  if (tsd_spec_namespace (s, CLONE_NEWPID, &pidns_path))
+/* The console socket, the sync socket pair, and what must exist before the
+ * fork: cgroups (the init enters them itself, see tsd_cgroup_enter) and the
+ * compiled seccomp filter. */
+static int
+prepare_init (struct create_ctx *c, tsd_error_t *err)
+{
+  if (c->spec->terminal && c->o->console_socket)
     {
-      if (pidns_path)
-        {
-          cleanup_close int nsfd = open (pidns_path, O_RDONLY | O_CLOEXEC);
-          if (nsfd < 0 || setns (nsfd, CLONE_NEWPID) < 0)
-            {
-              tsd_make_error (err, errno, "join pid namespace `%s`", pidns_path);
-              goto fail;
-            }
-        }
-      else if (unshare (CLONE_NEWPID) < 0)
-        {
-          tsd_make_error (err, errno, "create pid namespace");
-          goto fail;
-        }
+      c->console = tsd_unix_connect (c->o->console_socket, err);
+      if (c->console < 0)
+        return -1;
     }
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sync) < 0)
+    return tsd_make_error (err, errno, "socketpair");
+  if (tsd_cgroup_create (c->spec, c->o->id, 0, &c->cg, err) < 0)
+    return -1;
+  return tsd_seccomp_compile_cached (c->spec->seccomp, c->o->root, &c->filter, err);
+}
 
+/* The pid namespace applies to children: enter or create it before forking. */
+static int
+enter_pid_namespace (const struct tsd_spec *s, tsd_error_t *err)
+{
+  const char *path;
+  cleanup_close int nsfd = -1;
+
+  if (!tsd_spec_namespace (s, CLONE_NEWPID, &path))
+    return 0;
+  if (path == NULL)
+    return unshare (CLONE_NEWPID) < 0 ? tsd_make_error (err, errno, "create pid namespace") : 0;
+  nsfd = open (path, O_RDONLY | O_CLOEXEC);
+  if (nsfd < 0 || setns (nsfd, CLONE_NEWPID) < 0)
+    return tsd_make_error (err, errno, "join pid namespace `%s`", path);
+  return 0;
+}
+
+static int
+fork_init (struct create_ctx *c, tsd_error_t *err)
+{
   fflush (NULL);
-  pid = fork ();
-  if (pid < 0)
+  c->pid = fork ();
+  if (c->pid < 0)
+    return tsd_make_error (err, errno, "fork");
+  if (c->pid == 0)
     {
-      tsd_make_error (err, errno, "fork");
-      goto fail;
-    }
-  if (pid == 0)
-    {
-      struct tsd_init_args a = { .spec = s, .rootfs = rootfs, .fifo_path = fifo, .sync_fd = sv[1],
-                                 .console_fd = console, .cgroup_paths = cg.paths, .seccomp = &filter };
-      close (sv[0]);
+      struct tsd_init_args a = { .spec = c->spec, .rootfs = c->rootfs, .fifo_path = c->fifo, .sync_fd = c->sync[1],
+                                 .console_fd = c->console, .cgroup_paths = c->cg.paths, .seccomp = &c->filter };
+      close (c->sync[0]);
       tsd_init_run (&a);
     }
-  close (sv[1]);
-  sv[1] = -1;
+  close_fd (&c->sync[1]);
+  return 0;
+}
+
+/* The init's report: ready ('R'), or its error with the exit status to use. */
+static int
+wait_ready (struct create_ctx *c, int *exit_code, tsd_error_t *err)
+{
+  struct tsd_sync_msg msg;
+  ssize_t r;
+  int status = 0;
 
   memset (&msg, 0, sizeof msg);
-  r = TEMP_FAILURE_RETRY (recv (sv[0], &msg, sizeof msg, 0));
-  if (r <= 0)
-    {
-      int status = 0;
-      if (TEMP_FAILURE_RETRY (waitpid (pid, &status, 0)) == pid)
-        {
-          pid = -1; /* reaped */
-          if (WIFSIGNALED (status))
-            tsd_make_error (err, 0, "container init was killed by signal %d before it was ready", WTERMSIG (status));
-          else
-            tsd_make_error (err, 0, "container init exited with status %d before it was ready", WEXITSTATUS (status));
-        }
-      else
-        tsd_make_error (err, r < 0 ? errno : 0, "container init exited before it was ready");
-      goto fail;
-    }
-  if (msg.kind != 'R')
+  r = TEMP_FAILURE_RETRY (recv (c->sync[0], &msg, sizeof msg, 0));
+  if (r > 0 && msg.kind == 'R')
+    return 0;
+  if (r > 0)
     {
       msg.msg[sizeof msg.msg - 1] = '\0';
       *exit_code = msg.exit_code == 126 || msg.exit_code == 127 ? msg.exit_code : 125;
-      tsd_make_error (err, 0, "%s", msg.msg);
-      goto fail;
+      return tsd_make_error (err, 0, "%s", msg.msg);
     }
-  close (sv[0]);
-  sv[0] = -1;
+  if (TEMP_FAILURE_RETRY (waitpid (c->pid, &status, 0)) != c->pid)
+    return tsd_make_error (err, r < 0 ? errno : 0, "container init exited before it was ready");
+  c->pid = -1; /* reaped */
+  if (WIFSIGNALED (status))
+    return tsd_make_error (err, 0, "container init was killed by signal %d before it was ready", WTERMSIG (status));
+  return tsd_make_error (err, 0, "container init exited with status %d before it was ready", WEXITSTATUS (status));
+}
 
+/* --pid-file: relative to the working directory, written atomically. */
+static int
+write_pid_file (const char *pid_file, pid_t pid, tsd_error_t *err)
+{
+  cleanup_free char *abs = NULL;
+  char buf[32];
+  int n = snprintf (buf, sizeof buf, "%d", (int) pid);
+
+  if (pid_file[0] == '/')
+    abs = strdup (pid_file);
+  else
+    {
+      cleanup_free char *cwd = realpath (".", NULL);
+      if (cwd && asprintf (&abs, "%s/%s", cwd, pid_file) < 0)
+        abs = NULL;
+    }
+  if (abs == NULL)
+    return tsd_make_error (err, ENOMEM, "pid file");
+  return tsd_write_file_atomic (abs, buf, (size_t) n, 0644, err);
+}
+
+static int
+record_state (struct create_ctx *c, tsd_error_t *err)
+{
+  char created[64];
   tsd_rfc3339_now (created, sizeof created);
-  {
-    struct tsd_state st = { .id = o->id, .bundle = bundle, .rootfs = rootfs, .created = created, .pid = pid,
-                            .starttime = tsd_proc_starttime (pid), .cgroup_paths = cg.paths,
-                            .annotations = s->annotations };
-    if (tsd_state_write (dir, &st, err) < 0)
-      goto fail;
-  }
-  if (o->pid_file)
-    {
-      char buf[32];
-      int n = snprintf (buf, sizeof buf, "%d", (int) pid);
-      cleanup_free char *abs = o->pid_file[0] == '/' ? strdup (o->pid_file) : realpath (".", NULL);
-      if (abs && o->pid_file[0] != '/')
-        {
-          char *full = NULL;
-          if (asprintf (&full, "%s/%s", abs, o->pid_file) < 0)
-            full = NULL;
-          free (abs);
-          abs = full;
-        }
-      if (abs == NULL || tsd_write_file_atomic (abs, buf, (size_t) n, 0644, err) < 0)
-        {
-          if (abs == NULL)
-            tsd_make_error (err, ENOMEM, "pid file");
-          goto fail;
-        }
-    }
-  tsd_cgroup_release (&cg);
-  *pid_out = pid;
-  return 0;
+  struct tsd_state st = { .id = c->o->id, .bundle = c->bundle, .rootfs = c->rootfs, .created = created, .pid = c->pid,
+                          .starttime = tsd_proc_starttime (c->pid), .cgroup_paths = c->cg.paths,
+                          .annotations = c->spec->annotations };
+  if (tsd_state_write (c->dir, &st, err) < 0)
+    return -1;
+  return c->o->pid_file ? write_pid_file (c->o->pid_file, c->pid, err) : 0;
+}
 
-fail:
-  if (sv[0] >= 0)
-    close (sv[0]);
-  if (sv[1] >= 0)
-    close (sv[1]);
-  kill_and_reap (pid);
-  if (cg.paths)
-    {
-      tsd_error_t ignored = NULL;
-      tsd_cgroup_destroy (cg.paths, &ignored);
-      tsd_error_release (&ignored);
-    }
-  tsd_cgroup_release (&cg);
-  remove_state_dir (dir);
-  return -1;
+int
+tsd_container_create (const struct tsd_create_opts *o, pid_t *pid_out, int *exit_code, tsd_error_t *err)
+{
+  cleanup_create struct create_ctx c = { .o = o, .console = -1, .sync = { -1, -1 }, .pid = -1 };
+
+  *exit_code = 125;
+  if (load_bundle (&c, err) < 0 || make_state_dir (&c, err) < 0 || prepare_init (&c, err) < 0
+      || enter_pid_namespace (c.spec, err) < 0 || fork_init (&c, err) < 0 || wait_ready (&c, exit_code, err) < 0
+      || record_state (&c, err) < 0)
+    return -1;
+  c.succeeded = true;
+  *pid_out = c.pid;
+  return 0;
 }
 
 static bool

@@ -160,85 +160,108 @@ override_process (struct tsd_spec *s, const struct tsd_exec_opts *o, tsd_error_t
   return 0;
 }
 
-int
-tsd_container_exec (const struct tsd_exec_opts *o, int *exit_code, tsd_error_t *err)
+/* The running container's state (*state, which *cgs points into), its init
+ * pid, and its spec with the process replaced by the exec's. */
+static int
+load_target (const struct tsd_exec_opts *o, tsd_json **state, pid_t *init, char ***cgs, struct tsd_spec **spec,
+             tsd_error_t *err)
 {
-  cleanup_json tsd_json *st = NULL;
-  cleanup_spec struct tsd_spec *s = NULL;
+  tsd_json *st = *state = tsd_state_read (o->root, o->id, err);
   cleanup_free char *dir = NULL;
-  cleanup_free char **cgs = NULL;
-  cleanup_seccomp struct tsd_seccomp_filter filter = { 0 };
-  cleanup_close int console = -1;
-  int sv[2] = { -1, -1 }, status = 0;
   const char *bundle, *now;
-  pid_t init, pid;
-  struct tsd_sync_msg msg;
-  ssize_t r;
 
-  *exit_code = 125;
-  st = tsd_state_read (o->root, o->id, err);
   if (st == NULL || tsd_state_dir (o->root, o->id, &dir, err) < 0)
     return -1;
   now = tsd_state_status (dir, st);
   if (strcmp (now, "stopped") == 0 || strcmp (now, "paused") == 0)
     return tsd_make_error (err, 0, "cannot exec in a %s container", now); /* runc's words; a paused one would hang */
-  init = (pid_t) tsd_json_get (st, "pid")->integer;
+  *init = (pid_t) tsd_json_get (st, "pid")->integer;
   bundle = tsd_json_str (tsd_json_get (st, "bundle"));
   if (bundle == NULL)
     return tsd_make_error (err, 0, "state of `%s` has no bundle", o->id);
-  s = tsd_spec_load (bundle, err);
-  if (s == NULL || override_process (s, o, err) < 0)
+  *spec = tsd_spec_load (bundle, err);
+  if (*spec == NULL || override_process (*spec, o, err) < 0)
     return -1;
-  if (s->cwd == NULL || s->cwd[0] != '/')
+  if ((*spec)->cwd == NULL || (*spec)->cwd[0] != '/')
     return tsd_make_error (err, 0, "Cwd must be an absolute path"); /* runc's check */
-  if (s->terminal && o->console_socket == NULL && o->detach)
+  if ((*spec)->terminal && o->console_socket == NULL && o->detach)
     return tsd_make_error (err, 0, "cannot allocate tty if tsd-runtime will detach without setting console socket");
-  if (s->terminal && o->console_socket)
-    {
-      console = tsd_unix_connect (o->console_socket, err);
-      if (console < 0)
-        return -1;
-    }
-  if (tsd_spec_namespace (s, CLONE_NEWPID, NULL))
-    {
-      char path[64];
-      cleanup_close int fd = -1;
-      snprintf (path, sizeof path, "/proc/%d/ns/pid", (int) init);
-      fd = open (path, O_RDONLY | O_CLOEXEC);
-      if (fd < 0 || setns (fd, CLONE_NEWPID) < 0)
-        return tsd_make_error (err, errno, "join the pid namespace of `%s`", o->id);
-    }
-  cgs = tsd_state_cgroups (st); /* entered by the new process itself */
-  if (tsd_seccomp_compile_cached (s->seccomp, o->root, &filter, err) < 0)
-    return -1;
+  *cgs = tsd_state_cgroups (st); /* entered by the new process itself */
+  return 0;
+}
+
+/* The pid namespace applies to children: join the init's before forking. */
+static int
+join_pid_namespace (const struct tsd_exec_opts *o, const struct tsd_spec *s, pid_t init, tsd_error_t *err)
+{
+  char path[64];
+  cleanup_close int fd = -1;
+  if (!tsd_spec_namespace (s, CLONE_NEWPID, NULL))
+    return 0;
+  snprintf (path, sizeof path, "/proc/%d/ns/pid", (int) init);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || setns (fd, CLONE_NEWPID) < 0)
+    return tsd_make_error (err, errno, "join the pid namespace of `%s`", o->id);
+  return 0;
+}
+
+/* Fork the process; its execve closes the sync socket (EOF), a failure sends its error. */
+static int
+spawn (const struct tsd_spec *s, const struct tsd_seccomp_filter *filter, pid_t init, char **cgs, int console,
+       pid_t *pid, int *exit_code, tsd_error_t *err)
+{
+  int sv[2];
+  struct tsd_sync_msg msg;
+  ssize_t r;
+
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return tsd_make_error (err, errno, "socketpair");
   fflush (NULL);
-  pid = fork ();
-  if (pid < 0)
+  *pid = fork ();
+  if (*pid < 0)
     {
       close (sv[0]);
       close (sv[1]);
       return tsd_make_error (err, errno, "fork");
     }
-  if (pid == 0)
+  if (*pid == 0)
     {
       close (sv[0]);
-      exec_child (s, &filter, init, cgs, sv[1], console);
+      exec_child (s, filter, init, cgs, sv[1], console);
     }
   close (sv[1]);
-
   memset (&msg, 0, sizeof msg);
   r = TEMP_FAILURE_RETRY (recv (sv[0], &msg, sizeof msg, 0));
   close (sv[0]);
   if (r > 0 && msg.kind == 'E')
     {
       msg.msg[sizeof msg.msg - 1] = '\0';
-      waitpid (pid, NULL, 0);
+      waitpid (*pid, NULL, 0);
       *exit_code = msg.exit_code == 126 || msg.exit_code == 127 ? msg.exit_code : 125;
       return tsd_make_error (err, 0, "%s", msg.msg);
     }
-  /* EOF: the socket was closed by a successful execve. */
+  return 0;
+}
+
+int
+tsd_container_exec (const struct tsd_exec_opts *o, int *exit_code, tsd_error_t *err)
+{
+  cleanup_json tsd_json *st = NULL;
+  cleanup_spec struct tsd_spec *s = NULL;
+  cleanup_free char **cgs = NULL;
+  cleanup_seccomp struct tsd_seccomp_filter filter = { 0 };
+  cleanup_close int console = -1;
+  int status = 0;
+  pid_t init = -1, pid;
+
+  *exit_code = 125;
+  if (load_target (o, &st, &init, &cgs, &s, err) < 0)
+    return -1;
+  if (s->terminal && o->console_socket && (console = tsd_unix_connect (o->console_socket, err)) < 0)
+    return -1;
+  if (join_pid_namespace (o, s, init, err) < 0 || tsd_seccomp_compile_cached (s->seccomp, o->root, &filter, err) < 0
+      || spawn (s, &filter, init, cgs, console, &pid, exit_code, err) < 0)
+    return -1;
   if (o->pid_file)
     {
       char buf[32];

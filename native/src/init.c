@@ -22,6 +22,7 @@
 #include "console.h"
 #include "fsutil.h"
 #include "mounts.h"
+#include "securejoin.h"
 #include "process.h"
 #include "netns.h"
 #include "seccomp.h"
@@ -61,103 +62,104 @@ join_or_unshare (const struct tsd_spec *s, int flag, const char *name, tsd_error
   return 0;
 }
 
-void
-tsd_init_run (const struct tsd_init_args *a)
+/* Its cgroups, then the namespaces: joins by path first, then new ones;
+ * cgroup last (the init is in its cgroup by then). */
+static int
+enter_namespaces (const struct tsd_init_args *a, tsd_error_t *err)
 {
   const struct tsd_spec *s = a->spec;
-  tsd_error_t err = NULL;
-  char proc_fifo[64];
-  int fifo_fd, fd, code = 125;
-  char *exe;
-  const char **env;
-  struct tsd_sync_msg ready = { .kind = 'R' };
+  const char *netns_path = NULL;
 
-  sync_fd = a->sync_fd;
-  if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-    fail (125, (tsd_make_error (&err, errno, "prctl PR_SET_PDEATHSIG"), &err));
-  if (tsd_cgroup_enter (a->cgroup_paths, &err) < 0)
-    fail (125, &err);
-
-  /* Namespaces: joins by path first, then new ones; cgroup last (we are in our cgroup). */
-  if (join_or_unshare (s, CLONE_NEWUSER, "user", &err) < 0 || join_or_unshare (s, CLONE_NEWNET, "network", &err) < 0
-      || join_or_unshare (s, CLONE_NEWIPC, "ipc", &err) < 0 || join_or_unshare (s, CLONE_NEWUTS, "uts", &err) < 0
-      || join_or_unshare (s, CLONE_NEWNS, "mount", &err) < 0 || join_or_unshare (s, CLONE_NEWCGROUP, "cgroup", &err) < 0)
-    fail (125, &err);
+  if (tsd_cgroup_enter (a->cgroup_paths, err) < 0 || join_or_unshare (s, CLONE_NEWUSER, "user", err) < 0
+      || join_or_unshare (s, CLONE_NEWNET, "network", err) < 0 || join_or_unshare (s, CLONE_NEWIPC, "ipc", err) < 0
+      || join_or_unshare (s, CLONE_NEWUTS, "uts", err) < 0 || join_or_unshare (s, CLONE_NEWNS, "mount", err) < 0
+      || join_or_unshare (s, CLONE_NEWCGROUP, "cgroup", err) < 0)
+    return -1;
   if (!tsd_spec_namespace (s, CLONE_NEWNS, NULL))
-    fail (125, (tsd_make_error (&err, 0, "a mount namespace is required"), &err));
-  {
-    const char *netns_path = NULL;
-    if (tsd_spec_namespace (s, CLONE_NEWNET, &netns_path) && netns_path == NULL && tsd_netns_setup_loopback (&err) < 0)
-      fail (125, &err);
-  }
+    return tsd_make_error (err, 0, "a mount namespace is required");
+  if (tsd_spec_namespace (s, CLONE_NEWNET, &netns_path) && netns_path == NULL)
+    return tsd_netns_setup_loopback (err);
+  return 0;
+}
 
+static int
+set_limits (const struct tsd_spec *s, tsd_error_t *err)
+{
   umask (0);
   if (s->has_oom_score_adj)
     {
       char v[16];
       snprintf (v, sizeof v, "%d", s->oom_score_adj);
-      if (tsd_write_file ("/proc/self/oom_score_adj", v, strlen (v), &err) < 0)
-        fail (125, &err);
+      if (tsd_write_file ("/proc/self/oom_score_adj", v, strlen (v), err) < 0)
+        return -1;
     }
-  if (tsd_process_rlimits (s, &err) < 0)
-    fail (125, &err);
+  return tsd_process_rlimits (s, err);
+}
 
-  /* Filesystem. The fifo is reached later through an O_PATH fd. */
-  fifo_fd = open (a->fifo_path, O_PATH | O_CLOEXEC);
-  if (fifo_fd < 0)
-    fail (125, (tsd_make_error (&err, errno, "open `%s`", a->fifo_path), &err));
-  if (tsd_mounts_prepare (s, a->rootfs, &err) < 0)
-    fail (125, &err);
-  {
-    cleanup_free char *cwd = NULL;
-    if (tsd_secure_join (a->rootfs, s->cwd, &cwd, &err) < 0 || tsd_mkdir_p_in (a->rootfs, cwd, true, &err) < 0)
-      fail (125, &err);
-  }
-  if (tsd_pivot_root (a->rootfs, &err) < 0)
-    fail (125, &err);
+/* The container's root: mounts, the cwd made inside it, pivot_root, names,
+ * then what is done inside it (sysctls, masked and read-only paths). */
+static int
+build_root (const struct tsd_init_args *a, tsd_error_t *err)
+{
+  const struct tsd_spec *s = a->spec;
+  cleanup_free char *cwd = NULL;
+
+  if (tsd_mounts_prepare (s, a->rootfs, err) < 0 || tsd_secure_join (a->rootfs, s->cwd, &cwd, err) < 0
+      || tsd_mkdir_p_in (a->rootfs, cwd, true, err) < 0 || tsd_pivot_root (a->rootfs, err) < 0)
+    return -1;
   if (s->hostname && *s->hostname && sethostname (s->hostname, strlen (s->hostname)) < 0)
-    fail (125, (tsd_make_error (&err, errno, "sethostname `%s`", s->hostname), &err));
+    return tsd_make_error (err, errno, "sethostname `%s`", s->hostname);
   if (s->domainname && *s->domainname && setdomainname (s->domainname, strlen (s->domainname)) < 0)
-    fail (125, (tsd_make_error (&err, errno, "setdomainname `%s`", s->domainname), &err));
-  if (tsd_mounts_finalize (s, &err) < 0)
-    fail (125, &err);
+    return tsd_make_error (err, errno, "setdomainname `%s`", s->domainname);
+  return tsd_mounts_finalize (s, err);
+}
 
-  /* Terminal: the master goes to the console socket, the slave becomes 0-2. */
-  if (a->console_fd >= 0)
-    {
-      int master, slave;
-      if (tsd_open_pty (&master, &slave, s->console_height, s->console_width, &err) < 0
-          || tsd_send_fd (a->console_fd, master, "console", &err) < 0 || tsd_set_ctty (slave, &err) < 0)
-        fail (125, &err);
-      close (master);
-      close (a->console_fd);
-      if (slave > 2)
-        close (slave);
-    }
+/* Terminal: the master goes to the console socket, the slave becomes 0-2. */
+static int
+hand_over_console (const struct tsd_init_args *a, tsd_error_t *err)
+{
+  int master, slave;
+  if (a->console_fd < 0)
+    return 0;
+  if (tsd_open_pty (&master, &slave, a->spec->console_height, a->spec->console_width, err) < 0
+      || tsd_send_fd (a->console_fd, master, "console", err) < 0 || tsd_set_ctty (slave, err) < 0)
+    return -1;
+  close (master);
+  close (a->console_fd);
+  if (slave > 2)
+    close (slave);
+  return 0;
+}
 
-  env = tsd_process_env_with_home (s->env, s->uid);
-  exe = tsd_process_find_executable (s->args[0], env, &code, &err);
-  if (exe == NULL)
-    fail (code, &err);
-  if (tsd_process_enter_cwd (s->cwd, &err) < 0)
-    fail (125, &err);
-
-  /* Identity and privileges. Like runc, seccomp goes in while we still hold
-   * CAP_SYS_ADMIN unless no_new_privs is asked for (then it is the last step). */
-  if (!s->no_new_privileges && tsd_seccomp_install (a->seccomp, &err) < 0)
-    fail (125, &err);
-  if (tsd_caps_drop_bounding (s, &err) < 0 || tsd_process_set_user (s, &err) < 0 || tsd_caps_apply (s, &err) < 0)
-    fail (125, &err);
+/* Identity and privileges. Like runc, seccomp goes in while we still hold
+ * CAP_SYS_ADMIN unless no_new_privs is asked for (then it is the last step). */
+static int
+take_identity (const struct tsd_init_args *a, tsd_error_t *err)
+{
+  const struct tsd_spec *s = a->spec;
+  if (!s->no_new_privileges && tsd_seccomp_install (a->seccomp, err) < 0)
+    return -1;
+  if (tsd_caps_drop_bounding (s, err) < 0 || tsd_process_set_user (s, err) < 0 || tsd_caps_apply (s, err) < 0)
+    return -1;
   umask (s->has_umask ? s->umask : 022);
+  return 0;
+}
 
-  /* Ready: the create process may exit now, so we must not die with it. */
+/* Report ready, then block until `start` opens the fifo (reached through
+ * fifo_fd, an O_PATH fd) for reading. Failures now can only exit. */
+static void
+wait_for_start (int fifo_fd)
+{
+  struct tsd_sync_msg ready = { .kind = 'R' };
+  char proc_fifo[64];
+  int fd;
+
+  /* The create process may exit now, so we must not die with it. */
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   if (TEMP_FAILURE_RETRY (send (sync_fd, &ready, sizeof ready, MSG_NOSIGNAL)) < 0)
     _exit (125);
   close (sync_fd);
   sync_fd = -1;
-
-  /* Block until `start` opens the fifo for reading. */
   snprintf (proc_fifo, sizeof proc_fifo, "/proc/self/fd/%d", fifo_fd);
   fd = open (proc_fifo, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
@@ -169,6 +171,35 @@ tsd_init_run (const struct tsd_init_args *a)
     _exit (125);
   close (fd);
   close (fifo_fd);
+}
+
+void
+tsd_init_run (const struct tsd_init_args *a)
+{
+  const struct tsd_spec *s = a->spec;
+  tsd_error_t err = NULL;
+  int fifo_fd, code = 125;
+  char *exe;
+  const char **env;
+
+  sync_fd = a->sync_fd;
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    fail (125, (tsd_make_error (&err, errno, "prctl PR_SET_PDEATHSIG"), &err));
+  if (enter_namespaces (a, &err) < 0 || set_limits (s, &err) < 0)
+    fail (125, &err);
+  /* The fifo is reached later through an O_PATH fd: its path is gone after pivot_root. */
+  fifo_fd = open (a->fifo_path, O_PATH | O_CLOEXEC);
+  if (fifo_fd < 0)
+    fail (125, (tsd_make_error (&err, errno, "open `%s`", a->fifo_path), &err));
+  if (build_root (a, &err) < 0 || hand_over_console (a, &err) < 0)
+    fail (125, &err);
+  env = tsd_process_env_with_home (s->env, s->uid);
+  exe = tsd_process_find_executable (s->args[0], env, &code, &err);
+  if (exe == NULL)
+    fail (code, &err);
+  if (tsd_process_enter_cwd (s->cwd, &err) < 0 || take_identity (a, &err) < 0)
+    fail (125, &err);
+  wait_for_start (fifo_fd);
 
   if (s->no_new_privileges)
     {

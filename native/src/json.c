@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,13 +96,57 @@ put_utf8 (char *o, unsigned cp)
   return 4;
 }
 
+/* A \uXXXX escape (ps->p after the "u"), a surrogate pair in two, as UTF-8 at *o. */
+static int
+parse_unicode_escape (struct parser *ps, char **o)
+{
+  unsigned cp, lo;
+  if (hex4 (ps, &cp) < 0)
+    return -1;
+  if (cp >= 0xD800 && cp <= 0xDBFF)
+    {
+      if (ps->end - ps->p < 6 || ps->p[0] != '\\' || ps->p[1] != 'u')
+        return fail (ps, "lone surrogate");
+      ps->p += 2;
+      if (hex4 (ps, &lo) < 0)
+        return -1;
+      if (lo < 0xDC00 || lo > 0xDFFF)
+        return fail (ps, "bad surrogate pair");
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+    }
+  else if (cp >= 0xDC00 && cp <= 0xDFFF)
+    return fail (ps, "lone surrogate");
+  if (cp == 0)
+    return fail (ps, "\\u0000 not supported");
+  /* A \uXXXX (6 bytes) yields at most 3 bytes, a pair (12) at most 4. */
+  *o += put_utf8 (*o, cp);
+  return 0;
+}
+
+/* The escape at ps->p (after the backslash), decoded at *o. */
+static int
+parse_escape (struct parser *ps, char **o)
+{
+  static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+  char c = *ps->p++;
+  const char *at = c ? strchr (from, c) : NULL;
+  if (at)
+    {
+      *(*o)++ = to[at - from];
+      return 0;
+    }
+  if (c == 'u')
+    return parse_unicode_escape (ps, o);
+  return fail (ps, "bad escape");
+}
+
 /* Parses a string literal at ps->p (on the opening quote); returns malloc'd text. */
 static char *
 parse_string_raw (struct parser *ps, size_t *len_out)
 {
   const char *q;
-  size_t cap;
-  char *buf, *o;
+  cleanup_free char *buf = NULL;
+  char *o, *text;
 
   ps->p++; /* opening quote */
   /* Output is never longer than the input literal. */
@@ -115,8 +158,7 @@ parse_string_raw (struct parser *ps, size_t *len_out)
       fail (ps, "unterminated string");
       return NULL;
     }
-  cap = (size_t) (q - ps->p) + 1;
-  buf = malloc (cap);
+  buf = malloc ((size_t) (q - ps->p) + 1);
   if (buf == NULL)
     {
       tsd_make_error (ps->err, ENOMEM, "parse JSON");
@@ -128,75 +170,21 @@ parse_string_raw (struct parser *ps, size_t *len_out)
       unsigned char c = (unsigned char) *ps->p++;
       if (c < 0x20)
         {
-          free (buf);
           fail (ps, "control character in string");
           return NULL;
         }
       if (c != '\\')
-        {
-          *o++ = (char) c;
-          continue;
-        }
-      c = (unsigned char) *ps->p++;
-      switch (c)
-        {
-        case '"': *o++ = '"'; break;
-        case '\\': *o++ = '\\'; break;
-        case '/': *o++ = '/'; break;
-        case 'b': *o++ = '\b'; break;
-        case 'f': *o++ = '\f'; break;
-        case 'n': *o++ = '\n'; break;
-        case 'r': *o++ = '\r'; break;
-        case 't': *o++ = '\t'; break;
-        case 'u':
-          {
-            unsigned cp, lo;
-            if (hex4 (ps, &cp) < 0)
-              goto bad;
-            if (cp >= 0xD800 && cp <= 0xDBFF)
-              {
-                if (ps->end - ps->p < 6 || ps->p[0] != '\\' || ps->p[1] != 'u')
-                  {
-                    fail (ps, "lone surrogate");
-                    goto bad;
-                  }
-                ps->p += 2;
-                if (hex4 (ps, &lo) < 0)
-                  goto bad;
-                if (lo < 0xDC00 || lo > 0xDFFF)
-                  {
-                    fail (ps, "bad surrogate pair");
-                    goto bad;
-                  }
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-              }
-            else if (cp >= 0xDC00 && cp <= 0xDFFF)
-              {
-                fail (ps, "lone surrogate");
-                goto bad;
-              }
-            if (cp == 0)
-              {
-                fail (ps, "\\u0000 not supported");
-                goto bad;
-              }
-            /* A \uXXXX (6 bytes) yields at most 3 bytes, a pair (12) at most 4. */
-            o += put_utf8 (o, cp);
-            break;
-          }
-        default:
-          fail (ps, "bad escape");
-          goto bad;
-        }
+        *o++ = (char) c;
+      else if (parse_escape (ps, &o) < 0)
+        return NULL;
     }
   ps->p++; /* closing quote */
   *o = '\0';
   if (len_out)
     *len_out = (size_t) (o - buf);
-  return buf;
-bad:
-  free (buf);
-  return NULL;
+  text = buf;
+  buf = NULL;
+  return text;
 }
 
 static tsd_json *
@@ -304,11 +292,36 @@ grow (struct parser *ps, tsd_json *j, size_t *cap, bool keys)
   return 0;
 }
 
+/* An object member's key and its ':' (ps->p on the key's quote); malloc'd. */
+static char *
+parse_key (struct parser *ps)
+{
+  char *key;
+  if (ps->p >= ps->end || *ps->p != '"')
+    {
+      fail (ps, "expected a key");
+      return NULL;
+    }
+  key = parse_string_raw (ps, NULL);
+  if (key == NULL)
+    return NULL;
+  skip_ws (ps);
+  if (ps->p >= ps->end || *ps->p != ':')
+    {
+      free (key);
+      fail (ps, "expected ':'");
+      return NULL;
+    }
+  ps->p++;
+  return key;
+}
+
 static tsd_json *
 parse_container (struct parser *ps, bool object)
 {
   size_t cap = 0;
-  tsd_json *j;
+  cleanup_json tsd_json *j = NULL;
+  tsd_json *parsed;
   char close = object ? '}' : ']';
 
   if (++ps->depth > TSD_JSON_MAX_DEPTH)
@@ -322,65 +335,46 @@ parse_container (struct parser *ps, bool object)
   ps->p++;
   skip_ws (ps);
   if (ps->p < ps->end && *ps->p == close)
-    {
-      ps->p++;
-      ps->depth--;
-      return j;
-    }
-  for (;;)
-    {
-      char *key = NULL;
-      tsd_json *v;
+    ps->p++;
+  else
+    for (;;)
+      {
+        cleanup_free char *key = NULL;
+        tsd_json *v;
 
-      skip_ws (ps);
-      if (object)
-        {
-          if (ps->p >= ps->end || *ps->p != '"')
-            {
-              fail (ps, "expected a key");
-              goto bad;
-            }
-          key = parse_string_raw (ps, NULL);
-          if (key == NULL)
-            goto bad;
-          skip_ws (ps);
-          if (ps->p >= ps->end || *ps->p != ':')
-            {
-              free (key);
-              fail (ps, "expected ':'");
-              goto bad;
-            }
-          ps->p++;
-        }
-      v = parse_value (ps);
-      if (v == NULL || grow (ps, j, &cap, object) < 0)
-        {
-          free (key);
-          tsd_json_free (v);
-          goto bad;
-        }
-      if (object)
-        j->keys[j->len] = key;
-      j->items[j->len++] = v;
-      skip_ws (ps);
-      if (ps->p < ps->end && *ps->p == ',')
-        {
-          ps->p++;
-          continue;
-        }
-      if (ps->p < ps->end && *ps->p == close)
-        {
-          ps->p++;
-          break;
-        }
-      fail (ps, object ? "expected ',' or '}'" : "expected ',' or ']'");
-      goto bad;
-    }
+        skip_ws (ps);
+        if (object && (key = parse_key (ps)) == NULL)
+          return NULL;
+        v = parse_value (ps);
+        if (v == NULL || grow (ps, j, &cap, object) < 0)
+          {
+            tsd_json_free (v);
+            return NULL;
+          }
+        if (object)
+          {
+            j->keys[j->len] = key;
+            key = NULL;
+          }
+        j->items[j->len++] = v;
+        skip_ws (ps);
+        if (ps->p < ps->end && *ps->p == ',')
+          {
+            ps->p++;
+            continue;
+          }
+        if (ps->p < ps->end && *ps->p == close)
+          {
+            ps->p++;
+            break;
+          }
+        fail (ps, object ? "expected ',' or '}'" : "expected ',' or ']'");
+        return NULL;
+      }
   ps->depth--;
-  return j;
-bad:
-  tsd_json_free (j);
-  return NULL;
+  parsed = j;
+  j = NULL;
+  return parsed;
 }
 
 static tsd_json *
@@ -543,69 +537,4 @@ const char *
 tsd_json_str (const tsd_json *j)
 {
   return j && j->type == TSD_JSON_STRING ? j->string : NULL;
-}
-
-void
-tsd_json_write_string (FILE *f, const char *s)
-{
-  fputc ('"', f);
-  for (const unsigned char *p = (const unsigned char *) (s ? s : ""); *p; p++)
-    {
-      switch (*p)
-        {
-        case '"': fputs ("\\\"", f); break;
-        case '\\': fputs ("\\\\", f); break;
-        case '\n': fputs ("\\n", f); break;
-        case '\r': fputs ("\\r", f); break;
-        case '\t': fputs ("\\t", f); break;
-        case '\b': fputs ("\\b", f); break;
-        case '\f': fputs ("\\f", f); break;
-        default:
-          if (*p < 0x20)
-            fprintf (f, "\\u%04x", *p);
-          else
-            fputc (*p, f);
-        }
-    }
-  fputc ('"', f);
-}
-
-void
-tsd_json_write (FILE *f, const tsd_json *j)
-{
-  if (j == NULL)
-    {
-      fputs ("null", f);
-      return;
-    }
-  switch (j->type)
-    {
-    case TSD_JSON_NULL: fputs ("null", f); break;
-    case TSD_JSON_BOOL: fputs (j->boolean ? "true" : "false", f); break;
-    case TSD_JSON_NUMBER:
-      if (j->is_int)
-        fprintf (f, "%lld", (long long) j->integer);
-      else if (isfinite (j->number))
-        fprintf (f, "%.17g", j->number);
-      else
-        fputs ("null", f);
-      break;
-    case TSD_JSON_STRING: tsd_json_write_string (f, j->string); break;
-    case TSD_JSON_ARRAY:
-    case TSD_JSON_OBJECT:
-      fputc (j->type == TSD_JSON_ARRAY ? '[' : '{', f);
-      for (size_t i = 0; i < j->len; i++)
-        {
-          if (i)
-            fputc (',', f);
-          if (j->type == TSD_JSON_OBJECT)
-            {
-              tsd_json_write_string (f, j->keys[i]);
-              fputc (':', f);
-            }
-          tsd_json_write (f, j->items[i]);
-        }
-      fputc (j->type == TSD_JSON_ARRAY ? ']' : '}', f);
-      break;
-    }
 }

@@ -56,7 +56,7 @@ tsd_parse_size (const char *s)
     end++;
   if (*end == 'b' || *end == 'B')
     end++;
-  if (*end != '\0')
+  if (*end != '\0' || v * (double) mult >= 9.2e18)
     return -1;
   return (int64_t) (v * (double) mult);
 }
@@ -206,7 +206,8 @@ write_entry (struct tsd_jsonlog *l, int stream, const char *data, size_t n, tsd_
   o = (size_t) snprintf (line, sizeof line, "{\"log\":\"");
   o += escape (line + o, data, n);
   o += (size_t) snprintf (line + o, sizeof line - o, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", name, now);
-  if (l->max_size > 0 && l->size > 0 && l->size + (int64_t) o > l->max_size && rotate (l, err) < 0)
+  if (l->max_size > 0 && l->size > 0 && l->size + (int64_t) o > l->max_size
+      && (l->rotate ? l->rotate (l, err) : rotate (l, err)) < 0)
     return -1;
   if (tsd_write_all (l->fd, line, o) < 0)
     return tsd_make_error (err, errno, "write log `%s`", l->path);

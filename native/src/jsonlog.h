@@ -10,6 +10,7 @@
 #ifndef TSD_JSONLOG_H
 #define TSD_JSONLOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,10 @@ struct tsd_jsonlog
   int fd;
   int64_t size, max_size; /* max_size <= 0: no rotation */
   int max_files;
+  /* Another rotation than json-file's (locallog.h), with its state. */
+  int (*rotate) (struct tsd_jsonlog *l, tsd_error_t *err);
+  bool compress;
+  int64_t next_gen;
   struct
   {
     char buf[TSD_JSONLOG_LINE_MAX];

@@ -8,15 +8,11 @@
 #include "error.h"
 #include "spec.h"
 
-/* Everything before pivot_root; rootfs is absolute. */
+/* Everything before pivot_root (mounts.c, /dev in devices.c); rootfs is absolute. */
 int tsd_mounts_prepare (const struct tsd_spec *s, const char *rootfs, tsd_error_t *err);
-/* pivot_root into rootfs and detach the old root. */
+/* rootfs.c: pivot_root into rootfs and detach the old root. */
 int tsd_pivot_root (const char *rootfs, tsd_error_t *err);
 /* After pivot_root: sysctls, readonlyPaths, maskedPaths, root.readonly. */
 int tsd_mounts_finalize (const struct tsd_spec *s, tsd_error_t *err);
-
-/* Resolve `unsafe` inside `root` as if root were "/", following symlinks but
- * never leaving root; the result (malloc'd) may name something not yet existing. */
-int tsd_secure_join (const char *root, const char *unsafe, char **out, tsd_error_t *err);
 
 #endif

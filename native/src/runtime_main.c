@@ -194,26 +194,27 @@ cmd_run (const char *root, const char *id, struct opts *o, char **argv)
   return WEXITSTATUS (status);
 }
 
-int
-main (int argc, char **argv)
+/* The global options before the command: the command's index, or -1 with
+ * *exit_code when the options were all there is to do (help, version, error). */
+static int
+parse_global_opts (int argc, char **argv, const char **root, const char **log_path, const char **log_format,
+                   int *exit_code)
 {
-  const char *root = "/run/tsd-runtime", *log_path = NULL, *log_format = "text", *ignored;
-  tsd_error_t err = NULL;
-  struct opts o = { 0 };
-  const char *cmd;
+  const char *ignored;
   int i;
 
   for (i = 1; i < argc && argv[i][0] == '-'; i++)
     {
-      if (opt_value (argc, argv, &i, "--root", NULL, &root) || opt_value (argc, argv, &i, "--log", NULL, &log_path)
-          || opt_value (argc, argv, &i, "--log-format", NULL, &log_format)
+      if (opt_value (argc, argv, &i, "--root", NULL, root) || opt_value (argc, argv, &i, "--log", NULL, log_path)
+          || opt_value (argc, argv, &i, "--log-format", NULL, log_format)
           || opt_value (argc, argv, &i, "--criu", NULL, &ignored))
         continue;
       if (opt_flag (argv[i], "--version", "-v"))
         {
           printf ("tsd-runtime version %s\nspec: %s\nseccomp: %s\n", VERSION, TSD_OCI_VERSION,
                   tsd_seccomp_available () ? "yes" : "no");
-          return 0;
+          *exit_code = 0;
+          return -1;
         }
       if (opt_flag (argv[i], "--debug", NULL) || opt_flag (argv[i], "--systemd-cgroup", NULL)
           || strncmp (argv[i], "--rootless", 10) == 0)
@@ -221,11 +222,73 @@ main (int argc, char **argv)
       if (opt_flag (argv[i], "--help", "-h"))
         {
           usage ();
-          return 0;
+          *exit_code = 0;
+          return -1;
         }
       fprintf (stderr, "unknown global option %s\n", argv[i]);
-      return 1;
+      *exit_code = 1;
+      return -1;
     }
+  return i;
+}
+
+static int
+cmd_create (const char *root, const struct opts *o, char **argv)
+{
+  struct tsd_create_opts co = { .root = root, .id = o->argv[0], .bundle = o->bundle ? o->bundle : ".",
+                                .pid_file = o->pid_file, .console_socket = o->console_socket };
+  tsd_error_t err = NULL;
+  pid_t pid;
+  int code;
+  if (tsd_ensure_sealed_self (argv, &err) < 0)
+    return fail (&err, 125);
+  if (tsd_container_create (&co, &pid, &code, &err) < 0)
+    return fail (&err, code);
+  return 0;
+}
+
+static int
+cmd_exec (const char *root, struct opts *o, char **argv)
+{
+  struct tsd_exec_opts eo = { .root = root, .id = o->argv[0], .process_file = o->process, .pid_file = o->pid_file,
+                              .console_socket = o->console_socket, .cwd = o->cwd, .user = o->user, .env = o->env,
+                              .args = o->argv + 1, .detach = o->detach, .tty = o->tty };
+  tsd_error_t err = NULL;
+  int code;
+  o->env[o->n_env] = NULL;
+  if (tsd_ensure_sealed_self (argv, &err) < 0)
+    return fail (&err, 125);
+  if (tsd_container_exec (&eo, &code, &err) < 0)
+    return fail (&err, code);
+  return code;
+}
+
+static int
+cmd_kill (const char *root, const struct opts *o)
+{
+  tsd_error_t err = NULL;
+  int sig = tsd_parse_signal (o->argc > 1 ? o->argv[1] : "TERM");
+  if (sig < 0)
+    {
+      tsd_make_error (&err, 0, "unknown signal `%s`", o->argv[1]);
+      return fail (&err, 1);
+    }
+  return tsd_container_kill (root, o->argv[0], sig, o->all, &err) < 0 ? fail (&err, 1) : 0;
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *root = "/run/tsd-runtime", *log_path = NULL, *log_format = "text";
+  tsd_error_t err = NULL;
+  struct opts o = { 0 };
+  const char *cmd;
+  int i, code = 0;
+  bool creates;
+
+  i = parse_global_opts (argc, argv, &root, &log_path, &log_format, &code);
+  if (i < 0)
+    return code;
   tsd_log_init (log_path, log_format);
   if (i >= argc)
     {
@@ -233,56 +296,27 @@ main (int argc, char **argv)
       return 1;
     }
   cmd = argv[i++];
+  creates = strcmp (cmd, "create") == 0 || strcmp (cmd, "run") == 0 || strcmp (cmd, "exec") == 0;
   parse_cmd_opts (argc - i, argv + i, &o);
   if (o.argc < 1)
     {
       tsd_make_error (&err, 0, "%s: container id required", cmd);
-      return fail (&err, strcmp (cmd, "create") == 0 || strcmp (cmd, "run") == 0 || strcmp (cmd, "exec") == 0 ? 125 : 1);
+      return fail (&err, creates ? 125 : 1);
     }
   if (tsd_validate_id (o.argv[0], &err) < 0)
-    return fail (&err, strcmp (cmd, "create") == 0 || strcmp (cmd, "run") == 0 || strcmp (cmd, "exec") == 0 ? 125 : 1);
-
+    return fail (&err, creates ? 125 : 1);
   if (strcmp (cmd, "create") == 0)
-    {
-      struct tsd_create_opts co = { .root = root, .id = o.argv[0], .bundle = o.bundle ? o.bundle : ".",
-                                    .pid_file = o.pid_file, .console_socket = o.console_socket };
-      pid_t pid;
-      int code;
-      if (tsd_ensure_sealed_self (argv, &err) < 0)
-        return fail (&err, 125);
-      if (tsd_container_create (&co, &pid, &code, &err) < 0)
-        return fail (&err, code);
-      return 0;
-    }
+    return cmd_create (root, &o, argv);
   if (strcmp (cmd, "run") == 0)
     return cmd_run (root, o.argv[0], &o, argv);
   if (strcmp (cmd, "exec") == 0)
-    {
-      struct tsd_exec_opts eo = { .root = root, .id = o.argv[0], .process_file = o.process, .pid_file = o.pid_file,
-                                  .console_socket = o.console_socket, .cwd = o.cwd, .user = o.user, .env = o.env,
-                                  .args = o.argv + 1, .detach = o.detach, .tty = o.tty };
-      int code;
-      o.env[o.n_env] = NULL;
-      if (tsd_ensure_sealed_self (argv, &err) < 0)
-        return fail (&err, 125);
-      if (tsd_container_exec (&eo, &code, &err) < 0)
-        return fail (&err, code);
-      return code;
-    }
+    return cmd_exec (root, &o, argv);
   if (strcmp (cmd, "start") == 0)
     return tsd_container_start (root, o.argv[0], &err) < 0 ? fail (&err, 1) : 0;
   if (strcmp (cmd, "state") == 0)
     return tsd_container_state (root, o.argv[0], stdout, &err) < 0 ? fail (&err, 1) : 0;
   if (strcmp (cmd, "kill") == 0)
-    {
-      int sig = tsd_parse_signal (o.argc > 1 ? o.argv[1] : "TERM");
-      if (sig < 0)
-        {
-          tsd_make_error (&err, 0, "unknown signal `%s`", o.argv[1]);
-          return fail (&err, 1);
-        }
-      return tsd_container_kill (root, o.argv[0], sig, o.all, &err) < 0 ? fail (&err, 1) : 0;
-    }
+    return cmd_kill (root, &o);
   if (strcmp (cmd, "delete") == 0)
     return tsd_container_delete (root, o.argv[0], o.force, &err) < 0 ? fail (&err, 1) : 0;
   tsd_make_error (&err, 0, "unknown command `%s`", cmd);

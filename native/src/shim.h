@@ -2,7 +2,8 @@
  *
  * Command line (started by the daemon, which waits for it to return):
  *   tsd-shim --id ID --bundle DIR --state DIR [--runtime PATH] [--runtime-root DIR]
- *            [--log-file FILE] [--log-max-size 10m] [--log-max-file 3]
+ *            [--log-file FILE] [--log-driver json-file|local] [--log-max-size 10m]
+ *            [--log-max-file 3] [--log-compress]
  *            [--stdin] [--terminal] [--exec-process PROCESS_JSON]
  * The first process forks the shim proper and waits for it: it prints the
  * init's pid on stdout and exits 0 once `RUNTIME create` succeeded; otherwise it
@@ -11,7 +12,10 @@
  * shim proper: new session, child subreaper, stdio on /dev/null (its own
  * diagnostics in STATE/shim.log), owns the container's stdio (pipes, or the pty
  * master received on STATE/console.sock when --terminal), logs output to
- * --log-file in Docker's json-file format, and serves STATE/shim.sock.
+ * --log-file in Docker's json-file format (jsonlog.h; rotated as json-file
+ * does, or as locallog.h describes with --log-driver local, whose rotated
+ * files are gzipped with --log-compress; no --log-file: no log), and serves
+ * STATE/shim.sock.
  *
  * Files in STATE: shim.sock, shim.pid, init.pid, runtime.log (the runtime's
  * JSON log), exit.json (written temp+rename when the init has exited and its
@@ -62,6 +66,8 @@
 
 #include "jsonlog.h"
 
+#define SHIM_STDIN_MAX (256 * 1024) /* stdin bytes buffered for the container */
+
 struct shim_client;
 
 struct shim
@@ -69,6 +75,7 @@ struct shim
   const char *id, *bundle, *state_dir, *runtime, *runtime_root, *log_file, *exec_process;
   int64_t log_max_size;
   int log_max_files;
+  bool log_local, log_compress;
   bool terminal, open_stdin;
 
   char sock_path[PATH_MAX], console_path[PATH_MAX], runtime_log[PATH_MAX], exit_path[PATH_MAX];
@@ -80,23 +87,51 @@ struct shim
   bool stdin_pending; /* an exec's pty comes at START: stdin is buffered until then */
   int master;     /* pty master or -1 */
   pid_t init_pid;
-  bool started, exited, finalized, stdin_closing;
+  bool started, exited, finalized, stdin_closing, oom_killed;
   int wait_status;
   char exited_at[48];
   int64_t drain_deadline_ms;
   struct tsd_jsonlog log;
   bool log_enabled;
-  char *in_buf;
+  char *in_buf; /* SHIM_STDIN_MAX bytes */
   size_t in_len;
   struct shim_client *clients;
 };
 
-/* shim_main.c: run RUNTIME create (or exec), collect the pid and the pty. */
+/* The files depend one way: shim_main -> shim_loop -> shim_requests ->
+ * shim_exit -> shim_stdio -> shim_client, and shim_launch below them all. */
+
+/* shim_launch.c: the container's stdio and the runtime. */
+/* Pipes (the container's ends kept in s->child_fd), or the console socket to
+ * receive the pty master on. */
+int shim_setup_stdio (struct shim *s, char *msg, size_t n);
+/* RUNTIME create (or exec): collect the pid, the pty, the OOM counter file. */
 int shim_launch (struct shim *s, char *msg, size_t n);
-/* shim_loop.c */
-int shim_loop (struct shim *s);
 /* Run RUNTIME [--root R] --log L --log-format json ARGS...; returns the exit
  * status, with the runtime's error message in msg on failure. */
 int shim_run_runtime (struct shim *s, const char *const *args, int in, int out, int errfd, char *msg, size_t n);
+
+/* shim_stdio.c: the container's output (to the log and attached clients) and stdin. */
+void shim_read_output (struct shim *s, int stream);
+void shim_output_eof (struct shim *s, int stream);
+void shim_write_stdin (struct shim *s);
+/* Whether bytes from an attach with stdin are taken: it is open, or about to be. */
+bool shim_stdin_accepting (const struct shim *s);
+/* Close stdin once what is buffered is written; close_stdin_now drops it. */
+void shim_close_stdin (struct shim *s);
+void shim_close_stdin_now (struct shim *s);
+
+/* shim_exit.c: the exit record. */
+int shim_exit_code (const struct shim *s);
+int shim_exit_json (const struct shim *s, char *buf, size_t n);
+/* The init has exited and its output is drained: delete it, write exit.json,
+ * answer WAIT and ATTACH clients. */
+void shim_finalize (struct shim *s);
+
+/* shim_requests.c: one request line of a client (see the protocol above). */
+void shim_handle_request (struct shim *s, struct shim_client *c, char *line);
+
+/* shim_loop.c */
+int shim_loop (struct shim *s);
 
 #endif

@@ -66,6 +66,7 @@ struct tsd_resources
   int64_t cpu_shares, cpu_quota, cpu_period;
   int64_t blkio_weight;     /* -2 = unset; 0 leaves the cgroup's default */
   bool disable_oom_killer;  /* memory.disableOOMKiller (v1 only: memory.oom_control) */
+  int64_t memory_swappiness; /* -2 = unset; 0-100, v1 only (memory.swappiness) */
   const char *cpuset_cpus, *cpuset_mems;
   struct tsd_device_rule *devices;
   size_t n_devices;

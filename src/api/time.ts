@@ -38,6 +38,12 @@ export function goTimeString(unixSeconds: number): string {
   );
 }
 
+/** `2026-11-24T03:17:02Z`: Go's time.RFC3339 of a unix time, in local time (`+01:00` east of UTC), as docker's CLI prints history's CreatedAt. */
+export function goRfc3339(unixSeconds: number): string {
+  const [date, time, zone] = goTimeString(unixSeconds).split(' ') as [string, string, string];
+  return `${date}T${time}${zone === '+0000' ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(3)}`}`;
+}
+
 /** jsonmessage.RFC3339NanoFixed in local time, from unix nanoseconds: `2026-12-05T01:35:13.821717500Z` (docker events). */
 export function rfc3339NanoFixed(unixNanos: number): string {
   // String(): the shortest digits that read back as the same double, i.e. the digits the daemon sent.

@@ -2,11 +2,6 @@
 // produces these shapes) and the CLI (which reads them). Field names are
 // Docker's, exactly; see ../shared/spec/docker-engine-api.yaml.
 
-/** Body of every error answer. */
-export interface ErrorResponse {
-  message: string;
-}
-
 export interface ComponentVersion {
   Name: string;
   Version: string;
@@ -253,6 +248,10 @@ export interface ImageInspect {
   Parent?: string;
   Comment: string;
   Created: string;
+  /** The committed container's ID, when there is one; until API 1.44. */
+  Container?: string;
+  /** The committed container's config (zero when none); until API 1.44. */
+  ContainerConfig?: ImageContainerConfig;
   /** Until API 1.44. */
   DockerVersion?: string;
   Author: string;

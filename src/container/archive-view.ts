@@ -15,7 +15,7 @@ import { posix } from 'node:path';
 import { isErrno } from '../errors';
 import { MNT_DETACH, MS, mount, umount2 } from '../native';
 import { userMounts } from '../runtime/mount-specs';
-import { hostPath } from './archive-scope';
+import { hostPath } from '../archive/scope';
 import type { ContainerService } from './service';
 import type { ContainerRecord } from './store';
 
@@ -41,7 +41,7 @@ export function openContainerFs(containers: ContainerService, rec: ContainerReco
   const base = posix.join(containers.paths.execRoot, 'archive');
   mkdirSync(base, { recursive: true, mode: 0o700 });
   detachLeftovers(base);
-  const { rootfs, release } = containers.mountedRootfs(rec);
+  const { rootfs, release } = containers.rootfs.mounted(rec);
   let root: string | undefined;
   try {
     root = freeDir(base);

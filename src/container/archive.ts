@@ -11,19 +11,23 @@
 // Errors are Docker's: a missing path is "Could not find the file …" (404);
 // other file errors name the container's path, as Go words them (500).
 import { lstatSync, readFileSync, type BigIntStats } from 'node:fs';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { ContainerPathStat } from '../api/archive';
 import { GO_MODE } from '../api/archive';
 import { InvalidArgumentError, NotFoundError, TsdError, isErrno } from '../errors';
-import { decompressStream } from '../graph/compression';
+import { decompressStream } from '../archive/compression';
+import { applyError, applyTar, type ApplyOwner } from '../archive/apply';
+import { detachUpload } from '../archive/read';
 import { rfc3339Nano } from '../api/time';
-import { S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT } from '../graph/layers/whiteout';
-import { extractArchive, type ExtractOwner } from './archive-extract';
-import { assertsDirectory, containerAbsPath, goBase, goJoin } from './archive-paths';
-import { containerPath, goPathErrorIn, hostPath } from './archive-scope';
-import { tarResource } from './archive-tar';
+import { S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT } from '../archive/whiteout';
+import { assertsDirectory, containerAbsPath, goBase, goJoin } from '../archive/paths';
+import { containerPath, errnoDescription, goPathErrorIn, hostPath } from '../archive/scope';
+import { tarResource } from '../archive/resource';
+import { NATIVE_XATTRS } from '../graph/layers/export';
+import { lsetxattr, mknod } from '../native';
 import { openContainerFs, userMountsOf, type ContainerFsView } from './archive-view';
 import { containerCgroup } from './cgroups';
+import { containerEvent, type EventSink } from './lifecycle';
 import type { ContainerService } from './service';
 import type { ContainerRecord } from './store';
 
@@ -75,12 +79,12 @@ export async function statPath(containers: ContainerService, rec: ContainerRecor
 }
 
 /** GET /containers/{id}/archive: the stat and the tar; the view stays open until the tar stream closes. */
-export async function archivePath(containers: ContainerService, rec: ContainerRecord, path: string, ref: string): Promise<{ stat: ContainerPathStat; body: Readable }> {
+export async function archivePath(containers: ContainerService, rec: ContainerRecord, path: string, ref: string, sink: EventSink): Promise<{ stat: ContainerPathStat; body: Readable }> {
   const view = await openView(containers, rec);
   try {
     const abs = containerAbsPath(path);
     const { stat, host } = statIn(view.root, abs);
-    const body = tarResource(host, goBase(abs));
+    const body = tarResource(host, goBase(abs), NATIVE_XATTRS);
     body.once('close', () => {
       try {
         view.close();
@@ -88,7 +92,7 @@ export async function archivePath(containers: ContainerService, rec: ContainerRe
         // a view that would not unmount is detached by the next copy (archive-view.ts)
       }
     });
-    containers.emit(rec, 'archive-path');
+    sink.emit(containerEvent(rec, 'archive-path'));
     return { stat, body };
   } catch (err) {
     view.close();
@@ -103,11 +107,11 @@ export interface ExtractRequest {
 }
 
 /** PUT /containers/{id}/archive: unpacks `body` into the directory at req.path. `body` is never destroyed, so an error can still be answered. */
-export async function extractToDir(containers: ContainerService, rec: ContainerRecord, req: ExtractRequest, body: Readable, ref: string): Promise<void> {
+export async function extractToDir(containers: ContainerService, rec: ContainerRecord, req: ExtractRequest, body: Readable, ref: string, sink: EventSink): Promise<void> {
   const view = await openView(containers, rec);
   try {
     await extractIn(view, rec, req, body);
-    containers.emit(rec, 'extract-to-dir');
+    sink.emit(containerEvent(rec, 'extract-to-dir'));
   } catch (err) {
     throw apiError(err, view.root, req.path, ref);
   } finally {
@@ -123,16 +127,12 @@ async function extractIn(view: ContainerFsView, rec: ContainerRecord, req: Extra
   if (!st.isDirectory()) throw new InvalidArgumentError('extraction point is not a directory');
   const dest = containerPath(root, destHost);
   checkWritablePath(rec, dest);
-  const owner: ExtractOwner = req.copyUIDGID && rec.config.User ? lookupUser(root, rec.config.User) : 'header';
-  const detached = new PassThrough();
-  body.pipe(detached);
-  const { stream } = await decompressStream(detached);
+  const owner: ApplyOwner = req.copyUIDGID && rec.config.User ? lookupUser(root, rec.config.User) : 'header';
+  const { stream } = await decompressStream(detachUpload(body));
   try {
-    await extractArchive(stream, { root, dest, noOverwriteDirNonDir: req.noOverwriteDirNonDir, owner });
+    await applyTar(stream, { root, dest, layer: false, noOverwriteDirNonDir: req.noOverwriteDirNonDir, owner, special: { mknod, lsetxattr } });
   } catch (err) {
-    body.unpipe(detached);
-    body.resume(); // the rest of the upload is read and dropped: the client still gets the answer
-    throw tarError(err);
+    throw applyError(err, root);
   }
 }
 
@@ -179,7 +179,7 @@ function statIn(root: string, path: string): { stat: ContainerPathStat; host: st
   try {
     st = lstatSync(host, { bigint: true });
   } catch (err) {
-    throw isErrno(err, 'ENOENT') ? err : new TsdError(`lstat ${path}: ${errnoText(err)}`);
+    throw isErrno(err, 'ENOENT') ? err : new TsdError(`lstat ${path}: ${errnoDescription(err)}`);
   }
   if (asserted && !st.isDirectory()) throw new TsdError(`lstat ${path}: not a directory`);
   const stat: ContainerPathStat = {
@@ -219,20 +219,6 @@ export function goFileMode(mode: number): number {
   if (mode & 0o2000) out += GO_MODE.setgid;
   if (mode & 0o1000) out += GO_MODE.sticky;
   return out;
-}
-
-
-function errnoText(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return /^[A-Z0-9]+: (.*?), /.exec(message)?.[1] ?? message;
-}
-
-/** tar-stream's words for a broken archive as Go's archive/tar says them. */
-function tarError(err: unknown): unknown {
-  const message = err instanceof Error ? err.message : '';
-  if (message === 'Unexpected end of data') return new TsdError('unexpected EOF');
-  if (message.startsWith('Invalid tar header')) return new TsdError('archive/tar: invalid tar header');
-  return err;
 }
 
 /** An error as dockerd answers it: a missing file is a 404 naming the path as asked, other file errors name container paths. */

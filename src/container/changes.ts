@@ -18,7 +18,7 @@ import { lstatSync, readdirSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import type { FilesystemChange } from '../api/containers';
 import { isErrno } from '../errors';
-import { OPAQUE_XATTR } from '../graph/layers/whiteout';
+import { OPAQUE_XATTR } from '../archive/whiteout';
 import { lgetxattr } from '../native';
 
 const MODIFIED = 0;

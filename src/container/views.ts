@@ -7,6 +7,7 @@ import { InvalidArgumentError } from '../errors';
 import { labelMatch, parseUntil } from '../graph/image/filters';
 import { mountPoints } from '../runtime/mount-specs';
 import type { ContainerPaths } from './files';
+import { inspectLogPath } from './log-config';
 import type { ContainerRecord } from './store';
 
 const unix = (rfc: string): number => Math.floor(Date.parse(rfc) / 1000);
@@ -94,6 +95,8 @@ export function list(
     if (since.length && !since.every((s) => t > s)) return false;
     if (until.length && !until.every((u) => t < u)) return false;
     if (f.health?.length && !f.health.includes(c.state.Health?.Status ?? 'none')) return false;
+    // dockerd matches a mount's destination, or its name (its source for a bind).
+    if (f.volume?.length && !mountPoints(c.hostConfig).some((m) => f.volume!.includes(m.Destination) || f.volume!.includes(m.Name || m.Source))) return false;
     return true;
   });
   if (opts.limit !== undefined && opts.limit > 0) sorted = sorted.slice(0, opts.limit);
@@ -135,7 +138,7 @@ export function inspect(rec: ContainerRecord, paths: ContainerPaths, lowerDirs: 
     ResolvConfPath: paths.resolvConfPath(rec.id),
     HostnamePath: paths.hostnamePath(rec.id),
     HostsPath: paths.hostsPath(rec.id),
-    LogPath: paths.logPath(rec.id),
+    LogPath: inspectLogPath(rec.hostConfig.LogConfig, paths, rec.id),
     Name: rec.name,
     RestartCount: rec.restartCount,
     Driver: 'overlay2',

@@ -105,11 +105,30 @@ async function clearStaleSocket(path: string): Promise<void> {
   }
 }
 
+/** Whether a request came with a body (Content-Length above 0, or chunked). */
+function sentBody(req: http.IncomingMessage): boolean {
+  return Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+}
+
 export async function listen(app: FastifyInstance, value: string, group: string): Promise<Listener> {
   const address = parseHost(value);
-  const server = http.createServer((req, res) => app.routing(req, res));
+  const inFlight = new WeakMap<Duplex, http.IncomingMessage>();
+  const server = http.createServer((req, res) => {
+    inFlight.set(req.socket, req);
+    app.routing(req, res);
+  });
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => routeUpgrade((rq, rs) => app.routing(rq, rs), req, socket, head));
   server.keepAliveTimeout = 60_000;
+  // A client that half-closes after sending a body (a shell pipe into `load`) still gets the whole answer, as from
+  // dockerd (Node's default aborts the request at the client's FIN); one that half-closes a request without a body
+  // (an `events` or `logs -f` reader that quit) is gone, as before. Upgraded (hijacked) connections are not touched.
+  (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  server.on('connection', (socket: Duplex) =>
+    socket.once('end', () => {
+      const req = inFlight.get(socket);
+      if (req && !sentBody(req)) socket.destroy();
+    }),
+  );
   if (address.kind === 'unix') await clearStaleSocket(address.path);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

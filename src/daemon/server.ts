@@ -45,6 +45,12 @@ export async function buildApp(ctx: DaemonContext): Promise<FastifyInstance> {
 
   app.decorateRequest('apiVersion', DEFAULT_API_VERSION);
   app.addHook('onRequest', async (req, reply) => {
+    // A request line without an HTTP version (HTTP/0.9) gets Go's net/http answer, then the connection closes.
+    if (req.raw.httpVersionMajor !== 1) {
+      reply.hijack();
+      req.raw.socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request');
+      return;
+    }
     // Set first, so streamed and hijacked answers carry them too.
     reply.header('Api-Version', API_VERSION);
     reply.header('Docker-Experimental', String(ctx.config.experimental));
@@ -66,25 +72,7 @@ export async function buildApp(ctx: DaemonContext): Promise<FastifyInstance> {
     return payload;
   });
 
-  // JSON bodies may be empty (clients send Content-Type on body-less POSTs);
-  // every other body (tar archives, stdin; the docker CLI labels them
-  // text/plain) reaches the route as a raw stream.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = String(body);
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      checkJsonDepth(text);
-      done(null, JSON.parse(text));
-    } catch (err) {
-      if (err instanceof InvalidArgumentError) return done(err, undefined);
-      const e = err as Error & { statusCode?: number };
-      e.statusCode = 400;
-      e.message = `invalid JSON: ${e.message}`;
-      done(e, undefined);
-    }
-  });
-  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+  addBodyParsers(app);
 
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((_req, reply) => {
@@ -102,4 +90,29 @@ export async function buildApp(ctx: DaemonContext): Promise<FastifyInstance> {
 
   await app.ready();
   return app;
+}
+
+/**
+ * JSON bodies may be empty (clients send Content-Type on body-less POSTs) and
+ * are refused past Go's nesting depth before parsing; every other body (tar
+ * archives, stdin; the docker CLI labels them text/plain) reaches the route as
+ * a raw stream.
+ */
+function addBodyParsers(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      checkJsonDepth(text);
+      done(null, JSON.parse(text));
+    } catch (err) {
+      if (err instanceof InvalidArgumentError) return done(err, undefined);
+      const e = err as Error & { statusCode?: number };
+      e.statusCode = 400;
+      e.message = `invalid JSON: ${e.message}`;
+      done(e, undefined);
+    }
+  });
+  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
 }

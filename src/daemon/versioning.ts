@@ -17,6 +17,12 @@ export function splitVersion(url: string): { version: string | undefined; url: s
 
 /** Docker's answers for a version outside [MIN_API_VERSION, API_VERSION]. */
 export function checkVersion(version: string): void {
+  // Each part is an int for Go's strconv.Atoi; beyond int64 dockerd compared a clamped
+  // number and could take 1.41.99999999999999999999 for 1.41: refused here.
+  const tooBig = version.split('.').find((part) => !Number.isSafeInteger(Number(part)));
+  if (tooBig !== undefined) {
+    throw new InvalidArgumentError(`invalid API version ${version}: strconv.Atoi: parsing ${JSON.stringify(tooBig)}: value out of range`);
+  }
   if (compareVersions(version, API_VERSION) > 0) {
     throw new InvalidArgumentError(`client version ${version} is too new. Maximum supported API version is ${API_VERSION}`);
   }
@@ -28,24 +34,29 @@ export function checkVersion(version: string): void {
 }
 
 /** A response model whose fields depend on the API version asked. */
-export type VersionedModel = 'SystemInfo' | 'SystemVersion';
+export type VersionedModel = 'SystemInfo' | 'SystemVersion' | 'ImageInspect';
 
-interface Rule {
-  model: VersionedModel;
-  /** The version that introduced the fields: older clients do not get them. */
-  since: string;
-  fields: readonly string[];
-}
+/** Fields that exist only in a range of API versions: a body is built with them all, then shaped. */
+type Rule = { model: VersionedModel; fields: readonly string[] } & (
+  | { /** The version that introduced the fields: older clients do not get them. */ since: string }
+  | { /** The version that removed the fields: it and newer clients do not get them. */ removedIn: string }
+);
 
 const RULES: readonly Rule[] = [
   { model: 'SystemInfo', since: '1.44', fields: ['CDISpecDirs'] },
   { model: 'SystemInfo', since: '1.42', fields: ['Swarm.Cluster.DefaultAddrPool'] },
+  { model: 'ImageInspect', removedIn: '1.44', fields: ['VirtualSize'] },
+  { model: 'ImageInspect', removedIn: '1.45', fields: ['Container', 'ContainerConfig'] },
 ];
+
+function applies(rule: Rule, version: string): boolean {
+  return 'since' in rule ? !versionAtLeast(version, rule.since) : versionAtLeast(version, rule.removedIn);
+}
 
 /** Shapes `body` (a fresh object owned by the caller) for the client's version. */
 export function shapeForVersion<T extends object>(model: VersionedModel, version: string, body: T): T {
   for (const rule of RULES) {
-    if (rule.model !== model || versionAtLeast(version, rule.since)) continue;
+    if (rule.model !== model || !applies(rule, version)) continue;
     for (const field of rule.fields) deletePath(body as Record<string, unknown>, field.split('.'));
   }
   return body;

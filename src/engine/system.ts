@@ -1,7 +1,9 @@
 // System-wide answers: /version, /info and /system/df, built from host facts,
 // configuration and what the drivers report.
-import { readdirSync } from 'node:fs';
+import { accessSync, constants, readFileSync, readdirSync, statfsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { SystemDataUsage, SystemInfo, SystemVersion } from '../api/types';
+import { nowRfc3339Nano } from '../api/time';
 import { API_VERSION, ENGINE_VERSION, MIN_API_VERSION, TSDOCKER_VERSION } from '../api/version';
 import type { HostFacts } from '../system/host';
 import type { Drivers } from './drivers';
@@ -84,11 +86,62 @@ export function systemWarnings(ctx: SystemContext): string[] {
   return warnings;
 }
 
+/** Filesystem names of statfs f_type values, as Docker's fsmagic names them. */
+const FS_NAMES: Readonly<Record<number, string>> = {
+  0xef53: 'extfs', 0x58465342: 'xfs', 0x9123683e: 'btrfs', 0x01021994: 'tmpfs', 0x794c7630: 'overlayfs', 0x2fc12fc1: 'zfs',
+  0x65735546: 'fuse', 0x6969: 'nfs', 0x73717368: 'squashfs', 0x858458f6: 'ramfs', 0xf15f: 'ecryptfs', 0x5346544e: 'ntfs',
+};
+/** Those whose directory entries carry their type (d_type), which overlayfs needs. */
+const D_TYPE_FILESYSTEMS = new Set(['extfs', 'xfs', 'btrfs', 'tmpfs', 'overlayfs', 'zfs', 'ramfs']);
+
+/** The overlay2 driver's status lines as dockerd reports them, for the data root's real filesystem. */
+function overlayStatus(dataRoot: string): [string, string][] {
+  let fs = 'unknown';
+  try {
+    const type = statfsSync(dataRoot).type;
+    fs = FS_NAMES[type] ?? `unknown (0x${type.toString(16)})`;
+  } catch {
+    // A data root not yet made: its filesystem is unknown.
+  }
+  const metacopy = overlayParameter('metacopy');
+  return [
+    ['Backing Filesystem', fs],
+    ['Supports d_type', String(D_TYPE_FILESYSTEMS.has(fs))],
+    ['Using metacopy', String(metacopy)],
+    // dockerd diffs layers itself ("naive") when the kernel may redirect directories or copy metadata only.
+    ['Native Overlay Diff', String(!metacopy && !overlayParameter('redirect_dir'))],
+    // Mounted as root, never with userxattr (that is for rootless mode).
+    ['userxattr', 'false'],
+  ];
+}
+
+function overlayParameter(name: string): boolean {
+  try {
+    return readFileSync(`/sys/module/overlay/parameters/${name}`, 'utf8').trim() === 'Y';
+  } catch {
+    return false;
+  }
+}
+
+/** Whether an executable of this name is on PATH (the shim runs runtimes by name). */
+function onPath(name: string): boolean {
+  return (process.env['PATH'] ?? '').split(':').some((dir) => {
+    if (dir === '') return false;
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
 export function systemInfo(ctx: SystemContext): SystemInfo {
   const { host, config, drivers } = ctx;
   const counts = drivers.containers.counts();
   const v2 = host.cgroupVersion === '2';
-  const runtimes: SystemInfo['Runtimes'] = { 'tsd-runtime': { path: 'tsd-runtime' }, runc: { path: 'runc' } };
+  const runtimes: SystemInfo['Runtimes'] = { 'tsd-runtime': { path: 'tsd-runtime' } };
+  for (const name of ['runc', 'crun']) if (onPath(name)) runtimes[name] = { path: name };
   for (const [name, r] of Object.entries(config.runtimes)) runtimes[name] = { ...r };
   return {
     ID: ctx.daemonId,
@@ -98,16 +151,11 @@ export function systemInfo(ctx: SystemContext): SystemInfo {
     ContainersStopped: counts.stopped,
     Images: drivers.images.count(),
     Driver: 'overlay2',
-    DriverStatus: [
-      ['Backing Filesystem', 'extfs'],
-      ['Supports d_type', 'true'],
-      ['Using metacopy', 'false'],
-      ['Native Overlay Diff', 'true'],
-      ['userxattr', 'false'],
-    ],
+    DriverStatus: overlayStatus(config.dataRoot),
+    // What exists: no volume driver yet, and of the networks only host and none.
     Plugins: {
-      Volume: ['local'],
-      Network: ['bridge', 'host', 'null'],
+      Volume: [],
+      Network: ['host', 'null'],
       Authorization: null,
       Log: ['json-file'],
     },
@@ -123,7 +171,7 @@ export function systemInfo(ctx: SystemContext): SystemInfo {
     NFd: openFdCount(),
     OomKillDisable: !v2,
     NGoroutines: 0,
-    SystemTime: new Date().toISOString(),
+    SystemTime: nowRfc3339Nano(),
     LoggingDriver: config.logDriver,
     CgroupDriver: 'cgroupfs',
     CgroupVersion: host.cgroupVersion,

@@ -1,23 +1,14 @@
 // Content digests as the image graph uses them: always sha256, written
 // `sha256:<64 lowercase hex>`. Other algorithms are refused where digests enter.
 import { createHash, type Hash } from 'node:crypto';
-import { InvalidArgumentError } from '../errors';
 
 /** `sha256:<64 hex>` */
 export type Digest = `sha256:${string}`;
 
 const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
-const ANY_DIGEST_RE = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 
 export function isDigest(s: string): s is Digest {
   return DIGEST_RE.test(s);
-}
-
-/** Validates a digest: `invalid digest format` or `unsupported digest algorithm` as Docker says. */
-export function parseDigest(s: string): Digest {
-  if (isDigest(s)) return s;
-  if (ANY_DIGEST_RE.test(s) && !s.startsWith('sha256:')) throw new InvalidArgumentError('unsupported digest algorithm');
-  throw new InvalidArgumentError('invalid checksum digest format');
 }
 
 export function hexOf(d: Digest): string {

@@ -3,8 +3,10 @@
 //   <data-root>/content   blobs (configs, layer tars as received)
 //   <data-root>/layers    unpacked layers (overlay lower dirs)
 //   <data-root>/tmp       scratch space of loads (emptied at open)
-// Every blob is a layer's tar or an image's config. A crash after a blob's
-// commit but before the row that uses it leaves it unused: open removes those.
+// Blobs are kept by reference, whatever their kind: a layer's tar (layers),
+// an image's config (images) and the manifests and indexes an image holds
+// (content_refs). A crash after a blob's commit but before the row that uses
+// it leaves it unreferenced: open removes those.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -45,7 +47,7 @@ export class Graph implements ImageUsage {
     const content = await LocalContentStore.open(join(dataRoot, 'content'));
     const layers = OverlayLayerStore.open(join(dataRoot, 'layers'), gdb, content);
     const store = await ImageStore.open(gdb, content, layers);
-    await removeUnusedBlobs(content, [...layers.blobDigests(), ...store.all().map((i) => i.id)]);
+    await removeUnusedBlobs(content, [...layers.blobDigests(), ...store.all().map((i) => i.id), ...store.documents.digests()]);
     rmSync(join(dataRoot, 'tmp'), { recursive: true, force: true });
     const service = new ImageService(store, layers, opts.users ?? NO_USERS, opts.hooks);
     return new Graph(dataRoot, gdb, content, layers, store, service);

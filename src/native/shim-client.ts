@@ -18,11 +18,15 @@ export interface ShimOptions {
   /** OCI runtime binary (default: tsd-runtime next to the shim). */
   runtime?: string;
   runtimeRoot?: string;
-  /** Docker json-file log of the container's output. */
+  /** The log of the container's output (none without). */
   logFile?: string;
+  /** How logFile rotates: json-file's FILE.1, FILE.2, … (default) or local's FILE.<gen>[.gz]. */
+  logDriver?: 'json-file' | 'local';
   /** e.g. "10m" (default), "-1" for no rotation. */
   logMaxSize?: string;
   logMaxFile?: number;
+  /** gzip the rotated files (local only). */
+  logCompress?: boolean;
   /** Keep the container's stdin open for ATTACH stdin. */
   stdin?: boolean;
   /** process.terminal in config.json: the shim takes the pty master. */
@@ -84,6 +88,8 @@ export function startShim(opts: ShimOptions): Promise<{ pid: number; client: Shi
   if (opts.runtime) args.push('--runtime', opts.runtime);
   if (opts.runtimeRoot) args.push('--runtime-root', opts.runtimeRoot);
   if (opts.logFile) args.push('--log-file', opts.logFile);
+  if (opts.logDriver) args.push('--log-driver', opts.logDriver);
+  if (opts.logCompress) args.push('--log-compress');
   if (opts.logMaxSize) args.push('--log-max-size', opts.logMaxSize);
   if (opts.logMaxFile !== undefined) args.push('--log-max-file', String(opts.logMaxFile));
   if (opts.stdin) args.push('--stdin');

@@ -1,7 +1,7 @@
 // linux.resources from the HostConfig's resource fields, as dockerd fills them
 // (daemon WithResources: getMemoryResources, getCPUResources, getPidsLimit).
 // validateCreate has already refused what tsd-runtime's cgroup code cannot
-// apply (native/src/cgroups.c reads memory limit/swap/reservation and
+// apply (native/src/cgroups.c reads memory limit/swap/reservation/swappiness and
 // disableOOMKiller, cpu shares/quota/period, cpuset cpus/mems, pids, blockIO
 // weight and device rules).
 import type { HostConfig } from '../api/containers';
@@ -17,6 +17,8 @@ export function buildResources(hc: HostConfig, devices: OciDeviceRule[]): OciRes
   if ((hc.MemorySwap ?? 0) > 0) memory.swap = hc.MemorySwap!;
   // null when the kernel cannot (validateCreate dropped it); tsd-runtime writes memory.oom_control on v1.
   if (hc.OomKillDisable !== undefined && hc.OomKillDisable !== null) memory.disableOOMKiller = hc.OomKillDisable;
+  // null when unset (-1) or on cgroup v2, where validateCreate discarded it with dockerd's warning.
+  if (hc.MemorySwappiness !== undefined && hc.MemorySwappiness !== null) memory.swappiness = hc.MemorySwappiness;
 
   const cpu: NonNullable<OciResources['cpu']> = { shares: Math.max(0, hc.CpuShares ?? 0) };
   if (hc.CpusetCpus) cpu.cpus = hc.CpusetCpus;

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { TsdError, isErrno } from '../errors';
 import type { OciUser } from './oci-types';
-import { resolvePathInRoot } from './rootfs';
+import { resolvePathInRoot } from '../archive/scoped-path';
 
 const MAX_ID = 2147483647;
 const RANGE_ERROR = `uids and gids must be in range 0-${MAX_ID}`;

@@ -163,7 +163,6 @@ function checkBlkio(r: HostConfig, sys: CgroupSysInfo, warnings: string[]): void
 
 /** What the kernel could apply but tsd-runtime's cgroup code does not (native/src/cgroups.c). */
 function refuseUnimplemented(r: HostConfig): void {
-  if (r.MemorySwappiness !== undefined && r.MemorySwappiness !== null) throw notSupported('MemorySwappiness (--memory-swappiness)');
   if ((r.KernelMemory ?? 0) > 0) throw notSupported('KernelMemory (--kernel-memory)');
   if ((r.KernelMemoryTCP ?? 0) > 0) throw notSupported('KernelMemoryTCP');
   for (const f of ['BlkioWeightDevice', 'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps', 'BlkioDeviceWriteIOps'] as const) {

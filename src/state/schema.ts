@@ -20,6 +20,13 @@
 //                               full normalized references ('docker.io/library/busybox:latest',
 //                               '…@sha256:…') → images.id
 //
+//   Content references (src/graph/content/refs.ts, migration 'content-refs'):
+//   content_refs(digest, holder, media_type)
+//                               blobs of the content store kept by reference besides layer tars
+//                               (layers.blob_digest) and configs (images.id): an image's
+//                               manifests and indexes, held as 'image:<id>'. A blob nothing
+//                               references is collected at open.
+//
 //   Containers (src/container/, migration 'containers'):
 //   containers(id, name, image_id, created_at, record)
 //                               one row per container; name is Docker's "/name" (unique);
@@ -105,5 +112,15 @@ export const MIGRATIONS: readonly Migration[] = [
             time_nano INTEGER NOT NULL,
             message   TEXT NOT NULL
           ) STRICT;`,
+  },
+  {
+    name: 'content-refs',
+    sql: `CREATE TABLE content_refs (
+            digest     TEXT NOT NULL,
+            holder     TEXT NOT NULL,
+            media_type TEXT NOT NULL,
+            PRIMARY KEY (digest, holder)
+          ) STRICT;
+          CREATE INDEX content_refs_holder ON content_refs(holder);`,
   },
 ];

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changes } from '../../src/container/changes';
 import { lsetxattr, mknod, mount, umount2, MNT_DETACH } from '../../src/native';
-import { OPAQUE_XATTR, S_IFCHR } from '../../src/graph/layers/whiteout';
+import { OPAQUE_XATTR, S_IFCHR } from '../../src/archive/whiteout';
 
 const isRoot = process.getuid?.() === 0;
 const OLD = new Date('2020-01-01T00:00:00Z');

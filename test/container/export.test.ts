@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportRootfs } from '../../src/container/export';
 import { lsetxattr, mknod, mount, umount2, MNT_DETACH } from '../../src/native';
-import { S_IFCHR, S_IFIFO } from '../../src/graph/layers/whiteout';
+import { S_IFCHR, S_IFIFO } from '../../src/archive/whiteout';
 import { listTar } from '../graph/helpers';
 import { readAll } from './log-helpers';
 

@@ -1,6 +1,7 @@
 // Helpers of the log tests: json-file lines as the shim writes them, and
 // decoding what readLogs sends (stdcopy frames or raw bytes).
 import type { Readable } from 'node:stream';
+import type { LogSource } from '../../src/container/log-config';
 
 export interface Message {
   stream: number;
@@ -53,4 +54,9 @@ export function timeOf(i: number): string {
 
 export function unixOf(i: number): number {
   return Date.parse('2026-01-02T03:04:00Z') / 1000 + i + (100 + i) / 1000;
+}
+
+/** A json-file log at path, for readLogs. */
+export function jsonFile(path: string): LogSource {
+  return { driver: 'json-file', path };
 }

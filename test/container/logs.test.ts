@@ -1,12 +1,13 @@
-// readLogs over json-file logs written here line by line (with rotated files,
+// readLogs over json-file and local logs written here line by line (with rotated files,
 // torn lines, truncation), and parseLogTime.
 import { appendFileSync, mkdtempSync, readdirSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/errors';
 import { parseLogTime, readLogs, type LogOptions } from '../../src/container/logs';
-import { collect, deframe, line, readAll, timeOf, unixOf, waitFor } from './log-helpers';
+import { collect, deframe, jsonFile, line, readAll, timeOf, unixOf, waitFor } from './log-helpers';
 
 let dir: string;
 let log: string;
@@ -32,7 +33,7 @@ function writeRotated(): void {
 }
 
 async function read(opts: Partial<LogOptions>, tty = false): Promise<Buffer> {
-  return readAll(readLogs(log, { ...ALL, ...opts }, tty, Promise.resolve()));
+  return readAll(readLogs(jsonFile(log), { ...ALL, ...opts }, tty, Promise.resolve()));
 }
 
 describe('readLogs', () => {
@@ -110,7 +111,7 @@ describe('readLogs following', () => {
     writeFileSync(log, line('old1\n', timeOf(1)) + line('old2\n', timeOf(2)));
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
-    const c = collect(readLogs(log, { ...ALL, follow: true, tail: 1 }, false, stopped));
+    const c = collect(readLogs(jsonFile(log), { ...ALL, follow: true, tail: 1 }, false, stopped));
     await waitFor(() => texts(c.data()).length === 1);
     appendFileSync(log, line('new1\n', timeOf(3)));
     await waitFor(() => texts(c.data()).length === 2);
@@ -137,7 +138,7 @@ describe('readLogs following', () => {
     writeFileSync(log, line('a\n', timeOf(1)));
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
-    const c = collect(readLogs(log, { ...ALL, follow: true }, false, stopped));
+    const c = collect(readLogs(jsonFile(log), { ...ALL, follow: true }, false, stopped));
     await waitFor(() => texts(c.data()).length === 1);
     // Synchronously (no look in between): a → .2, b → .1, c current.
     appendFileSync(log, line('a2\n', timeOf(2)));
@@ -155,7 +156,7 @@ describe('readLogs following', () => {
   it('starts over when the only file is truncated, and waits for a missing file', async () => {
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
-    const c = collect(readLogs(log, { ...ALL, follow: true }, true, stopped));
+    const c = collect(readLogs(jsonFile(log), { ...ALL, follow: true }, true, stopped));
     await new Promise((r) => setTimeout(r, 100));
     writeFileSync(log, line('first\n', timeOf(1)));
     await waitFor(() => c.data().toString() === 'first\n');
@@ -170,26 +171,26 @@ describe('readLogs following', () => {
     writeRotated();
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
-    const c = collect(readLogs(log, { ...ALL, follow: true, tail: 0 }, false, stopped));
+    const c = collect(readLogs(jsonFile(log), { ...ALL, follow: true, tail: 0 }, false, stopped));
     await new Promise((r) => setTimeout(r, 50));
     appendFileSync(log, line('next\n', timeOf(10)));
     await waitFor(() => texts(c.data()).length === 1);
     stop();
     await c.ended;
     expect(texts(c.data())).toEqual(['next\n']);
-    const done = await readAll(readLogs(log, { ...ALL, follow: true, tail: 2 }, false, Promise.resolve()));
+    const done = await readAll(readLogs(jsonFile(log), { ...ALL, follow: true, tail: 2 }, false, Promise.resolve()));
     expect(texts(done)).toEqual(['m9\n', 'next\n']);
   });
 
   it('ends when until passes, or at the first entry after it', async () => {
     writeFileSync(log, line('a\n', new Date().toISOString()));
     const started = Date.now();
-    const c = collect(readLogs(log, { ...ALL, follow: true, until: Date.now() / 1000 + 0.3 }, false, never));
+    const c = collect(readLogs(jsonFile(log), { ...ALL, follow: true, until: Date.now() / 1000 + 0.3 }, false, never));
     await c.ended;
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     expect(texts(c.data())).toEqual(['a\n']);
     writeFileSync(log, line('b\n', timeOf(1)) + line('c\n', timeOf(9)));
-    const d = collect(readLogs(log, { ...ALL, follow: true, until: unixOf(5) }, false, never));
+    const d = collect(readLogs(jsonFile(log), { ...ALL, follow: true, until: unixOf(5) }, false, never));
     await d.ended;
     expect(texts(d.data())).toEqual(['b\n']);
   });
@@ -201,7 +202,7 @@ describe('readLogs following', () => {
     const fdsBefore = fds();
     const resBefore = resources();
     for (let i = 0; i < 5; i++) {
-      const s = readLogs(log, { ...ALL, follow: true }, false, never);
+      const s = readLogs(jsonFile(log), { ...ALL, follow: true }, false, never);
       const c = collect(s);
       await waitFor(() => texts(c.data()).length === 1);
       const closed = new Promise((r) => s.on('close', r));
@@ -213,7 +214,7 @@ describe('readLogs following', () => {
 
   it('holds back while the consumer does not read', async () => {
     writeFileSync(log, Array.from({ length: 20000 }, (_, i) => line(`line ${i} ${'y'.repeat(50)}\n`, timeOf(i % 60))).join(''));
-    const s = readLogs(log, { ...ALL, follow: true }, false, never);
+    const s = readLogs(jsonFile(log), { ...ALL, follow: true }, false, never);
     await new Promise((r) => setTimeout(r, 200));
     expect(s.readableLength).toBeLessThan(256 * 1024);
     const c = collect(s);
@@ -246,5 +247,74 @@ describe('parseLogTime', () => {
     expect(() => parseLogTime('10m')).toThrow('strconv.ParseInt: parsing "10m": invalid syntax');
     expect(() => parseLogTime('2026-01-02T03:04:05Z')).toThrow('strconv.ParseInt: parsing "2026-01-02T03:04:05Z": invalid syntax');
     expect(() => parseLogTime('1.x')).toThrow('strconv.ParseInt: parsing "x": invalid syntax');
+  });
+});
+
+describe('readLogs of the local driver', () => {
+  let local: string;
+  const source = () => ({ driver: 'local', path: local }) as const;
+  const lines = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, k) => line(`m${from + k}\n`, timeOf(from + k))).join('');
+  beforeEach(() => {
+    local = join(dir, 'container.log');
+  });
+
+  it('reads the rotated files by gen, gzipped or not, then the current one; tails, since and until across them', async () => {
+    // Gen 3 is being gzipped: both forms exist; gen 1 is gone (too old), gen 10 sorts after 9.
+    writeFileSync(`${local}.3.gz`, gzipSync(lines(1, 3)));
+    writeFileSync(`${local}.3`, lines(1, 3));
+    writeFileSync(`${local}.9.gz`, gzipSync(lines(4, 6)));
+    writeFileSync(`${local}.10`, lines(7, 8));
+    writeFileSync(`${local}.10.gz.tmp`, 'half-written');
+    writeFileSync(local, lines(9, 10));
+    const read = async (opts: Partial<LogOptions>) => texts(await readAll(readLogs(source(), { ...ALL, ...opts }, false, Promise.resolve())));
+    const m = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, k) => `m${from + k}\n`);
+    expect(await read({})).toEqual(m(1, 10));
+    expect(await read({ tail: 5 })).toEqual(m(6, 10));
+    expect(await read({ tail: 9 })).toEqual(m(2, 10));
+    expect(await read({ since: unixOf(5), until: unixOf(8) })).toEqual(m(5, 8));
+    expect(await read({ tail: 3, since: unixOf(9) })).toEqual(m(9, 10));
+    rmSync(`${local}.3`);
+    expect(await read({ tail: 100 })).toEqual(m(1, 10));
+  });
+
+  it('follows across rotations made between two looks, gzipped or removed meanwhile', async () => {
+    writeFileSync(`${local}.1.gz`, gzipSync(lines(1, 1)));
+    writeFileSync(local, lines(2, 2));
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    const c = collect(readLogs(source(), { ...ALL, follow: true, tail: 1 }, false, stopped));
+    await waitFor(() => texts(c.data()).length === 1);
+    // As the shim does it, synchronously: current → .2 (then gzipped), new current, → .3, new current.
+    appendFileSync(local, lines(3, 3));
+    renameSync(local, `${local}.2`);
+    writeFileSync(local, lines(4, 4));
+    writeFileSync(`${local}.2.gz`, gzipSync(lines(2, 3)));
+    rmSync(`${local}.2`);
+    renameSync(local, `${local}.3`);
+    writeFileSync(local, lines(5, 5));
+    await waitFor(() => texts(c.data()).length === 4);
+    // A rotation with max-file 1: the rotated file is removed at once.
+    appendFileSync(local, lines(6, 6));
+    renameSync(local, `${local}.4`);
+    writeFileSync(local, lines(7, 7));
+    rmSync(`${local}.4`);
+    appendFileSync(local, lines(8, 8));
+    await waitFor(() => texts(c.data()).length === 7);
+    stop();
+    await c.ended;
+    expect(texts(c.data())).toEqual(['m2\n', 'm3\n', 'm4\n', 'm5\n', 'm6\n', 'm7\n', 'm8\n']);
+  });
+
+  it('waits for the first file, and ends at once for a log never written', async () => {
+    expect(await readAll(readLogs(source(), ALL, false, Promise.resolve()))).toEqual(Buffer.alloc(0));
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    const c = collect(readLogs(source(), { ...ALL, follow: true }, false, stopped));
+    await new Promise((r) => setTimeout(r, 100));
+    writeFileSync(local, lines(1, 1));
+    await waitFor(() => texts(c.data()).length === 1);
+    stop();
+    await c.ended;
+    expect(texts(c.data())).toEqual(['m1\n']);
   });
 });

@@ -103,6 +103,41 @@ export function contentStoreSuite(name: string, open: () => Promise<SuiteStore>)
       expect(await store.has(sha256(blobs[0]!))).toBe(false);
     }));
 
+    test('an ingest closed halfway is resumed by its ref at its offset, to the right digest', withStore(async (store) => {
+      const data = Buffer.from('0123456789'.repeat(1000));
+      const w = await store.writer('ref-resume', { size: data.length, expected: sha256(data) });
+      await w.write(data.subarray(0, 4321));
+      await w.close();
+      expect(await store.has(sha256(data))).toBe(false);
+      const again = await store.writer('ref-resume', { size: data.length, expected: sha256(data) });
+      expect(again.offset).toBe(4321);
+      expect(again.digest()).toBe(sha256(data.subarray(0, 4321)));
+      await again.write(data.subarray(4321));
+      expect((await again.commit(data.length, sha256(data))).digest).toBe(sha256(data));
+      expect(await store.readAll(sha256(data))).toEqual(data);
+      expect((await store.writer('ref-resume')).offset).toBe(0); // committed: the ingest is gone
+    }));
+
+    test('abort removes an ingest; a resume that cannot be the blob starts over', withStore(async (store) => {
+      const data = Buffer.from('abcdefgh');
+      const w = await store.writer('ref-abort');
+      await w.write(data);
+      await w.abort();
+      expect((await store.writer('ref-abort')).offset).toBe(0);
+      const long = await store.writer('ref-other');
+      await long.write(data);
+      await long.close();
+      // More bytes than the blob has: another blob's, started over.
+      const shorter = await store.writer('ref-other', { size: 4, expected: sha256('abcd') });
+      expect(shorter.offset).toBe(0);
+      await shorter.write(Buffer.from('wxyz'));
+      await shorter.close();
+      // All the bytes, but another digest: started over too.
+      const same = await store.writer('ref-other', { size: 4, expected: sha256('abcd') });
+      expect(same.offset).toBe(0);
+      await same.abort();
+    }));
+
     test('large streamed blob', withStore(async (store) => {
       const chunk = Buffer.alloc(1 << 20, 7);
       const chunks = Array.from({ length: 8 }, () => chunk);

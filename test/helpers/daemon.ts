@@ -38,7 +38,7 @@ export interface TestDaemon {
   /** Our CLI against this daemon. */
   cli(args: string[], opts?: { input?: string; env?: Record<string, string> }): CommandResult;
   /** The real docker CLI against this daemon. */
-  docker(args: string[], opts?: { input?: string }): CommandResult;
+  docker(args: string[], opts?: { input?: string; env?: Record<string, string> }): CommandResult;
   request(method: string, path: string, body?: unknown): Promise<HttpResult>;
   /** Sends a signal and waits for the process to exit; returns its exit code. */
   kill(signal?: NodeJS.Signals): Promise<number | null>;
@@ -93,7 +93,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<TestDaemon> 
     process: child,
     logs: () => logs,
     cli: (argv, o) => run(CLI, argv, o?.input, o?.env),
-    docker: (argv, o) => run('docker', argv, o?.input),
+    docker: (argv, o) => run('docker', argv, o?.input, o?.env),
     request: (method, path, body) => httpRequest(socket, method, path, body),
     async kill(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventMessage } from '../../src/api/types';
 import { busyboxRootfsTar } from '../fixtures/busybox';
-import { ok, startDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
+import { ok, startDaemon, type TestDaemon } from '../helpers/daemon';
 
 let dir: string;
 let d: TestDaemon;

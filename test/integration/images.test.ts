@@ -31,6 +31,14 @@ describe('tsdocker image commands', () => {
     expect(table).toMatch(new RegExp(`\\ntbb +1 +${id.slice(7, 19)} +(Less than a second|\\d+ seconds?) ago +\\d(\\.\\d+)?MB\\n`));
     expect(ok(d.cli(['image', 'inspect', 'tbb:1', '--format', '{{json .Config.Cmd}} {{index .Config.Env 0}} {{.Comment}}']))).toBe('["sh"] A=b fixture\n');
     expect(ok(d.cli(['history', 'tbb:1']))).toMatch(/^IMAGE +CREATED +CREATED BY +SIZE +COMMENT\n[0-9a-f]{12} .* fixture\n$/);
+    // Times as docker's CLI prints them: Go's RFC 3339 and Time.String() in local time, no milliseconds.
+    for (const [cmd, format] of [['history', '{{.CreatedAt}}|{{.CreatedSince}}'], ['images', '{{.CreatedAt}}']] as const) {
+      for (const TZ of ['UTC', 'America/New_York']) {
+        // docker takes --human=false, our CLI (commander) --no-human.
+        const args = (raw: string[]) => [cmd, ...(cmd === 'history' ? raw : []), '--format', format, 'tbb:1'];
+        expect(ok(d.cli(args(['--no-human']), { env: { TZ } })), `${cmd} TZ=${TZ}`).toBe(ok(d.docker(args(['--human=false']), { env: { TZ } })));
+      }
+    }
     ok(d.cli(['tag', 'tbb:1', 'tbb:2']));
     expect(ok(d.cli(['images', 'tbb', '--format', '{{.Repository}}:{{.Tag}}'])).split('\n').sort().join(' ')).toBe(' tbb:1 tbb:2');
     expect(ok(d.cli(['rmi', 'tbb:2']))).toBe('Untagged: tbb:2\n');

@@ -3,7 +3,7 @@
 // plain PID 1 leaves, and forwards docker stop's SIGTERM.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRootfsTar } from '../fixtures/busybox';
-import { ok, startDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
+import { ok, startDaemon, type TestDaemon } from '../helpers/daemon';
 
 let d: TestDaemon;
 beforeAll(async () => {

@@ -94,6 +94,17 @@ describe('Mounts', () => {
     }
   });
 
+  itWithDockerd('ps --filter volume= matches a mount destination or source as dockerd does', () => {
+    const names = (run: (args: string[]) => { code: number; stdout: string; stderr: string }, value: string) =>
+      succeeded(run(['ps', '-a', '--filter', `volume=${value}`, '--format', '{{.Names}}']), `ps --filter volume=${value}`).split('\n').filter(Boolean).sort();
+    for (const value of ['/x', '/u', c!, '/t', '/nowhere', a!.slice(0, -1)]) {
+      const theirs = names((args) => peer!.docker(args), value);
+      expect(names((args) => d!.docker(args), value), value).toEqual(theirs);
+    }
+    expect(names((args) => d!.docker(args), '/m')).toEqual(['mnt']);
+    expect(names((args) => d!.docker(args), '/t')).toEqual([]);
+  });
+
   itWithDockerd('a running container lists its mounts the same', async () => {
     const args = ['run', '-d', '--name', 'mntrun', '--network', 'none', '-v', `${a}:/x:ro`, '--mount', 'type=tmpfs,target=/u', '--tmpfs', '/t', 'busybox', 'sleep', '600'];
     ok(d!.docker(args));

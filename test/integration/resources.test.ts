@@ -81,6 +81,28 @@ describe('limits at create', () => {
     ok(d.docker(['rm', '-f', 'lim']));
   });
 
+  it('applies --memory-swappiness on cgroup v1 (0 included, -1 unset) and discards it with dockerd\'s warning on v2', async () => {
+    const swappiness = (name: string) => ok(d.docker(['inspect', '-f', '{{json .HostConfig.MemorySwappiness}}', name])).trim();
+    const run = (name: string, value: string) => d.docker(['run', '-d', '--name', name, '--memory-swappiness', value, 'busybox', 'sleep', '300']);
+    if (v2) {
+      const r = run('swp17', '17');
+      expect(r.stderr).toBe('WARNING: Your kernel does not support memory swappiness capabilities or the cgroup is not mounted. Memory swappiness discarded.\n');
+      expect(swappiness('swp17')).toBe('null');
+    } else {
+      ok(run('swp17', '17'));
+      ok(run('swp0', '0'));
+      expect(cgFile('swp17', 'memory', 'memory.swappiness', '')).toBe('17');
+      expect(cgFile('swp0', 'memory', 'memory.swappiness', '')).toBe('0');
+      expect([swappiness('swp17'), swappiness('swp0')]).toEqual(['17', '0']);
+      ok(d.docker(['rm', '-f', 'swp0']));
+    }
+    ok(run('swpunset', '-1'));
+    expect(swappiness('swpunset')).toBe('null');
+    const bad = await d.request('POST', '/v1.41/containers/create', { Image: 'busybox', HostConfig: { MemorySwappiness: 101 } });
+    expect([bad.status, JSON.parse(bad.body)]).toEqual([400, { message: 'Invalid value: 101, valid memory swappiness range is 0-100' }]);
+    ok(d.docker(['rm', '-f', 'swp17', 'swpunset']));
+  });
+
   it.skipIf(v2)('disables the OOM killer with --oom-kill-disable (cgroup v1)', () => {
     ok(d.docker(['run', '-d', '--name', 'nooom', '-m', '16m', '--oom-kill-disable', 'busybox', 'sleep', '300']));
     expect(cgFile('nooom', 'memory', 'memory.oom_control', '')).toMatch(/^oom_kill_disable 1$/m);

@@ -2,7 +2,7 @@
 // (on-failure:N stops after N restarts, always until the user stops it) and
 // health checks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ok, cleanupWithContainers, startBusyboxDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
+import { ok, cleanupWithContainers, startBusyboxDaemon, type TestDaemon } from '../helpers/daemon';
 
 let d: TestDaemon;
 beforeAll(async () => {

@@ -266,6 +266,37 @@ describe.skipIf(!enabled)('tsd-runtime mounts and namespaces', () => {
     expect(rt('tsd', runs.roots.tsd, ['delete', '--force', id]).status).toBe(0);
   });
 
+  it('writes linux.resources.memory.swappiness on cgroup v1; refuses it out of 0-100 and on cgroup v2', () => {
+    const withSwappiness = (id: string, swappiness: number): Record<string, unknown> => {
+      const config = dockerConfig(id, cgParent, { args: ['cat', '/sys/fs/cgroup/memory/memory.swappiness'] });
+      const resources = (config.linux as { resources: Record<string, unknown> }).resources;
+      resources.memory = { swappiness };
+      return config;
+    };
+    const badId = runs.nextId('tsd');
+    writeConfig(bundle, withSwappiness(badId, 101));
+    const bad = rt('tsd', runs.roots.tsd, ['run', '-b', bundle, badId]);
+    expect([bad.status, bad.stderr.trim()]).toEqual([125, 'config.json: `linux.resources.memory.swappiness` must be from 0 to 100']);
+    const unified = '/sys/fs/cgroup/unified';
+    if (existsSync('/sys/fs/cgroup/memory/memory.swappiness')) {
+      const id = runs.nextId('tsd');
+      writeConfig(bundle, withSwappiness(id, 23));
+      const r = rt('tsd', runs.roots.tsd, ['run', '-b', bundle, id]);
+      expect([r.status, r.stdout, r.stderr]).toEqual([0, '23\n', '']);
+    }
+    if (existsSync(join(unified, 'cgroup.procs')) && !existsSync('/sys/fs/cgroup/cgroup.controllers')) {
+      const id = runs.nextId('tsd');
+      const config = withSwappiness(id, 23);
+      (config.linux as { resources: Record<string, unknown> }).resources = { memory: { swappiness: 23 } };
+      writeConfig(bundle, config);
+      const script = `mount --make-rprivate / && mount --bind ${unified} /sys/fs/cgroup && exec "$0" --root "$1" run -b "$2" "$3"`;
+      const r = spawnSync('unshare', ['-m', 'sh', '-c', script, runtimePath(), runs.roots.tsd, bundle, id], { encoding: 'utf8', timeout: 20000 });
+      expect(r.status).toBe(125);
+      expect(r.stderr).toContain('linux.resources.memory.swappiness: cgroup v2 has no memory.swappiness');
+      expect(existsSync(join(unified, cgParent, id))).toBe(false);
+    }
+  });
+
   it('uses cgroup v2 when /sys/fs/cgroup is cgroup2 (the unified mount of this host, in a private mount ns)', () => {
     const unified = '/sys/fs/cgroup/unified';
     if (!existsSync(join(unified, 'cgroup.procs')) || existsSync('/sys/fs/cgroup/cgroup.controllers')) return;

@@ -1,8 +1,9 @@
 // tsd-shim end to end: stdio pipes and pty, attach, json-file log and rotation,
 // exit records, error propagation; with tsd-runtime and with runc underneath.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shimPath } from '../../src/native/paths';
 import { readExitFile, ShimError, startShim, type ShimAttach } from '../../src/native/shim-client';
@@ -146,6 +147,39 @@ describe.skipIf(!enabled)('tsd-shim', () => {
     expect(first.includes('line-')).toBe(true);
     const shimLog = join(c.stateDir, 'shim.log');
     expect(existsSync(shimLog) ? readFileSync(shimLog, 'utf8') : '').toBe('');
+  });
+
+  it("rotates the local driver's log by generation, gzips what it rotated, keeps max-file files in all", async () => {
+    const script = 'i=0; while [ $i -lt 300 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done; printf tail';
+    const c = await shims.launch({ args: ['sh', '-c', script] }, { logMaxSize: '2k', logMaxFile: 3, local: { compress: true } });
+    await c.client.start();
+    expect((await c.client.wait()).exitCode).toBe(0);
+    const logDir = dirname(c.logFile);
+    expect(statSync(logDir).mode & 0o777).toBe(0o700);
+    const rotated = readdirSync(logDir).filter((f) => f !== 'container.log');
+    // Gens only grow: the two newest are kept, gzipped, and nothing half-done is left.
+    expect(rotated.length).toBe(2);
+    const gens = rotated.map((f) => Number(/^container\.log\.(\d+)\.gz$/.exec(f)?.[1])).sort((a, b) => a - b);
+    expect(gens[0]).toBeGreaterThan(1);
+    expect(gens[1]).toBe(gens[0]! + 1);
+    const lines: string[] = [];
+    for (const gen of gens) {
+      const data = gunzipSync(readFileSync(join(logDir, `container.log.${gen}.gz`)));
+      expect(data.length).toBeLessThanOrEqual(2048);
+      lines.push(...data.toString('utf8').split('\n').filter(Boolean));
+    }
+    lines.push(...readFileSync(c.logFile, 'utf8').split('\n').filter(Boolean));
+    const logs = lines.map((l) => (JSON.parse(l) as { log: string }).log);
+    // What is kept is the end of the output, in order, with no gap.
+    expect(logs[logs.length - 1]).toBe('tail');
+    const first = Number(/^line-(\d+)-/.exec(logs[0]!)![1]);
+    expect(logs.slice(0, -1)).toEqual(Array.from({ length: 300 - first }, (_, i) => `line-${first + i}-${'x'.repeat(32)}\n`));
+
+    // Without compress the rotated files stay plain.
+    const plain = await shims.launch({ args: ['sh', '-c', script] }, { logMaxSize: '2k', logMaxFile: 2, local: { compress: false } });
+    await plain.client.start();
+    await plain.client.wait();
+    expect(readdirSync(dirname(plain.logFile)).filter((f) => f !== 'container.log')).toEqual([expect.stringMatching(/^container\.log\.\d+$/)]);
   });
 
   it('runs exec processes through their own shims (stdio, exit code, errors, tty)', async () => {

@@ -11,6 +11,8 @@ export interface LaunchOptions {
   stdin?: boolean;
   logMaxSize?: string;
   logMaxFile?: number;
+  /** The local driver's files (local-logs/container.log) instead of json-file's. */
+  local?: { compress: boolean };
 }
 
 export interface Launched {
@@ -41,7 +43,7 @@ export class Shims {
     const id = `${this.prefix}${process.pid}-${++this.seq}`;
     const bundle = join(this.dir, id);
     const stateDir = join(this.dir, `${id}.state`);
-    const logFile = join(this.dir, `${id}-json.log`);
+    const logFile = o.local ? join(this.dir, `${id}-local`, 'container.log') : join(this.dir, `${id}-json.log`);
     const runtimeRoot = join(this.dir, o.runtime === 'runc' ? 'runc-root' : 'tsd-root');
     mkdirSync(bundle, { recursive: true });
     writeConfig(bundle, { ...dockerConfig(id, this.cgParent, p), root: { path: this.rootfs, readonly: false } });
@@ -56,6 +58,7 @@ export class Shims {
       terminal: p.terminal ?? false,
       ...(o.logMaxSize ? { logMaxSize: o.logMaxSize } : {}),
       ...(o.logMaxFile ? { logMaxFile: o.logMaxFile } : {}),
+      ...(o.local ? { logDriver: 'local' as const, logCompress: o.local.compress } : {}),
     });
     this.track(stateDir, client);
     return { id, bundle, stateDir, logFile, client, pid, runtimeRoot, cgroupsPath: `${this.cgParent}/${id}` };

@@ -329,6 +329,8 @@ describe('buildSpec', () => {
       pids: { limit: 100 },
     });
     expect(build(['sh'], { CpuPeriod: 50000, CpuQuota: 25000, PidsLimit: 0 }).linux.resources).toMatchObject({ cpu: { period: 50000, quota: 25000 }, pids: { limit: -1 } });
+    expect(build(['sh'], { MemorySwappiness: 0 }).linux.resources!.memory!.swappiness).toBe(0);
+    expect(build(['sh'], { MemorySwappiness: null }).linux.resources!.memory).not.toHaveProperty('swappiness');
   });
 });
 
@@ -437,9 +439,23 @@ describe('validateCreate', () => {
     expect(refuse({ IOMaximumIOps: 5 })).toBe('Invalid QoS settings: linux does not support Maximum IO Bandwidth or Maximum IO IOps');
   });
 
+  it("keeps --memory-swappiness where the kernel has memory.swappiness (cgroup v1), else discards it with dockerd's warning", () => {
+    const swappiness = (value: number | null) => {
+      const hc = runHostConfig({ MemorySwappiness: value });
+      return { warnings: validateCreate(runConfig(['sh']), hc), value: hc.MemorySwappiness };
+    };
+    expect(swappiness(-1)).toEqual({ warnings: [], value: null });
+    if (cgroupSysInfo().memorySwappiness) {
+      expect(swappiness(60)).toEqual({ warnings: [], value: 60 });
+      expect(swappiness(0)).toEqual({ warnings: [], value: 0 });
+      expect(refuse({ MemorySwappiness: 101 })).toBe('Invalid value: 101, valid memory swappiness range is 0-100');
+    } else {
+      const discarded = ['Your kernel does not support memory swappiness capabilities or the cgroup is not mounted. Memory swappiness discarded.'];
+      expect(swappiness(60)).toEqual({ warnings: discarded, value: null });
+    }
+  });
+
   it('refuses what tsdocker does not implement instead of ignoring it', () => {
-    const sys = cgroupSysInfo();
-    if (sys.memorySwappiness) expect(refuse({ MemorySwappiness: 10 })).toBe('MemorySwappiness (--memory-swappiness) is not supported by tsdocker');
     expect(refuse({ DeviceRequests: [{ Count: -1 }] })).toBe('DeviceRequests (--gpus) is not supported by tsdocker');
     expect(refuse({ Binds: ['myvol:/data'] })).toMatch(/^volumes are not supported by tsdocker yet \(\/data\)/);
     expect(refuse({}, { Volumes: { '/data': {} } })).toMatch(/^volumes are not supported by tsdocker yet \(\/data\)/);

@@ -46,7 +46,7 @@ describe('request schemas', () => {
     const cases: [string, unknown, string][] = [
       ['/containers/create', { HostConfig: { Memory: '1g' } }, 'json: cannot unmarshal string into Go struct field HostConfig.HostConfig.Memory of type int64'],
       ['/containers/create', { Labels: { a: 5 } }, 'json: cannot unmarshal number into Go struct field ContainerConfigWrapper.Labels of type string'],
-      ['/containers/create', { HostConfig: { CpuShares: 1e30 } }, 'json: cannot unmarshal number 1e30 into Go struct field HostConfig.HostConfig.CpuShares of type int64'],
+      ['/containers/create', { HostConfig: { CpuShares: 1e30 } }, 'json: cannot unmarshal number 1e+30 into Go struct field HostConfig.HostConfig.CpuShares of type int64'],
       ['/containers/create', { Cmd: { a: 1 } }, 'json: cannot unmarshal object into Go struct field ContainerConfigWrapper.Cmd of type string'],
       ['/containers/create', { HostConfig: [] }, 'json: cannot unmarshal array into Go struct field ContainerConfigWrapper.HostConfig of type container.HostConfig'],
       ['/containers/create', { HostConfig: { PortBindings: 5 } }, 'json: cannot unmarshal number into Go struct field HostConfig.HostConfig.PortBindings of type nat.PortMap'],
@@ -68,10 +68,15 @@ describe('request schemas', () => {
       method: 'POST',
       url: '/containers/create',
       headers: { 'content-type': 'application/json' },
-      payload: JSON.stringify({ Image: 'x', Unknown: { deep: [1] }, Cmd: 'sh', Env: ['A=1', null], Labels: { a: null }, HostConfig: null, Entrypoint: null }),
+      payload: JSON.stringify({
+        Image: 'x', Unknown: { deep: [1] }, Cmd: 'sh', Env: ['A=1', null], Labels: { a: null }, HostConfig: { Memory: null, Binds: null, PidsLimit: null }, Entrypoint: null, Tty: null,
+      }),
     });
     expect(r.statusCode).toBe(200);
-    expect(r.json().body).toEqual({ Image: 'x', Unknown: { deep: [1] }, Cmd: 'sh', Env: ['A=1', ''], Labels: { a: '' } });
+    // Scalars take their zero value; pointers, lists, maps and structs stay null (Go's nil), as dockerd's inspect shows them.
+    expect(r.json().body).toEqual({
+      Image: 'x', Unknown: { deep: [1] }, Cmd: ['sh'], Env: ['A=1', ''], Labels: { a: '' }, HostConfig: { Memory: 0, Binds: null, PidsLimit: null }, Entrypoint: null, Tty: false,
+    });
   });
 
   it('bound the nesting depth before parsing, as Go does', () => {

@@ -12,16 +12,22 @@ import { MIGRATIONS } from '../../src/state/schema';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Locks and jobs that record when each starts (+) and ends (-). */
+function recorder() {
+  const locks = new KeyedLocks();
+  const order: string[] = [];
+  const job = (keys: string[], name: string, ms: number) =>
+    locks.withLocks(keys, async () => {
+      order.push(`${name}+`);
+      await sleep(ms);
+      order.push(`${name}-`);
+    });
+  return { locks, order, job };
+}
+
 describe('KeyedLocks', () => {
   it('serialises work on one key and runs different keys at once', async () => {
-    const locks = new KeyedLocks();
-    const order: string[] = [];
-    const job = (keys: string[], name: string, ms: number) =>
-      locks.withLocks(keys, async () => {
-        order.push(`${name}+`);
-        await sleep(ms);
-        order.push(`${name}-`);
-      });
+    const { locks, order, job } = recorder();
     await Promise.all([job(['a'], 'a1', 30), job(['a'], 'a2', 1), job(['b'], 'b1', 5)]);
     expect(order.indexOf('a1-')).toBeLessThan(order.indexOf('a2+'));
     expect(order.indexOf('b1+')).toBeLessThan(order.indexOf('a1-'));
@@ -39,6 +45,16 @@ describe('KeyedLocks', () => {
     const locks = new KeyedLocks();
     await expect(locks.withLocks(['k'], async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     await locks.withLocks(['k'], async () => undefined);
+    expect(locks.size).toBe(0);
+  });
+  it('makes kind:* a lock on every key of the kind: it waits for them and they wait for it', async () => {
+    const { locks, order, job } = recorder();
+    await Promise.all([job(['image:a'], 'a', 30), job(['image:b'], 'b', 30), job(['image:*'], 'all', 10), job(['image:c'], 'c', 1), job(['x'], 'x', 1)]);
+    // a and b run together; the image-wide job waits for both, then c waits for it; x is another kind.
+    expect(order.indexOf('b+')).toBeLessThan(order.indexOf('a-'));
+    expect(order.indexOf('all+')).toBeGreaterThan(Math.max(order.indexOf('a-'), order.indexOf('b-')));
+    expect(order.indexOf('c+')).toBeGreaterThan(order.indexOf('all-'));
+    expect(order.indexOf('x+')).toBeLessThan(order.indexOf('a-'));
     expect(locks.size).toBe(0);
   });
 });

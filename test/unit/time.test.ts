@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { goTimeString, humanDuration, nowRfc3339Nano, rfc3339Nano, timeAgo, unixNanos } from '../../src/api/time';
+import { goRfc3339, goTimeString, humanDuration, nowRfc3339Nano, rfc3339Nano, timeAgo, unixNanos } from '../../src/api/time';
 
 describe('Docker time formats (src/api/time.ts)', () => {
   it('durations like go-units HumanDuration', () => {
@@ -33,6 +33,12 @@ describe('Docker time formats (src/api/time.ts)', () => {
     process.env.TZ = 'UTC';
     try {
       expect(goTimeString(1_700_000_000)).toBe('2023-11-14 22:13:20 +0000 UTC');
+      expect(goRfc3339(1_700_000_000)).toBe('2023-11-14T22:13:20Z');
+      process.env.TZ = 'America/New_York';
+      expect(goTimeString(1_700_000_000)).toBe('2023-11-14 17:13:20 -0500 EST');
+      expect(goRfc3339(1_700_000_000)).toBe('2023-11-14T17:13:20-05:00');
+      process.env.TZ = 'Asia/Kolkata';
+      expect(goRfc3339(1_700_000_000)).toBe('2023-11-15T03:43:20+05:30');
     } finally {
       if (saved === undefined) delete process.env.TZ;
       else process.env.TZ = saved;

@@ -7,12 +7,12 @@
 // copies a directory's contents.
 import { lstatSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { decompressStream } from '../../graph/compression';
-import { extractArchive } from '../../container/archive-extract';
+import { decompressStream } from '../../archive/compression';
+import { applyTar, PORTABLE_SPECIAL_FILES } from '../../archive/apply';
 import {
   assertsDirectory, getRebaseName, goBase, goClean, goDir, goJoin, goSplit, hasTrailingSeparator, preserveTrailingDotOrSeparator, splitPathDirEntry,
-} from '../../container/archive-paths';
-import { rebaseArchive } from '../../container/archive-tar';
+} from '../../archive/paths';
+import { rebaseArchive } from '../../archive/resource';
 import { CliError } from '../cli';
 import { goPathError } from './containers-units';
 
@@ -114,7 +114,7 @@ export async function copyTo(content: Readable, src: CopyInfo, dstPath: string):
   const prepared = prepareArchiveCopy(content, src, dst);
   const { stream } = await decompressStream(prepared.content);
   const dest = goClean(prepared.dstDir);
-  await extractArchive(stream, { root: '/', dest, noOverwriteDirNonDir: true, owner: 'none' });
+  await applyTar(stream, { root: '/', dest, layer: false, noOverwriteDirNonDir: true, owner: 'none', special: PORTABLE_SPECIAL_FILES });
 }
 
 /** command.ValidateOutputPath: the parent must exist, and an existing path be a directory or a regular file. */

@@ -3,8 +3,9 @@
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { decodePathStat, GO_MODE, hasModeBit, PATH_STAT_HEADER, type ContainerPathStat } from '../../api/archive';
-import { getRebaseName, goJoin, splitPathDirEntry } from '../../container/archive-paths';
-import { rebaseArchive, tarResource } from '../../container/archive-tar';
+import { getRebaseName, goJoin, splitPathDirEntry } from '../../archive/paths';
+import { XATTRS_UNREAD } from '../../archive/export';
+import { rebaseArchive, tarResource } from '../../archive/resource';
 import { CliError, type Cli } from '../cli';
 import { DaemonError, errorMessage } from '../client';
 import { humanSize } from '../format';
@@ -118,7 +119,7 @@ async function copyToContainer(cli: Cli, cfg: CpConfig): Promise<void> {
     const src = copyInfoSourcePath(srcPath, cfg.followLink);
     let archive: Readable;
     try {
-      archive = tarResource(src.path, src.rebaseName || splitPathDirEntry(src.path)[1]);
+      archive = tarResource(src.path, src.rebaseName || splitPathDirEntry(src.path)[1], XATTRS_UNREAD);
     } catch (err) {
       throw fileError(err);
     }

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { HistoryResponseItem, ImageDeleteResponseItem, ImageInspect, ImagePruneResponse, ImageSummary } from '../../api/types';
 import type { Cli } from '../cli';
 import { CliError } from '../cli';
-import { goTimeString, timeAgo } from '../../api/time';
+import { goRfc3339, goTimeString, timeAgo } from '../../api/time';
 import { humanSize, renderList, renderOne, shortId } from '../format';
 import { printMessages } from '../jsonstream';
 import { confirmed } from './containers-ops';
@@ -116,8 +116,8 @@ async function history(cli: Cli, name: string, o: { human: boolean; noTrunc?: bo
   const items = await cli.client.get<HistoryResponseItem[]>(`/images/${name}/history`);
   const rows = items.map((h) => ({
     ID: h.Id === '<missing>' ? h.Id : o.noTrunc ? h.Id : shortId(h.Id),
-    CreatedSince: o.human ? timeAgo(h.Created) : new Date(h.Created * 1000).toISOString(),
-    CreatedAt: new Date(h.Created * 1000).toISOString(),
+    CreatedSince: o.human ? timeAgo(h.Created) : goRfc3339(h.Created),
+    CreatedAt: goRfc3339(h.Created),
     CreatedBy: o.noTrunc ? h.CreatedBy : ellipsis(h.CreatedBy.replace(/\t/g, ' '), 45),
     Size: o.human ? humanSize(h.Size, 3) : String(h.Size),
     Comment: h.Comment,

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { EventMessage } from '../../api/types';
 import { versionAtLeast } from '../../api/version';
 import { EventFilter } from '../../engine/event-filter';
-import { InvalidArgumentError, messageOf } from '../../errors';
+import { InvalidArgumentError } from '../../errors';
 import type { DaemonContext } from '../context';
 import { filters, str, type Query } from '../query';
 

@@ -16,6 +16,8 @@ export interface SchemaNode {
   'x-go'?: string;
   /** The Go struct whose fields `properties` are (`HostConfig`). */
   'x-go-struct'?: string;
+  /** A pointer field (*int64, *bool): null is Go's nil, kept as null. */
+  'x-go-pointer'?: boolean;
   /** A list item or map value, of this JSON type: a null here decodes as its zero value. */
   'x-go-elem'?: JsonType;
   /** A strslice.StrSlice: a string or a list of strings. */

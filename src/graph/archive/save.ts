@@ -3,20 +3,15 @@
 // manifest, config and uncompressed layer tar) plus Docker's manifest.json and
 // repositories, so both OCI tools and older docker load read it.
 import { Readable } from 'node:stream';
-import * as tar from 'tar-stream';
 import { InvalidArgumentError } from '../../errors';
 import type { Store } from '../content/types';
 import { hexOf, sha256, type Digest } from '../digest';
 import type { ImageRecord, ImageStore } from '../image/store';
 import { chainIds } from '../layers/chain';
 import type { LayerStore } from '../layers/types';
-import { packEntry, packStream, type Pack } from '../tarpack';
+import { encodeEntryHeader, END_OF_ARCHIVE, padding } from '../../archive/tar-writer';
+import { MEDIA_TYPE } from '../media-types';
 import { familiarName, familiarString, isImageIdPrefix, parseNormalizedNamed, referenceString, withDefaultTag, type NamedRef } from '../reference';
-
-export const MEDIA_OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-export const MEDIA_OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-export const MEDIA_OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
-export const MEDIA_OCI_LAYER = 'application/vnd.oci.image.layer.v1.tar';
 
 interface Descriptor {
   mediaType: string;
@@ -30,16 +25,15 @@ interface SaveItem {
   refs: NamedRef[];
 }
 
-const MTIME = new Date(0);
 
 /** The OCI manifest of an image, built deterministically from its config and layers. */
 export function ociManifest(configBytes: Buffer, configDigest: Digest, layers: Array<{ diffId: Digest; tarSize: number }>): Buffer {
   return Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
-      mediaType: MEDIA_OCI_MANIFEST,
-      config: { mediaType: MEDIA_OCI_CONFIG, digest: configDigest, size: configBytes.length },
-      layers: layers.map((l) => ({ mediaType: MEDIA_OCI_LAYER, digest: l.diffId, size: l.tarSize })),
+      mediaType: MEDIA_TYPE.ociManifest,
+      config: { mediaType: MEDIA_TYPE.ociConfig, digest: configDigest, size: configBytes.length },
+      layers: layers.map((l) => ({ mediaType: MEDIA_TYPE.ociLayer, digest: l.diffId, size: l.tarSize })),
     }),
   );
 }
@@ -66,66 +60,83 @@ function select(store: ImageStore, names: readonly string[]): SaveItem[] {
 /** A tar stream of the images `names` name. Errors (no such image) are thrown before streaming. */
 export function saveImages(store: ImageStore, layers: LayerStore, content: Store, names: readonly string[]): Readable {
   const items = select(store, names);
-  const pack = tar.pack();
-  const run = async () => {
-    const written = new Set<string>();
-    const index: Descriptor[] = [];
-    const manifestJson: Array<{ Config: string; RepoTags: string[] | null; Layers: string[] }> = [];
-    const repositories: Record<string, Record<string, string>> = {};
-    await dir(pack, 'blobs/');
-    await dir(pack, 'blobs/sha256/');
-    const blob = async (digest: Digest, data: Buffer) => {
-      if (written.has(digest)) return;
-      written.add(digest);
-      await file(pack, `blobs/sha256/${hexOf(digest)}`, data);
-    };
-    for (const { image, refs } of items) {
-      const configBytes = await content.readAll(image.id);
-      await blob(image.id, configBytes);
-      const diffIds = image.config.rootfs.diff_ids;
-      const chain = chainIds(diffIds).map((c) => layers.get(c));
-      const layerInfo: Array<{ diffId: Digest; tarSize: number }> = [];
-      for (const l of chain) {
-        if (!l) throw new InvalidArgumentError(`image ${image.id}: layer missing`);
-        layerInfo.push({ diffId: l.diffId, tarSize: l.tarSize });
-        if (written.has(l.diffId)) continue;
-        written.add(l.diffId);
-        await streamFile(pack, `blobs/sha256/${hexOf(l.diffId)}`, l.tarSize, await layers.tarStream(l.chainId));
-      }
-      const manifest = ociManifest(configBytes, image.id, layerInfo);
-      const manifestDigest = sha256(manifest);
-      await blob(manifestDigest, manifest);
-      const desc: Descriptor = { mediaType: MEDIA_OCI_MANIFEST, digest: manifestDigest, size: manifest.length };
-      if (refs.length === 0) index.push(desc);
-      for (const r of refs) {
-        index.push({ ...desc, annotations: { 'io.containerd.image.name': referenceString(r), 'org.opencontainers.image.ref.name': r.tag ?? '' } });
-        const top = diffIds[diffIds.length - 1];
-        if (top) (repositories[familiarName(r)] ??= {})[r.tag ?? 'latest'] = hexOf(top);
-      }
-      manifestJson.push({
-        Config: `blobs/sha256/${hexOf(image.id)}`,
-        RepoTags: refs.length > 0 ? refs.map(familiarString) : null,
-        Layers: layerInfo.map((l) => `blobs/sha256/${hexOf(l.diffId)}`),
-      });
-    }
-    await file(pack, 'index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_OCI_INDEX, manifests: index })));
-    await file(pack, 'manifest.json', Buffer.from(JSON.stringify(manifestJson)));
-    await file(pack, 'oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
-    if (Object.keys(repositories).length > 0) await file(pack, 'repositories', Buffer.from(JSON.stringify(repositories)));
-    pack.finalize();
+  return Readable.from(saveTar(items, layers, content), { objectMode: false });
+}
+
+async function* saveTar(items: readonly SaveItem[], layers: LayerStore, content: Store): AsyncGenerator<Buffer> {
+  const written = new Set<string>();
+  const index: Descriptor[] = [];
+  const manifestJson: Array<{ Config: string; RepoTags: string[] | null; Layers: string[] }> = [];
+  const repositories: Record<string, Record<string, string>> = {};
+  yield dir('blobs/');
+  yield dir('blobs/sha256/');
+  const blob = function* (digest: Digest, data: Buffer): Generator<Buffer> {
+    if (written.has(digest)) return;
+    written.add(digest);
+    yield* file(`blobs/sha256/${hexOf(digest)}`, data);
   };
-  run().catch((err: unknown) => pack.destroy(err instanceof Error ? err : new Error(String(err))));
-  return Readable.from(pack as AsyncIterable<Buffer>);
+  for (const { image, refs } of items) {
+    const configBytes = await content.readAll(image.id);
+    yield* blob(image.id, configBytes);
+    const diffIds = image.config.rootfs.diff_ids;
+    const chain = chainIds(diffIds).map((c) => layers.get(c));
+    const layerInfo: Array<{ diffId: Digest; tarSize: number }> = [];
+    for (const l of chain) {
+      if (!l) throw new InvalidArgumentError(`image ${image.id}: layer missing`);
+      layerInfo.push({ diffId: l.diffId, tarSize: l.tarSize });
+      if (written.has(l.diffId)) continue;
+      written.add(l.diffId);
+      yield* streamFile(`blobs/sha256/${hexOf(l.diffId)}`, l.tarSize, await layers.tarStream(l.chainId));
+    }
+    const manifest = ociManifest(configBytes, image.id, layerInfo);
+    const manifestDigest = sha256(manifest);
+    yield* blob(manifestDigest, manifest);
+    const desc: Descriptor = { mediaType: MEDIA_TYPE.ociManifest, digest: manifestDigest, size: manifest.length };
+    if (refs.length === 0) index.push(desc);
+    for (const r of refs) {
+      index.push({ ...desc, annotations: { 'io.containerd.image.name': referenceString(r), 'org.opencontainers.image.ref.name': r.tag ?? '' } });
+      const top = diffIds[diffIds.length - 1];
+      if (top) (repositories[familiarName(r)] ??= {})[r.tag ?? 'latest'] = hexOf(top);
+    }
+    manifestJson.push({
+      Config: `blobs/sha256/${hexOf(image.id)}`,
+      RepoTags: refs.length > 0 ? refs.map(familiarString) : null,
+      Layers: layerInfo.map((l) => `blobs/sha256/${hexOf(l.diffId)}`),
+    });
+  }
+  yield* file('index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPE.ociIndex, manifests: index })));
+  yield* file('manifest.json', Buffer.from(JSON.stringify(manifestJson)));
+  yield* file('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
+  if (Object.keys(repositories).length > 0) yield* file('repositories', Buffer.from(JSON.stringify(repositories)));
+  yield END_OF_ARCHIVE;
 }
 
-function dir(pack: Pack, name: string): Promise<void> {
-  return packEntry(pack, { name, type: 'directory', mode: 0o755, mtime: MTIME });
+const header = (name: string, type: 'file' | 'directory', mode: number, size: number): Buffer =>
+  encodeEntryHeader({ name, type, mode, uid: 0, gid: 0, size, mtime: 0 });
+
+function dir(name: string): Buffer {
+  return header(name, 'directory', 0o755, 0);
 }
 
-function file(pack: Pack, name: string, data: Buffer): Promise<void> {
-  return packEntry(pack, { name, type: 'file', mode: 0o644, mtime: MTIME }, data);
+function* file(name: string, data: Buffer): Generator<Buffer> {
+  yield header(name, 'file', 0o644, data.length);
+  yield data;
+  yield padding(data.length);
 }
 
-function streamFile(pack: Pack, name: string, size: number, src: Readable): Promise<void> {
-  return packStream(pack, { name, type: 'file', mode: 0o644, size, mtime: MTIME }, src);
+/** A file whose `size` bytes come from `src` (a layer's tar): exactly those, or an error. */
+async function* streamFile(name: string, size: number, src: Readable): AsyncGenerator<Buffer> {
+  yield header(name, 'file', 0o644, size);
+  let read = 0;
+  try {
+    for await (const chunk of src as AsyncIterable<Buffer>) {
+      read += chunk.length;
+      if (read > size) break;
+      yield chunk;
+    }
+  } finally {
+    src.destroy();
+  }
+  if (read !== size) throw new Error(`${name}: the layer's tar has ${read} bytes, ${size} expected`);
+  yield padding(size);
 }

@@ -1,6 +1,8 @@
 // The content store on disk:
 //   <root>/blobs/sha256/<hex>       committed blobs (read-only files)
-//   <root>/ingest/<sha256(ref)>/    one dir per open ingest: `data` and `ref`
+//   <root>/ingest/<sha256(ref)>/    one dir per ingest: `data` and `ref`; kept
+//                                   across restarts until committed, aborted
+//                                   or older than the age limit
 // See ./types.ts for the lifecycle.
 import { createReadStream, promises as fsp, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,12 +10,16 @@ import type { Readable } from 'node:stream';
 import { NotFoundError, ConflictError, InvalidArgumentError, isErrno } from '../../errors';
 import { Digester, hexOf, isDigest, sha256, type Digest } from '../digest';
 import { AlreadyExistsError } from '../errors';
-import { fsyncDir, randomName } from '../fsutil';
-import { mkdirPrivateAsync } from '../../state/dirs';
-import type { BlobInfo, Store, Writer } from './types';
+import { fsyncDir } from '../fsutil';
+import { mkdirPrivateAsync, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../state/dirs';
+import { ONE_SHOT_REF_PREFIX, oneShotRef } from './helpers';
+import type { BlobInfo, Store, Writer, WriterOptions } from './types';
 
 /** Read size of blob streams: layer tars are large, and 64 KiB reads cost a syscall each. */
 const READ_CHUNK = 1024 * 1024;
+
+/** An ingest nobody wrote to for this long is garbage (a pull given up on): removed at open. */
+export const INGEST_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 export class LocalContentStore implements Store {
   private readonly blobDir: string;
@@ -25,13 +31,26 @@ export class LocalContentStore implements Store {
     this.ingestDir = join(root, 'ingest');
   }
 
-  /** Opens (creating) the store at `root`, removing every ingest left by an earlier process. */
-  static async open(root: string): Promise<LocalContentStore> {
+  /** Opens (creating) the store at `root`; resumable ingests left by an earlier process are kept unless older than `ingestMaxAgeMs`. */
+  static async open(root: string, opts: { ingestMaxAgeMs?: number } = {}): Promise<LocalContentStore> {
     const store = new LocalContentStore(root);
     await mkdirPrivateAsync(store.blobDir);
-    await fsp.rm(store.ingestDir, { recursive: true, force: true });
     await mkdirPrivateAsync(store.ingestDir);
+    await store.removeStaleIngests(opts.ingestMaxAgeMs ?? INGEST_MAX_AGE_MS);
     return store;
+  }
+
+  /** Removes every one-shot ingest, every one last written before `maxAgeMs` ago, and any dir that is not a whole ingest. */
+  private async removeStaleIngests(maxAgeMs: number): Promise<void> {
+    const oldest = Date.now() - maxAgeMs;
+    for (const name of await fsp.readdir(this.ingestDir)) {
+      const dir = join(this.ingestDir, name);
+      const st = await fsp.stat(join(dir, 'data')).catch(() => undefined);
+      const ref = await fsp.readFile(join(dir, 'ref'), 'utf8').catch(() => undefined);
+      const resumable = ref !== undefined && hexOf(sha256(ref)) === name && !ref.startsWith(ONE_SHOT_REF_PREFIX);
+      if (st?.isFile() && resumable && st.mtimeMs >= oldest) continue;
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
   }
 
   blobPath(digest: Digest): string {
@@ -39,17 +58,19 @@ export class LocalContentStore implements Store {
     return join(this.blobDir, hexOf(digest));
   }
 
-  async writer(ref: string): Promise<Writer> {
+  async writer(ref: string, opts: WriterOptions = {}): Promise<Writer> {
     if (ref === '') throw new InvalidArgumentError('ingest ref must not be empty');
     if (this.activeRefs.has(ref)) throw new ConflictError(`ref ${ref} locked: unavailable`);
     this.activeRefs.add(ref);
     try {
       const dir = join(this.ingestDir, hexOf(sha256(ref)));
+      const resumed = await resumeIngest(dir, ref, opts);
+      if (resumed) return new LocalWriter(ref, dir, resumed.fh, resumed.digester, this, () => this.activeRefs.delete(ref));
       await fsp.rm(dir, { recursive: true, force: true });
-      await fsp.mkdir(dir);
-      await fsp.writeFile(join(dir, 'ref'), ref);
+      await fsp.mkdir(dir, { mode: PRIVATE_DIR_MODE });
+      await fsp.writeFile(join(dir, 'ref'), ref, { mode: PRIVATE_FILE_MODE });
       const fh = await fsp.open(join(dir, 'data'), 'wx', 0o644);
-      return new LocalWriter(ref, dir, fh, this, () => this.activeRefs.delete(ref));
+      return new LocalWriter(ref, dir, fh, new Digester(), this, () => this.activeRefs.delete(ref));
     } catch (err) {
       this.activeRefs.delete(ref);
       throw err;
@@ -140,24 +161,51 @@ export class LocalContentStore implements Store {
 }
 
 async function copyIn(store: LocalContentStore, path: string, digest: Digest): Promise<BlobInfo> {
-  const w = await store.writer(randomName('adopt-'));
+  const w = await store.writer(oneShotRef('adopt'));
   try {
     for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>) await w.write(chunk);
   } catch (err) {
-    await w.close();
+    await w.abort();
     throw err;
   }
   return w.commit(0, digest);
 }
 
+/**
+ * The ingest `ref` left in `dir`, opened to append, with the digest of the
+ * bytes already there (read again: what a crash left is what counts); none
+ * when there is no such ingest, or when its bytes cannot be the blob `opts`
+ * describes (then it starts over).
+ */
+async function resumeIngest(dir: string, ref: string, opts: WriterOptions): Promise<{ fh: fsp.FileHandle; digester: Digester } | undefined> {
+  const stored = await fsp.readFile(join(dir, 'ref'), 'utf8').catch(() => undefined);
+  if (stored !== ref) return undefined;
+  const fh = await fsp.open(join(dir, 'data'), 'a').catch(() => undefined);
+  if (!fh) return undefined;
+  try {
+    const st = await fh.stat();
+    if (!st.isFile() || (opts.size !== undefined && opts.size > 0 && st.size > opts.size)) throw new Error('not this blob');
+    const digester = new Digester();
+    for await (const chunk of createReadStream(join(dir, 'data'), { highWaterMark: READ_CHUNK, end: Math.max(st.size - 1, 0) }) as AsyncIterable<Buffer>) {
+      if (digester.size < st.size) digester.update(chunk.subarray(0, st.size - digester.size));
+    }
+    if (digester.size !== st.size) throw new Error('ingest shrank');
+    if (opts.expected !== undefined && st.size === opts.size && digester.digest() !== opts.expected) throw new Error('not this blob');
+    return { fh, digester };
+  } catch {
+    await fh.close();
+    return undefined;
+  }
+}
+
 class LocalWriter implements Writer {
-  private readonly digester = new Digester();
   private closed = false;
 
   constructor(
     readonly ref: string,
     private readonly dir: string,
     private readonly fh: fsp.FileHandle,
+    private readonly digester: Digester,
     private readonly store: LocalContentStore,
     private readonly release: () => void,
   ) {}
@@ -208,10 +256,18 @@ class LocalWriter implements Writer {
     }
   }
 
-  async close(): Promise<void> {
+  async abort(): Promise<void> {
     if (!this.closed) await this.finish();
   }
 
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.fh.close().catch(() => {});
+    this.release();
+  }
+
+  /** Ends the writer and removes its ingest. */
   private async finish(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

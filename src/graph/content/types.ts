@@ -1,23 +1,31 @@
 // The content store: immutable blobs addressed by their sha256 digest.
 //
 // Lifecycle of a blob
-//   1. Ingester.writer(ref) opens an ingest named `ref` (one writer per ref at a
-//      time). The writer streams bytes to a private temp file, hashing as it goes;
-//      nothing is visible to readers yet.
+//   1. Ingester.writer(ref) opens the ingest named `ref` (one writer per ref at a
+//      time). The writer streams bytes to a private file, hashing as it goes;
+//      nothing is visible to readers yet. An ingest outlives its writer and the
+//      process: writer(ref) on an ingest left by an earlier writer (closed, or
+//      killed with its daemon) resumes it at its offset, the bytes already there
+//      hashed again, so a pull goes on where it stopped (a Range request from
+//      `offset`). Given the size and digest the blob must have, a resume whose
+//      bytes cannot be that blob (more bytes, or all of them and another digest)
+//      starts over.
 //   2. Writer.commit(size, expected) checks that the byte count is `size` (when
 //      > 0) and that the digest is `expected` (when given), fsyncs the data,
-//      renames it to its content address and fsyncs the directory. Commit ALWAYS
-//      closes the writer, success or failure. If the blob already exists, commit
-//      discards the ingest and rejects with AlreadyExistsError: callers that only
-//      need the blob to be there treat that as success (see `writeBlob`).
-//      Writer.close() abandons an ingest and removes its temp file.
+//      links it to its content address and fsyncs the directory. Commit ALWAYS
+//      ends the writer and its ingest, success or failure. If the blob already
+//      exists, commit discards the ingest and rejects with AlreadyExistsError:
+//      callers that only need the blob to be there treat that as success (see
+//      `writeBlob`). Writer.abort() abandons an ingest and removes it;
+//      Writer.close() lets the writer go and keeps the ingest to resume.
 //      Ingester.adopt(path, digest) commits a file the caller wrote and hashed
 //      itself: fsync, then the same link into place.
 //   3. Provider.reader(digest) / readAll(digest) read a committed blob; info()
-//      stats it; walk() lists all; delete() removes one (the caller, the image
-//      metadata GC, decides when nothing needs it).
-//   A crash at any byte leaves at most a stale ingest, never a partial blob under
-//   its digest; ingests older than the store's open are removed when it opens.
+//      stats it; walk() lists all; delete() removes one (the caller, the graph's
+//      GC by reference, decides when nothing needs it).
+//   A crash at any byte leaves at most an ingest, never a partial blob under its
+//   digest; ingests untouched for longer than the store's age limit are removed
+//   when it opens.
 import type { Readable } from 'node:stream';
 import type { Digest } from '../digest';
 
@@ -37,15 +45,29 @@ export interface Writer {
   readonly offset: number;
   /** Digest of the bytes written so far. */
   digest(): Digest;
-  /** Verifies, makes the blob visible, and closes the writer (even on failure). */
+  /** Verifies, makes the blob visible, and ends the writer and its ingest (even on failure). */
   commit(size: number, expected?: Digest): Promise<BlobInfo>;
-  /** Abandons the ingest. Idempotent; a no-op after commit. */
+  /** Abandons the ingest: its bytes are removed. Idempotent; a no-op after commit. */
+  abort(): Promise<void>;
+  /** Lets the writer go, keeping the ingest for a later writer(ref) to resume. Idempotent. */
   close(): Promise<void>;
 }
 
+/** What a writer knows of the blob it is to write, for a resume to check what is already there. */
+export interface WriterOptions {
+  /** The complete blob's size. */
+  size?: number;
+  /** The complete blob's digest. */
+  expected?: Digest;
+}
+
 export interface Ingester {
-  /** Starts an ingest; ConflictError ("ref … locked") while another writer holds `ref`. */
-  writer(ref: string): Promise<Writer>;
+  /**
+   * Starts the ingest `ref`, or resumes the one left under that name (its
+   * offset is where to go on); ConflictError ("ref … locked") while another
+   * writer holds `ref`.
+   */
+  writer(ref: string, opts?: WriterOptions): Promise<Writer>;
   /**
    * Commits a complete file the caller has already hashed to `digest` (a layer
    * tar it unpacked, say) without copying it where the filesystem allows (a hard

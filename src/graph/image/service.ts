@@ -164,6 +164,9 @@ export class ImageService {
       // Docker: the config's comment, else the last history entry's (`docker commit -m`).
       Comment: c.comment || (c.history?.at(-1)?.comment ?? ''),
       Created: c.created ?? '',
+      // Both dropped for API 1.45 and later (daemon/versioning.ts).
+      ...(c.container ? { Container: c.container } : {}),
+      ContainerConfig: c.container_config ?? emptyContainerConfig(),
       DockerVersion: c.docker_version ?? '',
       Author: c.author ?? '',
       Config: c.config ?? null,
@@ -172,6 +175,7 @@ export class ImageService {
       Os: c.os,
       ...(c['os.version'] ? { OsVersion: c['os.version'] } : {}),
       Size: img.size,
+      VirtualSize: img.size,
       GraphDriver: this.graphDriver(img),
       RootFS: { Type: c.rootfs.type, ...(c.rootfs.diff_ids.length > 0 ? { Layers: [...c.rootfs.diff_ids] } : {}) },
       Metadata: { LastTagTime: img.lastTagTime ?? ZERO_TIME },

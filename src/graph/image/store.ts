@@ -4,6 +4,7 @@
 // nothing else needs) and removes its config blob after commit.
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors';
 import { writeBlob } from '../content/helpers';
+import { ContentRefs, type HeldBlob } from '../content/refs';
 import type { Store } from '../content/types';
 import type { Digest } from '../digest';
 import { chainIds } from '../layers/chain';
@@ -42,12 +43,16 @@ interface ImageRow {
 
 export class ImageStore {
   private readonly configs = new Map<Digest, ImageConfigFile>();
+  /** The manifests and indexes images came with, held as 'image:<id>'. */
+  readonly documents: ContentRefs;
 
   private constructor(
     private readonly gdb: TxDb,
     private readonly content: Store,
     private readonly layers: LayerStore,
-  ) {}
+  ) {
+    this.documents = new ContentRefs(gdb, content);
+  }
 
   static async open(gdb: TxDb, content: Store, layers: LayerStore): Promise<ImageStore> {
     const s = new ImageStore(gdb, content, layers);
@@ -99,7 +104,7 @@ export class ImageStore {
    * layers named by rootfs.diff_ids must be registered already (the caller holds
    * leases); the image holds the top one from now on.
    */
-  async create(config: ImageConfigFile | Buffer, opts: { parent?: Digest | null } = {}): Promise<Digest> {
+  async create(config: ImageConfigFile | Buffer, opts: { parent?: Digest | null; documents?: readonly HeldBlob[] } = {}): Promise<Digest> {
     const bytes = Buffer.isBuffer(config) ? config : Buffer.from(serializeConfig(config));
     const parsed = parseConfig(bytes);
     const id = imageIdOf(bytes);
@@ -109,6 +114,8 @@ export class ImageStore {
     await writeBlob(this.content, bytes);
     const created = parsed.created ? Math.floor(Date.parse(parsed.created) / 1000) : 0;
     this.gdb.update((tx) => {
+      // The image keeps the manifests it came with (blobs the caller stored), new image or not.
+      this.documents.hold(tx, `image:${id}`, opts.documents ?? []);
       if (this.get(id)) return;
       if (opts.parent && !this.get(opts.parent)) throw new NotFoundError(`parent image ${opts.parent}: not found`);
       tx.db
@@ -207,6 +214,7 @@ export class ImageStore {
     tx.db.prepare('DELETE FROM image_refs WHERE image_id = ?').run(id);
     tx.db.prepare('DELETE FROM images WHERE id = ?').run(id);
     if (row?.top_layer) this.layers.release(row.top_layer, `image:${id}`, tx);
+    this.documents.release(tx, `image:${id}`);
     tx.afterCommit(() => {
       this.configs.delete(id);
       void this.content.delete(id).catch(() => {});

@@ -4,10 +4,10 @@
 // only hashed as it passes and then adopted by the content store as it is: one
 // copy of the bytes fewer.
 import { Transform, type Readable } from 'node:stream';
+import { oneShotRef } from '../content/helpers';
 import type { Ingester } from '../content/types';
 import { Digester, type Digest } from '../digest';
 import { AlreadyExistsError } from '../errors';
-import { randomName } from '../fsutil';
 
 export interface BlobSink {
   /** The stream the unpacker reads: `raw`, seen by the sink on the way. */
@@ -38,7 +38,7 @@ async function tolerateExisting<T>(commit: Promise<T>): Promise<void> {
 
 /** Writes the bytes to a new ingest as they pass. */
 export async function writerSink(content: Ingester): Promise<BlobSink> {
-  const writer = await content.writer(randomName('layer-'));
+  const writer = await content.writer(oneShotRef('layer'));
   return {
     through: (raw) => tee(raw, (chunk) => writer.write(chunk)),
     async finish() {
@@ -46,7 +46,7 @@ export async function writerSink(content: Ingester): Promise<BlobSink> {
       await tolerateExisting(writer.commit(blob.size, blob.digest));
       return blob;
     },
-    abort: () => writer.close(),
+    abort: () => writer.abort(),
   };
 }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InvalidArgumentError, NotFoundError } from '../../errors';
 import { mountOverlay } from '../../native';
-import { decompress, peekCompression, type Compression } from '../compression';
+import { decompress, peekCompression, type Compression } from '../../archive/compression';
 import type { Store } from '../content/types';
 import { hexOf, type Digest } from '../digest';
 import { randomName } from '../fsutil';

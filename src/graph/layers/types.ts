@@ -20,7 +20,7 @@
 // overlay mounts of containers built on the layer.
 import type { Readable } from 'node:stream';
 import type { OverlayMethod } from '../../native';
-import type { Compression } from '../compression';
+import type { Compression } from '../../archive/compression';
 import type { Digest } from '../digest';
 import type { Tx } from '../../state/tx';
 

@@ -4,7 +4,7 @@
 // links an earlier entry created.
 import { lstatSync, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
-import { InvalidArgumentError, isErrno } from '../../errors';
+import { InvalidArgumentError, isErrno } from '../errors';
 
 const MAX_SYMLINKS = 255;
 
@@ -34,6 +34,13 @@ export function resolveInRoot(root: string, rel: string): string {
   const last = parts.pop();
   const dir = resolveDir(root, parts);
   return last === undefined ? posix.join(root, dir) : posix.join(root, dir, last);
+}
+
+/** Host path of `path` (absolute in the container) with every component, the last included, resolved in `rootfs`. */
+export function resolvePathInRoot(rootfs: string, path: string): string {
+  // resolveInRoot leaves the last component as is: resolve a child instead and take its parent.
+  const rel = posix.normalize(`/${path}`).slice(1);
+  return posix.dirname(resolveInRoot(rootfs, rel === '' ? '_' : `${rel}/_`));
 }
 
 /** Resolves the directory components; returns a clean path relative to root. */

@@ -3,9 +3,8 @@
 // as if that directory were the root (scoped-path.ts), so no path given by the
 // client or planted by the container leads out of it. The CLI uses the same
 // with `/` as the root (its own filesystem).
-import { resolveInRoot } from '../graph/layers/scoped-path';
-import { resolvePathInRoot } from '../runtime/rootfs';
-import { goClean } from './archive-paths';
+import { goClean } from './paths';
+import { resolveInRoot, resolvePathInRoot } from './scoped-path';
 
 /**
  * The host path of the absolute container path `path` under `root`: symlinks
@@ -29,7 +28,13 @@ export function containerPath(root: string, host: string): string {
  */
 export function goPathErrorIn(root: string, err: NodeJS.ErrnoException): string {
   if (!err.syscall || err.path === undefined) return err.message;
-  const description = /^[A-Z0-9]+: (.*?), /.exec(err.message)?.[1] ?? err.message;
+  const description = errnoDescription(err);
   const syscall = err.syscall === 'utime' || err.syscall === 'lutime' ? 'chtimes' : err.syscall;
   return `${syscall} ${containerPath(root, err.path)}: ${description}`;
+}
+
+/** What Node's message for a system error says of it, as Go words it: "ENOENT: no such file or directory, open 'x'" → "no such file or directory". */
+export function errnoDescription(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return /^[A-Z0-9]+: (.*?), /.exec(message)?.[1] ?? message;
 }

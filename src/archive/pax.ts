@@ -87,7 +87,7 @@ export function tarExtract(): tar.Extract {
   const extract = tar.extract();
   const internals = extract as unknown as ExtractInternals;
   const original = internals._decodeLongHeader;
-  if (typeof original !== 'function') throw new Error('tar-stream changed: Extract#_decodeLongHeader is gone (see src/graph/layers/pax.ts)');
+  if (typeof original !== 'function') throw new Error('tar-stream changed: Extract#_decodeLongHeader is gone (see src/archive/pax.ts)');
   internals._decodeLongHeader = function (this: ExtractInternals, buf: Buffer): void {
     const type = this._header?.type;
     if (type === 'pax-header') {

@@ -1,7 +1,8 @@
 // Detects and undoes the compressions Docker accepts for layer and image tars
 // (archive.DecompressStream): gzip (zlib), bzip2, xz and zstd (the system's
 // `bzip2`, `xz`, `zstd` tools, as Docker uses `xz`), or none.
-import { spawn } from 'node:child_process';
+// A default import: the CLI's bundle loads child_process lazily, through an object whose named exports esbuild cannot copy.
+import childProcess from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InvalidArgumentError } from '../errors';
@@ -16,15 +17,6 @@ export function detectCompression(head: Uint8Array): Compression {
   if (starts(0x28, 0xb5, 0x2f, 0xfd)) return 'zstd';
   return 'none';
 }
-
-/** Layer media types of OCI for each compression. */
-export const OCI_LAYER_MEDIA_TYPE: Record<Compression, string> = {
-  none: 'application/vnd.oci.image.layer.v1.tar',
-  gzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
-  bzip2: 'application/vnd.oci.image.layer.v1.tar+bzip2',
-  xz: 'application/vnd.oci.image.layer.v1.tar+xz',
-  zstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
-};
 
 /** Reads enough of `source` to tell its compression; returns it with a stream of all bytes. */
 export async function peekCompression(source: Readable): Promise<{ compression: Compression; stream: Readable }> {
@@ -68,7 +60,7 @@ export function decompress(stream: Readable, compression: Compression): Readable
 
 function throughTool(stream: Readable, tool: string, args: string[]): Readable {
   const out = new PassThrough();
-  const child = spawn(tool, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = childProcess.spawn(tool, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   child.on('error', (err) => out.destroy(new InvalidArgumentError(`${tool}-compressed input needs the ${tool} tool: ${err.message}`)));

@@ -6,13 +6,10 @@
 // are the layer exporter's walk (export.ts), renamed under the root name.
 import { lstatSync, readlinkSync, type Stats } from 'node:fs';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type * as tar from 'tar-stream';
-import { device, exportDiff, fileContent } from '../graph/layers/export';
-import { paxNumber, tarExtract, XATTR_PAX_PREFIX, type PaxRecords } from '../graph/layers/pax';
-import { encodeEntryHeader, END_OF_ARCHIVE, padding, type EntryHeader, type EntryType } from '../graph/layers/tar-writer';
-
-type TarEntry = tar.Extract extends AsyncIterable<infer S> ? S : never;
+import { device, exportTree, fileContent, type XattrReader } from './export';
+import { paxNumber, XATTR_PAX_PREFIX, type PaxRecords } from './pax';
+import { mapTarEntries, type TarEntry } from './read';
+import { encodeEntryHeader, END_OF_ARCHIVE, padding, type EntryHeader, type EntryType } from './tar-writer';
 
 /**
  * The tar of `host` (not followed if a symlink) with its root entry named
@@ -20,16 +17,16 @@ type TarEntry = tar.Extract extends AsyncIterable<infer S> ? S : never;
  * "/" ("/", "/bin/", …) as Docker archives a container's root. Throws (lstat)
  * when `host` does not exist.
  */
-export function tarResource(host: string, name: string): Readable {
+export function tarResource(host: string, name: string, xattrs: XattrReader): Readable {
   const st = lstatSync(host);
-  return Readable.from(resource(host, name, st), { objectMode: false });
+  return Readable.from(resource(host, name, st, xattrs), { objectMode: false });
 }
 
-async function* resource(host: string, name: string, st: Stats): AsyncGenerator<Buffer> {
+async function* resource(host: string, name: string, st: Stats, xattrs: XattrReader): AsyncGenerator<Buffer> {
   if (st.isDirectory()) {
     const prefix = name === '/' ? '' : name;
     yield encodeEntryHeader({ ...baseHeader(st), name: `${prefix}/`, type: 'directory' });
-    yield* renamedEntries(exportDiff(host), (entry) => `${prefix}/${entry}`);
+    yield* renamedEntries(exportTree(host, xattrs), (entry) => `${prefix}/${entry}`);
   } else {
     yield* single(host, name, st);
   }
@@ -75,20 +72,7 @@ const KNOWN_TYPES: ReadonlySet<string> = new Set<EntryType>(['file', 'link', 'sy
  * Entries of other types (GNU sparse, …) are left out.
  */
 async function* renamedEntries(source: Readable, rename: (name: string) => string): AsyncGenerator<Buffer> {
-  const extract = tarExtract();
-  const piping = pipeline(source, extract);
-  let complete = false;
-  try {
-    for await (const entry of extract) yield* renamed(entry, rename);
-    complete = true;
-  } finally {
-    // An error, or a reader that stopped early (a client gone): the source is dropped.
-    if (!complete) {
-      source.destroy();
-      void piping.catch(() => undefined);
-    }
-  }
-  await piping;
+  yield* mapTarEntries(source, (entry) => renamed(entry, rename));
 }
 
 async function* renamed(entry: TarEntry, rename: (name: string) => string): AsyncGenerator<Buffer> {

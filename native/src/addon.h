@@ -1,0 +1,18 @@
+/* addon.h: the addon's functions, one per JS export (see addon.c). */
+#ifndef TSD_ADDON_H
+#define TSD_ADDON_H
+
+#ifndef NAPI_VERSION
+#define NAPI_VERSION 8
+#endif
+#include <node_api.h>
+
+napi_value js_lsetxattr (napi_env env, napi_callback_info info);
+napi_value js_lgetxattr (napi_env env, napi_callback_info info);
+napi_value js_llistxattr (napi_env env, napi_callback_info info);
+napi_value js_lremovexattr (napi_env env, napi_callback_info info);
+napi_value js_mount (napi_env env, napi_callback_info info);
+napi_value js_umount2 (napi_env env, napi_callback_info info);
+napi_value js_mount_overlay (napi_env env, napi_callback_info info);
+
+#endif
