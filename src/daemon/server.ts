@@ -15,7 +15,7 @@ import { execRoutes } from './routes/exec';
 import { imageRoutes } from './routes/images';
 import { swarmRoutes } from './routes/swarm';
 import { systemRoutes } from './routes/system';
-import { ajvOptions, attachSchemas, checkJsonDepth, sharedSchemas } from './schemas/validation';
+import { attachSchemas, checkJsonDepth, lazyValidatorCompiler } from './schemas/validation';
 import { checkVersion, splitVersion } from './versioning';
 
 declare module 'fastify' {
@@ -35,7 +35,6 @@ export async function buildApp(ctx: DaemonContext): Promise<FastifyInstance> {
     // Image names with '/' and ':' arrive inside paths.
     routerOptions: { maxParamLength: 1024 },
     bodyLimit: 64 * 1024 * 1024,
-    ajv: ajvOptions,
     rewriteUrl(req) {
       const { version, url } = splitVersion(req.url ?? '/');
       if (version !== undefined) requestedVersion.set(req, version);
@@ -79,8 +78,8 @@ export async function buildApp(ctx: DaemonContext): Promise<FastifyInstance> {
     void reply.code(404).type('application/json').send({ message: 'page not found' });
   });
 
-  // Every body and query is checked against the Engine API's schemas (compiled once, at ready()).
-  for (const schema of sharedSchemas) app.addSchema(schema);
+  // Every body and query is checked against the Engine API's schemas.
+  app.setValidatorCompiler(lazyValidatorCompiler());
   app.addHook('onRoute', attachSchemas);
 
   // One plugin per resource.

@@ -1,9 +1,9 @@
 // Request validation against the Engine API's own schemas (engine-api.ts,
-// generated from the spec), compiled once by Fastify's Ajv when the app is
-// ready. A body of the wrong JSON type is refused as dockerd refuses it, with
+// generated from the spec), each compiled at its route's first request. A body of the wrong JSON type is refused as dockerd refuses it, with
 // Go's encoding/json message; what Go accepts (unknown fields, nulls) passes,
 // and a null is made what Go decodes it as, so stored records are well typed.
-import type { FastifySchema, FastifySchemaValidationError, FastifyServerOptions, RouteOptions } from 'fastify';
+import Ajv, { type AnySchema, type ValidateFunction } from 'ajv';
+import type { FastifySchema, FastifySchemaCompiler, FastifySchemaValidationError, FastifyServerOptions, RouteOptions } from 'fastify';
 import { InvalidArgumentError } from '../../errors';
 import { engineApi } from './engine-api';
 import type { JsonType, SchemaNode } from './types';
@@ -14,7 +14,7 @@ export type BodySchemaName = 'ContainerCreateRequest' | 'ContainerUpdateRequest'
 /** Nested objects and arrays refused past this depth, before parsing (Go's decoder has the same bound). */
 export const MAX_JSON_DEPTH = 10_000;
 
-/** The shared schemas, added once with app.addSchema(). */
+/** The shared schemas, referenced by every route's schema. */
 export const sharedSchemas: readonly object[] = [{ $id: engineApi.$id, definitions: engineApi.definitions }];
 
 type AjvPlugins = NonNullable<NonNullable<FastifyServerOptions['ajv']>['plugins']>;
@@ -94,6 +94,32 @@ export const ajvOptions: NonNullable<FastifyServerOptions['ajv']> = {
   },
   plugins: [addGoKeywords],
 };
+
+/**
+ * The daemon's validator compiler: one Ajv with the shared definitions and Go's
+ * keywords, compiling a route's schema at its first request. Compiling them all
+ * at ready() cost every daemon ~100 ms of start and ~12 MB resident, most of it
+ * for routes a daemon may never serve (test/unit/api-schemas.test.ts compiles
+ * every one, so a bad schema still fails the tests).
+ */
+export function lazyValidatorCompiler(): FastifySchemaCompiler<unknown> {
+  const ajv = new Ajv(ajvOptions.customOptions);
+  addGoKeywords(ajv);
+  for (const schema of sharedSchemas) ajv.addSchema(schema as AnySchema);
+  return ({ schema }) => {
+    let validate: ValidateFunction | undefined;
+    const lazy = Object.assign(
+      (data: unknown): boolean => {
+        validate ??= ajv.compile(schema as AnySchema);
+        const valid = validate(data);
+        lazy.errors = validate.errors ?? null;
+        return valid;
+      },
+      { errors: null as FastifySchemaValidationError[] | null },
+    );
+    return lazy;
+  };
+}
 
 function zeroValue(type: JsonType): unknown {
   switch (type) {
