@@ -2,7 +2,7 @@
 // choice of POST /containers/prune; the jobs (src/engine/container-jobs.ts) run them.
 import type { ContainerConfig } from '../api/containers';
 import { InvalidArgumentError } from '../errors';
-import type { Digest } from '../graph/digest';
+import type { Digest } from '../api/digest';
 import type { Graph } from '../graph/graph';
 import { applyChanges } from '../graph/image/changes';
 import { labelMatch, parseUntil } from '../graph/image/filters';

@@ -1,7 +1,7 @@
 // A container's filesystem outside its start: the rootfs of a stopped
 // container mounted for export and cp (counted, shared), the overlay's lower
 // dirs for inspect and diff, and the sizes ps and df show.
-import type { Digest } from '../graph/digest';
+import type { Digest } from '../api/digest';
 import type { Graph } from '../graph/graph';
 import { type ContainerPaths, dirSize, isMounted, unmountRootfs } from './files';
 import { mountRootfs } from './start-steps';

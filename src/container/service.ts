@@ -14,7 +14,7 @@ import type { ContainerCreateBody, ContainerCreateResponse, ContainerWaitRespons
 import type { ContainerSummary } from '../api/types';
 import type { ContainerUsage } from '../engine/drivers';
 import { ConflictError, InvalidArgumentError, NotModifiedError, TsdError, messageOf } from '../errors';
-import type { Digest } from '../graph/digest';
+import type { Digest } from '../api/digest';
 import { ShimError, type ShimClient, type ShimExit } from '../native/shim-client';
 import type { RuntimeDriver } from '../runtime/driver';
 import type { AttachRequest } from './attach';

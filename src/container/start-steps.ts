@@ -13,7 +13,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { messageOf } from '../errors';
-import type { Digest } from '../graph/digest';
+import type { Digest } from '../api/digest';
 import type { Graph } from '../graph/graph';
 import { readExitFile, ShimClient, startShim } from '../native/shim-client';
 import { buildSpec, serializeSpec } from '../runtime/spec';

@@ -9,7 +9,7 @@ import type { ContainerCreateBody, ContainerPruneResponse } from '../api/contain
 import type { ContainerUpdateBody, ContainerUpdateResponse } from '../api/resources';
 import type { JobContext, JobEngine } from './jobs';
 import { ConflictError, messageOf } from '../errors';
-import type { Digest } from '../graph/digest';
+import type { Digest } from '../api/digest';
 import type { Graph } from '../graph/graph';
 import type { ShimExit } from '../native/shim-client';
 import { commitContainer, prunable, type CommitOptions } from '../container/commit';

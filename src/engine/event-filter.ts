@@ -6,7 +6,7 @@
 // ignored, as dockerd does.
 import type { EventMessage } from '../api/types';
 import { labelMatch } from '../graph/image/filters';
-import { familiarName, parseNormalizedNamed } from '../graph/reference';
+import { familiarName, parseNormalizedNamed } from '../api/reference';
 
 type Filters = Readonly<Record<string, readonly string[]>>;
 

@@ -8,7 +8,7 @@ import type { EventInput } from './events';
 import type { JobEngine } from './jobs';
 import type { Graph } from '../graph/graph';
 import type { ImageRecord } from '../graph/image/store';
-import { familiarString } from '../graph/reference';
+import { familiarString } from '../api/reference';
 import { ALL_IMAGES_LOCK, imageLock } from './lock-keys';
 
 /**

@@ -17,7 +17,7 @@ import { loadImages, type LoadResult } from './archive/load';
 import { saveImages } from './archive/save';
 import { LocalContentStore } from './content/local';
 import type { Store } from './content/types';
-import type { Digest } from './digest';
+import type { Digest } from '../api/digest';
 import type { DeleteHooks, ImageUsers } from './image/delete';
 import { NO_USERS } from './image/delete';
 import { ImageService } from './image/service';

@@ -27,8 +27,8 @@
 // registry that cannot be reached an UnavailableError; every error names the
 // reference and the registry.
 import type { Readable } from 'node:stream';
-import type { Digest } from '../graph/digest';
-import type { NamedRef } from '../graph/reference';
+import type { Digest } from '../api/digest';
+import type { NamedRef } from '../api/reference';
 
 export interface Descriptor {
   mediaType: string;

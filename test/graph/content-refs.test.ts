@@ -5,7 +5,7 @@
 import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { writeBlob } from '../../src/graph/content/helpers';
-import { sha256 } from '../../src/graph/digest';
+import { sha256 } from '../../src/api/digest';
 import { Graph } from '../../src/graph/graph';
 import { MEDIA_TYPE } from '../../src/graph/media-types';
 import { openDb, type Db } from '../../src/state/db';

@@ -1,7 +1,7 @@
 // The conformance suite every content Store implementation runs (see
 // src/graph/content/types.ts for the contract it checks).
 import { describe, expect, test } from 'vitest';
-import { sha256 } from '../../src/graph/digest';
+import { sha256 } from '../../src/api/digest';
 import { AlreadyExistsError } from '../../src/graph/errors';
 import type { Store } from '../../src/graph/content/types';
 import { writeBlob, writeBlobStream } from '../../src/graph/content/helpers';

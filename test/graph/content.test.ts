@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { expect, test } from 'vitest';
-import { sha256 } from '../../src/graph/digest';
+import { sha256 } from '../../src/api/digest';
 import { oneShotRef } from '../../src/graph/content/helpers';
 import { LocalContentStore } from '../../src/graph/content/local';
 import { contentStoreSuite } from './content-suite';

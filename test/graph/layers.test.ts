@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { lgetxattr, lsetxattr, umount2, MNT_DETACH } from '../../src/native';
 import { exportDiff } from '../../src/graph/layers/export';
 import { chainIds } from '../../src/graph/layers/chain';
-import { sha256 } from '../../src/graph/digest';
+import { sha256 } from '../../src/api/digest';
 import { listTar, makeTar, openTestRoot, tempDir, type TestRoot } from './helpers';
 
 let r: TestRoot;

@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { umount2 } from '../../src/native';
 import { exportDiff } from '../../src/graph/layers/export';
-import type { Digest } from '../../src/graph/digest';
+import type { Digest } from '../../src/api/digest';
 import type { LayerInfo } from '../../src/graph/layers/types';
 import { manyLayerItems, manyLayerView } from '../fixtures/many-layers';
 import { listTar, makeTar, openTestRoot, tempDir, type TestRoot } from './helpers';

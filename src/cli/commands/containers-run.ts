@@ -99,7 +99,7 @@ function openCidFile(path: string | undefined): { write(id: string): void; close
 
 /** Normalized name and tag for POST /images/create?fromImage=… (and the familiar name for messages). */
 async function pullTarget(image: string): Promise<{ fromImage: string; tag: string; familiar: string }> {
-  const ref = await import('../../graph/reference');
+  const ref = await import('../../api/reference');
   const named = ref.withDefaultTag(ref.parseNormalizedNamed(image));
   return { fromImage: named.name, tag: named.digest ?? named.tag ?? 'latest', familiar: ref.familiarString(named) };
 }

@@ -15,13 +15,13 @@ import type { JSONMessage } from '../../api/types';
 import { applyError, applyTar, type SpecialFiles } from '../../archive/apply';
 import { InvalidArgumentError, isErrno } from '../../errors';
 import { decompressStream } from '../../archive/compression';
-import { isDigest, hexOf, type Digest } from '../digest';
+import { isDigest, hexOf, type Digest } from '../../api/digest';
 import { parseConfig } from '../image/config';
 import type { ImageStore } from '../image/store';
 import { chainIds } from '../layers/chain';
 import type { Lease, LayerStore } from '../layers/types';
 import { cleanEntryName, resolveInRoot } from '../../archive/scoped-path';
-import { familiarString, parseNormalizedNamed, withDefaultTag, type NamedRef } from '../reference';
+import { familiarString, parseNormalizedNamed, withDefaultTag, type NamedRef } from '../../api/reference';
 import { randomName } from '../fsutil';
 import { mkdirPrivateAsync } from '../../state/dirs';
 

@@ -5,13 +5,13 @@
 import { Readable } from 'node:stream';
 import { InvalidArgumentError } from '../../errors';
 import type { Store } from '../content/types';
-import { hexOf, sha256, type Digest } from '../digest';
+import { hexOf, sha256, type Digest } from '../../api/digest';
 import type { ImageRecord, ImageStore } from '../image/store';
 import { chainIds } from '../layers/chain';
 import type { LayerStore } from '../layers/types';
 import { encodeEntryHeader, END_OF_ARCHIVE, padding } from '../../archive/tar-writer';
 import { MEDIA_TYPE } from '../media-types';
-import { familiarName, familiarString, isImageIdPrefix, parseNormalizedNamed, referenceString, withDefaultTag, type NamedRef } from '../reference';
+import { familiarName, familiarString, isImageIdPrefix, parseNormalizedNamed, referenceString, withDefaultTag, type NamedRef } from '../../api/reference';
 
 interface Descriptor {
   mediaType: string;

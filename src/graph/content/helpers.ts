@@ -1,7 +1,7 @@
 // Helpers over the content Store interface (any implementation).
 import type { Readable } from 'node:stream';
 import { randomName } from '../fsutil';
-import { sha256, type Digest } from '../digest';
+import { sha256, type Digest } from '../../api/digest';
 import { AlreadyExistsError } from '../errors';
 import type { BlobInfo, Ingester, Store } from './types';
 

@@ -8,7 +8,7 @@ import { createReadStream, promises as fsp, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { NotFoundError, ConflictError, InvalidArgumentError, isErrno } from '../../errors';
-import { Digester, hexOf, isDigest, sha256, type Digest } from '../digest';
+import { Digester, hexOf, isDigest, sha256, type Digest } from '../../api/digest';
 import { AlreadyExistsError } from '../errors';
 import { fsyncDir } from '../fsutil';
 import { mkdirPrivateAsync, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../state/dirs';

@@ -4,7 +4,7 @@
 // A blob is collected when nothing references it: after the transaction that
 // dropped its last reference, and at open for what a crash left.
 import type { Store } from './types';
-import type { Digest } from '../digest';
+import type { Digest } from '../../api/digest';
 import type { Tx, TxDb } from '../../state/tx';
 
 /** A blob one holder keeps: its digest and media type. */

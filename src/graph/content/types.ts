@@ -27,7 +27,7 @@
 //   digest; ingests untouched for longer than the store's age limit are removed
 //   when it opens.
 import type { Readable } from 'node:stream';
-import type { Digest } from '../digest';
+import type { Digest } from '../../api/digest';
 
 export interface BlobInfo {
   digest: Digest;

@@ -3,7 +3,7 @@
 // container config in container.Config field order with its omitempty rules.
 import type { ImageContainerConfig } from '../../api/types';
 import { InvalidArgumentError } from '../../errors';
-import { isDigest, sha256, type Digest } from '../digest';
+import { isDigest, sha256, type Digest } from '../../api/digest';
 
 export interface HistoryEntry {
   created?: string;

@@ -3,8 +3,8 @@
 // references, stopped containers), force, noprune, and the response list.
 import type { ImageDeleteResponseItem } from '../../api/types';
 import { ConflictError } from '../../errors';
-import { shortId, type Digest } from '../digest';
-import { familiarString, isImageIdPrefix, parseNormalizedNamed, withDefaultTag, type NamedRef } from '../reference';
+import { shortId, type Digest } from '../../api/digest';
+import { familiarString, isImageIdPrefix, parseNormalizedNamed, withDefaultTag, type NamedRef } from '../../api/reference';
 import type { ImageStore } from './store';
 
 /** Who uses an image: the container store answers (running or not). */

@@ -2,7 +2,7 @@
 // key=value; `label!` for prune), reference (glob on familiar names), before,
 // since, until.
 import { InvalidArgumentError } from '../../errors';
-import { familiarName, familiarString, type NamedRef } from '../reference';
+import { familiarName, familiarString, type NamedRef } from '../../api/reference';
 import type { ImageRecord } from './store';
 
 export interface ImageFilters {

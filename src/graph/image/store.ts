@@ -6,7 +6,7 @@ import { ConflictError, InvalidArgumentError, NotFoundError } from '../../errors
 import { writeBlob } from '../content/helpers';
 import { ContentRefs, type HeldBlob } from '../content/refs';
 import type { Store } from '../content/types';
-import type { Digest } from '../digest';
+import type { Digest } from '../../api/digest';
 import { chainIds } from '../layers/chain';
 import type { LayerStore } from '../layers/types';
 import {
@@ -15,7 +15,7 @@ import {
   parseNormalizedNamed,
   referenceString,
   type NamedRef,
-} from '../reference';
+} from '../../api/reference';
 import type { Tx, TxDb } from '../../state/tx';
 import { imageIdOf, parseConfig, serializeConfig, type ImageConfigFile } from './config';
 

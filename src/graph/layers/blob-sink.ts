@@ -6,7 +6,7 @@
 import { Transform, type Readable } from 'node:stream';
 import { oneShotRef } from '../content/helpers';
 import type { Ingester } from '../content/types';
-import { Digester, type Digest } from '../digest';
+import { Digester, type Digest } from '../../api/digest';
 import { AlreadyExistsError } from '../errors';
 
 export interface BlobSink {

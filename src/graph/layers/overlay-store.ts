@@ -11,7 +11,7 @@ import { InvalidArgumentError, NotFoundError } from '../../errors';
 import { mountOverlay } from '../../native';
 import { decompress, peekCompression, type Compression } from '../../archive/compression';
 import type { Store } from '../content/types';
-import { hexOf, type Digest } from '../digest';
+import { hexOf, type Digest } from '../../api/digest';
 import { randomName } from '../fsutil';
 import { mkdirPrivate, mkdirPrivateAsync } from '../../state/dirs';
 import type { Tx, TxDb } from '../../state/tx';

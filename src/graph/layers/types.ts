@@ -21,7 +21,7 @@
 import type { Readable } from 'node:stream';
 import type { OverlayMethod } from '../../native';
 import type { Compression } from '../../archive/compression';
-import type { Digest } from '../digest';
+import type { Digest } from '../../api/digest';
 import type { Tx } from '../../state/tx';
 
 export interface LayerInfo {

@@ -5,7 +5,7 @@
 import { Transform, type Readable } from 'node:stream';
 import { applyTar } from '../../archive/apply';
 import { lsetxattr, mknod } from '../../native';
-import { Digester, type Digest } from '../digest';
+import { Digester, type Digest } from '../../api/digest';
 
 export interface UnpackResult {
   /** sha256 of the uncompressed tar stream, all of it. */

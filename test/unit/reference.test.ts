@@ -6,7 +6,7 @@ import {
   parseNormalizedNamed,
   referenceString,
   repoTagReference,
-} from '../../src/graph/reference';
+} from '../../src/api/reference';
 
 const D = `sha256:${'a'.repeat(64)}`;
 
