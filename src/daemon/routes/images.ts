@@ -13,6 +13,7 @@ import { familiarString } from '../../graph/reference';
 import type { DaemonContext } from '../context';
 import { bool, filters, str, strs, type Query } from '../query';
 import { progressStream } from '../streams';
+import { pullRoute } from './distribution';
 import { shapeForVersion } from '../versioning';
 
 /** Splits `/images/<name>/<action>` (name may hold '/'). */
@@ -71,7 +72,7 @@ export function imageRoutes(app: FastifyInstance, ctx: DaemonContext): void {
     const q = req.query as Query;
     const fromImage = str(q, 'fromImage');
     const fromSrc = str(q, 'fromSrc');
-    if (fromImage !== undefined) throw new NotImplementedError(`pulling images is not supported by tsdocker yet (${fromImage})`);
+    if (fromImage !== undefined) return pullRoute(ctx, req, reply, fromImage);
     if (fromSrc !== '-') {
       throw new NotImplementedError(fromSrc === undefined ? 'fromImage or fromSrc is required' : `importing from a URL is not supported (${fromSrc})`);
     }

@@ -1,0 +1,229 @@
+// The distribution client (see ./types.ts for the contract): the registry HTTP
+// API v2 over undici. Endpoints: Docker Hub's names go to registry-1.docker.io
+// (or a configured mirror); loopback hosts and `insecure-registries` speak
+// plain HTTP, every other registry HTTPS. Authentication follows the
+// registry's 401 challenge: Basic, or a Bearer token fetched from the realm it
+// names for the repository's scope (cached per scope until it expires).
+import type { Readable } from 'node:stream';
+import { Agent, interceptors, request } from 'undici';
+
+type Response = Awaited<ReturnType<typeof request>>;
+import { NotFoundError, NotImplementedError, TsdError, UnauthorizedError, UnavailableError } from '../errors';
+import { isDigest, sha256, type Digest } from '../graph/digest';
+import { MEDIA_TYPE } from '../graph/media-types';
+import { DEFAULT_DOMAIN, familiarName, familiarString, type NamedRef } from '../graph/reference';
+import { challengeOf, tokenFrom, type Challenge } from './auth';
+import type { Descriptor, DistributionClient, RegistryAuth } from './types';
+
+/** Manifests and indexes are small documents: more than this is refused unread. */
+const MAX_MANIFEST = 4 * 1024 * 1024;
+const DOCKER_HUB_ENDPOINT = 'https://registry-1.docker.io';
+
+const SCHEMA1_TYPES = new Set(['application/vnd.docker.distribution.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v1+prettyjws']);
+const ACCEPT = [MEDIA_TYPE.dockerManifestList, MEDIA_TYPE.ociIndex, MEDIA_TYPE.dockerManifest, MEDIA_TYPE.ociManifest, ...SCHEMA1_TYPES].join(', ');
+
+export interface RegistryOptions {
+  /** `host[:port]` or CIDRs served over plain HTTP (daemon.json `insecure-registries`). */
+  insecureRegistries: readonly string[];
+  /** Mirrors of Docker Hub, tried in order before it (daemon.json `registry-mirrors`). */
+  mirrors: readonly string[];
+}
+
+/** A registry's error body: {"errors":[{"code","message"}]}. */
+interface RegistryErrorBody {
+  errors?: Array<{ code?: string; message?: string }>;
+}
+
+/** A manifest or index as fetched: its descriptor and bytes (digest checked). */
+export interface FetchedManifest {
+  desc: Descriptor;
+  bytes: Buffer;
+}
+
+function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return bare === 'localhost' || bare === '::1' || /^127\.\d+\.\d+\.\d+$/.test(bare);
+}
+
+/** The error of a registry answer, worded as dockerd's distribution/errors.go does for the reference. */
+function registryError(status: number, body: string, ref: NamedRef, what: 'manifest' | 'blob'): TsdError {
+  let first: { code?: string; message?: string } | undefined;
+  try {
+    first = (JSON.parse(body) as RegistryErrorBody).errors?.[0];
+  } catch {
+    first = undefined;
+  }
+  const cause = first?.code ? `${first.code.toLowerCase().replace(/_/g, ' ')}: ${first.message ?? ''}` : `unexpected status ${status}`;
+  switch (first?.code) {
+    case 'MANIFEST_UNKNOWN':
+      return new NotFoundError(`manifest for ${familiarString(ref)} not found: ${cause}`);
+    case 'NAME_UNKNOWN':
+      return new NotFoundError(`repository ${familiarName(ref)} not found: ${cause}`);
+    case 'DENIED':
+    case 'UNAUTHORIZED':
+      return new NotFoundError(`pull access denied for ${familiarName(ref)}, repository does not exist or may require 'docker login': ${cause}`);
+    case 'BLOB_UNKNOWN':
+      return new NotFoundError(`${what} unknown to registry: ${cause}`);
+  }
+  if (status === 404) return new NotFoundError(`${what} for ${familiarString(ref)} not found: ${cause}`);
+  if (status === 401) return new UnauthorizedError(`${familiarName(ref)}: ${cause}`);
+  return new UnavailableError(`received unexpected HTTP status: ${status} from ${ref.domain}`);
+}
+
+export class RegistryClient implements DistributionClient {
+  /** Bearer tokens by `<registry> <scope> <user>`, with their expiry (ms). */
+  private readonly tokens = new Map<string, { token: string; expires: number }>();
+
+  /** Blob GETs may redirect to a storage backend (S3, a CDN). */
+  private readonly dispatcher = new Agent().compose(interceptors.redirect({ maxRedirections: 3 }));
+
+  constructor(private readonly opts: RegistryOptions) {}
+
+  /** The base URL of a registry host. */
+  endpoint(domain: string): string {
+    if (domain === DEFAULT_DOMAIN) return this.opts.mirrors[0]?.replace(/\/+$/, '') ?? DOCKER_HUB_ENDPOINT;
+    const insecure = isLoopbackHost(domain) || this.opts.insecureRegistries.includes(domain);
+    return `${insecure ? 'http' : 'https'}://${domain}`;
+  }
+
+  async resolve(ref: NamedRef, auth?: RegistryAuth): Promise<Descriptor> {
+    return (await this.manifest(ref, ref.digest ?? ref.tag ?? 'latest', auth)).desc;
+  }
+
+  /** The manifest or index `reference` (a tag or digest) names; schema 1 is refused as dockerd does. */
+  async manifest(ref: NamedRef, reference: string, auth?: RegistryAuth): Promise<FetchedManifest> {
+    const res = await this.send(ref, `/v2/${ref.path}/manifests/${reference}`, { accept: ACCEPT }, auth);
+    if (res.statusCode !== 200) throw registryError(res.statusCode, await res.body.text(), ref, 'manifest');
+    const bytes = await readBounded(res.body, MAX_MANIFEST, `manifest for ${familiarString(ref)}`);
+    const mediaType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim() || mediaTypeField(bytes);
+    if (SCHEMA1_TYPES.has(mediaType) || (mediaTypeField(bytes) === '' && schemaVersionOf(bytes) === 1)) {
+      throw new NotImplementedError(
+        `[DEPRECATION NOTICE] Docker Image Format v1 and Docker Image manifest version 2, schema 1 support has been removed. Suggest the author of ${familiarString(ref)} to upgrade the image to the OCI Format or Docker Image manifest v2, schema 2. More information at https://docs.docker.com/go/deprecated-image-specs/`,
+      );
+    }
+    const digest = sha256(bytes);
+    if (isDigest(reference) && digest !== reference) throw new UnavailableError(`manifest verification failed for digest ${reference}`);
+    return { desc: { mediaType, digest, size: bytes.length }, bytes };
+  }
+
+  async fetch(ref: NamedRef, desc: Descriptor, opts: { offset?: number; auth?: RegistryAuth } = {}): Promise<Readable> {
+    return (await this.fetchBlob(ref, desc, opts)).stream;
+  }
+
+  /** A blob from `offset`; `offset` in the answer is 0 when the registry ignored the Range and sends it whole. */
+  async fetchBlob(ref: NamedRef, desc: Descriptor, opts: { offset?: number; auth?: RegistryAuth } = {}): Promise<{ stream: Readable; offset: number }> {
+    const offset = opts.offset ?? 0;
+    const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
+    const res = await this.send(ref, `/v2/${ref.path}/blobs/${desc.digest}`, headers, opts.auth);
+    if (res.statusCode === 206 && offset > 0) return { stream: res.body, offset };
+    if (res.statusCode === 200) return { stream: res.body, offset: 0 };
+    throw registryError(res.statusCode, await res.body.text(), ref, 'blob');
+  }
+
+  /** The repository's tags (`pull --all-tags`). */
+  async tags(ref: NamedRef, auth?: RegistryAuth): Promise<string[]> {
+    const res = await this.send(ref, `/v2/${ref.path}/tags/list`, {}, auth);
+    if (res.statusCode !== 200) throw registryError(res.statusCode, await res.body.text(), ref, 'manifest');
+    const body = JSON.parse((await readBounded(res.body, MAX_MANIFEST, 'tag list')).toString()) as { tags?: unknown };
+    return Array.isArray(body.tags) ? body.tags.filter((t): t is string => typeof t === 'string') : [];
+  }
+
+  push(): Promise<void> {
+    return Promise.reject(new NotImplementedError('pushing images is not supported by tsdocker yet'));
+  }
+
+  /** One GET, authenticated as the registry's challenge asks (one retry after a 401). */
+  private async send(ref: NamedRef, path: string, headers: Record<string, string>, auth?: RegistryAuth): Promise<Response> {
+    const base = this.endpoint(ref.domain);
+    const scope = `repository:${ref.path}:pull`;
+    const cacheKey = `${base} ${scope} ${auth?.username ?? ''}`;
+    const cached = this.tokens.get(cacheKey);
+    const authorization = cached && cached.expires > Date.now() ? `Bearer ${cached.token}` : undefined;
+    let res = await this.get(`${base}${path}`, { ...headers, ...(authorization ? { authorization } : {}) });
+    if (res.statusCode !== 401) return res;
+    const challenge = challengeOf(res.headers['www-authenticate']);
+    await res.body.dump();
+    if (!challenge) throw new UnauthorizedError(`${ref.domain}: authentication required`);
+    const value = await this.authorize(challenge, scope, auth, cacheKey);
+    res = await this.get(`${base}${path}`, { ...headers, authorization: value });
+    return res;
+  }
+
+  private async authorize(challenge: Challenge, scope: string, auth: RegistryAuth | undefined, cacheKey: string): Promise<string> {
+    const basic = auth?.username !== undefined ? `Basic ${Buffer.from(`${auth.username}:${auth.password ?? ''}`).toString('base64')}` : undefined;
+    if (challenge.scheme === 'basic') {
+      if (!basic) throw new UnauthorizedError('no basic auth credentials');
+      return basic;
+    }
+    const url = new URL(challenge.params.realm ?? '');
+    if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
+    url.searchParams.set('scope', scope);
+    const res = await this.get(url.toString(), basic ? { authorization: basic } : {});
+    const body = (await readBounded(res.body, 1024 * 1024, 'token')).toString();
+    if (res.statusCode !== 200) throw new UnauthorizedError(`failed to authorize: ${res.statusCode === 401 ? 'authentication required' : `unexpected status ${res.statusCode}`}`);
+    const token = tokenFrom(body);
+    this.tokens.set(cacheKey, token);
+    return `Bearer ${token.token}`;
+  }
+
+  private async get(url: string, headers: Record<string, string>): Promise<Response> {
+    try {
+      return await request(url, { method: 'GET', headers, dispatcher: this.dispatcher, headersTimeout: 30_000, bodyTimeout: 60_000 });
+    } catch (err) {
+      const { hostname, port, protocol } = new URL(url);
+      const code = (err as { code?: string }).code;
+      const dial = `dial tcp ${hostname}:${port || (protocol === 'https:' ? '443' : '80')}`;
+      if (code === 'ECONNREFUSED') throw new UnavailableError(`Get "${url}": ${dial}: connect: connection refused`);
+      if (code === 'ENOTFOUND') throw new UnavailableError(`Get "${url}": ${dial}: lookup ${hostname}: no such host`);
+      throw new UnavailableError(`Get "${url}": ${(err as Error).message}`);
+    }
+  }
+}
+
+function mediaTypeField(bytes: Buffer): string {
+  try {
+    const v = (JSON.parse(bytes.toString()) as { mediaType?: unknown }).mediaType;
+    return typeof v === 'string' ? v : '';
+  } catch {
+    return '';
+  }
+}
+
+function schemaVersionOf(bytes: Buffer): number | undefined {
+  try {
+    const v = (JSON.parse(bytes.toString()) as { schemaVersion?: unknown }).schemaVersion;
+    return typeof v === 'number' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The whole body, refused past `limit` bytes. */
+export async function readBounded(body: Readable, limit: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      throw new UnavailableError(`${what} is larger than ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Decodes the X-Registry-Auth header the docker CLI sends (base64url JSON); none or unreadable is anonymous. */
+export function registryAuthOf(header: string | string[] | undefined): RegistryAuth | undefined {
+  if (typeof header !== 'string' || header === '') return undefined;
+  try {
+    const v = JSON.parse(Buffer.from(header, 'base64url').toString()) as Record<string, unknown>;
+    const str = (k: string) => (typeof v[k] === 'string' && v[k] !== '' ? (v[k] as string) : undefined);
+    const username = str('username');
+    const password = str('password');
+    const identityToken = str('identitytoken');
+    return { ...(username ? { username } : {}), ...(password ? { password } : {}), ...(identityToken ? { identityToken } : {}) };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,237 @@
+// docker pull against tsdockerd from Debian's reference registry on 127.0.0.1,
+// seeded by skopeo from images tsdockerd saved: the real docker CLI and the
+// image it pulled runs; digests as skopeo sees them; gzip, zstd and
+// uncompressed layers; an interrupted pull (a proxy cuts or stalls the blob;
+// the daemon SIGKILLed) resumes with a Range request; a tampered blob is
+// refused, naming the layer, and nothing of it is kept.
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { busyboxRootfsTar } from '../fixtures/busybox';
+import { hasDocker, startDaemon, type TestDaemon } from '../helpers/daemon';
+import { freePort, hasRegistry, startRegistry, type TestRegistry } from '../helpers/registry';
+
+const MB = 1024 * 1024;
+
+/**
+ * A TCP proxy to the registry that counts the bytes it sends back and, when
+ * told, cuts or stalls the connection after so many bytes of one answer.
+ */
+interface Proxy {
+  host: string;
+  sent: number;
+  /** Cut (close) or stall (stop forwarding) once this many bytes went back. */
+  interrupt?: { after: number; mode: 'cut' | 'stall' };
+  close(): Promise<void>;
+}
+
+async function startProxy(target: number): Promise<Proxy> {
+  const port = await freePort();
+  const sockets = new Set<Socket>();
+  const proxy: Proxy = { host: `127.0.0.1:${port}`, sent: 0, close: async () => {} };
+  const server: Server = createServer((client) => {
+    const upstream = connect(target, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    client.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => {
+      const cut = proxy.interrupt;
+      if (cut && proxy.sent + chunk.length > cut.after) {
+        proxy.interrupt = undefined;
+        if (cut.mode === 'cut') {
+          // What was forwarded reaches the daemon before the end (destroy would drop it).
+          upstream.destroy();
+          client.end();
+        } else {
+          upstream.pause();
+        }
+        return;
+      }
+      proxy.sent += chunk.length;
+      client.write(chunk);
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('end', () => client.end());
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  proxy.close = () => {
+    for (const s of sockets) s.destroy();
+    return new Promise((resolve) => server.close(() => resolve()));
+  };
+  return proxy;
+}
+
+const skip = !hasDocker || !hasRegistry;
+if (skip) console.warn('pull tests skipped: they need the docker CLI, docker-registry and skopeo');
+
+describe.skipIf(skip)('pull from a Registry v2', () => {
+  let d: TestDaemon;
+  let reg: TestRegistry;
+  let work: string;
+  const ok = (r: { code: number; stdout: string; stderr: string }) => {
+    expect(r.code, r.stderr).toBe(0);
+    return r.stdout;
+  };
+
+  /** Imports `rootfs` as `name`, saves it to a docker-archive, removes it. */
+  const archiveOf = (rootfs: string, name: string, changes: string[] = []): string => {
+    ok(d.docker(['import', '-c', 'CMD ["sh"]', ...changes, rootfs, name]));
+    const file = join(work, `${name.replace(/[:/]/g, '_')}.tar`);
+    ok(d.docker(['save', '-o', file, name]));
+    ok(d.docker(['rmi', name]));
+    return file;
+  };
+
+  /** A rootfs tar holding a file of `size` random bytes. */
+  const randomRootfs = (name: string, size: number): string => {
+    const dir = join(work, name);
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'blob'), execFileSync('head', ['-c', String(size), '/dev/urandom'], { maxBuffer: 64 * MB }));
+    const tar = join(work, `${name}.tar`);
+    execFileSync('tar', ['-C', dir, '-cf', tar, 'blob']);
+    return tar;
+  };
+
+  /** The docker CLI without blocking the event loop (the proxy runs in this process). */
+  const dockerAsync = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      const env = { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: join(d.dir, 'docker-config') };
+      execFile('docker', args, { env, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
+      );
+    });
+
+  /** Ingests and blobs of the daemon's content store. */
+  const contentFiles = (): string[] =>
+    ['blobs', 'ingest'].flatMap((sub) => {
+      const p = join(d.dataRoot, 'content', sub, sub === 'blobs' ? 'sha256' : '');
+      return existsSync(p) ? readdirSync(p).map((f) => `${sub}/${f}`) : [];
+    });
+
+  beforeAll(async () => {
+    reg = await startRegistry();
+    d = await startDaemon();
+    work = join(d.dir, 'work');
+    mkdirSync(work);
+    const busybox = archiveOf(await busyboxRootfsTar(), 'busybox:latest');
+    reg.seed(busybox, 'busybox:latest', ['--dest-compress']);
+    reg.seed(busybox, 'busybox:zstd', ['--dest-compress-format', 'zstd']);
+    reg.seed(archiveOf(await busyboxRootfsTar(), 'busybox:env', ['-c', 'ENV X=1']), 'busybox:env', ['--dest-compress']);
+    reg.seed(archiveOf(randomRootfs('big', 30 * MB), 'big:1'), 'big:1');
+    reg.seed(archiveOf(randomRootfs('small', MB), 'small:1'), 'small:1', ['--dest-compress']);
+  });
+  afterAll(async () => {
+    await d?.cleanup();
+    if (d) rmSync(d.dir, { recursive: true, force: true }); // restarted in its own dir: cleanup keeps it
+    await reg?.stop();
+  });
+
+  it('docker pull: progress as dockerd writes it, the image runs, digests as skopeo reads them', () => {
+    const image = `${reg.host}/busybox:latest`;
+    const out = ok(d.docker(['pull', image]));
+    const digest = reg.digest('busybox:latest');
+    expect(out).toContain('latest: Pulling from busybox\n');
+    expect(out).toMatch(/[0-9a-f]{12}: Pull complete\n/);
+    expect(out).toContain(`Digest: ${digest}\nStatus: Downloaded newer image for ${image}\n${image}\n`);
+    expect(ok(d.docker(['run', '--rm', image, 'echo', 'pulled']))).toBe('pulled\n');
+    expect(JSON.parse(ok(d.docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', image])))).toEqual([`${reg.host}/busybox@${digest}`]);
+    // The same image again: nothing to download.
+    expect(ok(d.docker(['pull', image]))).toContain(`Status: Image is up to date for ${image}\n`);
+    // The raw stream: dockerd's JSON messages, one per line.
+    const lines = ok(d.docker(['pull', '-q', image]));
+    expect(lines).toBe(`${image}\n`);
+  });
+
+  it('an existing layer says "Already exists"; zstd layers, pulled by digest', () => {
+    expect(ok(d.docker(['pull', `${reg.host}/busybox:env`]))).toMatch(/\n[0-9a-f]{12}: Already exists\nDigest: /);
+    ok(d.docker(['rmi', `${reg.host}/busybox:env`, `${reg.host}/busybox:latest`]));
+    const digest = reg.digest('busybox:zstd');
+    const out = ok(d.docker(['pull', `${reg.host}/busybox@${digest}`]));
+    expect(out).toMatch(/\n[0-9a-f]{12}: Pull complete\n/);
+    expect(out).toContain(`Digest: ${digest}\n`);
+    expect(ok(d.docker(['run', '--rm', `${reg.host}/busybox@${digest}`, 'echo', 'zstd']))).toBe('zstd\n');
+  });
+
+  it("errors as dockerd's: unknown tag, unknown repository, unreachable registry", async () => {
+    expect(d.docker(['pull', `${reg.host}/busybox:nope`]).stderr).toBe(
+      `Error response from daemon: manifest for ${reg.host}/busybox:nope not found: manifest unknown: manifest unknown\n`,
+    );
+    const r = await d.request('POST', `/images/create?fromImage=${reg.host}/nothing&tag=1`);
+    expect(r.status).toBe(404);
+    // distribution 2.8 answers MANIFEST_UNKNOWN for an unknown repository too.
+    expect(JSON.parse(r.body).message).toBe(`manifest for ${reg.host}/nothing:1 not found: manifest unknown: manifest unknown`);
+    const dead = await freePort();
+    const u = d.docker(['pull', `127.0.0.1:${dead}/x:1`]);
+    expect(u.code).toBe(1);
+    expect(u.stderr).toContain(`Error response from daemon: Get "http://127.0.0.1:${dead}/v2/library/x/manifests/1"`.replace('library/', ''));
+    expect(u.stderr).toContain('connection refused');
+  });
+
+  it('a pull cut mid-layer keeps what it verified and resumes with a Range request', async () => {
+    const proxy = await startProxy(reg.port);
+    try {
+      const image = `${proxy.host}/big:1`;
+      proxy.interrupt = { after: 12 * MB, mode: 'cut' };
+      const first = await dockerAsync(['pull', image]);
+      expect(first.code, first.stdout).toBe(1);
+      expect(contentFiles().some((f) => f.startsWith('ingest/')), `${first.stdout}${first.stderr}${contentFiles().join(' ')}`).toBe(true);
+      const before = proxy.sent;
+      ok(await dockerAsync(['pull', image]));
+      const second = proxy.sent - before;
+      // The second pull fetched the rest: far less than the 30 MB layer.
+      expect(second).toBeLessThan(30 * MB - 8 * MB);
+      expect(reg.log()).toMatch(/"GET \/v2\/big\/blobs\/sha256:[0-9a-f]{64} HTTP\/1\.1" 206 /);
+      expect(ok(d.docker(['image', 'inspect', '--format', '{{.Size}}', image]))).toBe(`${30 * MB}\n`);
+      expect(contentFiles().some((f) => f.startsWith('ingest/'))).toBe(false);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a daemon SIGKILLed mid-pull: the next pull resumes', async () => {
+    const ids = ok(d.docker(['images', '-q'])).split('\n').filter(Boolean);
+    if (ids.length > 0) ok(d.docker(['rmi', '-f', ...ids]));
+    const proxy = await startProxy(reg.port);
+    try {
+      const image = `${proxy.host}/big:1`;
+      proxy.interrupt = { after: 15 * MB, mode: 'stall' };
+      const pulling = dockerAsync(['pull', image]);
+      const deadline = Date.now() + 20_000;
+      while (proxy.interrupt && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 200)); // the bytes before the stall reach the ingest
+      await d.kill('SIGKILL');
+      expect((await pulling).code).toBe(1);
+      d = await startDaemon({ dir: d.dir });
+      const before = proxy.sent;
+      ok(await dockerAsync(['pull', image]));
+      expect(proxy.sent - before).toBeLessThan(30 * MB - 10 * MB);
+      expect(ok(d.docker(['image', 'inspect', '--format', '{{.Size}}', image]))).toBe(`${30 * MB}\n`);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a tampered blob is refused, naming the layer, and nothing of it is kept', () => {
+    const manifest = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/small:1`], { encoding: 'utf8' })) as {
+      layers: Array<{ digest: string }>;
+    };
+    const layer = manifest.layers[0]!.digest;
+    const hex = layer.slice(7);
+    const file = join(reg.dir, 'data', 'docker', 'registry', 'v2', 'blobs', 'sha256', hex.slice(0, 2), hex, 'data');
+    const bytes = readFileSync(file);
+    const middle = bytes.length >> 1;
+    bytes[middle] = (bytes[middle] ?? 0) ^ 0xff;
+    writeFileSync(file, bytes);
+    const r = d.docker(['pull', `${reg.host}/small:1`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`filesystem layer verification failed for digest ${layer}`);
+    expect(contentFiles().filter((f) => f.includes(hex) || f.startsWith('ingest/'))).toEqual([]);
+    expect(ok(d.docker(['images', '-q', `${reg.host}/small`]))).toBe('');
+    rmSync(file);
+  });
+});
