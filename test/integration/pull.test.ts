@@ -157,6 +157,36 @@ describe.skipIf(skip)('pull from a Registry v2', () => {
     expect(ok(d.docker(['run', '--rm', `${reg.host}/busybox@${digest}`, 'echo', 'zstd']))).toBe('zstd\n');
   });
 
+  it("a manifest list: the platform asked for (the host's by default); GET /distribution/{name}/json", async () => {
+    const entry = async (tag: string, platform: Record<string, string>) => {
+      const res = await fetch(`http://${reg.host}/v2/busybox/manifests/${tag}`, { method: 'HEAD', headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+      return { mediaType: res.headers.get('content-type'), digest: res.headers.get('docker-content-digest'), size: Number(res.headers.get('content-length')), platform };
+    };
+    const list = {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json',
+      manifests: [await entry('env', { os: 'linux', architecture: 'arm64', variant: 'v8' }), await entry('latest', { os: 'linux', architecture: 'amd64' })],
+    };
+    const put = await fetch(`http://${reg.host}/v2/busybox/manifests/multi`, {
+      method: 'PUT',
+      headers: { 'content-type': list.mediaType },
+      body: JSON.stringify(list),
+    });
+    expect(put.status).toBe(201);
+    const image = `${reg.host}/busybox:multi`;
+    const env = (o: string) => JSON.parse(ok(d.docker(['image', 'inspect', '--format', '{{json .Config.Env}}', o]))) as string[] | null;
+    ok(d.docker(['pull', '--platform', 'linux/arm64', image]));
+    expect(env(image)).toContain('X=1');
+    ok(d.docker(['pull', image])); // the host's: amd64 here
+    expect(env(image) ?? []).not.toContain('X=1');
+    expect(d.docker(['pull', '--platform', 'linux/s390x', image]).stderr).toBe(
+      'Error response from daemon: no matching manifest for linux/s390x in the manifest list entries\n',
+    );
+    const inspect = JSON.parse((await d.request('GET', `/distribution/${image}/json`)).body) as { Descriptor: { digest: string }; Platforms: unknown[] };
+    expect(inspect.Descriptor.digest).toBe(reg.digest('busybox:multi'));
+    expect(inspect.Platforms).toEqual([{ os: 'linux', architecture: 'arm64', variant: 'v8' }, { os: 'linux', architecture: 'amd64' }]);
+  });
+
   it("errors as dockerd's: unknown tag, unknown repository, unreachable registry", async () => {
     expect(d.docker(['pull', `${reg.host}/busybox:nope`]).stderr).toBe(
       `Error response from daemon: manifest for ${reg.host}/busybox:nope not found: manifest unknown: manifest unknown\n`,
