@@ -9,6 +9,7 @@
 // Progress goes out as dockerd's JSON messages, so the docker CLI draws its bars.
 import { Readable, Transform } from 'node:stream';
 import type { JSONMessage } from '../api/types';
+import { progressString } from '../api/units';
 import { InvalidArgumentError, NotImplementedError, UnavailableError } from '../errors';
 import type { HeldBlob } from '../graph/content/refs';
 import { writeBlob } from '../graph/content/helpers';
@@ -105,7 +106,7 @@ export async function resolvePull(client: RegistryClient, ref: NamedRef, platfor
 
 /** A `Downloading`/`Extracting` line as dockerd's progress.Update writes it. */
 function progressLine(id: string, status: string, current: number, total: number): JSONMessage {
-  return { status, progressDetail: { current, total }, id };
+  return { status, progressDetail: { current, total }, progress: progressString(current, total), id };
 }
 
 /** Runs `tasks` with at most `limit` at once; each promise settles as its task does. */

@@ -120,7 +120,8 @@ describe.skipIf(skip)('pull from a Registry v2', () => {
     mkdirSync(work);
     const busybox = archiveOf(await busyboxRootfsTar(), 'busybox:latest');
     reg.seed(busybox, 'busybox:latest', ['--dest-compress']);
-    reg.seed(busybox, 'busybox:zstd', ['--dest-compress-format', 'zstd']);
+    // Layers of their own: skopeo reuses a blob it knows in another format, whatever the format asked for.
+    reg.seed(archiveOf(randomRootfs('zs', MB), 'zs:1'), 'bbzstd:latest', ['--dest-compress-format', 'zstd']);
     reg.seed(archiveOf(await busyboxRootfsTar(), 'busybox:env', ['-c', 'ENV X=1']), 'busybox:env', ['--dest-compress']);
     reg.seed(archiveOf(randomRootfs('big', 30 * MB), 'big:1'), 'big:1');
     reg.seed(archiveOf(randomRootfs('small', MB), 'small:1'), 'small:1', ['--dest-compress']);
@@ -150,11 +151,17 @@ describe.skipIf(skip)('pull from a Registry v2', () => {
   it('an existing layer says "Already exists"; zstd layers, pulled by digest', () => {
     expect(ok(d.docker(['pull', `${reg.host}/busybox:env`]))).toMatch(/\n[0-9a-f]{12}: Already exists\nDigest: /);
     ok(d.docker(['rmi', `${reg.host}/busybox:env`, `${reg.host}/busybox:latest`]));
-    const digest = reg.digest('busybox:zstd');
-    const out = ok(d.docker(['pull', `${reg.host}/busybox@${digest}`]));
+    const raw = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/bbzstd:latest`], { encoding: 'utf8' })) as {
+      mediaType: string;
+      layers: Array<{ mediaType: string }>;
+    };
+    expect([raw.mediaType, raw.layers[0]!.mediaType]).toEqual(['application/vnd.oci.image.manifest.v1+json', 'application/vnd.oci.image.layer.v1.tar+zstd']);
+    const digest = reg.digest('bbzstd:latest');
+    const image = `${reg.host}/bbzstd@${digest}`;
+    const out = ok(d.docker(['pull', image]));
     expect(out).toMatch(/\n[0-9a-f]{12}: Pull complete\n/);
     expect(out).toContain(`Digest: ${digest}\n`);
-    expect(ok(d.docker(['run', '--rm', `${reg.host}/busybox@${digest}`, 'echo', 'zstd']))).toBe('zstd\n');
+    expect(ok(d.docker(['image', 'inspect', '--format', '{{.Size}}', image]))).toBe(`${MB}\n`);
   });
 
   it("a manifest list: the platform asked for (the host's by default); GET /distribution/{name}/json", async () => {
@@ -185,6 +192,26 @@ describe.skipIf(skip)('pull from a Registry v2', () => {
     const inspect = JSON.parse((await d.request('GET', `/distribution/${image}/json`)).body) as { Descriptor: { digest: string }; Platforms: unknown[] };
     expect(inspect.Descriptor.digest).toBe(reg.digest('busybox:multi'));
     expect(inspect.Platforms).toEqual([{ os: 'linux', architecture: 'arm64', variant: 'v8' }, { os: 'linux', architecture: 'amd64' }]);
+  });
+
+  it('tsdocker pull: the same lines as docker pull off a terminal, -q, -a, its errors', () => {
+    const ids = ok(d.docker(['images', '-q'])).split('\n').filter(Boolean);
+    if (ids.length > 0) ok(d.docker(['rmi', '-f', ...new Set(ids)]));
+    const image = `${reg.host}/busybox:latest`;
+    const out = ok(d.cli(['pull', `${reg.host}/busybox`]));
+    expect(out).toMatch(new RegExp(`^Using default tag: latest\nlatest: Pulling from busybox\n`));
+    expect(out).toContain(`Digest: ${reg.digest('busybox:latest')}\nStatus: Downloaded newer image for ${image}\n${image}\n`);
+    expect(out).not.toContain('Downloading');
+    expect(ok(d.cli(['pull', '-q', image]))).toBe(`${image}\n`);
+    expect(ok(d.cli(['image', 'pull', '--platform', 'linux/amd64', image]))).toContain(`Status: Image is up to date for ${image}\n`);
+    const all = ok(d.cli(['pull', '-a', `${reg.host}/busybox`]));
+    for (const tag of ['env', 'latest', 'multi']) expect(all).toContain(`${tag}: Pulling from busybox\n`);
+    expect(all).toMatch(new RegExp(`Status: Downloaded newer image for ${reg.host}/busybox\n${reg.host}/busybox\n$`));
+    expect(ok(d.cli(['images', '--format', '{{.Tag}}', `${reg.host}/busybox`])).split('\n').filter(Boolean).sort()).toEqual(['env', 'latest', 'multi']);
+    const bad = d.cli(['pull', `${reg.host}/busybox:nope`]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe(`Error response from daemon: manifest for ${reg.host}/busybox:nope not found: manifest unknown: manifest unknown\n`);
+    expect(d.cli(['pull', '-a', image]).stderr).toBe("tag can't be used with --all-tags/-a\n");
   });
 
   it("errors as dockerd's: unknown tag, unknown repository, unreachable registry", async () => {
