@@ -4,6 +4,7 @@
 // plain HTTP, every other registry HTTPS. Authentication follows the
 // registry's 401 challenge: Basic, or a Bearer token fetched from the realm it
 // names for the repository's scope (cached per scope until it expires).
+import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
 import { Agent, interceptors, request } from 'undici';
 
@@ -59,14 +60,15 @@ function registryError(status: number, body: string, ref: NamedRef, what: 'manif
       return new NotFoundError(`manifest for ${familiarString(ref)} not found: ${cause}`);
     case 'NAME_UNKNOWN':
       return new NotFoundError(`repository ${familiarName(ref)} not found: ${cause}`);
-    case 'DENIED':
     case 'UNAUTHORIZED':
+      return new TsdError(cause); // a 401 would make the docker CLI prompt for credentials
+    case 'DENIED':
       return new NotFoundError(`pull access denied for ${familiarName(ref)}, repository does not exist or may require 'docker login': ${cause}`);
     case 'BLOB_UNKNOWN':
       return new NotFoundError(`${what} unknown to registry: ${cause}`);
   }
   if (status === 404) return new NotFoundError(`${what} for ${familiarString(ref)} not found: ${cause}`);
-  if (status === 401) return new UnauthorizedError(`${familiarName(ref)}: ${cause}`);
+  if (status === 401) return new TsdError(`${familiarName(ref)}: ${cause}`);
   return new UnavailableError(`received unexpected HTTP status: ${status} from ${ref.domain}`);
 }
 
@@ -132,6 +134,26 @@ export class RegistryClient implements DistributionClient {
     return Promise.reject(new NotImplementedError('pushing images is not supported by tsdocker yet'));
   }
 
+  /**
+   * `docker login`: the registry's /v2/ answers 200 with the credentials
+   * (Basic, or a token the realm grants for them); else dockerd's words.
+   */
+  async login(domain: string, auth: RegistryAuth): Promise<void> {
+    const url = `${this.endpoint(domain)}/v2/`;
+    const failed = (status: number) => new UnauthorizedError(`login attempt to ${url} failed with status: ${status} ${STATUS_CODES[status] ?? ''}`);
+    const first = await this.get(url, {});
+    await first.body.dump();
+    if (first.statusCode === 200) return;
+    const challenge = challengeOf(first.headers['www-authenticate']);
+    if (first.statusCode !== 401 || !challenge) throw failed(first.statusCode);
+    const value = await this.authorize(challenge, undefined, auth, `${url} login ${auth.username ?? ''}`).catch((err: unknown) => {
+      throw err instanceof UnauthorizedError ? failed(401) : err;
+    });
+    const res = await this.get(url, { authorization: value });
+    await res.body.dump();
+    if (res.statusCode !== 200) throw failed(res.statusCode);
+  }
+
   /** One GET, authenticated as the registry's challenge asks (one retry after a 401). */
   private async send(ref: NamedRef, path: string, headers: Record<string, string>, auth?: RegistryAuth): Promise<Response> {
     const base = this.endpoint(ref.domain);
@@ -143,13 +165,17 @@ export class RegistryClient implements DistributionClient {
     if (res.statusCode !== 401) return res;
     const challenge = challengeOf(res.headers['www-authenticate']);
     await res.body.dump();
-    if (!challenge) throw new UnauthorizedError(`${ref.domain}: authentication required`);
-    const value = await this.authorize(challenge, scope, auth, cacheKey);
+    if (!challenge) throw new TsdError(`${ref.domain}: authentication required`);
+    // dockerd answers a pull it could not authorize with a 500: a 401 would make the docker CLI prompt for credentials.
+    if (challenge.scheme === 'basic' && auth?.username === undefined) throw new TsdError(`Get "${base}${path}": no basic auth credentials`);
+    const value = await this.authorize(challenge, scope, auth, cacheKey).catch((err: unknown) => {
+      throw err instanceof UnauthorizedError ? new TsdError(err.message) : err;
+    });
     res = await this.get(`${base}${path}`, { ...headers, authorization: value });
     return res;
   }
 
-  private async authorize(challenge: Challenge, scope: string, auth: RegistryAuth | undefined, cacheKey: string): Promise<string> {
+  private async authorize(challenge: Challenge, scope: string | undefined, auth: RegistryAuth | undefined, cacheKey: string): Promise<string> {
     const basic = auth?.username !== undefined ? `Basic ${Buffer.from(`${auth.username}:${auth.password ?? ''}`).toString('base64')}` : undefined;
     if (challenge.scheme === 'basic') {
       if (!basic) throw new UnauthorizedError('no basic auth credentials');
@@ -157,7 +183,7 @@ export class RegistryClient implements DistributionClient {
     }
     const url = new URL(challenge.params.realm ?? '');
     if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
-    url.searchParams.set('scope', scope);
+    if (scope !== undefined) url.searchParams.set('scope', scope);
     const res = await this.get(url.toString(), basic ? { authorization: basic } : {});
     const body = (await readBounded(res.body, 1024 * 1024, 'token')).toString();
     if (res.statusCode !== 200) throw new UnauthorizedError(`failed to authorize: ${res.statusCode === 401 ? 'authentication required' : `unexpected status ${res.statusCode}`}`);

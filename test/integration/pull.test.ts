@@ -5,7 +5,8 @@
 // the daemon SIGKILLed) resumes with a Range request; a tampered blob is
 // refused, naming the layer, and nothing of it is kept.
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -212,6 +213,31 @@ describe.skipIf(skip)('pull from a Registry v2', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe(`Error response from daemon: manifest for ${reg.host}/busybox:nope not found: manifest unknown: manifest unknown\n`);
     expect(d.cli(['pull', '-a', image]).stderr).toBe("tag can't be used with --all-tags/-a\n");
+  });
+
+  it('docker login (POST /auth) and a pull with its credentials from a registry with htpasswd Basic auth', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsd-htpasswd-'));
+    const htpasswd = join(dir, 'htpasswd');
+    // bcrypt, the only scheme distribution's htpasswd takes (libxcrypt's crypt(3) through Python).
+    const hash = execFileSync('python3', ['-W', 'ignore', '-c', "import crypt,sys; print(crypt.crypt('s3cret', '$2b$05$abcdefghijklmnopqrstuv'))"], { encoding: 'utf8' }).trim();
+    expect(hash).toMatch(/^\$2b\$05\$/);
+    writeFileSync(htpasswd, `tester:${hash}\n`);
+    const secured = await startRegistry({ extraConfig: ['auth:', '  htpasswd:', '    realm: test', `    path: ${htpasswd}`].join('\n') });
+    try {
+      secured.seed(join(work, 'busybox_latest.tar'), 'private:1', ['--dest-compress', '--dest-creds', 'tester:s3cret']);
+      const image = `${secured.host}/private:1`;
+      expect(d.docker(['pull', image], { input: '' }).stderr).toBe(`Error response from daemon: Get "http://${secured.host}/v2/private/manifests/1": no basic auth credentials\n`);
+      const wrong = d.docker(['login', '-u', 'tester', '--password-stdin', secured.host], { input: 'wrong\n' });
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toContain(`Error response from daemon: login attempt to http://${secured.host}/v2/ failed with status: 401 Unauthorized`);
+      const login = d.docker(['login', '-u', 'tester', '--password-stdin', secured.host], { input: 's3cret\n' });
+      expect(login.code, login.stderr).toBe(0);
+      expect(login.stdout).toContain('Login Succeeded');
+      expect(ok(d.docker(['pull', image]))).toContain(`Status: Downloaded newer image for ${image}\n`);
+    } finally {
+      await secured.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("errors as dockerd's: unknown tag, unknown repository, unreachable registry", async () => {

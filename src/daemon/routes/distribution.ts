@@ -8,7 +8,7 @@ import { InvalidArgumentError, NotFoundError } from '../../errors';
 import { isDigest } from '../../graph/digest';
 import { parseConfig } from '../../graph/image/config';
 import { isIndexMediaType } from '../../graph/media-types';
-import { familiarName, familiarString, parseNormalizedNamed, type NamedRef } from '../../graph/reference';
+import { DEFAULT_DOMAIN, familiarName, familiarString, parseNormalizedNamed, type NamedRef } from '../../graph/reference';
 import { readBounded, RegistryClient, registryAuthOf } from '../../registry/client';
 import { parsePlatform } from '../../registry/platform';
 import { resolvePull, runPull, type PullDeps } from '../../registry/pull';
@@ -81,7 +81,22 @@ export async function pullRoute(ctx: DaemonContext, req: FastifyRequest, reply: 
   });
 }
 
+/** The registry an AuthConfig's serveraddress names: Docker Hub's v1 index URL is docker.io. */
+function loginDomain(serverAddress: string): string {
+  const host = serverAddress.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+  return host === '' || host === 'index.docker.io' || host === 'registry-1.docker.io' ? DEFAULT_DOMAIN : host;
+}
+
 export function distributionRoutes(app: FastifyInstance, ctx: DaemonContext): void {
+  app.post('/auth', async (req) => {
+    const body = (req.body ?? {}) as { username?: unknown; password?: unknown; serveraddress?: unknown };
+    const username = typeof body.username === 'string' ? body.username : '';
+    const password = typeof body.password === 'string' ? body.password : '';
+    const server = typeof body.serveraddress === 'string' ? body.serveraddress : '';
+    await pullDeps(ctx).client.login(loginDomain(server), { username, password });
+    return { Status: 'Login Succeeded', IdentityToken: '' };
+  });
+
   app.get('/distribution/*', async (req): Promise<DistributionInspect> => {
     const wildcard = (req.params as { '*': string })['*'];
     if (!wildcard.endsWith('/json')) throw new NotFoundError('page not found');
