@@ -30,6 +30,8 @@ export interface DaemonConfig {
   registryMirrors: string[];
   /** Layers a pull downloads at once (dockerd's `max-concurrent-downloads`). */
   maxConcurrentDownloads: number;
+  /** Layers a push uploads at once (dockerd's `max-concurrent-uploads`). */
+  maxConcurrentUploads: number;
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -52,6 +54,7 @@ export const DEFAULTS: DaemonConfig = {
   insecureRegistries: [],
   registryMirrors: [],
   maxConcurrentDownloads: 3,
+  maxConcurrentUploads: 5,
 };
 
 type Kind = 'string' | 'boolean' | 'string[]' | 'map' | 'runtimes' | 'count';
@@ -76,6 +79,7 @@ const FILE_KEYS: Record<string, { field: keyof DaemonConfig; kind: Kind }> = {
   'insecure-registries': { field: 'insecureRegistries', kind: 'string[]' },
   'registry-mirrors': { field: 'registryMirrors', kind: 'string[]' },
   'max-concurrent-downloads': { field: 'maxConcurrentDownloads', kind: 'count' },
+  'max-concurrent-uploads': { field: 'maxConcurrentUploads', kind: 'count' },
 };
 
 /** dockerd's TLS options (flags and daemon.json keys alike): parsed so they are refused by name, never ignored. */
@@ -91,7 +95,7 @@ export function tlsNotSupported(option: string): InvalidArgumentError {
 /** The subset of fields that SIGHUP may change in a running daemon. */
 export const RELOADABLE: readonly (keyof DaemonConfig)[] = [
   'logLevel', 'debug', 'labels', 'liveRestore', 'logOpts', 'runtimes', 'defaultRuntime',
-  'insecureRegistries', 'registryMirrors', 'experimental', 'maxConcurrentDownloads',
+  'insecureRegistries', 'registryMirrors', 'experimental', 'maxConcurrentDownloads', 'maxConcurrentUploads',
 ];
 
 function checkKind(key: string, kind: Kind, value: unknown): void {

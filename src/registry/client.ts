@@ -9,9 +9,18 @@ import type { Readable } from 'node:stream';
 import { Agent, interceptors, request } from 'undici';
 
 type Response = Awaited<ReturnType<typeof request>>;
+type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH';
+
+interface SendOptions {
+  method?: HttpMethod;
+  /** Opens the body (again, for the retry after a 401). */
+  body?: () => Buffer | Readable;
+  /** Asks for push access too. */
+  push?: boolean;
+}
 import { NotFoundError, NotImplementedError, TsdError, UnauthorizedError, UnavailableError } from '../errors';
 import { isDigest, sha256, type Digest } from '../graph/digest';
-import { MEDIA_TYPE } from '../graph/media-types';
+import { isIndexMediaType, isManifestMediaType, MEDIA_TYPE } from '../graph/media-types';
 import { DEFAULT_DOMAIN, familiarName, familiarString, type NamedRef } from '../graph/reference';
 import { challengeOf, tokenFrom, type Challenge } from './auth';
 import type { Descriptor, DistributionClient, RegistryAuth } from './types';
@@ -73,8 +82,8 @@ function registryError(status: number, body: string, ref: NamedRef, what: 'manif
 }
 
 export class RegistryClient implements DistributionClient {
-  /** Bearer tokens by `<registry> <scope> <user>`, with their expiry (ms). */
-  private readonly tokens = new Map<string, { token: string; expires: number }>();
+  /** Authorization headers (Basic, or Bearer tokens) by `<registry> <scope> <user>`, with their expiry (ms). */
+  private readonly tokens = new Map<string, { authorization: string; expires: number }>();
 
   /** Blob GETs may redirect to a storage backend (S3, a CDN). */
   private readonly dispatcher = new Agent().compose(interceptors.redirect({ maxRedirections: 3 }));
@@ -130,8 +139,42 @@ export class RegistryClient implements DistributionClient {
     return Array.isArray(body.tags) ? body.tags.filter((t): t is string => typeof t === 'string') : [];
   }
 
-  push(): Promise<void> {
-    return Promise.reject(new NotImplementedError('pushing images is not supported by tsdocker yet'));
+  /** Sends a blob unless the registry has it; a manifest or index goes under `ref`'s tag (or its digest). */
+  async push(ref: NamedRef, desc: Descriptor, open: () => Promise<Readable>, auth?: RegistryAuth): Promise<void> {
+    if (isManifestMediaType(desc.mediaType) || isIndexMediaType(desc.mediaType)) {
+      await this.putManifest(ref, desc, await readBounded(await open(), MAX_MANIFEST, 'manifest'), auth);
+    } else if (!(await this.hasBlob(ref, desc.digest, auth))) {
+      await this.uploadBlob(ref, desc, await open(), auth);
+    }
+  }
+
+  /** HEAD of a blob in the repository (which also settles push authorization before any upload). */
+  async hasBlob(ref: NamedRef, digest: Digest, auth?: RegistryAuth): Promise<boolean> {
+    const res = await this.send(ref, `/v2/${ref.path}/blobs/${digest}`, {}, auth, { method: 'HEAD', push: true });
+    await res.body.dump();
+    if (res.statusCode === 200) return true;
+    if (res.statusCode === 404) return false;
+    throw registryError(res.statusCode, '', ref, 'blob');
+  }
+
+  /** A monolithic upload: POST for an upload URL, then PUT of the bytes with their digest. */
+  async uploadBlob(ref: NamedRef, desc: Descriptor, body: Readable, auth?: RegistryAuth): Promise<void> {
+    const start = await this.send(ref, `/v2/${ref.path}/blobs/uploads/`, {}, auth, { method: 'POST', push: true });
+    const startBody = await start.body.text();
+    if (start.statusCode !== 202 || typeof start.headers.location !== 'string') throw registryError(start.statusCode, startBody, ref, 'blob');
+    const location = new URL(start.headers.location, this.endpoint(ref.domain));
+    location.searchParams.set('digest', desc.digest);
+    const headers = { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) };
+    const res = await this.send(ref, location.toString(), headers, auth, { method: 'PUT', body: () => body, push: true });
+    const text = await res.body.text();
+    if (res.statusCode !== 201) throw registryError(res.statusCode, text, ref, 'blob');
+  }
+
+  private async putManifest(ref: NamedRef, desc: Descriptor, bytes: Buffer, auth?: RegistryAuth): Promise<void> {
+    const path = `/v2/${ref.path}/manifests/${ref.tag ?? desc.digest}`;
+    const res = await this.send(ref, path, { 'content-type': desc.mediaType }, auth, { method: 'PUT', body: () => bytes, push: true });
+    const text = await res.body.text();
+    if (res.statusCode !== 201) throw registryError(res.statusCode, text, ref, 'manifest');
   }
 
   /**
@@ -155,23 +198,31 @@ export class RegistryClient implements DistributionClient {
   }
 
   /** One GET, authenticated as the registry's challenge asks (one retry after a 401). */
-  private async send(ref: NamedRef, path: string, headers: Record<string, string>, auth?: RegistryAuth): Promise<Response> {
+  /**
+   * One request, authenticated as the registry's challenge asks (one retry
+   * after a 401: `body` is opened again for it). `path` may be a URL the
+   * registry gave (an upload's Location).
+   */
+  private async send(ref: NamedRef, path: string, headers: Record<string, string>, auth?: RegistryAuth, opts: SendOptions = {}): Promise<Response> {
     const base = this.endpoint(ref.domain);
-    const scope = `repository:${ref.path}:pull`;
+    const url = new URL(path, base).toString();
+    const method = opts.method ?? 'GET';
+    const scope = `repository:${ref.path}:${opts.push ? 'pull,push' : 'pull'}`;
     const cacheKey = `${base} ${scope} ${auth?.username ?? ''}`;
     const cached = this.tokens.get(cacheKey);
-    const authorization = cached && cached.expires > Date.now() ? `Bearer ${cached.token}` : undefined;
-    let res = await this.get(`${base}${path}`, { ...headers, ...(authorization ? { authorization } : {}) });
+    const authorization = cached && cached.expires > Date.now() ? cached.authorization : undefined;
+    let res = await this.call(method, url, { ...headers, ...(authorization ? { authorization } : {}) }, opts.body?.());
     if (res.statusCode !== 401) return res;
     const challenge = challengeOf(res.headers['www-authenticate']);
     await res.body.dump();
     if (!challenge) throw new TsdError(`${ref.domain}: authentication required`);
     // dockerd answers a pull it could not authorize with a 500: a 401 would make the docker CLI prompt for credentials.
-    if (challenge.scheme === 'basic' && auth?.username === undefined) throw new TsdError(`Get "${base}${path}": no basic auth credentials`);
+    const verb = method.charAt(0) + method.slice(1).toLowerCase();
+    if (challenge.scheme === 'basic' && auth?.username === undefined) throw new TsdError(`${verb} "${url}": no basic auth credentials`);
     const value = await this.authorize(challenge, scope, auth, cacheKey).catch((err: unknown) => {
       throw err instanceof UnauthorizedError ? new TsdError(err.message) : err;
     });
-    res = await this.get(`${base}${path}`, { ...headers, authorization: value });
+    res = await this.call(method, url, { ...headers, authorization: value }, opts.body?.());
     return res;
   }
 
@@ -179,6 +230,7 @@ export class RegistryClient implements DistributionClient {
     const basic = auth?.username !== undefined ? `Basic ${Buffer.from(`${auth.username}:${auth.password ?? ''}`).toString('base64')}` : undefined;
     if (challenge.scheme === 'basic') {
       if (!basic) throw new UnauthorizedError('no basic auth credentials');
+      this.tokens.set(cacheKey, { authorization: basic, expires: Infinity });
       return basic;
     }
     const url = new URL(challenge.params.realm ?? '');
@@ -188,20 +240,25 @@ export class RegistryClient implements DistributionClient {
     const body = (await readBounded(res.body, 1024 * 1024, 'token')).toString();
     if (res.statusCode !== 200) throw new UnauthorizedError(`failed to authorize: ${res.statusCode === 401 ? 'authentication required' : `unexpected status ${res.statusCode}`}`);
     const token = tokenFrom(body);
-    this.tokens.set(cacheKey, token);
+    this.tokens.set(cacheKey, { authorization: `Bearer ${token.token}`, expires: token.expires });
     return `Bearer ${token.token}`;
   }
 
-  private async get(url: string, headers: Record<string, string>): Promise<Response> {
+  private get(url: string, headers: Record<string, string>): Promise<Response> {
+    return this.call('GET', url, headers);
+  }
+
+  private async call(method: HttpMethod, url: string, headers: Record<string, string>, body?: Buffer | Readable): Promise<Response> {
     try {
-      return await request(url, { method: 'GET', headers, dispatcher: this.dispatcher, headersTimeout: 30_000, bodyTimeout: 60_000 });
+      return await request(url, { method, headers, body: body ?? null, dispatcher: this.dispatcher, headersTimeout: 30_000, bodyTimeout: 60_000 });
     } catch (err) {
       const { hostname, port, protocol } = new URL(url);
       const code = (err as { code?: string }).code;
       const dial = `dial tcp ${hostname}:${port || (protocol === 'https:' ? '443' : '80')}`;
-      if (code === 'ECONNREFUSED') throw new UnavailableError(`Get "${url}": ${dial}: connect: connection refused`);
-      if (code === 'ENOTFOUND') throw new UnavailableError(`Get "${url}": ${dial}: lookup ${hostname}: no such host`);
-      throw new UnavailableError(`Get "${url}": ${(err as Error).message}`);
+      const verb = `${method.charAt(0)}${method.slice(1).toLowerCase()}`;
+      if (code === 'ECONNREFUSED') throw new UnavailableError(`${verb} "${url}": ${dial}: connect: connection refused`);
+      if (code === 'ENOTFOUND') throw new UnavailableError(`${verb} "${url}": ${dial}: lookup ${hostname}: no such host`);
+      throw new UnavailableError(`${method.charAt(0)}${method.slice(1).toLowerCase()} "${url}": ${(err as Error).message}`);
     }
   }
 }

@@ -7,9 +7,7 @@
 // registered in order as each download completes, the image created holding
 // the manifests it came with, and tagged with its tag and its RepoDigest.
 // Progress goes out as dockerd's JSON messages, so the docker CLI draws its bars.
-import { Readable, Transform } from 'node:stream';
-import type { JSONMessage } from '../api/types';
-import { progressString } from '../api/units';
+import { Readable } from 'node:stream';
 import { InvalidArgumentError, NotImplementedError, UnavailableError } from '../errors';
 import type { HeldBlob } from '../graph/content/refs';
 import { writeBlob } from '../graph/content/helpers';
@@ -21,13 +19,13 @@ import { chainIds } from '../graph/layers/chain';
 import type { Lease } from '../graph/layers/types';
 import { isIndexMediaType, isManifestMediaType, MEDIA_TYPE } from '../graph/media-types';
 import { familiarString, type NamedRef } from '../graph/reference';
+import type { Tx } from '../state/tx';
 import { readBounded, type FetchedManifest, type RegistryClient } from './client';
 import { selectManifest, type Platform } from './platform';
+import { counted, progressTicker, shortDigest, statusLine, type Emit } from './progress';
 import type { Descriptor, RegistryAuth } from './types';
 
 const MAX_CONFIG = 8 * 1024 * 1024;
-/** A progress line per layer at most this often. */
-const PROGRESS_INTERVAL_MS = 100;
 
 const LAYER_TYPES = new Set([
   MEDIA_TYPE.dockerLayer,
@@ -54,8 +52,6 @@ export interface PullPlan {
   config: Descriptor;
   layers: Descriptor[];
 }
-
-type Emit = (msg: JSONMessage) => void;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -104,11 +100,6 @@ export async function resolvePull(client: RegistryClient, ref: NamedRef, platfor
   return { ref, top, manifest, config: descriptorOf(doc.config, 'config'), layers };
 }
 
-/** A `Downloading`/`Extracting` line as dockerd's progress.Update writes it. */
-function progressLine(id: string, status: string, current: number, total: number): JSONMessage {
-  return { status, progressDetail: { current, total }, progress: progressString(current, total), id };
-}
-
 /** Runs `tasks` with at most `limit` at once; each promise settles as its task does. */
 function limited<T>(tasks: Array<() => Promise<T>>, limit: number): Array<Promise<T>> {
   let running = 0;
@@ -130,11 +121,6 @@ function limited<T>(tasks: Array<() => Promise<T>>, limit: number): Array<Promis
   );
 }
 
-/** The first 12 hex digits of a digest: the `id` of a layer's progress lines. */
-function shortDigest(d: Digest): string {
-  return d.slice(7, 19);
-}
-
 /**
  * Downloads one blob into the content store: resumes the ingest a cut pull
  * left (a Range request from its offset), checks the digest at commit; a
@@ -144,7 +130,7 @@ async function download(deps: PullDeps, ref: NamedRef, desc: Descriptor, auth: R
   const id = shortDigest(desc.digest);
   const content = deps.graph.content;
   if (await content.has(desc.digest)) {
-    emit({ status: 'Download complete', progressDetail: {}, id });
+    emit(statusLine(id, 'Download complete'));
     return;
   }
   let writer = await content.writer(`pull/${desc.digest}`, { size: desc.size, expected: desc.digest });
@@ -157,7 +143,7 @@ async function download(deps: PullDeps, ref: NamedRef, desc: Descriptor, auth: R
         await writer.abort();
         writer = await content.writer(`pull/${desc.digest}`);
       }
-      let last = 0;
+      const tick = progressTicker(id, 'Downloading', desc.size, emit);
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         if (writer.offset + chunk.length > desc.size) {
           stream.destroy();
@@ -165,43 +151,22 @@ async function download(deps: PullDeps, ref: NamedRef, desc: Descriptor, auth: R
           throw new UnavailableError(`error pulling layer ${desc.digest}: the registry sent more than the ${desc.size} bytes the manifest names`);
         }
         await writer.write(chunk);
-        if (Date.now() - last >= PROGRESS_INTERVAL_MS) {
-          last = Date.now();
-          emit(progressLine(id, 'Downloading', writer.offset, desc.size));
-        }
+        tick(writer.offset);
       }
       // A body cut short without an error: keep what came for the next pull.
       if (writer.offset < desc.size) throw new UnavailableError(`error pulling layer ${desc.digest}: unexpected EOF`);
     }
-    emit({ status: 'Verifying Checksum', progressDetail: {}, id });
+    emit(statusLine(id, 'Verifying Checksum'));
     committed = true; // commit ends the ingest, success or not
     await writer.commit(desc.size, desc.digest).catch((err: unknown) => {
       if (err instanceof AlreadyExistsError) return;
       throw new InvalidArgumentError(`filesystem layer verification failed for digest ${desc.digest}: ${(err as Error).message}`);
     });
-    emit({ status: 'Download complete', progressDetail: {}, id });
+    emit(statusLine(id, 'Download complete'));
   } finally {
     // A cut transfer keeps its verified-so-far bytes for the next pull.
     if (!committed) await writer.close();
   }
-}
-
-/** Counts the bytes read from `source` into `Extracting` lines. */
-function extracting(source: Readable, id: string, total: number, emit: Emit): Readable {
-  let current = 0;
-  let last = 0;
-  const t = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      current += chunk.length;
-      if (Date.now() - last >= PROGRESS_INTERVAL_MS || current === total) {
-        last = Date.now();
-        emit(progressLine(id, 'Extracting', current, total));
-      }
-      cb(null, chunk);
-    },
-  });
-  source.on('error', (err) => t.destroy(err));
-  return source.pipe(t);
 }
 
 /** Pulls what `plan` names; returns the image ID. */
@@ -219,7 +184,7 @@ export async function runPull(deps: PullDeps, plan: PullPlan, auth: RegistryAuth
   }
   const chains = chainIds(diffIds);
   const present = chains.map((c) => graph.layers.get(c) !== undefined);
-  plan.layers.forEach((l, i) => emit({ status: present[i] ? 'Already exists' : 'Pulling fs layer', progressDetail: {}, id: shortDigest(l.digest) }));
+  plan.layers.forEach((l, i) => emit(statusLine(shortDigest(l.digest), present[i] ? 'Already exists' : 'Pulling fs layer')));
   const tasks = plan.layers.map((l, i) => () => (present[i] ? Promise.resolve() : download(deps, ref, l, auth, emit)));
   const downloads = limited(tasks, Math.max(1, deps.maxConcurrentDownloads));
   downloads.forEach((d) => d.catch(() => {})); // awaited in order below; a later failure must not go unhandled
@@ -260,8 +225,8 @@ async function registerBlob(graph: Graph, layer: Descriptor, opts: { parent: Dig
   const id = shortDigest(layer.digest);
   const file = graph.content.blobPath(layer.digest);
   try {
-    const lease = await graph.layers.register(extracting(await graph.content.reader(layer.digest), id, layer.size, emit), { ...opts, file });
-    emit({ status: 'Pull complete', progressDetail: {}, id });
+    const lease = await graph.layers.register(counted(await graph.content.reader(layer.digest), id, 'Extracting', layer.size, emit), { ...opts, file });
+    emit(statusLine(id, 'Pull complete'));
     return lease;
   } catch (err) {
     if (!graph.layers.blobDigests().includes(layer.digest)) await graph.content.delete(layer.digest).catch(() => {});
@@ -273,15 +238,23 @@ async function registerBlob(graph: Graph, layer: Descriptor, opts: { parent: Dig
 function tagPulled(graph: Graph, ref: NamedRef, digest: Digest, id: Digest): boolean {
   const named = { name: ref.name, domain: ref.domain, path: ref.path };
   const tagRef = ref.digest === undefined ? { ...named, tag: ref.tag ?? 'latest' } : undefined;
-  const digestRef = { ...named, digest };
-  const before = graph.store.lookupRef(tagRef ?? digestRef);
+  const before = graph.store.lookupRef(tagRef ?? { ...named, digest });
   graph.gdb.update((tx) => {
     if (tagRef) graph.store.addRef(tagRef, id, tx);
-    // dockerd moves a RepoDigest too: an index's digest names the platform last pulled.
-    if (graph.store.lookupRef(digestRef) !== id) graph.store.deleteRef(digestRef, tx);
-    graph.store.addRef(digestRef, id, tx);
+    recordRepoDigest(graph, ref, digest, id, tx);
   });
   return before !== id;
+}
+
+/** `ref`'s repository at `digest` names image `id` (a RepoDigest); dockerd moves it when it named another (an index's digest, the platform last pulled). */
+export function recordRepoDigest(graph: Graph, ref: NamedRef, digest: Digest, id: Digest, tx?: Tx): void {
+  const digestRef = { name: ref.name, domain: ref.domain, path: ref.path, digest };
+  const run = (t: Tx) => {
+    if (graph.store.lookupRef(digestRef) !== id) graph.store.deleteRef(digestRef, t);
+    graph.store.addRef(digestRef, id, t);
+  };
+  if (tx) run(tx);
+  else graph.gdb.update(run);
 }
 
 function emptyStream(): Readable {

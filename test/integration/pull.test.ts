@@ -240,6 +240,28 @@ describe.skipIf(skip)('pull from a Registry v2', () => {
     }
   });
 
+  it('docker push: skopeo reads what was pushed, digests equal; a second push finds the layers; the pushed image pulls back and runs', () => {
+    ok(d.docker(['pull', `${reg.host}/busybox:latest`]));
+    ok(d.docker(['import', '-c', 'CMD ["sh"]', '-c', 'ENV PUSHED=1', join(work, 'zs.tar'), `${reg.host}/pushed:base`]));
+    ok(d.docker(['tag', `${reg.host}/busybox:latest`, `${reg.host}/pushed:1`]));
+    const out = ok(d.docker(['push', `${reg.host}/pushed:1`]));
+    expect(out).toMatch(new RegExp(`^The push refers to repository \\[${reg.host}/pushed\\]\n`));
+    expect(out).toMatch(/[0-9a-f]{12}: (Pushed|Layer already exists)\n/);
+    const digest = reg.digest('pushed:1');
+    expect(out).toContain(`1: digest: ${digest} size: `);
+    expect(JSON.parse(ok(d.docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', `${reg.host}/pushed:1`])))).toContain(`${reg.host}/pushed@${digest}`);
+    // skopeo reads it through: config and layers as the manifest names them.
+    execFileSync('skopeo', ['copy', '--src-tls-verify=false', `docker://${reg.host}/pushed:1`, `dir:${join(work, 'pushed-dir')}`]);
+    expect(ok(d.docker(['push', `${reg.host}/pushed:1`]))).toMatch(/[0-9a-f]{12}: Layer already exists\n/);
+    // --all-tags: both tags of the repository.
+    const all = ok(d.docker(['push', '--all-tags', `${reg.host}/pushed`]));
+    expect(all).toContain('base: digest: ');
+    expect(all).toContain(`1: digest: ${digest} size: `);
+    ok(d.docker(['rmi', `${reg.host}/pushed:1`, `${reg.host}/busybox:latest`]));
+    ok(d.docker(['pull', `${reg.host}/pushed:1`]));
+    expect(ok(d.docker(['run', '--rm', `${reg.host}/pushed:1`, 'echo', 'round trip']))).toBe('round trip\n');
+  });
+
   it("errors as dockerd's: unknown tag, unknown repository, unreachable registry", async () => {
     expect(d.docker(['pull', `${reg.host}/busybox:nope`]).stderr).toBe(
       `Error response from daemon: manifest for ${reg.host}/busybox:nope not found: manifest unknown: manifest unknown\n`,

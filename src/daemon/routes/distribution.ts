@@ -12,6 +12,7 @@ import { DEFAULT_DOMAIN, familiarName, familiarString, parseNormalizedNamed, typ
 import { readBounded, RegistryClient, registryAuthOf } from '../../registry/client';
 import { parsePlatform } from '../../registry/platform';
 import { resolvePull, runPull, type PullDeps } from '../../registry/pull';
+import { checkPushable, pushTag, pushTags, type PushDeps } from '../../registry/push';
 import type { RegistryAuth } from '../../registry/types';
 import type { DaemonContext } from '../context';
 import { str, type Query } from '../query';
@@ -26,7 +27,7 @@ interface DistributionInspect {
 /** One client per daemon (its token cache), made with the configuration's registries. */
 const clients = new WeakMap<DaemonContext, RegistryClient>();
 
-function pullDeps(ctx: DaemonContext): PullDeps {
+function pullDeps(ctx: DaemonContext): PullDeps & PushDeps {
   let client = clients.get(ctx);
   if (!client) {
     client = new RegistryClient({
@@ -39,7 +40,7 @@ function pullDeps(ctx: DaemonContext): PullDeps {
     });
     clients.set(ctx, client);
   }
-  return { client, graph: ctx.graph, maxConcurrentDownloads: ctx.config.maxConcurrentDownloads };
+  return { client, graph: ctx.graph, maxConcurrentDownloads: ctx.config.maxConcurrentDownloads, maxConcurrentUploads: ctx.config.maxConcurrentUploads };
 }
 
 /** `fromImage` and `tag` as dockerd combines them: the tag may be a digest; neither means every tag. */
@@ -78,6 +79,25 @@ export async function pullRoute(ctx: DaemonContext, req: FastifyRequest, reply: 
       });
     }
     if (allTags) emit({ status: `Status: Downloaded newer image for ${familiarName(ref)}` });
+  });
+}
+
+/** POST /images/{name}/push[?tag=…]: no tag pushes every tag of the repository. */
+export async function pushRoute(ctx: DaemonContext, req: FastifyRequest, reply: FastifyReply, name: string): Promise<void> {
+  const repo = parseNormalizedNamed(name);
+  checkPushable(repo);
+  const deps = pullDeps(ctx);
+  const tags = pushTags(deps.graph, repo, str(req.query as Query, 'tag') || repo.tag);
+  const auth = authOf(req);
+  await progressStream(reply, async (emit) => {
+    emit({ status: `The push refers to repository [${repo.name}]` });
+    for (const tag of tags) {
+      const ref = { name: repo.name, domain: repo.domain, path: repo.path, tag };
+      await ctx.jobs.run({ name: 'image.push', object: familiarString(ref), locks: [`image:${familiarName(ref)}`] }, async (job) => {
+        await pushTag(deps, repo, tag, auth, emit);
+        job.emit({ Type: 'image', Action: 'push', Actor: { ID: familiarString(ref), Attributes: { name: familiarString(ref) } } });
+      });
+    }
   });
 }
 

@@ -11,7 +11,7 @@ import { imageEvent } from '../../engine/image-jobs';
 import type { DaemonContext } from '../context';
 import { bool, filters, str, strs, type Query } from '../query';
 import { progressStream } from '../streams';
-import { pullRoute } from './distribution';
+import { pullRoute, pushRoute } from './distribution';
 import { shapeForVersion } from '../versioning';
 
 /** Splits `/images/<name>/<action>` (name may hold '/'). */
@@ -105,7 +105,7 @@ function imageNamedRoutes(app: FastifyInstance, ctx: DaemonContext): void {
   app.post('/images/*', async (req, reply) => {
     const path = imagePath((req.params as { '*': string })['*'], ['tag', 'push']);
     if (!path) throw new NotFoundError('page not found');
-    if (path.action === 'push') throw new NotImplementedError(`pushing images is not supported by tsdocker yet (${path.name})`);
+    if (path.action === 'push') return pushRoute(ctx, req, reply, path.name);
     const q = req.query as Query;
     const repo = str(q, 'repo') ?? '';
     const tag = str(q, 'tag');
