@@ -20,8 +20,8 @@ export interface TestRegistry {
   log(): string;
   /** `skopeo copy [args] docker-archive:<archive> docker://<host>/<name>`. */
   seed(archive: string, name: string, args?: string[]): void;
-  /** `skopeo inspect --raw`'s manifest digest of `<host>/<name>`. */
-  digest(name: string): string;
+  /** `skopeo inspect`'s manifest digest of `<host>/<name>`. */
+  digest(name: string, args?: string[]): string;
   stop(): Promise<void>;
 }
 
@@ -97,7 +97,7 @@ export async function startRegistry(opts: { extraConfig?: string } = {}): Promis
     dir,
     log: () => readFileSync(logPath, 'utf8'),
     seed: (archive, name, args = []) => void skopeo(['copy', '--dest-tls-verify=false', ...args, `docker-archive:${archive}`, `docker://${host}/${name}`]),
-    digest: (name) => (JSON.parse(skopeo(['inspect', '--tls-verify=false', `docker://${host}/${name}`])) as { Digest: string }).Digest,
+    digest: (name, args = []) => (JSON.parse(skopeo(['inspect', '--tls-verify=false', ...args, `docker://${host}/${name}`])) as { Digest: string }).Digest,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         process.kill(child.pid!, 'SIGTERM');

@@ -5,7 +5,7 @@
 // the daemon SIGKILLed) resumes with a Range request; a tampered blob is
 // refused, naming the layer, and nothing of it is kept.
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -234,6 +234,20 @@ describe.skipIf(skip)('pull from a Registry v2', () => {
       expect(login.code, login.stderr).toBe(0);
       expect(login.stdout).toContain('Login Succeeded');
       expect(ok(d.docker(['pull', image]))).toContain(`Status: Downloaded newer image for ${image}\n`);
+      // tsdocker's login and logout share the docker CLI's config.json.
+      expect(ok(d.cli(['logout', secured.host]))).toBe(`Removing login credentials for ${secured.host}\n`);
+      expect(d.cli(['pull', image]).stderr).toContain('no basic auth credentials');
+      expect(d.cli(['login', '-u', 'tester', '--password-stdin', secured.host], { input: 'wrong\n' }).stderr).toContain('failed with status: 401 Unauthorized');
+      expect(ok(d.cli(['login', '-u', 'tester', '--password-stdin', secured.host], { input: 's3cret\n' }))).toBe('Login Succeeded\n');
+      const config = join(d.dir, 'docker-config', 'config.json');
+      expect(statSync(config).mode & 0o777).toBe(0o600);
+      expect(readFileSync(config, 'utf8')).not.toContain('s3cret');
+      ok(d.cli(['tag', image, `${secured.host}/private:2`]));
+      const pushed = ok(d.cli(['push', `${secured.host}/private:2`]));
+      expect(pushed).toMatch(/[0-9a-f]{12}: Layer already exists\n/);
+      expect(pushed).toContain(`2: digest: ${secured.digest('private:2', ['--creds', 'tester:s3cret'])} size: `);
+      ok(d.docker(['rmi', image, `${secured.host}/private:2`]));
+      expect(ok(d.docker(['pull', `${secured.host}/private:2`]))).toContain('Status: Downloaded newer image');
     } finally {
       await secured.stop();
       rmSync(dir, { recursive: true, force: true });
