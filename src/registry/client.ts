@@ -55,6 +55,26 @@ function isLoopbackHost(host: string): boolean {
   return bare === 'localhost' || bare === '::1' || /^127\.\d+\.\d+\.\d+$/.test(bare);
 }
 
+function ipv4(s: string): number | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  if (!m) return undefined;
+  const parts = m.slice(1).map(Number);
+  return parts.every((p) => p <= 255) ? parts.reduce((n, p) => n * 256 + p, 0) : undefined;
+}
+
+/** An `insecure-registries` entry names the host: `host[:port]` itself, or a CIDR holding its IPv4 address. */
+function insecureEntryMatches(entry: string, domain: string): boolean {
+  const bare = entry.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  const slash = bare.indexOf('/');
+  if (slash < 0) return bare === domain;
+  const net = ipv4(bare.slice(0, slash));
+  const bits = Number(bare.slice(slash + 1));
+  const host = ipv4(domain.replace(/:\d+$/, ''));
+  if (net === undefined || host === undefined || !Number.isInteger(bits) || bits < 0 || bits > 32) return false;
+  const size = 2 ** (32 - bits);
+  return Math.floor(host / size) === Math.floor(net / size);
+}
+
 /** The error of a registry answer, worded as dockerd's distribution/errors.go does for the reference. */
 function registryError(status: number, body: string, ref: NamedRef, what: 'manifest' | 'blob'): TsdError {
   let first: { code?: string; message?: string } | undefined;
@@ -93,7 +113,7 @@ export class RegistryClient implements DistributionClient {
   /** The base URL of a registry host. */
   endpoint(domain: string): string {
     if (domain === DEFAULT_DOMAIN) return this.opts.mirrors[0]?.replace(/\/+$/, '') ?? DOCKER_HUB_ENDPOINT;
-    const insecure = isLoopbackHost(domain) || this.opts.insecureRegistries.includes(domain);
+    const insecure = isLoopbackHost(domain) || this.opts.insecureRegistries.some((e) => insecureEntryMatches(e, domain));
     return `${insecure ? 'http' : 'https'}://${domain}`;
   }
 

@@ -276,6 +276,24 @@ describe.skipIf(skip)('pull from a Registry v2', () => {
     expect(ok(d.docker(['run', '--rm', `${reg.host}/pushed:1`, 'echo', 'round trip']))).toBe('round trip\n');
   });
 
+  it('registry-mirrors: a Docker Hub name is pulled from the mirror (and nothing but 127.0.0.1 is asked)', async () => {
+    reg.seed(join(work, 'busybox_latest.tar'), 'library/busybox:latest', ['--dest-compress']);
+    const dir = mkdtempSync(join(tmpdir(), 'tsd-mirror-'));
+    writeFileSync(join(dir, 'daemon.json'), JSON.stringify({ 'registry-mirrors': [`http://${reg.host}`], 'max-concurrent-downloads': 1 }));
+    const mirrored = await startDaemon({ dir });
+    try {
+      const out = ok(mirrored.docker(['pull', 'busybox']));
+      const digest = reg.digest('library/busybox:latest');
+      expect(out).toContain(`latest: Pulling from library/busybox\n`);
+      expect(out).toContain(`Digest: ${digest}\nStatus: Downloaded newer image for busybox:latest\ndocker.io/library/busybox:latest\n`);
+      expect(JSON.parse(ok(mirrored.docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', 'busybox'])))).toEqual([`busybox@${digest}`]);
+      expect(ok(mirrored.docker(['run', '--rm', 'busybox', 'echo', 'mirrored']))).toBe('mirrored\n');
+    } finally {
+      await mirrored.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("errors as dockerd's: unknown tag, unknown repository, unreachable registry", async () => {
     expect(d.docker(['pull', `${reg.host}/busybox:nope`]).stderr).toBe(
       `Error response from daemon: manifest for ${reg.host}/busybox:nope not found: manifest unknown: manifest unknown\n`,
