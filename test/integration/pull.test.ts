@@ -5,6 +5,8 @@
 // the daemon SIGKILLed) resumes with a Range request; a tampered blob is
 // refused, naming the layer, and nothing of it is kept.
 import { execFile, execFileSync } from 'node:child_process';
+import { createSign } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -290,6 +292,47 @@ describe.skipIf(skip)('pull from a Registry v2', () => {
       expect(ok(mirrored.docker(['run', '--rm', 'busybox', 'echo', 'mirrored']))).toBe('mirrored\n');
     } finally {
       await mirrored.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the Bearer token flow: a token server named by the registry auth.token config grants pull and push per repository', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsd-token-'));
+    const key = join(dir, 'key.pem');
+    const cert = join(dir, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=token-issuer'], { stdio: 'ignore' });
+    const der = execFileSync('openssl', ['x509', '-in', cert, '-outform', 'DER']).toString('base64');
+    const scopes: string[] = [];
+    const tokenPort = await freePort();
+    const tokens = createHttpServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const scope = url.searchParams.get('scope') ?? '';
+      scopes.push(scope);
+      const [, name = '', actions = ''] = scope.split(':');
+      const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+      const now = Math.floor(Date.now() / 1000);
+      const head = b64({ alg: 'RS256', typ: 'JWT', x5c: [der] });
+      const claims = b64({ iss: 'test-issuer', sub: 'anonymous', aud: url.searchParams.get('service'), exp: now + 300, nbf: now - 10, iat: now, jti: String(Math.random()), access: scope ? [{ type: 'repository', name, actions: actions.split(',') }] : [] });
+      const signature = createSign('RSA-SHA256').update(`${head}.${claims}`).sign(readFileSync(key)).toString('base64url');
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ token: `${head}.${claims}.${signature}`, expires_in: 300 }));
+    });
+    await new Promise<void>((resolve) => tokens.listen(tokenPort, '127.0.0.1', resolve));
+    const secured = await startRegistry({
+      extraConfig: ['auth:', '  token:', `    realm: http://127.0.0.1:${tokenPort}/token`, '    service: test-registry', '    issuer: test-issuer', `    rootcertbundle: ${cert}`].join('\n'),
+    });
+    try {
+      const image = `${secured.host}/tokened:1`;
+      ok(d.docker(['tag', `${reg.host}/busybox:latest`, image]));
+      // The token server runs in this process: the CLI must not block it.
+      expect(ok(await dockerAsync(['push', image]))).toContain('1: digest: ');
+      ok(d.docker(['rmi', image]));
+      expect(ok(await dockerAsync(['pull', image]))).toContain(`Status: Downloaded newer image for ${image}\n`);
+      expect(scopes).toContain('repository:tokened:pull,push');
+      expect(scopes).toContain('repository:tokened:pull');
+    } finally {
+      await secured.stop();
+      await new Promise((resolve) => tokens.close(resolve));
       rmSync(dir, { recursive: true, force: true });
     }
   });
