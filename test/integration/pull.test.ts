@@ -323,6 +323,7 @@ describe.skipIf(skip)('pull from a Registry v2', () => {
     });
     try {
       const image = `${secured.host}/tokened:1`;
+      ok(d.docker(['pull', `${reg.host}/busybox:latest`]));
       ok(d.docker(['tag', `${reg.host}/busybox:latest`, image]));
       // The token server runs in this process: the CLI must not block it.
       expect(ok(await dockerAsync(['push', image]))).toContain('1: digest: ');
