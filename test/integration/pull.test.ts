@@ -13,7 +13,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRootfsTar } from '../fixtures/busybox';
-import { hasDocker, startDaemon, type TestDaemon } from '../helpers/daemon';
+import { CLI, hasDocker, startDaemon, type TestDaemon } from '../helpers/daemon';
 import { freePort, hasRegistry, startRegistry, type TestRegistry } from '../helpers/registry';
 
 const MB = 1024 * 1024;
@@ -211,6 +211,11 @@ describe.skipIf(skip)('pull from a Registry v2', () => {
     for (const tag of ['env', 'latest', 'multi']) expect(all).toContain(`${tag}: Pulling from busybox\n`);
     expect(all).toMatch(new RegExp(`Status: Downloaded newer image for ${reg.host}/busybox\n${reg.host}/busybox\n$`));
     expect(ok(d.cli(['images', '--format', '{{.Tag}}', `${reg.host}/busybox`])).split('\n').filter(Boolean).sort()).toEqual(['env', 'latest', 'multi']);
+    // On a terminal: one line per layer, redrawn in place.
+    ok(d.docker(['rmi', '-f', ...new Set(ok(d.docker(['images', '-q'])).split('\n').filter(Boolean))]));
+    const tty = execFileSync('script', ['-qec', `${CLI} pull ${image}`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, DOCKER_HOST: d.host, TSDOCKER_HOST: '' } });
+    expect(tty).toMatch(/\x1b\[1A\r\x1b\[2K[0-9a-f]{12}: Pull complete\r\x1b\[1B/);
+    expect(tty).toContain(`Status: Downloaded newer image for ${image}`);
     const bad = d.cli(['pull', `${reg.host}/busybox:nope`]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe(`Error response from daemon: manifest for ${reg.host}/busybox:nope not found: manifest unknown: manifest unknown\n`);
