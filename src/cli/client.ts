@@ -1,12 +1,13 @@
-// The CLI's one HTTP client: talks to the daemon over unix:// or tcp:// with
-// undici's Client (only the Client is loaded, to keep start-up short),
+// The CLI's one API client: talks to the daemon over unix:// or tcp://,
 // negotiates the API version with one /_ping like the docker CLI, and turns
-// error answers into DaemonError with Docker's message.
+// error answers into DaemonError with Docker's message. Short JSON requests
+// (the hot path of run: ping, create, start, wait) go through http.ts, our
+// own HTTP/1.1 on node:net; streamed bodies through undici's Client, loaded
+// only when a command needs one (its module and WASM parser cost ~10 ms).
 import type { Readable } from 'node:stream';
-import Client from 'undici/lib/dispatcher/client';
-import request from 'undici/lib/api/api-request';
 import type { Dispatcher } from 'undici';
 import { API_VERSION, FALLBACK_API_VERSION, compareVersions } from '../api/version';
+import { HttpConnection, type HttpAnswer } from './http';
 
 export const DEFAULT_HOST = 'unix:///run/tsdocker.sock';
 
@@ -39,7 +40,8 @@ export interface JsonResponse<T> {
   body: T;
 }
 
-function makeClient(host: string): Dispatcher {
+async function makeClient(host: string): Promise<Dispatcher> {
+  const { default: Client } = await import('undici/lib/dispatcher/client');
   if (host.startsWith('unix://')) {
     return new Client('http://localhost', { socketPath: host.slice('unix://'.length) }) as unknown as Dispatcher;
   }
@@ -48,11 +50,13 @@ function makeClient(host: string): Dispatcher {
 }
 
 export class ApiClient {
-  private readonly dispatcher: Dispatcher;
+  private dispatcher: Promise<Dispatcher> | undefined;
+  private readonly connection: HttpConnection;
   private version: string | undefined;
 
   constructor(readonly host: string) {
-    this.dispatcher = makeClient(host);
+    if (!host.startsWith('unix://') && !host.startsWith('tcp://')) throw new Error(`unsupported protocol scheme in host: ${host}`);
+    this.connection = new HttpConnection(host);
     const pinned = process.env['DOCKER_API_VERSION'];
     if (pinned) this.version = pinned;
   }
@@ -60,15 +64,27 @@ export class ApiClient {
   /** The API version in use: ours, or the daemon's when it is older. */
   async apiVersion(): Promise<string> {
     if (this.version === undefined) {
-      // GET, not docker's HEAD: undici closes the connection after a HEAD, and
-      // the next request would pay for a new one.
-      const res = await this.raw('GET', '/_ping', {}, false);
-      await res.body.dump();
-      const header = res.headers['api-version'];
-      const server = typeof header === 'string' && header !== '' ? header : FALLBACK_API_VERSION;
+      // GET, not docker's HEAD (the answer is the same): one connection for all.
+      const res = await this.send('GET', '/_ping', {}, false);
+      await res.body;
+      const header = res.headers.get('api-version');
+      const server = header ? header : FALLBACK_API_VERSION;
       this.version = compareVersions(server, API_VERSION) < 0 ? server : API_VERSION;
     }
     return this.version;
+  }
+
+  /** A short request on our own connection: the head once it is in, the body as it follows. */
+  async send(method: string, path: string, opts: Omit<RequestOptions, 'stream'> = {}, versioned = true): Promise<HttpAnswer> {
+    const url = await this.url(path, opts.query, versioned);
+    const headers: Record<string, string> = { 'User-Agent': 'tsdocker-cli', ...opts.headers };
+    const body = opts.body === undefined ? '' : JSON.stringify(opts.body);
+    if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+    try {
+      return await this.connection.request(method, url, headers, body);
+    } catch (err) {
+      throw connectError(err, this.host);
+    }
   }
 
   /** `/vX.Y/path?query` as requests send it (the hijack builds its own request line with it). */
@@ -106,7 +122,8 @@ export class ApiClient {
       headers['Content-Type'] = opts.contentType ?? 'application/x-tar';
     }
     try {
-      return await request.call(this.dispatcher, { method, path: url, headers, body });
+      const [dispatcher, { default: request }] = await Promise.all([(this.dispatcher ??= makeClient(this.host)), import('undici/lib/api/api-request')]);
+      return await request.call(dispatcher, { method, path: url, headers, body });
     } catch (err) {
       throw connectError(err, this.host);
     }
@@ -114,10 +131,12 @@ export class ApiClient {
 
   /** A request whose answer is JSON (or empty); error answers throw DaemonError. */
   async json<T>(method: Dispatcher.HttpMethod, path: string, opts: RequestOptions = {}): Promise<JsonResponse<T>> {
-    const res = await this.raw(method, path, opts);
-    const text = await res.body.text();
-    if (res.statusCode >= 400) throw new DaemonError(res.statusCode, errorMessage(text, res.statusCode));
-    return { status: res.statusCode, headers: res.headers, body: (text === '' ? undefined : JSON.parse(text)) as T };
+    if (opts.stream !== undefined) {
+      const res = await this.raw(method, path, opts);
+      return jsonAnswer<T>(res.statusCode, res.headers, await res.body.text());
+    }
+    const res = await this.send(method, path, opts);
+    return jsonAnswer<T>(res.status, Object.fromEntries(res.headers), await res.body);
   }
 
   /** A request whose answer is a stream; error answers throw DaemonError. */
@@ -135,12 +154,14 @@ export class ApiClient {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    this.connection.close();
+    if (this.dispatcher) await (await this.dispatcher).close();
   }
 
-  /** Ends the connection at once, with any stream still open on it (close() would wait for it). */
+  /** Ends the connections at once, with any stream still open on them (close() would wait for it). */
   async destroy(): Promise<void> {
-    await this.dispatcher.destroy();
+    this.connection.close();
+    if (this.dispatcher) await (await this.dispatcher).destroy();
   }
 }
 
@@ -155,6 +176,11 @@ export function connectError(err: unknown, host: string): unknown {
     );
   }
   return err;
+}
+
+function jsonAnswer<T>(status: number, headers: JsonResponse<T>['headers'], text: string): JsonResponse<T> {
+  if (status >= 400) throw new DaemonError(status, errorMessage(text, status));
+  return { status, headers, body: (text === '' ? undefined : JSON.parse(text)) as T };
 }
 
 export function errorMessage(text: string, status: number): string {

@@ -1,9 +1,11 @@
 // `tsdocker run`'s requests, seen by a recording proxy in front of the daemon:
 // one ping whose connection the create reuses, attach and wait sent together
 // (the proxy holds the attach's 101 back: wait must not queue behind it), then
-// start, as docker 28 orders them (shared/spec/CLI-CALLS.md).
+// start, as docker 28 orders them (shared/spec/CLI-CALLS.md); and no HTTP
+// library loaded on that path (undici's WASM parser is instantiated only by
+// commands that stream).
 import net from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,5 +78,29 @@ describe('run --rm', () => {
     const wait = calls.find((c) => c.line.endsWith('/wait'))!;
     expect(Math.abs(wait.at - attach.at)).toBeLessThan(HOLD_UPGRADE_MS / 2);
     expect(new Set(calls.map((c) => c.connection)).size).toBe(3);
+  });
+});
+
+describe('the hot path', () => {
+  it('run and ps make no WebAssembly instance (undici stays unloaded); a streaming command does', async () => {
+    // Preloaded into the CLI's node: counts WebAssembly instances made, reported at exit.
+    const probe = join(dir, 'wasm-probe.cjs');
+    writeFileSync(
+      probe,
+      `let n = 0;
+const { Instance, instantiate } = WebAssembly;
+WebAssembly.Instance = function (...a) { n++; return new Instance(...a); };
+WebAssembly.instantiate = (...a) => { n++; return instantiate(...a); };
+process.on('exit', () => process.stderr.write('wasm-instances=' + n + '\\n'));
+`,
+    );
+    const env = { NODE_OPTIONS: `--require ${probe}` };
+    const count = (r: { stderr: string }) => Number(/wasm-instances=(\d+)/.exec(r.stderr)?.[1]);
+    const run = await t.cliAsync(['run', '--rm', TEST_IMAGE, 'true'], { env }).done;
+    expect(run.code, run.stderr).toBe(0);
+    expect(count(run)).toBe(0);
+    expect(count(await t.cliAsync(['ps'], { env }).done)).toBe(0);
+    const events = await t.cliAsync(['events', '--since', '1m', '--until', '0s'], { env }).done;
+    expect(count(events)).toBeGreaterThan(0);
   });
 });

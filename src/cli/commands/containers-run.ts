@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import type { ContainerCreateResponse, ContainerInspect, ContainerWaitResponse, ExecInspect } from '../../api/containers';
 import type { Cli } from '../cli';
 import { CliError } from '../cli';
-import { DaemonError } from '../client';
+import { DaemonError, errorMessage } from '../client';
 import { hijack } from '../hijack';
 import { printMessages } from '../jsonstream';
 import { monitorTerminalSize, terminalSize } from '../tty';
@@ -43,17 +43,14 @@ interface PendingWait {
 /** `/containers/{id}/wait` on a connection of its own; resolves once the daemon has sent the headers. */
 async function waitRequest(cli: Cli, id: string, condition?: 'next-exit' | 'removed'): Promise<PendingWait> {
   const client = await cli.client.fork();
-  let body: { destroy(): void } | undefined;
-  const abandon = () => {
-    body?.destroy();
-    void client.close().catch(() => {});
-  };
+  const abandon = () => void client.destroy().catch(() => {});
   try {
-    const res = await client.stream('POST', `/containers/${id}/wait`, { query: { condition } });
-    body = res.body;
+    const res = await client.send('POST', `/containers/${id}/wait`, { query: { condition } });
     const result = res.body
-      .text()
-      .then((text) => JSON.parse(text) as ContainerWaitResponse)
+      .then((text) => {
+        if (res.status >= 400) throw new DaemonError(res.status, errorMessage(text, res.status));
+        return JSON.parse(text) as ContainerWaitResponse;
+      })
       .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))
       .finally(abandon);
     return { result, abandon };
