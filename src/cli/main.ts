@@ -5,6 +5,7 @@ import { ENGINE_VERSION } from '../api/version';
 import { Cli, CliError, reportError, unknownCommand, type GlobalOptions } from './cli';
 import { registerContainers } from './commands/containers';
 import { registerImages } from './commands/images';
+import { registerRegistryCommands } from './commands/pull';
 import { registerSystem } from './commands/system';
 
 const FLAG_ERRORS = new Set([
@@ -33,6 +34,7 @@ function buildProgram(cli: Cli): Command {
     .exitOverride();
   registerSystem(program, cli);
   registerImages(program, cli);
+  registerRegistryCommands(program, cli);
   registerContainers(program, cli);
   program.hook('preAction', () => refuseTls(program.opts()));
   const configure = (cmd: Command) => {

@@ -28,6 +28,10 @@ export interface DaemonConfig {
   defaultRuntime: string;
   insecureRegistries: string[];
   registryMirrors: string[];
+  /** Layers a pull downloads at once (dockerd's `max-concurrent-downloads`). */
+  maxConcurrentDownloads: number;
+  /** Layers a push uploads at once (dockerd's `max-concurrent-uploads`). */
+  maxConcurrentUploads: number;
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -49,9 +53,11 @@ export const DEFAULTS: DaemonConfig = {
   defaultRuntime: 'tsd-runtime',
   insecureRegistries: [],
   registryMirrors: [],
+  maxConcurrentDownloads: 3,
+  maxConcurrentUploads: 5,
 };
 
-type Kind = 'string' | 'boolean' | 'string[]' | 'map' | 'runtimes';
+type Kind = 'string' | 'boolean' | 'string[]' | 'map' | 'runtimes' | 'count';
 
 /** daemon.json keys (dockerd's spelling) → config field and expected JSON type. */
 const FILE_KEYS: Record<string, { field: keyof DaemonConfig; kind: Kind }> = {
@@ -72,6 +78,8 @@ const FILE_KEYS: Record<string, { field: keyof DaemonConfig; kind: Kind }> = {
   'default-runtime': { field: 'defaultRuntime', kind: 'string' },
   'insecure-registries': { field: 'insecureRegistries', kind: 'string[]' },
   'registry-mirrors': { field: 'registryMirrors', kind: 'string[]' },
+  'max-concurrent-downloads': { field: 'maxConcurrentDownloads', kind: 'count' },
+  'max-concurrent-uploads': { field: 'maxConcurrentUploads', kind: 'count' },
 };
 
 /** dockerd's TLS options (flags and daemon.json keys alike): parsed so they are refused by name, never ignored. */
@@ -87,7 +95,7 @@ export function tlsNotSupported(option: string): InvalidArgumentError {
 /** The subset of fields that SIGHUP may change in a running daemon. */
 export const RELOADABLE: readonly (keyof DaemonConfig)[] = [
   'logLevel', 'debug', 'labels', 'liveRestore', 'logOpts', 'runtimes', 'defaultRuntime',
-  'insecureRegistries', 'registryMirrors', 'experimental',
+  'insecureRegistries', 'registryMirrors', 'experimental', 'maxConcurrentDownloads', 'maxConcurrentUploads',
 ];
 
 function checkKind(key: string, kind: Kind, value: unknown): void {
@@ -98,6 +106,7 @@ function checkKind(key: string, kind: Kind, value: unknown): void {
     : kind === 'boolean' ? typeof value === 'boolean'
     : kind === 'string[]' ? Array.isArray(value) && value.every((v) => typeof v === 'string')
     : kind === 'map' ? isStringMap(value)
+    : kind === 'count' ? Number.isInteger(value) && (value as number) > 0
     : typeof value === 'object' && value !== null && !Array.isArray(value) &&
       Object.values(value).every((r) => typeof r === 'object' && r !== null && typeof (r as { path?: unknown }).path === 'string');
   if (!ok) throw new InvalidArgumentError(`invalid value for "${key}" in configuration file: expected ${kind}`);
