@@ -19,9 +19,9 @@ interface SendOptions {
   push?: boolean;
 }
 import { NotFoundError, NotImplementedError, TsdError, UnauthorizedError, UnavailableError } from '../errors';
-import { isDigest, sha256, type Digest } from '../graph/digest';
+import { isDigest, sha256, type Digest } from '../api/digest';
 import { isIndexMediaType, isManifestMediaType, MEDIA_TYPE } from '../graph/media-types';
-import { DEFAULT_DOMAIN, familiarName, familiarString, type NamedRef } from '../graph/reference';
+import { DEFAULT_DOMAIN, familiarName, familiarString, type NamedRef } from '../api/reference';
 import { challengeOf, tokenFrom, type Challenge } from './auth';
 import type { Descriptor, DistributionClient, RegistryAuth } from './types';
 

@@ -4,7 +4,7 @@
 import { Transform, type Readable } from 'node:stream';
 import type { JSONMessage } from '../api/types';
 import { progressString } from '../api/units';
-import type { Digest } from '../graph/digest';
+import type { Digest } from '../api/digest';
 
 export type Emit = (msg: JSONMessage) => void;
 

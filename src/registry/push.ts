@@ -8,11 +8,11 @@
 import { Readable } from 'node:stream';
 import { InvalidArgumentError, NotFoundError } from '../errors';
 import type { Compression } from '../archive/compression';
-import { sha256, type Digest } from '../graph/digest';
+import { sha256, type Digest } from '../api/digest';
 import type { Graph } from '../graph/graph';
 import type { ImageRecord } from '../graph/image/store';
 import { MEDIA_TYPE, OCI_LAYER_MEDIA_TYPE } from '../graph/media-types';
-import { familiarName, type NamedRef } from '../graph/reference';
+import { familiarName, type NamedRef } from '../api/reference';
 import type { RegistryClient } from './client';
 import { recordRepoDigest } from './pull';
 import { counted, shortDigest, statusLine, type Emit } from './progress';

@@ -5,10 +5,10 @@
 // answers; after that, failures are in-band stream errors.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidArgumentError, NotFoundError } from '../../errors';
-import { isDigest } from '../../graph/digest';
+import { isDigest } from '../../api/digest';
 import { parseConfig } from '../../graph/image/config';
 import { isIndexMediaType } from '../../graph/media-types';
-import { DEFAULT_DOMAIN, familiarName, familiarString, parseNormalizedNamed, type NamedRef } from '../../graph/reference';
+import { DEFAULT_DOMAIN, familiarName, familiarString, parseNormalizedNamed, type NamedRef } from '../../api/reference';
 import { readBounded, RegistryClient, registryAuthOf } from '../../registry/client';
 import { parsePlatform } from '../../registry/platform';
 import { resolvePull, runPull, type PullDeps } from '../../registry/pull';
