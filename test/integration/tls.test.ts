@@ -1,0 +1,160 @@
+// The daemon over TLS (issue 15): one tsdockerd serving its Unix socket and a
+// --tlsverify TCP port at once, driven over TLS by the real docker CLI (version,
+// images, run, run -i with piped stdin through the hijacked attach, logs, cp,
+// load); and what is refused with nothing served: no client certificate, one from
+// another CA, plaintext HTTP, TLS 1.0 and 1.1, an encrypted key, `--tls` without
+// verification off loopback. Only 127.0.0.1 is used.
+import { createPrivateKey } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanupWithContainers, ok, refusedStart, startBusyboxDaemon, startDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
+import { freePort, makeCerts, ping, type TestCerts } from '../helpers/tls';
+
+let dir: string;
+let certs: TestCerts;
+let d: TestDaemon | undefined;
+let port: number;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tsd-tls-'));
+  certs = await makeCerts(join(dir, 'certs'));
+  port = await freePort();
+  d = await startBusyboxDaemon({
+    hosts: [`tcp://127.0.0.1:${port}`],
+    args: ['--tlsverify', '--tlscacert', certs.ca, '--tlscert', certs.serverCert, '--tlskey', certs.serverKey],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await cleanupWithContainers(d);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The real docker CLI against the TLS port, with the client certificate. */
+function docker(args: string[], input?: string): CommandResult {
+  const tlsArgs = ['--tlsverify', '--tlscacert', certs.ca, '--tlscert', certs.clientCert, '--tlskey', certs.clientKey, '-H', `tcp://127.0.0.1:${port}`];
+  return d!.docker([...tlsArgs, ...args], input === undefined ? {} : { input });
+}
+
+const clientTls = () => ({ ca: readFileSync(certs.ca), cert: readFileSync(certs.clientCert), key: readFileSync(certs.clientKey) });
+
+describe('the docker CLI over --tlsverify', () => {
+  it('serves version and images over TLS and the Unix socket at once', () => {
+    expect(ok(docker(['version', '-f', '{{.Server.Os}}'])).trim()).toBe('linux');
+    expect(ok(docker(['images', '--format', '{{.Repository}}:{{.Tag}}']))).toContain('busybox:latest');
+    expect(ok(d!.docker(['version', '-f', '{{.Server.Os}}'])).trim()).toBe('linux');
+    expect(d!.logs()).not.toMatch(/listening on plain TCP without TLS/);
+  });
+
+  it('runs containers, with piped stdin through the hijacked attach, and reads their logs', () => {
+    expect(ok(docker(['run', '--rm', 'busybox', 'echo', 'over tls']))).toBe('over tls\n');
+    expect(ok(docker(['run', '-i', '--rm', 'busybox', 'sh', '-c', 'tr a-z A-Z'], 'piped through tls\n'))).toBe('PIPED THROUGH TLS\n');
+    const run = docker(['run', '--name', 'logged', 'busybox', 'sh', '-c', 'echo one; echo two >&2']);
+    expect([run.code, run.stdout, run.stderr]).toEqual([0, 'one\n', 'two\n']);
+    const logs = docker(['logs', 'logged']);
+    expect([logs.code, logs.stdout, logs.stderr]).toEqual([0, 'one\n', 'two\n']);
+  }, 60_000);
+
+  it('copies files both ways and loads an image', () => {
+    const file = join(dir, 'copied.txt');
+    writeFileSync(file, 'copied over tls\n');
+    ok(docker(['create', '--name', 'cpbox', 'busybox']));
+    ok(docker(['cp', file, 'cpbox:/copied.txt']));
+    ok(docker(['cp', 'cpbox:/copied.txt', join(dir, 'back.txt')]));
+    expect(readFileSync(join(dir, 'back.txt'), 'utf8')).toBe('copied over tls\n');
+
+    const archive = join(dir, 'image.tar');
+    ok(d!.docker(['tag', 'busybox', 'reloaded:1']));
+    ok(d!.docker(['save', '-o', archive, 'reloaded:1']));
+    ok(d!.docker(['rmi', 'reloaded:1']));
+    expect(ok(docker(['load', '-i', archive]))).toContain('Loaded image: reloaded:1');
+    expect(ok(docker(['images', '-q', 'reloaded:1'])).trim()).not.toBe('');
+  }, 60_000);
+});
+
+describe('refused with nothing served', () => {
+  it('answers a client with the CA’s certificate over TLS 1.2 (the baseline of the refusals below)', async () => {
+    const r = await ping(port, { ...clientTls(), maxVersion: 'TLSv1.2' });
+    expect(r.error).toBeUndefined();
+    expect(r.data).toMatch(/^HTTP\/1.1 200 OK/);
+  });
+
+  it('refuses a client without a certificate', async () => {
+    const r = await ping(port, { ca: readFileSync(certs.ca) });
+    expect(r.data).toBe('');
+    expect(r.error).toMatch(/certificate required|handshake failure/);
+    const cli = d!.docker(['--tls', '--tlscacert', certs.ca, '-H', `tcp://127.0.0.1:${port}`, 'version']);
+    expect(cli.code).not.toBe(0);
+  });
+
+  it('refuses a certificate from another CA', async () => {
+    const stranger = { ca: readFileSync(certs.ca), cert: readFileSync(certs.strangerCert), key: readFileSync(certs.strangerKey) };
+    // TLS 1.3 finishes the client's side of the handshake before the daemon checks the certificate: nothing comes back.
+    expect((await ping(port, stranger)).data).toBe('');
+    const r = await ping(port, { ...stranger, maxVersion: 'TLSv1.2' });
+    expect(r.data).toBe('');
+    // Node checks the chain after OpenSSL's handshake and drops the connection without an alert.
+    expect(r.error).toMatch(/unknown ca|socket disconnected before secure TLS connection/);
+    const cli = d!.docker(['--tlsverify', '--tlscacert', certs.ca, '--tlscert', certs.strangerCert, '--tlskey', certs.strangerKey, '-H', `tcp://127.0.0.1:${port}`, 'version', '-f', '{{.Server.Os}}']);
+    expect(cli.code).not.toBe(0);
+    expect(cli.stdout).not.toContain('linux');
+  });
+
+  it('answers plaintext HTTP with Go’s 400, not the API', async () => {
+    const r = await ping(port);
+    expect(r.data).toMatch(/^HTTP\/1.0 400 Bad Request/);
+    expect(r.data).toContain('Client sent an HTTP request to an HTTPS server.');
+    const cli = d!.docker(['-H', `tcp://127.0.0.1:${port}`, 'version', '-f', '{{.Server.Os}}']);
+    expect(cli.code).not.toBe(0);
+    expect(cli.stdout).not.toContain('linux');
+  });
+
+  it.each(['TLSv1', 'TLSv1.1'] as const)('refuses %s', async (version) => {
+    // SECLEVEL=0 lets this client offer the old protocol: the refusal must come from the daemon.
+    const r = await ping(port, { ...clientTls(), minVersion: version, maxVersion: version, ciphers: 'DEFAULT@SECLEVEL=0' });
+    expect(r.data).toBe('');
+    expect(r.error).toMatch(/alert protocol version/);
+  });
+});
+
+describe('TLS settings checked at start', () => {
+  it('refuses an encrypted private key with a clear message', () => {
+    const encrypted = join(dir, 'encrypted-key.pem');
+    const key = createPrivateKey(readFileSync(certs.serverKey));
+    writeFileSync(encrypted, key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret' }), { mode: 0o600 });
+    const r = refusedStart(['--tlsverify', '--tlscacert', certs.ca, '--tlscert', certs.serverCert, '--tlskey', encrypted]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`--tlskey ${encrypted}: the private key is encrypted with a passphrase`);
+  });
+
+  it('names a missing certificate file', () => {
+    const r = refusedStart(['--tls', '--tlscert', join(dir, 'nope.pem'), '--tlskey', certs.serverKey]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`could not load --tlscert ${join(dir, 'nope.pem')}`);
+  });
+
+  it('refuses --tls without --tlsverify off loopback (anyone could connect), as dockerd ≥ 27', () => {
+    // 192.0.2.0/24 is TEST-NET-1: refused before anything is bound.
+    const r = refusedStart(['-H', 'tcp://192.0.2.10:23760', '--tls', '--tlscert', certs.serverCert, '--tlskey', certs.serverKey]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('refusing to listen on tcp://192.0.2.10:23760: binding to IP address without --tlsverify is insecure');
+  });
+
+  it('serves --tls alone on loopback: encrypted, no client certificate asked; "tlsverify": false is not verification', async () => {
+    const tlsPort = await freePort();
+    const configDir = mkdtempSync(join(tmpdir(), 'tsd-tls-only-'));
+    writeFileSync(join(configDir, 'daemon.json'), JSON.stringify({ tls: true, tlsverify: false, tlscert: certs.serverCert, tlskey: certs.serverKey }));
+    const only = await startDaemon({ dir: configDir, hosts: [`tcp://127.0.0.1:${tlsPort}`] });
+    try {
+      const r = await ping(tlsPort, { ca: readFileSync(certs.ca) });
+      expect(r.error).toBeUndefined();
+      expect(r.data).toMatch(/^HTTP\/1.1 200 OK/);
+      expect(ok(only.docker(['--tls', '--tlscacert', certs.ca, '-H', `tcp://127.0.0.1:${tlsPort}`, 'version', '-f', '{{.Server.Os}}'])).trim()).toBe('linux');
+    } finally {
+      await only.cleanup();
+      rmSync(configDir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
