@@ -2,7 +2,7 @@
 // for the names and addresses clients dial, and a client certificate, all ECDSA
 // P-256 (what dockerd and the docker CLI accept), made with Node's WebCrypto and
 // @peculiar/x509 rather than a shell-out to openssl.
-import { createPrivateKey, KeyObject, randomBytes, webcrypto } from 'node:crypto';
+import { createPrivateKey, KeyObject, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 // @peculiar/x509 resolves its algorithms through tsyringe, which needs the Reflect metadata polyfill loaded first.
 import 'reflect-metadata';
@@ -107,4 +107,13 @@ export async function issue(ca: Authority, usage: Usage, subject: string, sans: 
 /** When a PEM certificate stops being valid. */
 export function expiry(certPem: string): Date {
   return new x509.X509Certificate(certPem).notAfter;
+}
+
+/** The DNS names and IP addresses a certificate is for (its subjectAltName). */
+export function sansOf(certPem: string): string[] {
+  const names = new X509Certificate(certPem).subjectAltName ?? '';
+  return names.split(', ').flatMap((entry) => {
+    const match = /^(?:DNS|IP Address):(.+)$/.exec(entry);
+    return match ? [match[1]!] : [];
+  });
 }

@@ -32,6 +32,11 @@ export class Cli {
     return hosts?.[0] || process.env['TSDOCKER_HOST'] || process.env['DOCKER_HOST'] || DEFAULT_HOST;
   }
 
+  /** --config: the client's config directory (docker contexts live there). */
+  get configFlag(): string | undefined {
+    return this.globals().config;
+  }
+
   get debug(): boolean {
     return this.globals().debug === true;
   }

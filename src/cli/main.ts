@@ -6,6 +6,7 @@ import { Cli, CliError, reportError, unknownCommand, type GlobalOptions } from '
 import { registerContainers } from './commands/containers';
 import { registerImages } from './commands/images';
 import { registerSystem } from './commands/system';
+import { registerTls } from './commands/tls';
 
 const FLAG_ERRORS = new Set([
   'commander.unknownOption',
@@ -34,6 +35,7 @@ function buildProgram(cli: Cli): Command {
   registerSystem(program, cli);
   registerImages(program, cli);
   registerContainers(program, cli);
+  registerTls(program, cli);
   program.hook('preAction', () => refuseTls(program.opts()));
   const configure = (cmd: Command) => {
     cmd.exitOverride().configureOutput({
