@@ -7,6 +7,7 @@ import Client from 'undici/lib/dispatcher/client';
 import request from 'undici/lib/api/api-request';
 import type { Dispatcher } from 'undici';
 import { API_VERSION, FALLBACK_API_VERSION, compareVersions } from '../api/version';
+import { tcpTarget, tlsConnectOptions, type TlsSettings } from './endpoint';
 
 export const DEFAULT_HOST = 'unix:///run/tsdocker.sock';
 
@@ -39,11 +40,14 @@ export interface JsonResponse<T> {
   body: T;
 }
 
-function makeClient(host: string): Dispatcher {
+function makeClient(host: string, tls: TlsSettings | undefined): Dispatcher {
   if (host.startsWith('unix://')) {
     return new Client('http://localhost', { socketPath: host.slice('unix://'.length) }) as unknown as Dispatcher;
   }
-  if (host.startsWith('tcp://')) return new Client(host.replace(/^tcp:/, 'http:'), {}) as unknown as Dispatcher;
+  if (host.startsWith('tcp://')) {
+    const target = tcpTarget(host, tls);
+    return new Client(target.origin, tls ? { connect: tlsConnectOptions(tls, target.hostname) } : {}) as unknown as Dispatcher;
+  }
   throw new Error(`unsupported protocol scheme in host: ${host}`);
 }
 
@@ -51,8 +55,11 @@ export class ApiClient {
   private readonly dispatcher: Dispatcher;
   private version: string | undefined;
 
-  constructor(readonly host: string) {
-    this.dispatcher = makeClient(host);
+  constructor(
+    readonly host: string,
+    readonly tls?: TlsSettings,
+  ) {
+    this.dispatcher = makeClient(host, tls);
     const pinned = process.env['DOCKER_API_VERSION'];
     if (pinned) this.version = pinned;
   }
@@ -89,7 +96,7 @@ export class ApiClient {
    * negotiated: for a request that stays open (wait, logs -f) while others run.
    */
   async fork(): Promise<ApiClient> {
-    const other = new ApiClient(this.host);
+    const other = new ApiClient(this.host, this.tls);
     other.version = await this.apiVersion();
     return other;
   }

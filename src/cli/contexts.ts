@@ -2,7 +2,6 @@
 // either CLI works in the other: <config>/contexts/meta/<sha256 of name>/meta.json
 // holds the endpoint, <config>/contexts/tls/<sha256 of name>/docker/{ca,cert,key}.pem
 // its TLS material. The config directory is --config, $DOCKER_CONFIG or ~/.docker.
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +17,8 @@ export function dockerConfigDir(flag?: string): string {
 
 /** The docker CLI's directory name for a context: the hex SHA-256 of its name. */
 function contextId(name: string): string {
-  return createHash('sha256').update(name).digest('hex');
+  // node:crypto on first use: commands that use no context do not load it.
+  return process.getBuiltinModule('node:crypto').createHash('sha256').update(name).digest('hex');
 }
 
 export interface TlsFiles {

@@ -6,6 +6,7 @@
 import net from 'node:net';
 import type { ApiClient, RequestOptions } from './client';
 import { DaemonError, connectError, errorMessage } from './client';
+import { tcpTarget, tlsConnectOptions, type TlsSettings } from './endpoint';
 
 export interface HijackOptions {
   query?: RequestOptions['query'];
@@ -20,7 +21,7 @@ const MAX_HEAD = 64 * 1024;
 export async function hijack(client: ApiClient, path: string, opts: HijackOptions = {}): Promise<net.Socket> {
   const url = await client.url(path, opts.query);
   const body = opts.body === undefined ? '' : JSON.stringify(opts.body);
-  const socket = connect(client.host);
+  const socket = connect(client.host, client.tls);
   const request =
     `POST ${url} HTTP/1.1\r\n` +
     'Host: api.moby.localhost\r\n' +
@@ -46,13 +47,14 @@ export async function hijack(client: ApiClient, path: string, opts: HijackOption
   }
 }
 
-function connect(host: string): net.Socket {
+function connect(host: string, tls: TlsSettings | undefined): net.Socket {
   if (host.startsWith('unix://')) return net.connect({ path: host.slice('unix://'.length), allowHalfOpen: true });
   if (host.startsWith('tcp://')) {
-    const u = new URL(host.replace(/^tcp:/, 'http:'));
-    const socket = net.connect({ host: u.hostname, port: Number(u.port || 2375), allowHalfOpen: true });
+    const { hostname, port } = tcpTarget(host, tls);
+    const socket = net.connect({ host: hostname, port, allowHalfOpen: true });
     socket.setNoDelay(true);
-    return socket;
+    // TLS over that socket keeps its half-open mode; `host` is the name the server's certificate is checked against.
+    return tls ? process.getBuiltinModule('node:tls').connect({ socket, host: hostname, ...tlsConnectOptions(tls, hostname) }) : socket;
   }
   throw new Error(`unsupported protocol scheme in host: ${host}`);
 }

@@ -19,12 +19,13 @@ export interface TestCerts {
   strangerKey: string;
 }
 
-export async function makeCerts(dir: string): Promise<TestCerts> {
+/** Writes a CA, server, client and stranger certificates to `dir`, valid `days` (short: the CLI warns under 30). */
+export async function makeCerts(dir: string, days = 365): Promise<TestCerts> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const ca = await createAuthority('tsdocker test CA', 2);
-  const server = await issue(ca, 'server', 'localhost', ['localhost', '127.0.0.1'], 2);
-  const client = await issue(ca, 'client', 'client', [], 2);
-  const stranger = await issue(await createAuthority('another CA', 2), 'client', 'client', [], 2);
+  const ca = await createAuthority('tsdocker test CA', days);
+  const server = await issue(ca, 'server', 'localhost', ['localhost', '127.0.0.1'], days);
+  const client = await issue(ca, 'client', 'client', [], days);
+  const stranger = await issue(await createAuthority('another CA', days), 'client', 'client', [], days);
   const files: Record<string, string> = {
     'ca.pem': ca.cert,
     'server-cert.pem': server.cert,

@@ -67,6 +67,17 @@ describe('tls init', () => {
     const remote = await startDaemon({ hosts: [`tcp://127.0.0.1:${port}`], args: flags![2]!.split(' ') });
     try {
       expect(ok(remote.docker(['--context', 'remote', 'version', '-f', '{{.Server.Os}}'], { env: env() })).trim()).toBe('linux');
+      expect(ok(remote.cli(['--context', 'remote', 'version', '-f', '{{.Server.Os}}'], { env: env() })).trim()).toBe('linux');
+      expect(ok(remote.cli(['ps', '-q'], { env: { ...env(), DOCKER_CONTEXT: 'remote' } }))).toBe('');
+      // docker context use: config.json's currentContext, read by both CLIs.
+      expect(remote.docker(['context', 'use', 'remote'], { env: env() }).code).toBe(0);
+      expect(ok(remote.cli(['info', '-f', '{{.OSType}}'], { env: env() })).trim()).toBe('linux');
+      expect(remote.docker(['context', 'use', 'default'], { env: env() }).code).toBe(0);
+      const both = remote.cli(['--context', 'remote', '-H', remote.host, 'ps'], { env: env() });
+      expect([both.code, both.stderr]).toEqual([1, 'conflicting options: either specify --host or --context, not both\n']);
+      const missing = remote.cli(['--context', 'nowhere', 'ps'], { env: env() });
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/context "nowhere": context not found/);
       // renew: new certificates from the same CA, the context follows; the running daemon still knows the CA.
       const before = readFileSync(join(dir, 'cert.pem'), 'utf8');
       expect(ok(d!.cli(['tls', 'renew', '--dir', dir, '--name', 'remote'], { env: env() }))).toContain('Renewed');

@@ -38,6 +38,12 @@ function docker(args: string[], input?: string): CommandResult {
   return d!.docker([...tlsArgs, ...args], input === undefined ? {} : { input });
 }
 
+/** Our CLI against the TLS port, with the same flags as the docker CLI. */
+function tsdocker(args: string[], input?: string, env?: Record<string, string>): CommandResult {
+  const tlsArgs = ['--tlsverify', '--tlscacert', certs.ca, '--tlscert', certs.clientCert, '--tlskey', certs.clientKey, '-H', `tcp://127.0.0.1:${port}`];
+  return d!.cli([...tlsArgs, ...args], { ...(input === undefined ? {} : { input }), ...(env ? { env } : {}) });
+}
+
 const clientTls = () => ({ ca: readFileSync(certs.ca), cert: readFileSync(certs.clientCert), key: readFileSync(certs.clientKey) });
 
 describe('the docker CLI over --tlsverify', () => {
@@ -72,6 +78,52 @@ describe('the docker CLI over --tlsverify', () => {
     expect(ok(docker(['load', '-i', archive]))).toContain('Loaded image: reloaded:1');
     expect(ok(docker(['images', '-q', 'reloaded:1'])).trim()).not.toBe('');
   }, 60_000);
+});
+
+describe('the tsdocker CLI over --tlsverify', () => {
+  it('runs version, images, run, run -i with piped stdin, logs, cp and load', () => {
+    expect(ok(tsdocker(['version', '-f', '{{.Server.Os}}'])).trim()).toBe('linux');
+    expect(ok(tsdocker(['images', '--format', '{{.Repository}}:{{.Tag}}']))).toContain('busybox:latest');
+    expect(ok(tsdocker(['run', '--rm', 'busybox', 'echo', 'over tls']))).toBe('over tls\n');
+    expect(ok(tsdocker(['run', '-i', '--rm', 'busybox', 'sh', '-c', 'tr a-z A-Z'], 'piped through tls\n'))).toBe('PIPED THROUGH TLS\n');
+    const run = tsdocker(['run', '--name', 'logged-cli', 'busybox', 'sh', '-c', 'echo one; echo two >&2']);
+    expect([run.code, run.stdout, run.stderr]).toEqual([0, 'one\n', 'two\n']);
+    const logs = tsdocker(['logs', 'logged-cli']);
+    expect([logs.code, logs.stdout, logs.stderr]).toEqual([0, 'one\n', 'two\n']);
+    const file = join(dir, 'cli-copied.txt');
+    writeFileSync(file, 'copied by tsdocker\n');
+    ok(tsdocker(['create', '--name', 'cli-cpbox', 'busybox']));
+    ok(tsdocker(['cp', file, 'cli-cpbox:/copied.txt']));
+    ok(tsdocker(['cp', 'cli-cpbox:/copied.txt', join(dir, 'cli-back.txt')]));
+    expect(readFileSync(join(dir, 'cli-back.txt'), 'utf8')).toBe('copied by tsdocker\n');
+    const archive = join(dir, 'cli-image.tar');
+    ok(d!.docker(['tag', 'busybox', 'cli-reloaded:1']));
+    ok(d!.docker(['save', '-o', archive, 'cli-reloaded:1']));
+    ok(d!.docker(['rmi', 'cli-reloaded:1']));
+    expect(ok(tsdocker(['load', '-i', archive]))).toContain('Loaded image: cli-reloaded:1');
+  }, 90_000);
+
+  it('takes DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH as the docker CLI does', () => {
+    const env = { DOCKER_HOST: `tcp://127.0.0.1:${port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs.dir };
+    expect(ok(d!.cli(['version', '-f', '{{.Server.Os}}'], { env })).trim()).toBe('linux');
+    expect(ok(d!.docker(['version', '-f', '{{.Server.Os}}'], { env })).trim()).toBe('linux');
+  });
+
+  it('warns when the client certificate expires within 30 days', async () => {
+    // Its own CA: the daemon refuses it after the warning, which comes first.
+    const soon = await makeCerts(join(dir, 'soon'), 2);
+    const r = d!.cli(['--tlsverify', '--tlscacert', certs.ca, '--tlscert', soon.clientCert, '--tlskey', soon.clientKey, '-H', `tcp://127.0.0.1:${port}`, 'version', '-f', '{{.Server.Os}}']);
+    expect(r.stderr).toMatch(new RegExp(`^WARNING: the client certificate ${soon.clientCert} expires on \\S+: renew it with 'tsdocker tls renew'\n`));
+  });
+
+  it('fails, serving nothing, with another CA’s certificate, or without TLS', () => {
+    const stranger = d!.cli(['--tlsverify', '--tlscacert', certs.ca, '--tlscert', certs.strangerCert, '--tlskey', certs.strangerKey, '-H', `tcp://127.0.0.1:${port}`, 'version', '-f', '{{.Server.Os}}']);
+    expect(stranger.code).not.toBe(0);
+    expect(stranger.stdout).not.toContain('linux');
+    const plain = d!.cli(['-H', `tcp://127.0.0.1:${port}`, 'ps']);
+    expect(plain.code).not.toBe(0);
+    expect(plain.stderr).toContain('Client sent an HTTP request to an HTTPS server.');
+  });
 });
 
 describe('refused with nothing served', () => {
