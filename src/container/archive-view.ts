@@ -41,7 +41,7 @@ export function openContainerFs(containers: ContainerService, rec: ContainerReco
   const base = posix.join(containers.paths.execRoot, 'archive');
   mkdirSync(base, { recursive: true, mode: 0o700 });
   detachLeftovers(base);
-  const { rootfs, release } = containers.mountedRootfs(rec);
+  const { rootfs, release } = containers.rootfs.mounted(rec);
   let root: string | undefined;
   try {
     root = freeDir(base);

@@ -27,6 +27,7 @@ import { NATIVE_XATTRS } from '../graph/layers/export';
 import { lsetxattr, mknod } from '../native';
 import { openContainerFs, userMountsOf, type ContainerFsView } from './archive-view';
 import { containerCgroup } from './cgroups';
+import { containerEvent, type EventSink } from './lifecycle';
 import type { ContainerService } from './service';
 import type { ContainerRecord } from './store';
 
@@ -78,7 +79,7 @@ export async function statPath(containers: ContainerService, rec: ContainerRecor
 }
 
 /** GET /containers/{id}/archive: the stat and the tar; the view stays open until the tar stream closes. */
-export async function archivePath(containers: ContainerService, rec: ContainerRecord, path: string, ref: string): Promise<{ stat: ContainerPathStat; body: Readable }> {
+export async function archivePath(containers: ContainerService, rec: ContainerRecord, path: string, ref: string, sink: EventSink): Promise<{ stat: ContainerPathStat; body: Readable }> {
   const view = await openView(containers, rec);
   try {
     const abs = containerAbsPath(path);
@@ -91,7 +92,7 @@ export async function archivePath(containers: ContainerService, rec: ContainerRe
         // a view that would not unmount is detached by the next copy (archive-view.ts)
       }
     });
-    containers.emit(rec, 'archive-path');
+    sink.emit(containerEvent(rec, 'archive-path'));
     return { stat, body };
   } catch (err) {
     view.close();
@@ -106,11 +107,11 @@ export interface ExtractRequest {
 }
 
 /** PUT /containers/{id}/archive: unpacks `body` into the directory at req.path. `body` is never destroyed, so an error can still be answered. */
-export async function extractToDir(containers: ContainerService, rec: ContainerRecord, req: ExtractRequest, body: Readable, ref: string): Promise<void> {
+export async function extractToDir(containers: ContainerService, rec: ContainerRecord, req: ExtractRequest, body: Readable, ref: string, sink: EventSink): Promise<void> {
   const view = await openView(containers, rec);
   try {
     await extractIn(view, rec, req, body);
-    containers.emit(rec, 'extract-to-dir');
+    sink.emit(containerEvent(rec, 'extract-to-dir'));
   } catch (err) {
     throw apiError(err, view.root, req.path, ref);
   } finally {

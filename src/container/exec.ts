@@ -12,6 +12,7 @@ import { ShimClient, ShimError, startShim } from '../native/shim-client';
 import { buildExecProcess, serializeSpec, validateExecWorkingDir, type OciSpec } from '../runtime/spec';
 import { joinAttach } from './attach';
 import { resolveRuntime } from './runtimes';
+import { containerEvent, type EventSink } from './lifecycle';
 import type { ContainerService } from './service';
 import type { ContainerRecord } from './store';
 import { frame, parseDetachKeys, DEFAULT_DETACH_KEYS, STDOUT } from './stream';
@@ -29,8 +30,14 @@ interface ExecRecord {
   client?: ShimClient;
 }
 
+/** Set by the job layer: an exec's end, to record as a job (its exec_die event). */
+export type ExecExitHook = (rec: ContainerRecord, execId: string, exitCode: number) => void;
+
 export class ExecService {
   private readonly execs = new Map<string, ExecRecord>();
+  /** The state dirs of the shims this daemon launched (restore() leaves them alone). */
+  private readonly launched = new Set<string>();
+  onExit: ExecExitHook | undefined;
 
   constructor(
     private readonly containers: ContainerService,
@@ -52,7 +59,7 @@ export class ExecService {
   }
 
   /** `ref` is the container as the client named it: dockerd's paused error quotes it. */
-  create(rec: ContainerRecord, body: ExecCreateBody, ref = rec.id): string {
+  create(sink: EventSink, rec: ContainerRecord, body: ExecCreateBody, ref = rec.id): string {
     if (!rec.state.Running) throw new ConflictError(`container ${rec.id} is not running`);
     if (rec.state.Paused) throw new ConflictError(pausedForExec(ref));
     if (!body.Cmd?.length) throw new ConflictError('No exec command specified');
@@ -60,7 +67,7 @@ export class ExecService {
     validateExecWorkingDir(body);
     const id = randomBytes(32).toString('hex');
     this.execs.set(id, { id, containerId: rec.id, config: body, running: false, started: false, exitCode: null, pid: 0 });
-    this.containers.emit(rec, `exec_create: ${body.Cmd.join(' ')}`, { execID: id });
+    sink.emit(containerEvent(rec, `exec_create: ${body.Cmd.join(' ')}`, { execID: id }));
     return id;
   }
 
@@ -93,13 +100,13 @@ export class ExecService {
   }
 
   /**
-   * Runs the exec. With a socket, its output goes there (framed unless tty) and
-   * the promise ends with the process; detached, it resolves once started.
+   * Runs the exec. With a socket, its output goes there (framed unless `tty`,
+   * the start body's Tty: dockerd frames by it, not by the create's) and the
+   * promise ends with the process; detached, it resolves once started.
    */
-  async start(id: string, socket: Duplex | undefined): Promise<void> {
+  async start(sink: EventSink, id: string, socket: Duplex | undefined, tty = false): Promise<void> {
     const { exec, rec } = this.container(id);
     exec.started = true;
-    const tty = exec.config.Tty ?? false;
     let launched: Awaited<ReturnType<ExecService['launch']>>;
     try {
       launched = await this.launch(rec, id, exec.config, socket !== undefined && (exec.config.AttachStdin ?? false));
@@ -118,12 +125,14 @@ export class ExecService {
           socket,
           stdin: exec.config.AttachStdin ?? false,
           stdout: exec.config.AttachStdout ?? true,
-          stderr: exec.config.AttachStderr ?? true,
+          // dockerd has no stderr writer for a tty start: a process without a tty loses its stderr.
+          stderr: (exec.config.AttachStderr ?? true) && !tty,
           tty,
           detachKeys: parseDetachKeys(exec.config.DetachKeys || DEFAULT_DETACH_KEYS),
-          closeStdinOnEof: !tty,
+          closeStdinOnEof: !(exec.config.Tty ?? false),
         })
       : undefined;
+    let startFailed = false;
     const finished = client.wait().then(
       (exit) => exit.exitCode,
       () => 126,
@@ -131,18 +140,21 @@ export class ExecService {
     try {
       await client.start();
       exec.pid = (await client.state()).pid;
-      this.containers.emit(rec, `exec_start: ${(exec.config.Cmd ?? []).join(' ')}`, { execID: id });
+      sink.emitNow(containerEvent(rec, `exec_start: ${(exec.config.Cmd ?? []).join(' ')}`, { execID: id }));
     } catch (err) {
+      startFailed = true;
       const message = err instanceof ShimError ? `OCI runtime exec failed: ${err.message}: unknown` : messageOf(err);
       if (socket) tellAfterHijack(socket, tty, message);
     }
-    const done = finished.then(async (code) => {
+    // A command that cannot start (missing, not executable) exits 126, as under dockerd.
+    const done = finished.then(async (exited) => {
+      const code = startFailed ? 126 : exited;
       exec.exitCode = code;
       exec.running = false;
       exec.pid = 0;
       await client.shutdown(true).catch(() => undefined);
       cleanup();
-      this.containers.emit(rec, 'exec_die', { execID: id, exitCode: String(code) });
+      this.onExit?.(rec, id, code);
       return code;
     });
     if (!attached) {
@@ -158,8 +170,12 @@ export class ExecService {
   private async launch(rec: ContainerRecord, id: string, config: ExecCreateBody, stdin: boolean): Promise<{ client: ShimClient; cleanup: () => void }> {
     const paths = this.containers.paths;
     const stateDir = paths.execState(id);
-    const cleanup = (): void => rmSync(stateDir, { recursive: true, force: true });
+    const cleanup = (): void => {
+      rmSync(stateDir, { recursive: true, force: true });
+      this.launched.delete(stateDir);
+    };
     cleanup();
+    this.launched.add(stateDir);
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     try {
       const spec = JSON.parse(readFileSync(join(paths.state(rec.id), 'config.json'), 'utf8')) as OciSpec;
@@ -224,9 +240,10 @@ export class ExecService {
    * do too) but their shims did not. A running exec is left to finish, then its
    * shim is shut down; one that never started or has ended, at once. In the
    * background: a shim stuck in START (an exec into a frozen container) answers
-   * only once the container thaws or dies. Call before any new exec exists.
+   * only once the container thaws or dies. Shims this daemon launched (health
+   * probes resumed by the container restore) are left alone.
    */
-  restore(): void {
+  async restore(): Promise<void> {
     const root = this.containers.paths.execStates;
     let dirs: string[];
     try {
@@ -236,6 +253,7 @@ export class ExecService {
     }
     for (const name of dirs) {
       const stateDir = join(root, name);
+      if (this.launched.has(stateDir)) continue;
       const client = ShimClient.forStateDir(stateDir);
       const finish = async (): Promise<void> => {
         await client.shutdown(true).catch(() => undefined);

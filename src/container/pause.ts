@@ -2,13 +2,15 @@
 // daemon (cgroups.ts), whatever the OCI runtime, since every runtime puts the
 // container in the same cgroup path. Docker's rules: only a running container
 // pauses; a paused one still "runs" (State.Running, Status "paused"); a stop
-// or kill thaws it after signalling, so that the signal is delivered.
+// or kill thaws it after signalling, so that the signal is delivered. The
+// lifecycle stops health probes (execs) while frozen and resumes them after.
 import { ConflictError, TsdError, messageOf } from '../errors';
 import { containerCgroup } from './cgroups';
-import type { ContainerRecord, ContainerService } from './service';
+import type { EventSink, Lifecycle } from './lifecycle';
 import { signalNumber } from './signals';
+import type { ContainerRecord } from './store';
 
-export async function pauseContainer(svc: ContainerService, rec: ContainerRecord): Promise<void> {
+export async function pauseContainer(lifecycle: Lifecycle, sink: EventSink, rec: ContainerRecord): Promise<void> {
   if (!rec.state.Running) throw new ConflictError(`Container ${rec.id} is not running`);
   if (rec.state.Paused) throw new ConflictError(`Container ${rec.id} is already paused`);
   if (rec.state.Restarting) throw new ConflictError(`Container ${rec.id} is restarting, wait until the container is running`);
@@ -17,17 +19,17 @@ export async function pauseContainer(svc: ContainerService, rec: ContainerRecord
   } catch (err) {
     throw new TsdError(`Cannot pause container ${rec.id}: ${messageOf(err)}`);
   }
-  markPaused(svc, rec, true);
+  lifecycle.transition(sink, rec, 'paused', {}, { action: 'pause' });
 }
 
-export async function unpauseContainer(svc: ContainerService, rec: ContainerRecord): Promise<void> {
+export async function unpauseContainer(lifecycle: Lifecycle, sink: EventSink, rec: ContainerRecord): Promise<void> {
   if (!rec.state.Paused) throw new ConflictError(`Container ${rec.id} is not paused`);
   try {
     await containerCgroup(rec.id).thaw();
   } catch (err) {
     throw new TsdError(`Cannot unpause container ${rec.id}: ${messageOf(err)}`);
   }
-  markPaused(svc, rec, false);
+  lifecycle.transition(sink, rec, 'running', {}, { action: 'unpause' });
 }
 
 /**
@@ -36,7 +38,7 @@ export async function unpauseContainer(svc: ContainerService, rec: ContainerReco
  * dockerd's killWithSignal does; the signal is then delivered on thaw.
  * A failed thaw is only reported in the error log by dockerd: here, ignored.
  */
-export async function thawAfterSignal(svc: ContainerService, rec: ContainerRecord, sig: number): Promise<void> {
+export async function thawAfterSignal(lifecycle: Lifecycle, sink: EventSink, rec: ContainerRecord, sig: number): Promise<void> {
   if (!rec.state.Paused) return;
   const stopSignal = rec.config.StopSignal;
   if (stopSignal && sig !== 9 && signalNumber(stopSignal) !== sig) return;
@@ -45,14 +47,5 @@ export async function thawAfterSignal(svc: ContainerService, rec: ContainerRecor
   } catch {
     return;
   }
-  if (svc.store.get(rec.id) === rec && rec.state.Paused) markPaused(svc, rec, false);
-}
-
-/** The state change, as dockerd makes it: health probes (execs) stop while frozen. */
-function markPaused(svc: ContainerService, rec: ContainerRecord, paused: boolean): void {
-  rec.state = { ...rec.state, Paused: paused, Status: paused ? 'paused' : 'running' };
-  svc.store.save(rec);
-  if (paused) svc.health?.stop(rec.id);
-  else svc.health?.start(rec);
-  svc.emit(rec, paused ? 'pause' : 'unpause');
+  if (lifecycle.store.get(rec.id) === rec && rec.state.Paused) lifecycle.transition(sink, rec, 'running', {}, { action: 'unpause', now: true });
 }

@@ -11,7 +11,8 @@ import { cgroupSysInfo } from '../runtime/sysinfo';
 import { validateRestartPolicy } from '../runtime/validate';
 import { verifyResources } from '../runtime/validate-resources';
 import { containerCgroup, type ResourceUpdate } from './cgroups';
-import type { ContainerRecord, ContainerService } from './service';
+import { containerEvent, type EventSink } from './lifecycle';
+import type { ContainerRecord, ContainerStore } from './store';
 
 /** CFS period Docker uses for NanoCpus (100ms). */
 const NANO_CPU_PERIOD = 100_000;
@@ -74,7 +75,7 @@ export function cgroupUpdate(r: ContainerUpdateBody): ResourceUpdate {
 }
 
 /** POST /containers/{id}/update (the body already shaped for the API version by the route). */
-export function updateContainer(svc: ContainerService, rec: ContainerRecord, body: ContainerUpdateBody): ContainerUpdateResponse {
+export function updateContainer(store: ContainerStore, sink: EventSink, rec: ContainerRecord, body: ContainerUpdateBody): ContainerUpdateResponse {
   const r: ContainerUpdateBody = { ...body };
   validateRestartPolicy({ RestartPolicy: r.RestartPolicy });
   const warnings = verifyResources(r, cgroupSysInfo(), { update: true });
@@ -91,7 +92,7 @@ export function updateContainer(svc: ContainerService, rec: ContainerRecord, bod
     }
   }
   rec.hostConfig = next;
-  svc.store.save(rec);
-  svc.emit(rec, 'update');
+  store.save(rec);
+  sink.emit(containerEvent(rec, 'update'));
   return { Warnings: warnings };
 }

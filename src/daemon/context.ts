@@ -1,5 +1,6 @@
 // Everything a route plugin may reach: configuration, logger, job engine and
-// drivers. Routes read through drivers and change state only through jobs.
+// drivers. Routes read through drivers and change state only through jobs
+// (src/engine/*-jobs.ts, one module per resource).
 import type { Logger } from 'pino';
 import type { Db } from '../state/db';
 import type { JobEngine } from '../engine/jobs';
@@ -8,6 +9,9 @@ import type { Drivers } from '../engine/drivers';
 import type { Graph } from '../graph/graph';
 import type { ContainerService } from '../container/service';
 import type { ExecService } from '../container/exec';
+import type { ContainerJobs } from '../engine/container-jobs';
+import type { ExecJobs } from '../engine/exec-jobs';
+import type { ImageJobs } from '../engine/image-jobs';
 import type { HostFacts } from '../system/host';
 import type { DaemonConfig } from './config';
 
@@ -22,6 +26,10 @@ export interface DaemonContext {
   graph: Graph;
   containers: ContainerService;
   execs: ExecService;
+  /** The jobs of each resource (src/engine/*-jobs.ts): what route handlers call to change state. */
+  containerJobs: ContainerJobs;
+  execJobs: ExecJobs;
+  imageJobs: ImageJobs;
   host: HostFacts;
   daemonId: string;
   startedAt: Date;

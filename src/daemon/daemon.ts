@@ -3,24 +3,16 @@
 // configuration file and apply what can change without a restart.
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { emptyDrivers } from '../engine/drivers';
-import { Graph } from '../graph/graph';
-import { ContainerService } from '../container/service';
-import { ExecService } from '../container/exec';
-import { HealthMonitor } from '../container/health';
-import { EventBus } from '../engine/events';
-import { SqliteEventStore } from '../engine/event-store';
-import { messageOf } from '../errors';
-import { JobEngine } from '../engine/jobs';
-import { daemonId, openDb } from '../state/db';
+import { closeDrivers, restoreDrivers } from '../engine/drivers';
+import { openDb } from '../state/db';
 import { closeDir, closeStateRoot } from '../state/dirs';
-import { readHostFacts } from '../system/host';
 import { RELOADABLE, readConfigFile, resolveConfig, type DaemonConfig } from './config';
 import type { DaemonContext } from './context';
 import { checkHosts, listen, type Listener } from './listeners';
 import { loadTls } from './tls';
 import { acquirePidFile } from './lock';
 import { buildApp } from './server';
+import { wireEngine } from './wiring';
 
 export interface RunningDaemon {
   ctx: DaemonContext;
@@ -49,55 +41,8 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
 
   const { db, applied } = openDb(config.dataRoot);
   if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
-  const events = new EventBus();
-  // Before the drivers restore, so the events they publish are kept on disk too.
-  events.persistTo(new SqliteEventStore(db), (err) => log.error({ err: messageOf(err) }, 'events: write to the database failed'));
-  const jobs = new JobEngine(log, events);
-  // The graph asks the container store who uses an image; the store needs the graph.
-  let containers: ContainerService | undefined;
-  const graph = await Graph.open(config.dataRoot, db, {
-    logError: (msg) => log.error(msg),
-    users: { containersUsing: (id) => containers?.containersUsing(id) ?? [] },
-  });
-  containers = new ContainerService({
-    dataRoot: config.dataRoot,
-    execRoot: config.execRoot,
-    graph,
-    events,
-    log,
-    defaultRuntime: config.defaultRuntime,
-    runtimes: config.runtimes,
-    logOpts: config.logOpts,
-    defaultInit: config.init,
-    liveRestore: config.liveRestore,
-    jobs,
-  });
-  const execs = new ExecService(containers, config);
-  const service = containers;
-  service.health = new HealthMonitor({
-    probe: (rec, cmd, timeoutMs) => execs.probe(rec, cmd, timeoutMs),
-    save: (rec) => service.store.save(rec),
-    emit: (rec, action) => service.emit(rec, action),
-    current: (rec) => service.store.get(rec.id) === rec && rec.state.Running,
-  });
-  const drivers = { ...emptyDrivers(), images: graph, containers };
-  const ctx: DaemonContext = {
-    config,
-    log,
-    db,
-    jobs,
-    events,
-    drivers,
-    graph,
-    containers,
-    execs,
-    host: readHostFacts(),
-    daemonId: daemonId(db),
-    startedAt: new Date(),
-  };
-  // Exec shims first: the health probes the container restore resumes are execs too.
-  execs.restore();
-  for (const driver of Object.values(ctx.drivers)) await driver.restore?.();
+  const ctx = await wireEngine(config, log, db);
+  await restoreDrivers(ctx.drivers);
 
   const app = await buildApp(ctx);
   const listeners: Listener[] = [];
@@ -125,7 +70,8 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     async stop() {
       await Promise.all(listeners.map((l) => l.close()));
       await app.close();
-      for (const driver of Object.values(ctx.drivers)) await driver.close?.();
+      await ctx.containerJobs.close();
+      await closeDrivers(ctx.drivers);
       db.close();
       releases.reverse().forEach((r) => r());
       log.info('daemon stopped');

@@ -5,9 +5,9 @@
 // it, in batches after the current tick, so history survives a restart.
 import type { EventMessage } from '../api/types';
 
-export type EventInput = Pick<EventMessage, 'Type' | 'Action'> & {
-  Actor: { ID: string; Attributes?: Record<string, string> };
-};
+import type { EventInput } from './drivers';
+
+export type { EventInput };
 export type EventListener = (event: EventMessage) => void;
 
 /** Where the ring is kept between daemon runs. */

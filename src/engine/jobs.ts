@@ -1,16 +1,17 @@
 // The job engine. Every API operation that changes state runs as a named job
 // (`container.create`, `image.tag`, …): it holds the locks of the objects it
 // touches for its whole run, logs one structured line when it ends (job, object,
-// duration, outcome), and may publish events on the bus.
+// duration, outcome), and may publish events on the bus: the job context is
+// the only way events leave (container-jobs.ts, image-jobs.ts, exec-jobs.ts: one module per resource).
 import type { Logger } from 'pino';
 import { errorCodeOf, messageOf } from '../errors';
+import type { EventSink } from './drivers';
 import type { EventBus, EventInput } from './events';
 import { KeyedLocks } from './locks';
 
-export interface JobContext {
+/** emit() publishes once the job's work is done (events of a failed job are dropped); emitNow() at once. */
+export interface JobContext extends EventSink {
   readonly log: Logger;
-  /** Publishes an event once the job's work is done (events of a failed job are dropped). */
-  emit(event: EventInput): void;
   /** Names the object the job turned out to act on (e.g. the ID a create made). */
   setObject(id: string): void;
 }
@@ -40,6 +41,7 @@ export class JobEngine {
     const ctx: JobContext = {
       log,
       emit: (event) => pending.push(event),
+      emitNow: (event) => this.events.publish(event),
       setObject: (id) => (object = id),
     };
     const started = process.hrtime.bigint();

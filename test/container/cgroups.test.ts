@@ -1,4 +1,4 @@
-// src/container/cgroups.ts against real cgroups: a busy process in temporary
+// src/container/cgroups.ts (and cgroup-files.ts) against real cgroups: a busy process in temporary
 // cgroups of every v1 hierarchy (this host's layout) read, frozen, thawed and
 // limited; the v2 reader on a real cgroup2 mount (the hybrid host's
 // /sys/fs/cgroup/unified, or /sys/fs/cgroup on a v2 host) for what it offers
@@ -10,15 +10,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, st
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  blkioToIoWeight,
-  cgroupAt,
-  parseBlkioV1,
-  parseFlatKeyed,
-  parseIoStatV2,
-  parseLimit,
-  sharesToWeight,
-} from '../../src/container/cgroups';
+import { blkioToIoWeight, parseBlkioV1, parseFlatKeyed, parseIoStatV2, parseLimit, sharesToWeight } from '../../src/container/cgroup-files';
+import { cgroupAt } from '../../src/container/cgroups';
 import { cgroupMounts, hostCgroupLayout, readCgroupLayout, type CgroupLayout } from '../../src/system/cgroup-layout';
 
 const ROOT = '/sys/fs/cgroup';

@@ -345,9 +345,9 @@ describe('the archive endpoints', () => {
         res.on('data', (b: Buffer) => chunks.push(b)).on('end', () => resolve(Buffer.concat(chunks)));
         res.on('error', reject).on('aborted', () => reject(new Error('the daemon broke the stream off'))).resume();
       });
-    // The copy of / mounts the rootfs first, the export shares it; the copy ends first.
-    const copied = await open('/containers/shared/archive?path=/');
+    // The export mounts the rootfs first (under the container's lock, let go once its tar streams), the copy shares it; the copy ends first.
     const exported = await open('/containers/shared/export');
+    const copied = await open('/containers/shared/archive?path=/');
     const copyNames = (await entriesOf(await readAll(copied))).map((e) => e.name);
     const exportNames = (await entriesOf(await readAll(exported))).map((e) => e.name);
     expect(exportNames).toContain('bin/busybox');

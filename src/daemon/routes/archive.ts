@@ -9,6 +9,8 @@ import { encodePathStat, PATH_STAT_HEADER } from '../../api/archive';
 import { archivePath, extractToDir, statPath } from '../../container/archive';
 import type { ContainerRecord } from '../../container/store';
 import { InvalidArgumentError } from '../../errors';
+import type { JobContext } from '../../engine/jobs';
+import { containerLock } from '../../engine/lock-keys';
 import type { DaemonContext } from '../context';
 import { bool, str, type Query } from '../query';
 
@@ -24,9 +26,9 @@ export function archiveRoutes(app: FastifyInstance, ctx: DaemonContext): void {
   };
 
   /** Runs `work` holding the container's lock, on its record as it is then. */
-  const locked = <T>(name: string, req: FastifyRequest, work: (rec: ContainerRecord) => Promise<T> | T): Promise<T> => {
+  const locked = <T>(name: string, req: FastifyRequest, work: (rec: ContainerRecord, job: JobContext) => Promise<T> | T): Promise<T> => {
     const rec = containers.store.resolve(ref(req));
-    return jobs.run({ name, object: rec.id }, () => work(containers.store.resolve(rec.id)));
+    return jobs.run({ name, object: rec.id, locks: [containerLock(rec.id)] }, (job) => work(containers.store.resolve(rec.id), job));
   };
 
   app.head('/containers/:id/archive', async (req, reply) => {
@@ -41,8 +43,8 @@ export function archiveRoutes(app: FastifyInstance, ctx: DaemonContext): void {
     let ready!: (r: Awaited<ReturnType<typeof archivePath>>) => void;
     let failed!: (err: unknown) => void;
     const opened = new Promise<Awaited<ReturnType<typeof archivePath>>>((resolve, reject) => ([ready, failed] = [resolve, reject]));
-    locked('container.archive-path', req, async (rec) => {
-      const r = await archivePath(containers, rec, path, ref(req));
+    locked('container.archive-path', req, async (rec, job) => {
+      const r = await archivePath(containers, rec, path, ref(req), job);
       ready(r);
       await new Promise((resolve) => r.body.once('close', resolve));
     }).catch(failed);
@@ -57,8 +59,8 @@ export function archiveRoutes(app: FastifyInstance, ctx: DaemonContext): void {
     const path = pathOf(req);
     const query = req.query as Query;
     const body = (req.body as Readable | undefined) ?? req.raw;
-    await locked('container.extract-to-dir', req, (rec) =>
-      extractToDir(containers, rec, { path, noOverwriteDirNonDir: bool(query, 'noOverwriteDirNonDir'), copyUIDGID: bool(query, 'copyUIDGID') }, body, ref(req)),
+    await locked('container.extract-to-dir', req, (rec, job) =>
+      extractToDir(containers, rec, { path, noOverwriteDirNonDir: bool(query, 'noOverwriteDirNonDir'), copyUIDGID: bool(query, 'copyUIDGID') }, body, ref(req), job),
     );
     return reply.code(200).send();
   });

@@ -1,25 +1,21 @@
 // A container's resources at run time: GET /containers/{id}/stats (one frame
 // or a stream of JSON lines), POST /containers/{id}/pause, /unpause, /update.
-// State changes hold the container's lock, like the other container routes.
+// State changes are container jobs (src/engine/container-jobs.ts), like the other container routes.
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ContainerUpdateBody } from '../../api/resources';
 import { versionAtLeast } from '../../api/version';
-import { pauseContainer, unpauseContainer } from '../../container/pause';
 import { statsFrames, type StatsTarget } from '../../container/stats';
 import type { ContainerRecord } from '../../container/store';
-import { updateContainer } from '../../container/update';
 import { InvalidArgumentError } from '../../errors';
 import type { DaemonContext } from '../context';
 import { bool, str, type Query } from '../query';
 
 export function containerResourceRoutes(app: FastifyInstance, ctx: DaemonContext): void {
-  const { jobs, containers } = ctx;
-  const resolve = (req: FastifyRequest): ContainerRecord => containers.store.resolve((req.params as { id: string }).id);
-  const job = <T>(name: string, req: FastifyRequest, work: (rec: ContainerRecord) => Promise<T> | T): Promise<T> => {
-    const rec = resolve(req);
-    return jobs.run({ name, object: rec.id }, () => work(containers.store.resolve(rec.id)));
-  };
+  const { containers, containerJobs } = ctx;
+  /** The container as the client named it. */
+  const ref = (req: FastifyRequest): string => (req.params as { id: string }).id;
+  const resolve = (req: FastifyRequest): ContainerRecord => containers.store.resolve(ref(req));
 
   app.get('/containers/:id/stats', async (req, reply) => {
     const rec = resolve(req);
@@ -44,12 +40,12 @@ export function containerResourceRoutes(app: FastifyInstance, ctx: DaemonContext
   });
 
   app.post('/containers/:id/pause', async (req, reply) => {
-    await job('container.pause', req, (rec) => pauseContainer(containers, rec));
+    await containerJobs.pause(ref(req));
     return reply.code(204).send();
   });
 
   app.post('/containers/:id/unpause', async (req, reply) => {
-    await job('container.unpause', req, (rec) => unpauseContainer(containers, rec));
+    await containerJobs.unpause(ref(req));
     return reply.code(204).send();
   });
 
@@ -60,6 +56,6 @@ export function containerResourceRoutes(app: FastifyInstance, ctx: DaemonContext
     if (versionAtLeast(req.apiVersion, '1.42')) body.KernelMemory = 0;
     // 0 and any negative value mean "no limit" when updating.
     if (body.PidsLimit !== undefined && body.PidsLimit !== null && body.PidsLimit <= 0) body.PidsLimit = 0;
-    return job('container.update', req, (rec) => updateContainer(containers, rec, body));
+    return containerJobs.update(ref(req), body);
   });
 }

@@ -1,11 +1,10 @@
 // Container routes: create, list, inspect, start/stop/kill/restart, wait,
 // attach (hijacked), logs, resize, top, rename, changes, export, remove, prune.
-// Handlers parse, run a job (state changes hold the container's lock) and reply.
+// Handlers parse, run a job (src/engine/container-jobs.ts) and reply; reads go to the driver.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ContainerConfig, ContainerCreateBody, ContainerPruneResponse } from '../../api/containers';
+import type { ContainerConfig, ContainerCreateBody, ContainerPruneResponse, ExecCreateBody } from '../../api/containers';
 import { InvalidArgumentError } from '../../errors';
 import { changes } from '../../container/changes';
-import { exportRootfs } from '../../container/export';
 import { logSource, readableLog } from '../../container/log-config';
 import { parseLogTime, readLogs } from '../../container/logs';
 import type { ContainerRecord } from '../../container/store';
@@ -16,26 +15,19 @@ import type { DaemonContext } from '../context';
 import { hijack, streamType } from '../hijack';
 import { bool, filters, int, str, strs, ttySize, type Query } from '../query';
 
-export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void {
-  const { jobs, containers, execs, graph } = ctx;
-  const resolve = (req: FastifyRequest): ContainerRecord => containers.store.resolve((req.params as { id: string }).id);
-  const q = (req: FastifyRequest): Query => req.query as Query;
+/** The container as the client named it. */
+const ref = (req: FastifyRequest): string => (req.params as { id: string }).id;
+const q = (req: FastifyRequest): Query => req.query as Query;
+const recordOf = (ctx: DaemonContext) => (req: FastifyRequest): ContainerRecord => ctx.containers.store.resolve(ref(req));
 
-  /** Runs a job holding the container's lock, on the record as it is once the lock is held. */
-  const job = <T>(name: string, req: FastifyRequest, work: (rec: ContainerRecord) => Promise<T> | T): Promise<T> => {
-    const rec = resolve(req);
-    return jobs.run({ name, object: rec.id }, () => work(containers.store.resolve(rec.id)));
-  };
+export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void {
+  const { containers, execs, graph, containerJobs } = ctx;
+  const resolve = recordOf(ctx);
 
   app.post('/containers/create', async (req, reply) => {
     const body = (req.body ?? {}) as ContainerCreateBody;
     const name = str(q(req), 'name');
-    const created = await jobs.run({ name: 'container.create', object: name, locks: name ? [`name:${name}`] : [] }, (j) => {
-      const r = containers.create(body, name);
-      j.setObject(r.Id);
-      containers.emit(r.rec, 'create');
-      return r;
-    });
+    const created = await containerJobs.create(body, name);
     return reply.code(201).send({ Id: created.Id, Warnings: created.Warnings });
   });
 
@@ -47,43 +39,44 @@ export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void 
       return rec.imageId === img.id;
     });
     const size = bool(query, 'size');
-    return recs.map((rec) => ({ ...summary(rec), ...(size ? containers.sizes(rec) : {}) }));
+    return recs.map((rec) => ({ ...summary(rec), ...(size ? containers.rootfs.sizes(rec) : {}) }));
   });
 
   app.get('/containers/:id/json', async (req) => {
     const rec = resolve(req);
-    return { ...inspect(rec, containers.paths, containers.lowerDirs(rec), execs.idsOf(rec.id)), ...(bool(q(req), 'size') ? containers.sizes(rec) : {}) };
+    return { ...inspect(rec, containers.paths, containers.rootfs.lowerDirs(rec), execs.idsOf(rec.id)), ...(bool(q(req), 'size') ? containers.rootfs.sizes(rec) : {}) };
   });
 
   app.post('/containers/:id/start', async (req, reply) => {
-    await job('container.start', req, async (rec) => {
-      await containers.start(rec);
-      containers.emit(rec, 'start');
-    });
+    await containerJobs.start(ref(req));
     return reply.code(204).send();
   });
 
   app.post('/containers/:id/stop', async (req, reply) => {
     const query = q(req);
-    await job('container.stop', req, (rec) => containers.stop(rec, { signal: str(query, 'signal'), timeout: int(query, 't') }));
+    await containerJobs.stop(ref(req), { signal: str(query, 'signal'), timeout: int(query, 't') });
     return reply.code(204).send();
   });
 
   app.post('/containers/:id/kill', async (req, reply) => {
-    await job('container.kill', req, (rec) => containers.kill(rec, str(q(req), 'signal') || undefined));
+    await containerJobs.kill(ref(req), str(q(req), 'signal') || undefined);
     return reply.code(204).send();
   });
 
   app.post('/containers/:id/restart', async (req, reply) => {
     const query = q(req);
-    await job('container.restart', req, async (rec) => {
-      if (rec.state.Running) await containers.stop(rec, { signal: str(query, 'signal'), timeout: int(query, 't') });
-      await containers.start(rec);
-      containers.emit(rec, 'start');
-      containers.emit(rec, 'restart');
-    });
+    await containerJobs.restart(ref(req), { signal: str(query, 'signal'), timeout: int(query, 't') });
     return reply.code(204).send();
   });
+
+  containerStreamRoutes(app, ctx);
+  containerOtherRoutes(app, ctx);
+}
+
+/** wait, attach, logs: the routes whose answers stream. */
+function containerStreamRoutes(app: FastifyInstance, ctx: DaemonContext): void {
+  const { containers } = ctx;
+  const resolve = recordOf(ctx);
 
   app.post('/containers/:id/wait', async (req, reply) => {
     const rec = resolve(req);
@@ -103,7 +96,7 @@ export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void 
     const logs = bool(query, 'logs');
     if (!stream && !logs) throw new InvalidArgumentError('Bad parameter: either logs or stream must be set');
     const detachKeys = parseDetachKeys(str(query, 'detachKeys') || DEFAULT_DETACH_KEYS);
-    containers.checkAttach(rec, (req.params as { id: string }).id);
+    containers.checkAttach(rec, ref(req));
     const tty = rec.config.Tty;
     const streams = { stdin: bool(query, 'stdin'), stdout: bool(query, 'stdout'), stderr: bool(query, 'stderr') };
     const socket = hijack(req, reply, streamType(tty, req.apiVersion));
@@ -155,6 +148,13 @@ export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void 
     return reply.type(streamType(rec.config.Tty, req.apiVersion)).send(body);
   });
 
+}
+
+/** resize, top, rename, changes, export, remove, prune, commit, exec create. */
+function containerOtherRoutes(app: FastifyInstance, ctx: DaemonContext): void {
+  const { containers, containerJobs, execJobs } = ctx;
+  const resolve = recordOf(ctx);
+
   app.post('/containers/:id/resize', async (req, reply) => {
     const { rows, cols } = ttySize(q(req));
     await containers.resize(resolve(req), rows, cols);
@@ -170,61 +170,51 @@ export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void 
   app.post('/containers/:id/rename', async (req, reply) => {
     const name = str(q(req), 'name');
     if (!name) throw new InvalidArgumentError('Neither old nor new names may be empty');
-    const rec = resolve(req);
-    await jobs.run({ name: 'container.rename', object: rec.id, locks: [rec.id, `name:${name}`] }, () => containers.rename(containers.store.resolve(rec.id), name));
+    await containerJobs.rename(ref(req), name);
     return reply.code(204).send();
   });
 
   app.get('/containers/:id/changes', async (req) => {
     const rec = resolve(req);
-    return changes(containers.paths.upper(rec.id), containers.lowerDirs(rec));
+    return changes(containers.paths.upper(rec.id), containers.rootfs.lowerDirs(rec));
   });
 
   app.get('/containers/:id/export', async (req, reply) => {
-    const rec = resolve(req);
-    const { rootfs, release } = containers.mountedRootfs(rec);
-    const body = exportRootfs(rootfs);
-    body.once('close', release);
+    const body = await containerJobs.export(ref(req));
+    // However the answer ends, the tar (and with it the lock and the mount) is let go.
+    reply.raw.once('close', () => body.destroy());
     return reply.type('application/x-tar').send(body);
   });
 
   app.delete('/containers/:id', async (req, reply) => {
     const query = q(req);
     if (bool(query, 'link')) throw new InvalidArgumentError('links are not supported by tsdocker');
-    await job('container.remove', req, async (rec) => {
-      await containers.remove(rec, { force: bool(query, 'force') });
-      execs.forget(rec.id);
-    });
+    await containerJobs.remove(ref(req), { force: bool(query, 'force') });
     return reply.code(204).send();
   });
 
   app.post('/containers/prune', async (req): Promise<ContainerPruneResponse> => {
     const f = filters(q(req));
-    return jobs.run({ name: 'container.prune' }, () => containers.prune(f));
+    return containerJobs.prune(f);
   });
 
   app.post('/commit', async (req, reply) => {
     const query = q(req);
-    const ref = str(query, 'container');
-    if (!ref) throw new InvalidArgumentError('No container name or ID supplied');
-    const rec = containers.store.resolve(ref);
-    const id = await jobs.run({ name: 'container.commit', object: rec.id }, () =>
-      containers.commit(rec, {
-        body: (req.body ?? {}) as Partial<ContainerConfig>,
-        changes: strs(query, 'changes'),
-        author: str(query, 'author'),
-        comment: str(query, 'comment'),
-        repo: str(query, 'repo'),
-        tag: str(query, 'tag'),
-      }),
-    );
+    const container = str(query, 'container');
+    if (!container) throw new InvalidArgumentError('No container name or ID supplied');
+    const id = await containerJobs.commit(container, {
+      body: (req.body ?? {}) as Partial<ContainerConfig>,
+      changes: strs(query, 'changes'),
+      author: str(query, 'author'),
+      comment: str(query, 'comment'),
+      repo: str(query, 'repo'),
+      tag: str(query, 'tag'),
+    });
     return reply.code(201).send({ Id: id });
   });
 
   app.post('/containers/:id/exec', async (req, reply) => {
-    const rec = resolve(req);
-    const ref = (req.params as { id: string }).id;
-    const id = await jobs.run({ name: 'exec.create', object: rec.id }, () => execs.create(rec, (req.body ?? {}) as never, ref));
+    const id = await execJobs.create(ref(req), (req.body ?? {}) as ExecCreateBody);
     return reply.code(201).send({ Id: id });
   });
 }

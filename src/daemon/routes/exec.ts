@@ -6,19 +6,20 @@ import { hijack, requestBody, streamType } from '../hijack';
 import { ttySize, type Query } from '../query';
 
 export function execRoutes(app: FastifyInstance, ctx: DaemonContext): void {
-  const { execs, jobs } = ctx;
+  const { execs, execJobs } = ctx;
   const execId = (req: FastifyRequest): string => (req.params as { id: string }).id;
 
   app.post('/exec/:id/start', async (req, reply) => {
     const id = execId(req);
     const body = requestBody<{ Detach?: boolean; Tty?: boolean }>(req) ?? {};
-    const { exec } = execs.container(id);
+    execs.container(id);
+    const tty = body.Tty ?? false;
     if (body.Detach) {
-      await jobs.run({ name: 'exec.start', object: id }, () => execs.start(id, undefined));
+      await execJobs.start(id, undefined, tty);
       return reply.code(200).send();
     }
-    const socket = hijack(req, reply, streamType(exec.config.Tty ?? false, req.apiVersion));
-    await execs.start(id, socket).catch((err: Error) => {
+    const socket = hijack(req, reply, streamType(tty, req.apiVersion));
+    await execJobs.start(id, socket, tty).catch((err: Error) => {
       ctx.log.warn({ exec: id, err: err.message }, 'exec start failed');
       socket.end();
     });

@@ -4,12 +4,10 @@
 // the path and split off the action at its end.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
-import type { ImageDeleteResponseItem } from '../../api/types';
 import { detachUpload } from '../../archive/read';
-import type { EventInput } from '../../engine/events';
 import { NotFoundError, NotImplementedError } from '../../errors';
 import type { ImageRecord } from '../../graph/image/store';
-import { familiarString } from '../../graph/reference';
+import { imageEvent } from '../../engine/image-jobs';
 import type { DaemonContext } from '../context';
 import { bool, filters, str, strs, type Query } from '../query';
 import { progressStream } from '../streams';
@@ -28,38 +26,8 @@ function bodyStream(req: FastifyRequest): Readable {
   return detachUpload((req.body as Readable | undefined) ?? req.raw);
 }
 
-/**
- * An image event as dockerd's LogImageEvent makes it: the image ID as actor,
- * the image's labels (while it exists) and `name` (the new tag for `tag`, else
- * the ID again).
- */
-function imageEvent(action: string, img: ImageRecord | undefined, id: string, name = id): EventInput {
-  return { Type: 'image', Action: action, Actor: { ID: id, Attributes: { ...(img?.config.config?.Labels ?? {}), name } } };
-}
-
-/**
- * The untag and delete events of a removal answer. `Deleted` items also list
- * layers: only images known before the removal get events. An untag belongs to
- * the next image deleted after it (the deleter untags an image, then deletes
- * it), else to `untaggedOnly` (a name removed while the image stays).
- */
-function removalEvents(items: readonly ImageDeleteResponseItem[], before: ReadonlyMap<string, ImageRecord>, untaggedOnly?: ImageRecord): EventInput[] {
-  const events: EventInput[] = [];
-  let owner = untaggedOnly;
-  for (const item of [...items].reverse()) {
-    const deleted = item.Deleted !== undefined ? before.get(item.Deleted) : undefined;
-    if (deleted) {
-      owner = deleted;
-      events.push(imageEvent('delete', undefined, deleted.id));
-    } else if (item.Untagged !== undefined && owner) {
-      events.push(imageEvent('untag', owner, owner.id));
-    }
-  }
-  return events.reverse();
-}
-
 export function imageRoutes(app: FastifyInstance, ctx: DaemonContext): void {
-  const { jobs, graph } = ctx;
+  const { jobs, graph, imageJobs } = ctx;
   const images = graph.images;
 
   app.get('/images/json', async (req) => {
@@ -112,23 +80,17 @@ export function imageRoutes(app: FastifyInstance, ctx: DaemonContext): void {
 
   app.post('/images/prune', async (req) => {
     const f = filters(req.query as Query);
-    return jobs.run({ name: 'image.prune', locks: ['image:*'] }, (job) => {
-      const before = new Map(graph.store.all().map((img) => [img.id as string, img]));
-      const result = images.prune(f);
-      for (const event of removalEvents(result.ImagesDeleted ?? [], before)) job.emit(event);
-      job.emit({ Type: 'image', Action: 'prune', Actor: { ID: '', Attributes: { reclaimed: String(result.SpaceReclaimed) } } });
-      return result;
-    });
+    return imageJobs.prune(f);
   });
 
-  const save = (names: string[], reply: FastifyReply) => {
-    const tar = graph.save(names);
-    for (const name of names) {
-      const img = graph.store.resolve(name);
-      ctx.events.publish(imageEvent('save', img, img.id));
-    }
-    return reply.type('application/x-tar').send(tar);
-  };
+  imageNamedRoutes(app, ctx);
+}
+
+/** save (GET /images/get, /images/{name}/get), inspect, history, tag, push, remove: the routes that name images. */
+function imageNamedRoutes(app: FastifyInstance, ctx: DaemonContext): void {
+  const { imageJobs } = ctx;
+  const images = ctx.graph.images;
+  const save = async (names: string[], reply: FastifyReply) => reply.type('application/x-tar').send(await imageJobs.save(names));
   app.get('/images/get', async (req, reply) => save(strs(req.query as Query, 'names'), reply));
 
   app.get('/images/*', async (req, reply) => {
@@ -146,24 +108,13 @@ export function imageRoutes(app: FastifyInstance, ctx: DaemonContext): void {
     const q = req.query as Query;
     const repo = str(q, 'repo') ?? '';
     const tag = str(q, 'tag');
-    await jobs.run({ name: 'image.tag', object: path.name, locks: [`image:${repo}`] }, (job) => {
-      const img = graph.store.resolve(path.name);
-      const ref = images.tag(path.name, repo, tag);
-      job.setObject(img.id);
-      job.emit(imageEvent('tag', img, img.id, familiarString(ref)));
-    });
+    await imageJobs.tag(path.name, repo, tag);
     return reply.code(201).send();
   });
 
   app.delete('/images/*', async (req) => {
     const name = (req.params as { '*': string })['*'];
     const q = req.query as Query;
-    return jobs.run({ name: 'image.delete', object: name, locks: [`image:${name}`] }, (job) => {
-      const before = new Map(graph.store.all().map((img) => [img.id as string, img]));
-      const named = graph.store.resolve(name);
-      const items = images.remove(name, { force: bool(q, 'force'), noprune: bool(q, 'noprune') });
-      for (const event of removalEvents(items, before, named)) job.emit(event);
-      return items;
-    });
+    return imageJobs.remove(name, { force: bool(q, 'force'), noprune: bool(q, 'noprune') });
   });
 }

@@ -1,0 +1,73 @@
+// The engine of a daemon, wired: the event bus (kept in the database), the job
+// engine, the drivers (image graph, containers, execs) and the jobs of each
+// resource, hooked to one another. The daemon restores the drivers next.
+import type { Logger } from 'pino';
+import { ContainerService } from '../container/service';
+import { ExecService } from '../container/exec';
+import { HealthMonitor } from '../container/health';
+import { runtimeDrivers } from '../container/runtimes';
+import { ContainerJobs } from '../engine/container-jobs';
+import { emptyDrivers } from '../engine/drivers';
+import { SqliteEventStore } from '../engine/event-store';
+import { EventBus } from '../engine/events';
+import { ExecJobs } from '../engine/exec-jobs';
+import { ImageJobs } from '../engine/image-jobs';
+import { JobEngine } from '../engine/jobs';
+import { messageOf } from '../errors';
+import { Graph } from '../graph/graph';
+import { daemonId, type Db } from '../state/db';
+import { readHostFacts } from '../system/host';
+import type { DaemonConfig } from './config';
+import type { DaemonContext } from './context';
+
+export async function wireEngine(config: DaemonConfig, log: Logger, db: Db): Promise<DaemonContext> {
+  const events = new EventBus();
+  // Before the drivers restore, so the events they publish are kept on disk too.
+  events.persistTo(new SqliteEventStore(db), (err) => log.error({ err: messageOf(err) }, 'events: write to the database failed'));
+  const jobs = new JobEngine(log, events);
+  // The graph asks the container store who uses an image; the store needs the graph.
+  let containers: ContainerService | undefined;
+  const graph = await Graph.open(config.dataRoot, db, {
+    logError: (msg) => log.error(msg),
+    users: { containersUsing: (id) => containers?.containersUsing(id) ?? [] },
+  });
+  containers = new ContainerService({
+    dataRoot: config.dataRoot,
+    execRoot: config.execRoot,
+    graph,
+    log,
+    defaultRuntime: config.defaultRuntime,
+    runtimes: config.runtimes,
+    logOpts: config.logOpts,
+    defaultInit: config.init,
+    runtimeDrivers: (paths) => runtimeDrivers(config, paths),
+  });
+  const execs = new ExecService(containers, config);
+  const service = containers;
+  const health = new HealthMonitor({
+    probe: (rec, cmd, timeoutMs) => execs.probe(rec, cmd, timeoutMs),
+    save: (rec) => service.store.save(rec),
+    emit: (rec, action) => containerJobs.healthStatus(rec, action),
+    current: (rec) => service.store.get(rec.id) === rec && rec.state.Running,
+  });
+  service.lifecycle.probes = health;
+  const containerJobs = new ContainerJobs(jobs, service, execs, health, graph, log, { liveRestore: config.liveRestore });
+  const drivers = { ...emptyDrivers(), images: graph, containers: service, execs };
+  return {
+    config,
+    log,
+    db,
+    jobs,
+    events,
+    drivers,
+    graph,
+    containers: service,
+    execs,
+    containerJobs,
+    execJobs: new ExecJobs(jobs, service, execs),
+    imageJobs: new ImageJobs(jobs, graph),
+    host: readHostFacts(),
+    daemonId: daemonId(db),
+    startedAt: new Date(),
+  };
+}

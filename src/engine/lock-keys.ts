@@ -1,0 +1,17 @@
+// Lock keys: jobs sharing a key never interleave (src/engine/locks.ts). One
+// helper per kind of object, so every job names the same object the same way.
+
+/** A container, by its full ID (also the key docker cp's archive jobs take). */
+export const containerLock = (id: string): string => id;
+
+/** A container name being taken (create, rename), as the client gave it. */
+export const nameLock = (name: string): string => `name:${name}`;
+
+/** An image reference or repository being written (tag, delete, import). */
+export const imageLock = (ref: string): string => `image:${ref}`;
+
+/** Every image at once (prune). */
+export const ALL_IMAGES_LOCK = imageLock('*');
+
+/** An exec instance. */
+export const execLock = (id: string): string => `exec:${id}`;
