@@ -27,12 +27,17 @@ export class Cli {
 
   /** The daemon and how to reach it: a context, or -H/TSDOCKER_HOST/DOCKER_HOST with the TLS flags (endpoint.ts). */
   get endpoint(): Endpoint {
-    this.resolved ??= resolveEndpoint(this.globals());
+    this.resolved ??= resolveEndpoint(this.flags);
     return this.resolved;
   }
 
   get host(): string {
     return this.endpoint.host;
+  }
+
+  /** The global flags (-H, --context, the TLS ones, --config…). */
+  get flags(): GlobalOptions {
+    return this.globals();
   }
 
   /** --config: the client's config directory (docker contexts live there). */

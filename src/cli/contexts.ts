@@ -2,7 +2,7 @@
 // either CLI works in the other: <config>/contexts/meta/<sha256 of name>/meta.json
 // holds the endpoint, <config>/contexts/tls/<sha256 of name>/docker/{ca,cert,key}.pem
 // its TLS material. The config directory is --config, $DOCKER_CONFIG or ~/.docker.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CliError } from './cli';
@@ -88,4 +88,62 @@ export function writeContext(configDir: string, context: Omit<DockerContext, 'tl
   if (Object.keys(tls).length === 0) return;
   mkdirSync(tlsDir, { recursive: true, mode: 0o700 });
   for (const [kind, text] of Object.entries(tls)) writeFileSync(join(tlsDir, `${kind}.pem`), text, { mode: 0o600 });
+}
+
+/** Every context in the store, by name. */
+export function listContexts(configDir: string): DockerContext[] {
+  let ids: string[];
+  try {
+    ids = readdirSync(join(configDir, 'contexts', 'meta'));
+  } catch {
+    return [];
+  }
+  return ids
+    .flatMap((id) => {
+      try {
+        const meta = JSON.parse(readFileSync(join(configDir, 'contexts', 'meta', id, 'meta.json'), 'utf8')) as MetaJson;
+        return typeof meta.Name === 'string' ? [readContext(configDir, meta.Name)] : [];
+      } catch {
+        return []; // not a context (docker skips such entries too)
+      }
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+export function removeContext(configDir: string, name: string): void {
+  readContext(configDir, name);
+  const id = contextId(name);
+  rmSync(join(configDir, 'contexts', 'meta', id), { recursive: true, force: true });
+  rmSync(join(configDir, 'contexts', 'tls', id), { recursive: true, force: true });
+}
+
+/** Where the context's files live (for inspect). */
+export function contextPaths(configDir: string, name: string): { meta: string; tls: string } {
+  const id = contextId(name);
+  return { meta: join(configDir, 'contexts', 'meta', id), tls: join(configDir, 'contexts', 'tls', id) };
+}
+
+function readConfigJson(configDir: string): Record<string, unknown> {
+  try {
+    const config: unknown = JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8'));
+    return typeof config === 'object' && config !== null && !Array.isArray(config) ? (config as Record<string, unknown>) : {};
+  } catch {
+    return {}; // no config.json (or not JSON): the docker CLI's defaults
+  }
+}
+
+/** config.json's currentContext (`docker context use`), if any. */
+export function currentContext(configDir: string): string | undefined {
+  const name = readConfigJson(configDir)['currentContext'];
+  return typeof name === 'string' && name !== '' ? name : undefined;
+}
+
+/** Sets config.json's currentContext, keeping its other keys; "default" removes it, as the docker CLI. */
+export function useContext(configDir: string, name: string): void {
+  if (name !== DEFAULT_CONTEXT) readContext(configDir, name);
+  const config = readConfigJson(configDir);
+  if (name === DEFAULT_CONTEXT) delete config['currentContext'];
+  else config['currentContext'] = name;
+  mkdirSync(configDir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(configDir, 'config.json'), `${JSON.stringify(config, null, '\t')}\n`, { mode: 0o600 });
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import { CliError } from './cli';
 import { DEFAULT_HOST } from './client';
-import { DEFAULT_CONTEXT, dockerConfigDir, readContext, type TlsFiles } from './contexts';
+import { currentContext, DEFAULT_CONTEXT, dockerConfigDir, readContext, type TlsFiles } from './contexts';
 
 const EXPIRY_WARNING_DAYS = 30;
 
@@ -68,18 +68,11 @@ function loadTls(files: TlsFiles, verify: boolean): TlsSettings {
 }
 
 /** The context to use, or undefined for -H/DOCKER_HOST (docker's resolveContextName). */
-function contextName(flags: EndpointFlags, configDir: string): string | undefined {
+export function contextName(flags: EndpointFlags, configDir: string): string | undefined {
   if (flags.context !== undefined && flags.host?.length) throw new CliError('conflicting options: either specify --host or --context, not both');
   if (flags.context !== undefined) return flags.context;
   if (flags.host?.length || process.env['TSDOCKER_HOST'] || process.env['DOCKER_HOST']) return undefined;
-  if (process.env['DOCKER_CONTEXT']) return process.env['DOCKER_CONTEXT'];
-  try {
-    const config = JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')) as { currentContext?: unknown };
-    if (typeof config.currentContext === 'string' && config.currentContext !== '') return config.currentContext;
-  } catch {
-    // no config.json (or not JSON): the default context, as for the docker CLI
-  }
-  return undefined;
+  return process.env['DOCKER_CONTEXT'] || currentContext(configDir);
 }
 
 export function resolveEndpoint(flags: EndpointFlags): Endpoint {

@@ -7,6 +7,7 @@ import { registerContainers } from './commands/containers';
 import { registerImages } from './commands/images';
 import { registerSystem } from './commands/system';
 import { registerTls } from './commands/tls';
+import { registerContext } from './commands/context';
 
 const FLAG_ERRORS = new Set([
   'commander.unknownOption',
@@ -37,6 +38,7 @@ function buildProgram(cli: Cli): Command {
   registerImages(program, cli);
   registerContainers(program, cli);
   registerTls(program, cli);
+  registerContext(program, cli);
   const configure = (cmd: Command) => {
     cmd.exitOverride().configureOutput({
       writeErr: (s) => process.stderr.write(s),
