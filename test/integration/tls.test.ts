@@ -1,15 +1,16 @@
 // The daemon over TLS (issue 15): one tsdockerd serving its Unix socket and a
 // --tlsverify TCP port at once, driven over TLS by the real docker CLI (version,
 // images, run, run -i with piped stdin through the hijacked attach, logs, cp,
-// load); and what is refused with nothing served: no client certificate, one from
+// load, run -it under a pty, exec -i); and what is refused with nothing served: no client certificate, one from
 // another CA, plaintext HTTP, TLS 1.0 and 1.1, an encrypted key, `--tls` without
 // verification off loopback. Only 127.0.0.1 is used.
+import { spawnSync } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupWithContainers, ok, refusedStart, startBusyboxDaemon, startDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
+import { CLI, cleanupWithContainers, ok, refusedStart, startBusyboxDaemon, startDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
 import { freePort, makeCerts, ping, type TestCerts } from '../helpers/tls';
 
 let dir: string;
@@ -32,77 +33,68 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The real docker CLI against the TLS port, with the client certificate. */
-function docker(args: string[], input?: string): CommandResult {
-  const tlsArgs = ['--tlsverify', '--tlscacert', certs.ca, '--tlscert', certs.clientCert, '--tlskey', certs.clientKey, '-H', `tcp://127.0.0.1:${port}`];
-  return d!.docker([...tlsArgs, ...args], input === undefined ? {} : { input });
-}
+type Run = (args: string[], input?: string) => CommandResult;
 
-/** Our CLI against the TLS port, with the same flags as the docker CLI. */
-function tsdocker(args: string[], input?: string, env?: Record<string, string>): CommandResult {
-  const tlsArgs = ['--tlsverify', '--tlscacert', certs.ca, '--tlscert', certs.clientCert, '--tlskey', certs.clientKey, '-H', `tcp://127.0.0.1:${port}`];
-  return d!.cli([...tlsArgs, ...args], { ...(input === undefined ? {} : { input }), ...(env ? { env } : {}) });
+/** The real docker CLI and ours against the TLS port, with the client certificate. */
+const CLIS: Record<'docker' | 'tsdocker', Run> = {
+  docker: (args, input) => d!.docker([...tlsFlags(), ...args], input === undefined ? {} : { input }),
+  tsdocker: (args, input) => d!.cli([...tlsFlags(), ...args], input === undefined ? {} : { input }),
+};
+
+function tlsFlags(): string[] {
+  return ['--tlsverify', '--tlscacert', certs.ca, '--tlscert', certs.clientCert, '--tlskey', certs.clientKey, '-H', `tcp://127.0.0.1:${port}`];
 }
 
 const clientTls = () => ({ ca: readFileSync(certs.ca), cert: readFileSync(certs.clientCert), key: readFileSync(certs.clientKey) });
 
-describe('the docker CLI over --tlsverify', () => {
+describe.each(['docker', 'tsdocker'] as const)('the %s CLI over --tlsverify', (cli) => {
+  const run = CLIS[cli];
+
   it('serves version and images over TLS and the Unix socket at once', () => {
-    expect(ok(docker(['version', '-f', '{{.Server.Os}}'])).trim()).toBe('linux');
-    expect(ok(docker(['images', '--format', '{{.Repository}}:{{.Tag}}']))).toContain('busybox:latest');
+    expect(ok(run(['version', '-f', '{{.Server.Os}}'])).trim()).toBe('linux');
+    expect(ok(run(['images', '--format', '{{.Repository}}:{{.Tag}}']))).toContain('busybox:latest');
     expect(ok(d!.docker(['version', '-f', '{{.Server.Os}}'])).trim()).toBe('linux');
     expect(d!.logs()).not.toMatch(/listening on plain TCP without TLS/);
   });
 
-  it('runs containers, with piped stdin through the hijacked attach, and reads their logs', () => {
-    expect(ok(docker(['run', '--rm', 'busybox', 'echo', 'over tls']))).toBe('over tls\n');
-    expect(ok(docker(['run', '-i', '--rm', 'busybox', 'sh', '-c', 'tr a-z A-Z'], 'piped through tls\n'))).toBe('PIPED THROUGH TLS\n');
-    const run = docker(['run', '--name', 'logged', 'busybox', 'sh', '-c', 'echo one; echo two >&2']);
-    expect([run.code, run.stdout, run.stderr]).toEqual([0, 'one\n', 'two\n']);
-    const logs = docker(['logs', 'logged']);
+  it('runs containers and execs, with piped stdin through the hijacked attach, and reads their logs', () => {
+    expect(ok(run(['run', '--rm', 'busybox', 'echo', 'over tls']))).toBe('over tls\n');
+    expect(ok(run(['run', '-i', '--rm', 'busybox', 'sh', '-c', 'tr a-z A-Z'], 'piped through tls\n'))).toBe('PIPED THROUGH TLS\n');
+    ok(run(['run', '-d', '--name', `${cli}-sleeper`, 'busybox', 'sleep', '600']));
+    expect(ok(run(['exec', '-i', `${cli}-sleeper`, 'sh', '-c', 'tr a-z A-Z'], 'exec through tls\n'))).toBe('EXEC THROUGH TLS\n');
+    const logged = run(['run', '--name', `${cli}-logged`, 'busybox', 'sh', '-c', 'echo one; echo two >&2']);
+    expect([logged.code, logged.stdout, logged.stderr]).toEqual([0, 'one\n', 'two\n']);
+    const logs = run(['logs', `${cli}-logged`]);
     expect([logs.code, logs.stdout, logs.stderr]).toEqual([0, 'one\n', 'two\n']);
   }, 60_000);
 
-  it('copies files both ways and loads an image', () => {
-    const file = join(dir, 'copied.txt');
-    writeFileSync(file, 'copied over tls\n');
-    ok(docker(['create', '--name', 'cpbox', 'busybox']));
-    ok(docker(['cp', file, 'cpbox:/copied.txt']));
-    ok(docker(['cp', 'cpbox:/copied.txt', join(dir, 'back.txt')]));
-    expect(readFileSync(join(dir, 'back.txt'), 'utf8')).toBe('copied over tls\n');
+  it('runs -it under a pty (script(1)), the exit status coming back', () => {
+    const binary = cli === 'docker' ? 'docker' : CLI;
+    const line = [binary, ...tlsFlags(), 'run', '-it', '--rm', 'busybox', 'sh', '-c', 'tty; echo in a tty; exit 3'].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('script', ['-qec', line, '/dev/null'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, DOCKER_CONFIG: join(d!.dir, 'docker-config') } });
+    // \r+: our CLI leaves the local terminal's ONLCR on (\r\r\n), over the Unix socket as well: not a TLS matter.
+    expect(r.stdout).toMatch(/\/dev\/pts\/\d+\r+\nin a tty\r+\n/);
+    expect(r.status).toBe(3);
+  }, 40_000);
 
-    const archive = join(dir, 'image.tar');
-    ok(d!.docker(['tag', 'busybox', 'reloaded:1']));
-    ok(d!.docker(['save', '-o', archive, 'reloaded:1']));
-    ok(d!.docker(['rmi', 'reloaded:1']));
-    expect(ok(docker(['load', '-i', archive]))).toContain('Loaded image: reloaded:1');
-    expect(ok(docker(['images', '-q', 'reloaded:1'])).trim()).not.toBe('');
+  it('copies files both ways and loads an image', () => {
+    const file = join(dir, `${cli}-copied.txt`);
+    writeFileSync(file, `copied over tls by ${cli}\n`);
+    ok(run(['create', '--name', `${cli}-cpbox`, 'busybox']));
+    ok(run(['cp', file, `${cli}-cpbox:/copied.txt`]));
+    ok(run(['cp', `${cli}-cpbox:/copied.txt`, join(dir, `${cli}-back.txt`)]));
+    expect(readFileSync(join(dir, `${cli}-back.txt`), 'utf8')).toBe(`copied over tls by ${cli}\n`);
+
+    const archive = join(dir, `${cli}-image.tar`);
+    ok(d!.docker(['tag', 'busybox', `${cli}-reloaded:1`]));
+    ok(d!.docker(['save', '-o', archive, `${cli}-reloaded:1`]));
+    ok(d!.docker(['rmi', `${cli}-reloaded:1`]));
+    expect(ok(run(['load', '-i', archive]))).toContain(`Loaded image: ${cli}-reloaded:1`);
+    expect(ok(run(['images', '-q', `${cli}-reloaded:1`])).trim()).not.toBe('');
   }, 60_000);
 });
 
-describe('the tsdocker CLI over --tlsverify', () => {
-  it('runs version, images, run, run -i with piped stdin, logs, cp and load', () => {
-    expect(ok(tsdocker(['version', '-f', '{{.Server.Os}}'])).trim()).toBe('linux');
-    expect(ok(tsdocker(['images', '--format', '{{.Repository}}:{{.Tag}}']))).toContain('busybox:latest');
-    expect(ok(tsdocker(['run', '--rm', 'busybox', 'echo', 'over tls']))).toBe('over tls\n');
-    expect(ok(tsdocker(['run', '-i', '--rm', 'busybox', 'sh', '-c', 'tr a-z A-Z'], 'piped through tls\n'))).toBe('PIPED THROUGH TLS\n');
-    const run = tsdocker(['run', '--name', 'logged-cli', 'busybox', 'sh', '-c', 'echo one; echo two >&2']);
-    expect([run.code, run.stdout, run.stderr]).toEqual([0, 'one\n', 'two\n']);
-    const logs = tsdocker(['logs', 'logged-cli']);
-    expect([logs.code, logs.stdout, logs.stderr]).toEqual([0, 'one\n', 'two\n']);
-    const file = join(dir, 'cli-copied.txt');
-    writeFileSync(file, 'copied by tsdocker\n');
-    ok(tsdocker(['create', '--name', 'cli-cpbox', 'busybox']));
-    ok(tsdocker(['cp', file, 'cli-cpbox:/copied.txt']));
-    ok(tsdocker(['cp', 'cli-cpbox:/copied.txt', join(dir, 'cli-back.txt')]));
-    expect(readFileSync(join(dir, 'cli-back.txt'), 'utf8')).toBe('copied by tsdocker\n');
-    const archive = join(dir, 'cli-image.tar');
-    ok(d!.docker(['tag', 'busybox', 'cli-reloaded:1']));
-    ok(d!.docker(['save', '-o', archive, 'cli-reloaded:1']));
-    ok(d!.docker(['rmi', 'cli-reloaded:1']));
-    expect(ok(tsdocker(['load', '-i', archive]))).toContain('Loaded image: cli-reloaded:1');
-  }, 90_000);
-
+describe('the tsdocker CLI’s TLS settings', () => {
   it('takes DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH as the docker CLI does', () => {
     const env = { DOCKER_HOST: `tcp://127.0.0.1:${port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs.dir };
     expect(ok(d!.cli(['version', '-f', '{{.Server.Os}}'], { env })).trim()).toBe('linux');
@@ -137,8 +129,8 @@ describe('refused with nothing served', () => {
     const r = await ping(port, { ca: readFileSync(certs.ca) });
     expect(r.data).toBe('');
     expect(r.error).toMatch(/certificate required|handshake failure/);
-    const cli = d!.docker(['--tls', '--tlscacert', certs.ca, '-H', `tcp://127.0.0.1:${port}`, 'version']);
-    expect(cli.code).not.toBe(0);
+    const noCert = d!.docker(['--tls', '--tlscacert', certs.ca, '-H', `tcp://127.0.0.1:${port}`, 'version']);
+    expect(noCert.code).not.toBe(0);
   });
 
   it('refuses a certificate from another CA', async () => {
