@@ -41,9 +41,9 @@ function serialNumber(): string {
   return bytes.toString('hex');
 }
 
-function validity(days: number): { notBefore: Date; notAfter: Date } {
+function validity(days: number, start = new Date()): { notBefore: Date; notAfter: Date } {
   // A minute back: a client whose clock is slightly behind still accepts a fresh certificate.
-  const notBefore = new Date(Date.now() - 60_000);
+  const notBefore = new Date(start.getTime() - 60_000);
   return { notBefore, notAfter: new Date(notBefore.getTime() + days * DAY_MS) };
 }
 
@@ -79,8 +79,8 @@ export async function loadAuthority(certPem: string, keyPem: string): Promise<Au
 
 export type Usage = 'server' | 'client';
 
-/** A leaf certificate signed by `ca`: a server one names its DNS names and IPs in its SANs. */
-export async function issue(ca: Authority, usage: Usage, subject: string, sans: readonly string[], days: number): Promise<PemPair> {
+/** A leaf certificate signed by `ca`, valid `days` from `start`: a server one names its DNS names and IPs in its SANs. */
+export async function issue(ca: Authority, usage: Usage, subject: string, sans: readonly string[], days: number, start?: Date): Promise<PemPair> {
   const keys = await newKeys();
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
@@ -95,7 +95,7 @@ export async function issue(ca: Authority, usage: Usage, subject: string, sans: 
     serialNumber: serialNumber(),
     subject: commonName(subject),
     issuer: ca.certificate.subject,
-    ...validity(days),
+    ...validity(days, start),
     publicKey: keys.publicKey,
     signingKey: ca.keys.privateKey,
     signingAlgorithm: ALGORITHM,

@@ -14,6 +14,9 @@ export interface TestCerts {
   serverKey: string;
   clientCert: string;
   clientKey: string;
+  /** A client certificate from the CA, expired yesterday. */
+  expiredCert: string;
+  expiredKey: string;
   /** A client certificate from another CA. */
   strangerCert: string;
   strangerKey: string;
@@ -26,12 +29,15 @@ export async function makeCerts(dir: string, days = 365): Promise<TestCerts> {
   const server = await issue(ca, 'server', 'localhost', ['localhost', '127.0.0.1'], days);
   const client = await issue(ca, 'client', 'client', [], days);
   const stranger = await issue(await createAuthority('another CA', days), 'client', 'client', [], days);
+  const expired = await issue(ca, 'client', 'client', [], 1, new Date(Date.now() - 2 * 86_400_000));
   const files: Record<string, string> = {
     'ca.pem': ca.cert,
     'server-cert.pem': server.cert,
     'server-key.pem': server.key,
     'cert.pem': client.cert,
     'key.pem': client.key,
+    'expired-cert.pem': expired.cert,
+    'expired-key.pem': expired.key,
     'stranger-cert.pem': stranger.cert,
     'stranger-key.pem': stranger.key,
   };
@@ -43,6 +49,8 @@ export async function makeCerts(dir: string, days = 365): Promise<TestCerts> {
     serverKey: join(dir, 'server-key.pem'),
     clientCert: join(dir, 'cert.pem'),
     clientKey: join(dir, 'key.pem'),
+    expiredCert: join(dir, 'expired-cert.pem'),
+    expiredKey: join(dir, 'expired-key.pem'),
     strangerCert: join(dir, 'stranger-cert.pem'),
     strangerKey: join(dir, 'stranger-key.pem'),
   };

@@ -2,7 +2,7 @@
 // --tlsverify TCP port at once, driven over TLS by the real docker CLI (version,
 // images, run, run -i with piped stdin through the hijacked attach, logs, cp,
 // load, run -it under a pty, exec -i); and what is refused with nothing served: no client certificate, one from
-// another CA, plaintext HTTP, TLS 1.0 and 1.1, an encrypted key, `--tls` without
+// another CA, an expired one, plaintext HTTP, TLS 1.0 and 1.1, an encrypted key, `--tls` without
 // verification off loopback. Only 127.0.0.1 is used.
 import { spawnSync } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
@@ -72,8 +72,9 @@ describe.each(['docker', 'tsdocker'] as const)('the %s CLI over --tlsverify', (c
     const binary = cli === 'docker' ? 'docker' : CLI;
     const line = [binary, ...tlsFlags(), 'run', '-it', '--rm', 'busybox', 'sh', '-c', 'tty; echo in a tty; exit 3'].map((a) => `'${a}'`).join(' ');
     const r = spawnSync('script', ['-qec', line, '/dev/null'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, DOCKER_CONFIG: join(d!.dir, 'docker-config') } });
-    // \r+: our CLI leaves the local terminal's ONLCR on (\r\r\n), over the Unix socket as well: not a TLS matter.
-    expect(r.stdout).toMatch(/\/dev\/pts\/\d+\r+\nin a tty\r+\n/);
+    // Without \r and the echoed ^@ that lands anywhere: our CLI leaves the local terminal's ONLCR on (\r\r\n), over the
+    // Unix socket as well (not a TLS matter).
+    expect(r.stdout.replace(/\r|\^@/g, '')).toMatch(/\/dev\/pts\/\d+\nin a tty\n/);
     expect(r.status).toBe(3);
   }, 40_000);
 
@@ -144,6 +145,20 @@ describe('refused with nothing served', () => {
     const cli = d!.docker(['--tlsverify', '--tlscacert', certs.ca, '--tlscert', certs.strangerCert, '--tlskey', certs.strangerKey, '-H', `tcp://127.0.0.1:${port}`, 'version', '-f', '{{.Server.Os}}']);
     expect(cli.code).not.toBe(0);
     expect(cli.stdout).not.toContain('linux');
+  });
+
+  it('refuses an expired certificate from the CA', async () => {
+    const expired = { ca: readFileSync(certs.ca), cert: readFileSync(certs.expiredCert), key: readFileSync(certs.expiredKey) };
+    expect((await ping(port, expired)).data).toBe('');
+    const r = await ping(port, { ...expired, maxVersion: 'TLSv1.2' });
+    expect(r.data).toBe('');
+    expect(r.error).toMatch(/certificate expired|socket disconnected before secure TLS connection/);
+    const cli = d!.docker(['--tlsverify', '--tlscacert', certs.ca, '--tlscert', certs.expiredCert, '--tlskey', certs.expiredKey, '-H', `tcp://127.0.0.1:${port}`, 'version', '-f', '{{.Server.Os}}']);
+    expect(cli.code).not.toBe(0);
+    expect(cli.stdout).not.toContain('linux');
+    const ours = d!.cli(['--tlsverify', '--tlscacert', certs.ca, '--tlscert', certs.expiredCert, '--tlskey', certs.expiredKey, '-H', `tcp://127.0.0.1:${port}`, 'version', '-f', '{{.Server.Os}}']);
+    expect(ours.code).not.toBe(0);
+    expect(ours.stderr).toMatch(/^WARNING: the client certificate \S+ expired on /);
   });
 
   it('answers plaintext HTTP with Go’s 400, not the API', async () => {
