@@ -78,6 +78,14 @@ describe.each(['docker', 'tsdocker'] as const)('the %s CLI over --tlsverify', (c
     expect(r.status).toBe(3);
   }, 40_000);
 
+  it('streams logs -f and events until the container ends', () => {
+    const started = Math.floor(Date.now() / 1000);
+    const id = ok(run(['run', '-d', 'busybox', 'sh', '-c', 'for i in 1 2 3; do echo line $i; sleep 0.2; done'])).trim();
+    expect(ok(run(['logs', '-f', id]))).toBe('line 1\nline 2\nline 3\n');
+    const events = ok(run(['events', '--since', String(started), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', `container=${id}`, '--format', '{{.Action}}']));
+    expect(events.split('\n')).toEqual(expect.arrayContaining(['start', 'die']));
+  }, 40_000);
+
   it('copies files both ways and loads an image', () => {
     const file = join(dir, `${cli}-copied.txt`);
     writeFileSync(file, `copied over tls by ${cli}\n`);
