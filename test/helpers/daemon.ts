@@ -3,7 +3,7 @@
 // bundle on the Node LTS the install pins) and stopped by PID.
 // Also runs our CLI and the real docker CLI against it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,9 +72,14 @@ export async function startDaemon(opts: StartOptions = {}): Promise<TestDaemon> 
     '--config-file', join(dir, 'daemon.json'),
     ...(opts.args ?? []),
   ];
-  const child = spawn(DAEMON, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let logs = '';
-  child.stderr!.on('data', (d: Buffer) => (logs += d.toString()));
+  // stderr goes to a file, not a pipe: a test blocked in spawnSync reads no
+  // pipe, and a daemon whose stderr pipe is full waits in its log writes.
+  const logFile = join(dir, 'daemon.log');
+  const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
+  const logFd = openSync(logFile, 'a', 0o600);
+  const child = spawn(DAEMON, args, { stdio: ['ignore', 'ignore', logFd] });
+  closeSync(logFd);
+  const logs = (): string => (existsSync(logFile) ? readFileSync(logFile).subarray(logStart).toString() : '');
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const host = `unix://${socket}`;
 
@@ -91,7 +96,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<TestDaemon> 
   const daemon: TestDaemon = {
     dir, socket, host, dataRoot, execRoot, pidfile,
     process: child,
-    logs: () => logs,
+    logs,
     cli: (argv, o) => run(CLI, argv, o?.input, o?.env),
     docker: (argv, o) => run('docker', argv, o?.input, o?.env),
     request: (method, path, body) => httpRequest(socket, method, path, body),
