@@ -1,7 +1,7 @@
 // `tsdocker context` against the docker CLI's own store, in a temporary HOME: a
 // context created by either CLI is listed, inspected and used by the other, with
 // the same output; `context use` switches both CLIs between two daemons.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,27 @@ describe('context', () => {
     expect(docker(['context', 'use', 'ctx-a']).code).toBe(0);
     expect(rootDir(tsdocker)).toBe(a!.dataRoot);
     expect(ok(tsdocker(['context', 'ls', '--format', '{{.Name}} {{.Current}}']))).toContain('ctx-a true\n');
+  });
+
+  it('exports and imports contexts in the docker CLI’s archive format, either way', () => {
+    const withTls = join(home, 'certs');
+    ok(tsdocker(['tls', 'init', '--dir', withTls, '--name', 'ctx-tls', '--host', 'tcp://127.0.0.1:2376']));
+    const fromDocker = join(home, 'from-docker.tar');
+    const fromUs = join(home, 'from-us.tar');
+    expect(docker(['context', 'export', 'ctx-tls', fromDocker]).code).toBe(0);
+    expect(tsdocker(['context', 'export', 'ctx-tls', fromUs]).stderr).toBe(`Written file "${fromUs}"\n`);
+    const imported = tsdocker(['context', 'import', 'imported-by-us', fromDocker]);
+    expect([imported.stdout, imported.stderr]).toEqual(['imported-by-us\n', 'Successfully imported context "imported-by-us"\n']);
+    expect(docker(['context', 'import', 'imported-by-docker', fromUs]).code).toBe(0);
+    // Everything but the storage paths (named after each context) is the original's.
+    const inspected = (name: string) => ok(docker(['context', 'inspect', name])).replace(new RegExp(name, 'g'), 'NAME').replace(/"(MetadataPath|TLSPath)": "[^"]*"/g, '');
+    expect(inspected('imported-by-us')).toBe(inspected('ctx-tls'));
+    expect(inspected('imported-by-docker')).toBe(inspected('ctx-tls'));
+    const notTar = join(home, 'not-a.tar');
+    writeFileSync(notTar, 'not a tar archive\n');
+    const refused = tsdocker(['context', 'import', 'broken', notTar]);
+    expect([refused.code, refused.stderr]).toEqual([1, `${notTar}: not a context export: Unexpected end of data\n`]);
+    ok(tsdocker(['context', 'rm', 'ctx-tls', 'imported-by-us', 'imported-by-docker']));
   });
 
   it('removes contexts, not the current one without -f', () => {

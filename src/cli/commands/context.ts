@@ -1,10 +1,12 @@
-// `context ls|use|inspect|create|rm`: the docker CLI's contexts, in its own store
+// `context ls|use|inspect|create|rm|export|import`: the docker CLI's contexts, in its own store
 // (contexts.ts), so a context made or chosen by either CLI serves the other.
-import { readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar-stream';
 import type { Command } from 'commander';
 import { CliError, type Cli } from '../cli';
 import { DEFAULT_HOST } from '../client';
-import { contextPaths, currentContext, DEFAULT_CONTEXT, dockerConfigDir, listContexts, readContext, removeContext, useContext, writeContext, type DockerContext, type TlsFiles } from '../contexts';
+import { checkContextName, contextPaths, currentContext, DEFAULT_CONTEXT, dockerConfigDir, listContexts, readContext, removeContext, useContext, writeContext, type DockerContext, type TlsFiles } from '../contexts';
 import { contextName } from '../endpoint';
 import { renderList } from '../format';
 
@@ -107,6 +109,78 @@ function rm(cli: Cli, names: string[], o: { force?: boolean }): void {
   }
 }
 
+const MAX_IMPORT_BYTES = 1024 * 1024;
+const IMPORTED = new Set(['meta.json', 'tls/docker/ca.pem', 'tls/docker/cert.pem', 'tls/docker/key.pem']);
+
+/** docker context export's tar: meta.json, then tls/docker/{ca,cert,key}.pem. */
+async function exportContext(cli: Cli, name: string, file: string | undefined): Promise<void> {
+  const c = readContext(configDir(cli), name);
+  const meta = JSON.stringify({ Name: c.name, Metadata: { Description: c.description }, Endpoints: { docker: { Host: c.host, SkipTLSVerify: c.skipTlsVerify } } });
+  const pack = tar.pack();
+  const mtime = new Date(0);
+  pack.entry({ name: 'meta.json', mode: 0o644, mtime }, meta);
+  const files = Object.entries(c.tls) as [keyof TlsFiles, string][];
+  if (files.length > 0) {
+    pack.entry({ name: 'tls', type: 'directory', mode: 0o700, mtime });
+    pack.entry({ name: 'tls/docker', type: 'directory', mode: 0o700, mtime });
+    for (const [kind, path] of files) pack.entry({ name: `tls/docker/${kind}.pem`, mode: 0o600, mtime }, readFileSync(path));
+  }
+  pack.finalize();
+  const target = file === undefined ? `${name}.dockercontext` : file;
+  await pipeline(pack, target === '-' ? process.stdout : createWriteStream(target, { mode: 0o600 }));
+  if (target !== '-') cli.err(`Written file "${target}"\n`);
+}
+
+/** Reads an exported context (only its known members, at most 1 MiB) and stores it as `name`. */
+async function importContext(cli: Cli, name: string, file: string): Promise<void> {
+  checkContextName(name);
+  const members = new Map<string, string>();
+  let total = 0;
+  const source = file === '-' ? process.stdin : createReadStream(file);
+  const extract = tar.extract();
+  source.on('error', (err: Error) => extract.destroy(err));
+  source.pipe(extract);
+  // The docker CLI writes no end-of-archive blocks: an archive that ends between two members is whole.
+  let inMember = false;
+  try {
+    for await (const entry of extract) {
+      inMember = true;
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry as AsyncIterable<Buffer>) {
+        total += chunk.length;
+        if (total > MAX_IMPORT_BYTES) throw new CliError(`${file}: too large for a context export (over ${MAX_IMPORT_BYTES} bytes)`);
+        chunks.push(chunk);
+      }
+      if (entry.header.type === 'file' && IMPORTED.has(entry.header.name)) members.set(entry.header.name, Buffer.concat(chunks).toString('utf8'));
+      inMember = false;
+    }
+  } catch (err) {
+    source.destroy();
+    if (err instanceof CliError) throw err;
+    const endedBetweenMembers = !inMember && members.size > 0 && (err as Error).message === 'Unexpected end of data';
+    if (!endedBetweenMembers) throw new CliError(`${file}: not a context export: ${(err as Error).message}`);
+  }
+  const metaText = members.get('meta.json');
+  if (metaText === undefined) throw new CliError(`${file}: not a context export: no meta.json`);
+  let meta: { Metadata?: { Description?: unknown }; Endpoints?: { docker?: { Host?: unknown; SkipTLSVerify?: unknown } } };
+  try {
+    meta = JSON.parse(metaText) as typeof meta;
+  } catch (err) {
+    throw new CliError(`${file}: meta.json: ${(err as Error).message}`);
+  }
+  const docker = meta.Endpoints?.docker;
+  if (typeof docker?.Host !== 'string') throw new CliError(`${file}: meta.json has no docker endpoint`);
+  const tls: TlsFiles = {};
+  for (const kind of ['ca', 'cert', 'key'] as const) {
+    const pem = members.get(`tls/docker/${kind}.pem`);
+    if (pem !== undefined) tls[kind] = pem;
+  }
+  const description = meta.Metadata?.Description;
+  writeContext(configDir(cli), { name, description: typeof description === 'string' ? description : '', host: docker.Host, skipTlsVerify: docker.SkipTLSVerify === true }, tls);
+  cli.out(`${name}\n`);
+  cli.err(`Successfully imported context "${name}"\n`);
+}
+
 export function registerContext(program: Command, cli: Cli): void {
   const context = program.command('context').description('Manage contexts');
   context
@@ -142,6 +216,18 @@ export function registerContext(program: Command, cli: Cli): void {
     .option('--description <string>', 'Description of the context')
     .option('--docker <string>', 'set the docker endpoint (host=…,ca=…,cert=…,key=…,skip-tls-verify=…)')
     .action((name: string, o: { docker?: string; description?: string }) => create(cli, name, o));
+  context
+    .command('export')
+    .argument('<context>')
+    .argument('[file]', 'Where to write it ("-" for stdout; default "<context>.dockercontext")')
+    .description('Export a context to a tar archive')
+    .action((name: string, file: string | undefined) => exportContext(cli, name, file));
+  context
+    .command('import')
+    .argument('<context>')
+    .argument('<file>', 'The archive ("-" for stdin)')
+    .description('Import a context from a tar archive')
+    .action((name: string, file: string) => importContext(cli, name, file));
   context
     .command('rm')
     .alias('remove')
