@@ -63,7 +63,8 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     releases.forEach((r) => r());
     throw err;
   }
-  log.info({ hosts: config.hosts, dataRoot: config.dataRoot, execRoot: config.execRoot }, 'API listen');
+  const tlsMode = !tls ? 'off' : config.tlsVerify ? 'client certificates from the CA required' : 'encryption only';
+  log.info({ hosts: config.hosts, tls: tlsMode, dataRoot: config.dataRoot, execRoot: config.execRoot }, 'API listen');
 
   return {
     ctx,

@@ -55,6 +55,7 @@ describe.each(['docker', 'tsdocker'] as const)('the %s CLI over --tlsverify', (c
     expect(ok(run(['images', '--format', '{{.Repository}}:{{.Tag}}']))).toContain('busybox:latest');
     expect(ok(d!.docker(['version', '-f', '{{.Server.Os}}'])).trim()).toBe('linux');
     expect(d!.logs()).not.toMatch(/listening on plain TCP without TLS/);
+    expect(d!.logs()).toContain('"tls":"client certificates from the CA required"');
   });
 
   it('runs containers and execs, with piped stdin through the hijacked attach, and reads their logs', () => {
