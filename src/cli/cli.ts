@@ -2,6 +2,7 @@
 // and docker's error conventions (messages and exit codes).
 import type { Command } from 'commander';
 import { ApiClient, ConnectError, DaemonError } from './client';
+import { CliError } from './cli-error';
 import { resolveEndpoint, type Endpoint, type EndpointFlags } from './endpoint';
 
 export interface GlobalOptions extends EndpointFlags {
@@ -9,15 +10,7 @@ export interface GlobalOptions extends EndpointFlags {
   logLevel?: string;
 }
 
-/** An error that ends the CLI with a given exit status and message. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
+export { CliError } from './cli-error';
 
 export class Cli {
   private apiClient: ApiClient | undefined;

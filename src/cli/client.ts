@@ -7,9 +7,7 @@ import Client from 'undici/lib/dispatcher/client';
 import request from 'undici/lib/api/api-request';
 import type { Dispatcher } from 'undici';
 import { API_VERSION, FALLBACK_API_VERSION, compareVersions } from '../api/version';
-import { tcpTarget, tlsConnectOptions, type TlsSettings } from './endpoint';
-
-export const DEFAULT_HOST = 'unix:///run/tsdocker.sock';
+import { DEFAULT_HOST, tcpTarget, tlsConnectOptions, type TlsSettings } from './endpoint';
 
 /** An error answer from the daemon; the CLI prints "Error response from daemon: …". */
 export class DaemonError extends Error {

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { CliError } from './cli';
+import { CliError } from './cli-error';
 
 export const DEFAULT_CONTEXT = 'default';
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$/;

@@ -7,10 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
-import { CliError } from './cli';
-import { DEFAULT_HOST } from './client';
+import { CliError } from './cli-error';
 import { currentContext, DEFAULT_CONTEXT, dockerConfigDir, readContext, type TlsFiles } from './contexts';
 
+export const DEFAULT_HOST = 'unix:///run/tsdocker.sock';
 const EXPIRY_WARNING_DAYS = 30;
 
 /** What node:tls needs to reach a daemon: a client certificate and key when it asks for one, the CA when verifying. */

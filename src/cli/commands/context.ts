@@ -5,9 +5,8 @@ import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import type { Command } from 'commander';
 import { CliError, type Cli } from '../cli';
-import { DEFAULT_HOST } from '../client';
 import { checkContextName, contextPaths, currentContext, DEFAULT_CONTEXT, dockerConfigDir, listContexts, readContext, removeContext, useContext, writeContext, type DockerContext, type TlsFiles } from '../contexts';
-import { contextName } from '../endpoint';
+import { contextName, DEFAULT_HOST } from '../endpoint';
 import { renderList } from '../format';
 
 interface ContextRow {
