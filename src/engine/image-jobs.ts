@@ -1,12 +1,12 @@
-// The image jobs: tag, delete, prune and save, each a named job holding the
-// image keys it writes (keys.ts), with dockerd's events. Import and load run
-// as jobs from their routes (their upload handling stays there) with the
-// events made here.
+// The image jobs: import, load, tag, delete, prune and save, each a named job
+// holding the image keys it writes (lock-keys.ts), with dockerd's events. The
+// routes hand import and load their upload as a stream.
 import type { Readable } from 'node:stream';
-import type { ImageDeleteResponseItem, ImagePruneResponse } from '../api/types';
+import type { ImageDeleteResponseItem, ImagePruneResponse, JSONMessage } from '../api/types';
 import type { EventInput } from './events';
 import type { JobEngine } from './jobs';
 import type { Graph } from '../graph/graph';
+import type { ImportOptions } from '../graph/image/service';
 import type { ImageRecord } from '../graph/image/store';
 import { familiarString } from '../api/reference';
 import { ALL_IMAGES_LOCK, imageLock } from './lock-keys';
@@ -77,6 +77,24 @@ export class ImageJobs {
   }
 
   /** The images as a `docker save` tar, a `save` event for each. */
+  /** Imports a rootfs tar as a new image; its ID once it exists. */
+  importImage(tar: Readable, opts: ImportOptions): Promise<string> {
+    return this.jobs.run({ name: 'image.import', locks: opts.repo ? [imageLock(opts.repo)] : [] }, async (ctx) => {
+      const id = await this.graph.images.importImage(tar, opts);
+      ctx.setObject(id);
+      ctx.emit(imageEvent('import', this.graph.store.get(id), id));
+      return id;
+    });
+  }
+
+  /** Loads a `docker save` archive. Every image is locked: the names to tag are known only once the archive is read, and a prune must not take an image before its tag. */
+  load(tar: Readable, progress: (msg: JSONMessage) => void): Promise<void> {
+    return this.jobs.run({ name: 'image.load', locks: [ALL_IMAGES_LOCK] }, async (ctx) => {
+      const result = await this.graph.load(tar, progress);
+      for (const img of result.images) ctx.emit(imageEvent('load', this.graph.store.get(img.id), img.id));
+    });
+  }
+
   save(names: string[]): Promise<Readable> {
     return this.jobs.run({ name: 'image.save', object: names.join(' '), locks: [] }, (ctx) => {
       const tar = this.graph.save(names);

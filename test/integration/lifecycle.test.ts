@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cleanupWithContainers, ok, startBusyboxDaemon, startDaemon, type TestDaemon } from '../helpers/daemon';
 
 let d: TestDaemon;
@@ -71,7 +71,8 @@ describe('restore after a crash', () => {
     expect(existsSync(`/proc/${pid}`)).toBe(true);
 
     d = await startDaemon({ dir: d.dir });
-    expect(existsSync(`/proc/${pid}`)).toBe(false);
+    // Killed by the restore; its reaping (by whoever inherited it) may come a moment later.
+    await vi.waitFor(() => expect(running(pid)).toBe(false), { timeout: 5000, interval: 50 });
     for (const gone of [join(d.dataRoot, 'containers', orphan), join(d.execRoot, orphan), join(d.dataRoot, 'containers', bare)]) expect(existsSync(gone), gone).toBe(false);
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(orphan);
     expect(existsSync(`/sys/fs/cgroup/pids/tsdocker/${orphan}`) || existsSync(`/sys/fs/cgroup/unified/tsdocker/${orphan}`)).toBe(false);
@@ -81,3 +82,12 @@ describe('restore after a crash', () => {
     ok(d.docker(['rm', 'kept']));
   });
 });
+
+/** Whether a process exists and is not a zombie. */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}

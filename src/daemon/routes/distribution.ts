@@ -16,6 +16,7 @@ import { checkPushable, pushTag, pushTags, type PushDeps } from '../../registry/
 import type { RegistryAuth } from '../../registry/types';
 import type { DaemonContext } from '../context';
 import { str, type Query } from '../query';
+import { imageLock } from '../../engine/lock-keys';
 import { progressStream } from '../streams';
 
 /** GET /distribution/{name}/json's answer. */
@@ -73,7 +74,7 @@ export async function pullRoute(ctx: DaemonContext, req: FastifyRequest, reply: 
   await progressStream(reply, async (emit) => {
     for (const [i, one] of refs.entries()) {
       const plan = i === 0 ? first : await resolvePull(deps.client, one, platform, auth);
-      await ctx.jobs.run({ name: 'image.pull', object: familiarString(one), locks: [`image:${familiarName(one)}`] }, async (job) => {
+      await ctx.jobs.run({ name: 'image.pull', object: familiarString(one), locks: [imageLock(familiarName(one))] }, async (job) => {
         await runPull(deps, plan, auth, emit);
         job.emit({ Type: 'image', Action: 'pull', Actor: { ID: familiarString(one), Attributes: { name: familiarString(one) } } });
       });
@@ -93,7 +94,7 @@ export async function pushRoute(ctx: DaemonContext, req: FastifyRequest, reply: 
     emit({ status: `The push refers to repository [${repo.name}]` });
     for (const tag of tags) {
       const ref = { name: repo.name, domain: repo.domain, path: repo.path, tag };
-      await ctx.jobs.run({ name: 'image.push', object: familiarString(ref), locks: [`image:${familiarName(ref)}`] }, async (job) => {
+      await ctx.jobs.run({ name: 'image.push', object: familiarString(ref), locks: [imageLock(familiarName(ref))] }, async (job) => {
         await pushTag(deps, repo, tag, auth, emit);
         job.emit({ Type: 'image', Action: 'push', Actor: { ID: familiarString(ref), Attributes: { name: familiarString(ref) } } });
       });

@@ -6,8 +6,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { detachUpload } from '../../archive/read';
 import { NotFoundError, NotImplementedError } from '../../errors';
-import type { ImageRecord } from '../../graph/image/store';
-import { imageEvent } from '../../engine/image-jobs';
 import type { DaemonContext } from '../context';
 import { bool, filters, str, strs, type Query } from '../query';
 import { progressStream } from '../streams';
@@ -28,7 +26,7 @@ function bodyStream(req: FastifyRequest): Readable {
 }
 
 export function imageRoutes(app: FastifyInstance, ctx: DaemonContext): void {
-  const { jobs, graph, imageJobs } = ctx;
+  const { graph, imageJobs } = ctx;
   const images = graph.images;
 
   app.get('/images/json', async (req) => {
@@ -50,33 +48,24 @@ export function imageRoutes(app: FastifyInstance, ctx: DaemonContext): void {
     const platform = str(q, 'platform');
     const [os, architecture, variant] = platform ? platform.split('/') : [];
     // dockerd writes nothing before the image exists: a failure is an HTTP error, not an in-band one.
-    const id = await jobs.run({ name: 'image.import', locks: repo ? [`image:${repo}`] : [] }, async (job) => {
-      const imported = await images.importImage(bodyStream(req), {
-        ...(repo ? { repo } : {}),
-        ...(tag ? { tag } : {}),
-        ...(message !== undefined ? { message } : {}),
-        src: '-',
-        changes: strs(q, 'changes'),
-        ...(platform ? { platform: { ...(os ? { os } : {}), ...(architecture ? { architecture } : {}), ...(variant ? { variant } : {}) } } : {}),
-      });
-      job.setObject(imported);
-      job.emit(imageEvent('import', graph.store.get(imported as ImageRecord['id']), imported));
-      return imported;
+    const id = await imageJobs.importImage(bodyStream(req), {
+      ...(repo ? { repo } : {}),
+      ...(tag ? { tag } : {}),
+      ...(message !== undefined ? { message } : {}),
+      src: '-',
+      changes: strs(q, 'changes'),
+      ...(platform ? { platform: { ...(os ? { os } : {}), ...(architecture ? { architecture } : {}), ...(variant ? { variant } : {}) } } : {}),
     });
     return reply.type('application/json').send(`${JSON.stringify({ status: id })}\r\n`);
   });
 
   app.post('/images/load', async (req, reply) => {
     const quiet = bool(req.query as Query, 'quiet');
-    await progressStream(reply, async (emit) => {
-      // Every image: the names to tag are known only once the archive is read, and a prune must not take an image before its tag.
-      await jobs.run({ name: 'image.load', locks: ['image:*'] }, async (job) => {
-        const result = await graph.load(bodyStream(req), (msg) => {
-          if (!quiet || msg.stream !== undefined) emit(msg);
-        });
-        for (const img of result.images) job.emit(imageEvent('load', graph.store.get(img.id), img.id));
-      });
-    });
+    await progressStream(reply, (emit) =>
+      imageJobs.load(bodyStream(req), (msg) => {
+        if (!quiet || msg.stream !== undefined) emit(msg);
+      }),
+    );
   });
 
   app.post('/images/prune', async (req) => {
