@@ -1,35 +1,41 @@
 // What every CLI command gets: the global options, a lazily created API client,
 // and docker's error conventions (messages and exit codes).
 import type { Command } from 'commander';
-import { ApiClient, ConnectError, DaemonError, DEFAULT_HOST } from './client';
+import { ApiClient, ConnectError, DaemonError } from './client';
+import { CliError } from './cli-error';
+import { resolveEndpoint, type Endpoint, type EndpointFlags } from './endpoint';
 
-export interface GlobalOptions {
-  host?: string[];
+export interface GlobalOptions extends EndpointFlags {
   debug?: boolean;
   logLevel?: string;
-  config?: string;
 }
 
-/** An error that ends the CLI with a given exit status and message. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
+export { CliError } from './cli-error';
 
 export class Cli {
   private apiClient: ApiClient | undefined;
+  private resolved: Endpoint | undefined;
 
   constructor(private readonly globals: () => GlobalOptions) {}
 
-  /** -H, then TSDOCKER_HOST, then DOCKER_HOST, then the default socket. */
+  /** The daemon and how to reach it: a context, or -H/TSDOCKER_HOST/DOCKER_HOST with the TLS flags (endpoint.ts). */
+  get endpoint(): Endpoint {
+    this.resolved ??= resolveEndpoint(this.flags);
+    return this.resolved;
+  }
+
   get host(): string {
-    const hosts = this.globals().host;
-    if (hosts && hosts.length > 1) throw new CliError('Please specify only one -H');
-    return hosts?.[0] || process.env['TSDOCKER_HOST'] || process.env['DOCKER_HOST'] || DEFAULT_HOST;
+    return this.endpoint.host;
+  }
+
+  /** The global flags (-H, --context, the TLS ones, --config…). */
+  get flags(): GlobalOptions {
+    return this.globals();
+  }
+
+  /** --config: the client's config directory (docker contexts live there). */
+  get configFlag(): string | undefined {
+    return this.globals().config;
   }
 
   get debug(): boolean {
@@ -37,7 +43,7 @@ export class Cli {
   }
 
   get client(): ApiClient {
-    this.apiClient ??= new ApiClient(this.host);
+    this.apiClient ??= new ApiClient(this.host, this.endpoint.tls);
     return this.apiClient;
   }
 

@@ -8,8 +8,7 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { API_VERSION, FALLBACK_API_VERSION, compareVersions } from '../api/version';
 import { HttpConnection, type HttpAnswer } from './http';
-
-export const DEFAULT_HOST = 'unix:///run/tsdocker.sock';
+import { DEFAULT_HOST, tcpTarget, tlsConnectOptions, type TlsSettings } from './endpoint';
 
 /** An error answer from the daemon; the CLI prints "Error response from daemon: …". */
 export class DaemonError extends Error {
@@ -40,12 +39,15 @@ export interface JsonResponse<T> {
   body: T;
 }
 
-async function makeClient(host: string): Promise<Dispatcher> {
+async function makeClient(host: string, tls: TlsSettings | undefined): Promise<Dispatcher> {
   const { default: Client } = await import('undici/lib/dispatcher/client');
   if (host.startsWith('unix://')) {
     return new Client('http://localhost', { socketPath: host.slice('unix://'.length) }) as unknown as Dispatcher;
   }
-  if (host.startsWith('tcp://')) return new Client(host.replace(/^tcp:/, 'http:'), {}) as unknown as Dispatcher;
+  if (host.startsWith('tcp://')) {
+    const target = tcpTarget(host, tls);
+    return new Client(target.origin, tls ? { connect: tlsConnectOptions(tls, target.hostname) } : {}) as unknown as Dispatcher;
+  }
   throw new Error(`unsupported protocol scheme in host: ${host}`);
 }
 
@@ -54,9 +56,12 @@ export class ApiClient {
   private readonly connection: HttpConnection;
   private version: string | undefined;
 
-  constructor(readonly host: string) {
+  constructor(
+    readonly host: string,
+    readonly tls?: TlsSettings,
+  ) {
     if (!host.startsWith('unix://') && !host.startsWith('tcp://')) throw new Error(`unsupported protocol scheme in host: ${host}`);
-    this.connection = new HttpConnection(host);
+    this.connection = new HttpConnection(host, tls);
     const pinned = process.env['DOCKER_API_VERSION'];
     if (pinned) this.version = pinned;
   }
@@ -105,7 +110,7 @@ export class ApiClient {
    * negotiated: for a request that stays open (wait, logs -f) while others run.
    */
   async fork(): Promise<ApiClient> {
-    const other = new ApiClient(this.host);
+    const other = new ApiClient(this.host, this.tls);
     other.version = await this.apiVersion();
     return other;
   }
@@ -122,7 +127,7 @@ export class ApiClient {
       headers['Content-Type'] = opts.contentType ?? 'application/x-tar';
     }
     try {
-      const [dispatcher, { default: request }] = await Promise.all([(this.dispatcher ??= makeClient(this.host)), import('undici/lib/api/api-request')]);
+      const [dispatcher, { default: request }] = await Promise.all([(this.dispatcher ??= makeClient(this.host, this.tls)), import('undici/lib/api/api-request')]);
       return await request.call(dispatcher, { method, path: url, headers, body });
     } catch (err) {
       throw connectError(err, this.host);

@@ -83,17 +83,7 @@ function headerContext(headers: Record<string, string>): object {
   );
 }
 
-/** Docker's units.HumanSizeWithPrecision: decimal units, `precision` significant digits. */
-export function humanSize(bytes: number, precision = 4): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
-  let size = bytes;
-  let i = 0;
-  while (size >= 1000 && i < units.length - 1) {
-    size /= 1000;
-    i++;
-  }
-  return `${Number(size.toPrecision(precision))}${units[i]}`;
-}
+export { humanSize } from '../api/units';
 
 /** Docker's units.BytesSize: binary units (KiB, MiB, …) with 2 decimals at most. */
 export function bytesSize(bytes: number): string {

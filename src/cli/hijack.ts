@@ -18,7 +18,7 @@ export interface HijackOptions {
 export async function hijack(client: ApiClient, path: string, opts: HijackOptions = {}): Promise<net.Socket> {
   const url = await client.url(path, opts.query);
   const body = opts.body === undefined ? '' : JSON.stringify(opts.body);
-  const socket = connect(client.host);
+  const socket = connect(client.host, client.tls);
   const request =
     `POST ${url} HTTP/1.1\r\n` +
     'Host: api.moby.localhost\r\n' +

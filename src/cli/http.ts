@@ -4,17 +4,19 @@
 // request at a time per connection, kept alive between them. Streamed bodies
 // (logs, stats, events, archives) go through undici (client.ts).
 import net from 'node:net';
+import { tcpTarget, tlsConnectOptions, type TlsSettings } from './endpoint';
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 const MAX_HEAD = 64 * 1024;
 
-export function connect(host: string): net.Socket {
+export function connect(host: string, tls?: TlsSettings): net.Socket {
   if (host.startsWith('unix://')) return net.connect({ path: host.slice('unix://'.length), allowHalfOpen: true });
   if (host.startsWith('tcp://')) {
-    const u = new URL(host.replace(/^tcp:/, 'http:'));
-    const socket = net.connect({ host: u.hostname, port: Number(u.port || 2375), allowHalfOpen: true });
+    const { hostname, port } = tcpTarget(host, tls);
+    const socket = net.connect({ host: hostname, port, allowHalfOpen: true });
     socket.setNoDelay(true);
-    return socket;
+    // TLS over that socket keeps its half-open mode; `host` is the name the server's certificate is checked against.
+    return tls ? process.getBuiltinModule('node:tls').connect({ socket, host: hostname, ...tlsConnectOptions(tls, hostname) }) : socket;
   }
   throw new Error(`unsupported protocol scheme in host: ${host}`);
 }
@@ -118,7 +120,10 @@ export class HttpConnection {
   private socket: net.Socket | undefined;
   private idle: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly host: string) {}
+  constructor(
+    private readonly host: string,
+    private readonly tls?: TlsSettings,
+  ) {}
 
   /** Sends a request; resolves with the head once it has arrived, the body following. */
   request(method: string, path: string, headers: Record<string, string>, body = ''): Promise<HttpAnswer> {
@@ -148,7 +153,7 @@ export class HttpConnection {
 
   private async send(method: string, path: string, headers: Record<string, string>, body: string): Promise<HttpAnswer> {
     if (!this.socket) {
-      const fresh = connect(this.host);
+      const fresh = connect(this.host, this.tls);
       fresh.once('end', () => {
         if (this.socket === fresh) this.socket = undefined;
         fresh.destroy();

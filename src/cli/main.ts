@@ -5,7 +5,10 @@ import { ENGINE_VERSION } from '../api/version';
 import { Cli, CliError, reportError, unknownCommand, type GlobalOptions } from './cli';
 import { registerContainers } from './commands/containers';
 import { registerImages } from './commands/images';
+import { registerRegistryCommands } from './commands/pull';
 import { registerSystem } from './commands/system';
+import { registerTls } from './commands/tls';
+import { registerContext } from './commands/context';
 
 const FLAG_ERRORS = new Set([
   'commander.unknownOption',
@@ -20,6 +23,7 @@ function buildProgram(cli: Cli): Command {
     .description('A self-sufficient runtime for containers')
     .version(`tsdocker version ${ENGINE_VERSION}`, '-v, --version', 'Print version information and quit')
     .option('--config <dir>', 'Location of client config files')
+    .option('-c, --context <name>', 'Name of the context to use to connect to the daemon (overrides DOCKER_HOST env var and default context set with "docker context use")')
     .option('-D, --debug', 'Enable debug mode')
     .option('-H, --host <host>', 'Daemon socket to connect to', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .addOption(new Option('-l, --log-level <level>', 'Set the logging level').choices(['debug', 'info', 'warn', 'error', 'fatal']))
@@ -33,8 +37,10 @@ function buildProgram(cli: Cli): Command {
     .exitOverride();
   registerSystem(program, cli);
   registerImages(program, cli);
+  registerRegistryCommands(program, cli);
   registerContainers(program, cli);
-  program.hook('preAction', () => refuseTls(program.opts()));
+  registerTls(program, cli);
+  registerContext(program, cli);
   const configure = (cmd: Command) => {
     cmd.exitOverride().configureOutput({
       writeErr: (s) => process.stderr.write(s),
@@ -46,13 +52,6 @@ function buildProgram(cli: Cli): Command {
   };
   configure(program);
   return program;
-}
-
-/** The CLI speaks plain HTTP only, so TLS settings are refused rather than ignored (a silent plain-text fallback). */
-function refuseTls(o: Record<string, unknown>): void {
-  const given = ['tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey'].filter((k) => o[k] !== undefined).map((k) => `--${k}`);
-  if (process.env['DOCKER_TLS_VERIFY']) given.push('DOCKER_TLS_VERIFY');
-  if (given.length) throw new CliError(`TLS is not supported yet (${given.join(', ')}): tsdocker talks plain HTTP to a Unix socket or TCP address`);
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -2,6 +2,8 @@
 // file. Flags win over the file; an unknown key in the file is an error (with
 // dockerd's wording), so a typo never silently does nothing.
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { InvalidArgumentError, isErrno } from '../errors';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
@@ -28,6 +30,17 @@ export interface DaemonConfig {
   defaultRuntime: string;
   insecureRegistries: string[];
   registryMirrors: string[];
+  /** Layers a pull downloads at once (dockerd's `max-concurrent-downloads`). */
+  maxConcurrentDownloads: number;
+  /** Layers a push uploads at once (dockerd's `max-concurrent-uploads`). */
+  maxConcurrentUploads: number;
+  /** TLS on the TCP listeners (dockerd's `tls`; implied by `tlsverify`). */
+  tls: boolean;
+  /** Require client certificates signed by `tlsCaCert` (dockerd's `tlsverify`). */
+  tlsVerify: boolean;
+  tlsCaCert: string;
+  tlsCert: string;
+  tlsKey: string;
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -49,9 +62,20 @@ export const DEFAULTS: DaemonConfig = {
   defaultRuntime: 'tsd-runtime',
   insecureRegistries: [],
   registryMirrors: [],
+  maxConcurrentDownloads: 3,
+  maxConcurrentUploads: 5,
+  tls: false,
+  tlsVerify: false,
+  ...defaultCertPaths(),
 };
 
-type Kind = 'string' | 'boolean' | 'string[]' | 'map' | 'runtimes';
+/** dockerd's defaults for the TLS files: $DOCKER_CERT_PATH or ~/.docker, {ca,cert,key}.pem. */
+function defaultCertPaths(): Pick<DaemonConfig, 'tlsCaCert' | 'tlsCert' | 'tlsKey'> {
+  const dir = process.env['DOCKER_CERT_PATH'] || join(homedir(), '.docker');
+  return { tlsCaCert: join(dir, 'ca.pem'), tlsCert: join(dir, 'cert.pem'), tlsKey: join(dir, 'key.pem') };
+}
+
+type Kind = 'string' | 'boolean' | 'string[]' | 'map' | 'runtimes' | 'count';
 
 /** daemon.json keys (dockerd's spelling) → config field and expected JSON type. */
 const FILE_KEYS: Record<string, { field: keyof DaemonConfig; kind: Kind }> = {
@@ -72,22 +96,19 @@ const FILE_KEYS: Record<string, { field: keyof DaemonConfig; kind: Kind }> = {
   'default-runtime': { field: 'defaultRuntime', kind: 'string' },
   'insecure-registries': { field: 'insecureRegistries', kind: 'string[]' },
   'registry-mirrors': { field: 'registryMirrors', kind: 'string[]' },
+  'max-concurrent-downloads': { field: 'maxConcurrentDownloads', kind: 'count' },
+  'max-concurrent-uploads': { field: 'maxConcurrentUploads', kind: 'count' },
+  tls: { field: 'tls', kind: 'boolean' },
+  tlsverify: { field: 'tlsVerify', kind: 'boolean' },
+  tlscacert: { field: 'tlsCaCert', kind: 'string' },
+  tlscert: { field: 'tlsCert', kind: 'string' },
+  tlskey: { field: 'tlsKey', kind: 'string' },
 };
-
-/** dockerd's TLS options (flags and daemon.json keys alike): parsed so they are refused by name, never ignored. */
-export const TLS_OPTIONS = ['tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey'] as const;
-
-/** The refusal of a TLS option: the API would be plain HTTP whatever it asked for. */
-export function tlsNotSupported(option: string): InvalidArgumentError {
-  return new InvalidArgumentError(
-    `${option}: TLS is not supported yet by tsdockerd: listen on a Unix socket (-H unix:///run/tsdocker.sock) or on a loopback address (-H tcp://127.0.0.1:2375)`,
-  );
-}
 
 /** The subset of fields that SIGHUP may change in a running daemon. */
 export const RELOADABLE: readonly (keyof DaemonConfig)[] = [
   'logLevel', 'debug', 'labels', 'liveRestore', 'logOpts', 'runtimes', 'defaultRuntime',
-  'insecureRegistries', 'registryMirrors', 'experimental',
+  'insecureRegistries', 'registryMirrors', 'experimental', 'maxConcurrentDownloads', 'maxConcurrentUploads',
 ];
 
 function checkKind(key: string, kind: Kind, value: unknown): void {
@@ -98,6 +119,7 @@ function checkKind(key: string, kind: Kind, value: unknown): void {
     : kind === 'boolean' ? typeof value === 'boolean'
     : kind === 'string[]' ? Array.isArray(value) && value.every((v) => typeof v === 'string')
     : kind === 'map' ? isStringMap(value)
+    : kind === 'count' ? Number.isInteger(value) && (value as number) > 0
     : typeof value === 'object' && value !== null && !Array.isArray(value) &&
       Object.values(value).every((r) => typeof r === 'object' && r !== null && typeof (r as { path?: unknown }).path === 'string');
   if (!ok) throw new InvalidArgumentError(`invalid value for "${key}" in configuration file: expected ${kind}`);
@@ -121,10 +143,7 @@ export function readConfigFile(path: string, required: boolean): Partial<DaemonC
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new InvalidArgumentError(`unable to configure the daemon with file ${path}: not a JSON object`);
   }
-  // Only `"tls": false` asks for no TLS (dockerd turns TLS on for any "tlsverify", even false); it is what tsdockerd does anyway.
-  const { tls, ...options } = json as Record<string, unknown>;
-  const tlsKey = TLS_OPTIONS.find((k) => k in options || (k === 'tls' && tls !== undefined && tls !== false));
-  if (tlsKey !== undefined) throw new InvalidArgumentError(`unable to configure the daemon with file ${path}: ${tlsNotSupported(`"${tlsKey}"`).message}`);
+  const options = json as Record<string, unknown>;
   const unknown = Object.keys(options).filter((k) => !(k in FILE_KEYS));
   if (unknown.length > 0) {
     throw new InvalidArgumentError(
@@ -149,5 +168,7 @@ export function resolveConfig(flags: Partial<DaemonConfig>, file: Partial<Daemon
     throw new InvalidArgumentError(`unable to parse logging level: ${config.logLevel}`);
   }
   if (config.hosts.length === 0) config.hosts = [...DEFAULTS.hosts];
+  // `tlsverify` implies `tls`; `"tlsverify": false` is read as off, not as "set" (dockerd turned TLS on for it, moby#27105).
+  if (config.tlsVerify) config.tls = true;
   return config;
 }

@@ -9,6 +9,7 @@ import { closeDir, closeStateRoot } from '../state/dirs';
 import { RELOADABLE, readConfigFile, resolveConfig, type DaemonConfig } from './config';
 import type { DaemonContext } from './context';
 import { checkHosts, listen, type Listener } from './listeners';
+import { loadTls } from './tls';
 import { acquirePidFile } from './lock';
 import { buildApp } from './server';
 import { wireEngine } from './wiring';
@@ -25,7 +26,8 @@ export function createLogger(config: DaemonConfig): Logger {
 }
 
 export async function startDaemon(config: DaemonConfig, log: Logger): Promise<RunningDaemon> {
-  await checkHosts(config.hosts);
+  await checkHosts(config.hosts, config.tlsVerify);
+  const tls = loadTls(config);
   closeStateRoot(config.dataRoot);
   closeDir(config.execRoot);
   const releases: (() => void)[] = [];
@@ -46,8 +48,8 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
   const listeners: Listener[] = [];
   try {
     for (const host of config.hosts) {
-      listeners.push(await listen(app, host, config.group));
-      if (host.startsWith('tcp://')) {
+      listeners.push(await listen(app, host, config.group, tls));
+      if (host.startsWith('tcp://') && !tls) {
         log.warn(
           { host },
           '!!! API is listening on plain TCP without TLS: every local user and process (a browser\'s scripts too) that reaches this port is root on this host. Prefer the Unix socket. !!!',
@@ -61,7 +63,8 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     releases.forEach((r) => r());
     throw err;
   }
-  log.info({ hosts: config.hosts, dataRoot: config.dataRoot, execRoot: config.execRoot }, 'API listen');
+  const tlsMode = !tls ? 'off' : config.tlsVerify ? 'client certificates from the CA required' : 'encryption only';
+  log.info({ hosts: config.hosts, tls: tlsMode, dataRoot: config.dataRoot, execRoot: config.execRoot }, 'API listen');
 
   return {
     ctx,

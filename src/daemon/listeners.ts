@@ -1,14 +1,17 @@
 // The daemon's API listeners: one HTTP server per -H host, each handing its
 // requests to the same Fastify routing. Unix sockets are created 0660 and given
-// to the `tsdocker` group when that group exists. There is no TLS yet, so TCP is
-// only served on loopback.
+// to the `tsdocker` group when that group exists. With TLS configured every TCP
+// listener speaks TLS (tls.ts); without client verification TCP is only served on
+// loopback.
 import { lookup } from 'node:dns/promises';
 import { chmodSync, chownSync, readFileSync, unlinkSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Duplex } from 'node:stream';
 import { routeUpgrade } from './hijack';
+import { gateTls, type TlsOptions } from './tls';
 import { InvalidArgumentError, isErrno, messageOf } from '../errors';
 
 export type HostAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
@@ -47,11 +50,16 @@ async function isLoopback(host: string): Promise<boolean> {
 }
 
 /**
- * Checks every -H value before anything is opened, and refuses plain TCP off
- * loopback: whoever reaches such a port is root on this host (dockerd ≥ 27 refuses
- * it without TLS too; tsdockerd has no TLS yet).
+ * Checks every -H value before anything is opened, and refuses TCP off loopback
+ * unless clients must show a certificate (--tlsverify): whoever reaches such a port
+ * is root on this host. As dockerd ≥ 27, `--tls` alone (encrypted, anyone may
+ * connect) does not count.
  */
-export async function checkHosts(values: readonly string[]): Promise<void> {
+export async function checkHosts(values: readonly string[], tlsVerify: boolean): Promise<void> {
+  if (tlsVerify) {
+    values.forEach(parseHost);
+    return;
+  }
   for (const value of values) {
     const address = parseHost(value);
     if (address.kind !== 'tcp') continue;
@@ -63,8 +71,8 @@ export async function checkHosts(values: readonly string[]): Promise<void> {
     }
     if (!loopback) {
       throw new InvalidArgumentError(
-        `refusing to listen on ${value}: binding to IP address without --tlsverify is insecure and gives root access on this machine to everyone who has access to your network, ` +
-          'and tsdockerd does not support TLS yet: listen on a Unix socket (remote clients reach it over SSH: DOCKER_HOST=ssh://user@host) or on a loopback address (tcp://127.0.0.1:2375)',
+        `refusing to listen on ${value}: binding to IP address without --tlsverify is insecure and gives root access on this machine to everyone who has access to your network: ` +
+          'serve it with --tlsverify (certificates: tsdocker tls init), or listen on a Unix socket or a loopback address (tcp://127.0.0.1:2375)',
       );
     }
   }
@@ -110,30 +118,34 @@ function sentBody(req: http.IncomingMessage): boolean {
   return Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
 }
 
-export async function listen(app: FastifyInstance, value: string, group: string): Promise<Listener> {
+/** Serves one -H host; `tls` (the daemon's TLS settings) applies to TCP hosts. */
+export async function listen(app: FastifyInstance, value: string, group: string, tls?: TlsOptions): Promise<Listener> {
   const address = parseHost(value);
   const inFlight = new WeakMap<Duplex, http.IncomingMessage>();
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     inFlight.set(req.socket, req);
     app.routing(req, res);
-  });
+  };
+  const server: http.Server = tls && address.kind === 'tcp' ? https.createServer(tls, onRequest) : http.createServer(onRequest);
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => routeUpgrade((rq, rs) => app.routing(rq, rs), req, socket, head));
   server.keepAliveTimeout = 60_000;
   // A client that half-closes after sending a body (a shell pipe into `load`) still gets the whole answer, as from
   // dockerd (Node's default aborts the request at the client's FIN); one that half-closes a request without a body
   // (an `events` or `logs -f` reader that quit) is gone, as before. Upgraded (hijacked) connections are not touched.
   (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
-  server.on('connection', (socket: Duplex) =>
+  server.on(server instanceof https.Server ? 'secureConnection' : 'connection', (socket: Duplex) =>
     socket.once('end', () => {
       const req = inFlight.get(socket);
       if (req && !sentBody(req)) socket.destroy();
     }),
   );
+  // The socket bound: the HTTP(S) server itself, or the plaintext gate in front of a TLS one.
+  const bound: net.Server = server instanceof https.Server ? gateTls(server) : server;
   if (address.kind === 'unix') await clearStaleSocket(address.path);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    if (address.kind === 'unix') server.listen(address.path, resolve);
-    else server.listen(address.port, address.host, resolve);
+    bound.once('error', reject);
+    if (address.kind === 'unix') bound.listen(address.path, resolve);
+    else bound.listen(address.port, address.host, resolve);
   });
   if (address.kind === 'unix') {
     chmodSync(address.path, 0o660);
@@ -144,6 +156,7 @@ export async function listen(app: FastifyInstance, value: string, group: string)
     address: value,
     close: () =>
       new Promise<void>((resolve) => {
+        if (bound !== server) bound.close();
         server.close(() => resolve());
         server.closeAllConnections();
         if (address.kind === 'unix') {

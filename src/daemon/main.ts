@@ -3,7 +3,7 @@
 import { Command, Option } from 'commander';
 import { ENGINE_VERSION } from '../api/version';
 import { messageOf } from '../errors';
-import { DEFAULTS, LOG_LEVELS, readConfigFile, resolveConfig, TLS_OPTIONS, tlsNotSupported, type DaemonConfig, type LogLevel } from './config';
+import { DEFAULTS, LOG_LEVELS, readConfigFile, resolveConfig, type DaemonConfig, type LogLevel } from './config';
 import { createLogger, startDaemon } from './daemon';
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -24,16 +24,14 @@ function parseFlags(argv: string[]): { flags: Partial<DaemonConfig>; configFile:
     .option('--live-restore', 'Keep containers running while the daemon is down (default on)')
     .option('--no-live-restore', 'Stop containers when the daemon stops')
     .option('--experimental', 'Enable experimental features')
-    .option('--tls', 'Use TLS; implied by --tlsverify (not supported yet: refused)')
-    .option('--tlsverify', 'Use TLS and verify the remote (not supported yet: refused)')
-    .option('--tlscacert <file>', 'Trust certs signed only by this CA (not supported yet: refused)')
-    .option('--tlscert <file>', 'Path to TLS certificate file (not supported yet: refused)')
-    .option('--tlskey <file>', 'Path to TLS key file (not supported yet: refused)')
+    .option('--tls', 'Use TLS; implied by --tlsverify')
+    .option('--tlsverify', 'Use TLS and verify the remote')
+    .option('--tlscacert <file>', 'Trust certs signed only by this CA (default "~/.docker/ca.pem")')
+    .option('--tlscert <file>', 'Path to TLS certificate file (default "~/.docker/cert.pem")')
+    .option('--tlskey <file>', 'Path to TLS key file (default "~/.docker/key.pem")')
     .allowExcessArguments(false)
     .parse(argv);
   const o = program.opts<Record<string, unknown>>();
-  const tlsFlag = TLS_OPTIONS.find((name) => o[name] !== undefined);
-  if (tlsFlag !== undefined) throw tlsNotSupported(`--${tlsFlag}`);
   const flags: Partial<DaemonConfig> = {};
   const set = <K extends keyof DaemonConfig>(key: K, value: unknown) => {
     if (value !== undefined) flags[key] = value as DaemonConfig[K];
@@ -48,6 +46,11 @@ function parseFlags(argv: string[]): { flags: Partial<DaemonConfig>; configFile:
   set('labels', o['label']);
   set('liveRestore', o['liveRestore']);
   set('experimental', o['experimental']);
+  set('tls', o['tls']);
+  set('tlsVerify', o['tlsverify']);
+  set('tlsCaCert', o['tlscacert']);
+  set('tlsCert', o['tlscert']);
+  set('tlsKey', o['tlskey']);
   const configFile = o['configFile'] as string;
   flags.configFile = configFile;
   return { flags, configFile, explicitConfig: program.getOptionValueSource('configFile') === 'cli' };

@@ -188,3 +188,20 @@ export function ok(r: CommandResult): string {
   expect(r.code, r.stderr).toBe(0);
   return r.stdout;
 }
+
+/** Starts tsdockerd with `args` (and a daemon.json) expecting it to refuse: its exit code and output. */
+export function refusedStart(args: string[], daemonJson = '{}'): CommandResult {
+  const dir = mkdtempSync(join(tmpdir(), 'tsd-refuse-'));
+  try {
+    writeFileSync(join(dir, 'daemon.json'), daemonJson);
+    const r = spawnSync(
+      DAEMON,
+      ['-H', `unix://${join(dir, 'sock')}`, '--data-root', join(dir, 'root'), '--exec-root', join(dir, 'exec'),
+        '--pidfile', join(dir, 'pid'), '--config-file', join(dir, 'daemon.json'), ...args],
+      { encoding: 'utf8', timeout: 15_000 },
+    );
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

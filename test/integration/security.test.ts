@@ -7,15 +7,14 @@
 // - an install left open by an older tsdockerd is closed at start;
 // - containers still work for a non-root user inside them (through their mounts),
 //   and their files keep their modes whatever umask the daemon was started with;
-// - the listeners: TLS is not implemented, so the TLS options are refused instead of
-//   ignored, and so is plain TCP on anything but loopback.
+// - the listeners: plain TCP is refused on anything but loopback (TLS: tls.test.ts).
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupWithContainers, DAEMON, ok, startBusyboxDaemon, startDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
+import { cleanupWithContainers, ok, refusedStart, startBusyboxDaemon, startDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
 import { startDockerd } from '../helpers/dockerd';
 import { itWithDockerd, succeeded } from '../helpers/peer';
 
@@ -197,41 +196,7 @@ describe('an install left open by an older tsdockerd', () => {
 });
 
 /** Starts tsdockerd expecting it to refuse: its exit code and stderr (it is killed after 15 s if it starts instead). */
-function refusedStart(args: string[], daemonJson = '{}'): CommandResult {
-  const dir = mkdtempSync(join(tmpdir(), 'tsd-refuse-'));
-  try {
-    writeFileSync(join(dir, 'daemon.json'), daemonJson);
-    const r = spawnSync(
-      DAEMON,
-      ['-H', `unix://${join(dir, 'sock')}`, '--data-root', join(dir, 'root'), '--exec-root', join(dir, 'exec'),
-        '--pidfile', join(dir, 'pid'), '--config-file', join(dir, 'daemon.json'), ...args],
-      { encoding: 'utf8', timeout: 15_000 },
-    );
-    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-describe('listeners: no TLS yet, so no network', () => {
-  it.each([
-    [['--tls'], '--tls'],
-    [['--tlsverify'], '--tlsverify'],
-    [['--tlscacert', '/etc/ssl/ca.pem'], '--tlscacert'],
-    [['--tlscert', '/etc/ssl/cert.pem'], '--tlscert'],
-    [['--tlskey', '/etc/ssl/key.pem'], '--tlskey'],
-  ])('refuses %j at start, naming the flag', (args, flag) => {
-    const r = refusedStart(args);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${flag}: TLS is not supported yet by tsdockerd`);
-  });
-
-  it.each(['{"tls": true}', '{"tlsverify": true}', '{"tlscert": "/etc/ssl/cert.pem"}'])('refuses daemon.json %s at start', (json) => {
-    const r = refusedStart([], json);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/unable to configure the daemon with file .*: "tls[a-z]*": TLS is not supported yet by tsdockerd/);
-  });
-
+describe('listeners: no plain TCP on the network', () => {
   it('refuses plain TCP on a non-loopback address before binding anything', () => {
     // 192.0.2.0/24 is TEST-NET-1: no interface here has it, so even a daemon that tried could not bind it.
     const r = refusedStart(['-H', 'tcp://192.0.2.10:23750']);

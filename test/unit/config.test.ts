@@ -46,19 +46,24 @@ describe('daemon configuration', () => {
     expect(() => parseHost('fd://')).toThrow(/invalid bind address format/);
     expect(() => parseHost('unix://relative')).toThrow(/invalid unix socket path/);
   });
-  it('refuses the TLS keys of daemon.json (TLS is not implemented), except "tls": false', () => {
-    for (const json of ['{"tls": true}', '{"tlsverify": false}', '{"tlscacert": "/ca.pem"}', '{"tlscert": ""}', '{"tlskey": "/k.pem"}']) {
-      expect(() => readConfigFile(file(json), true), json).toThrow(/"tls[a-z]*": TLS is not supported yet by tsdockerd/);
-    }
-    expect(readConfigFile(file('{"tls": false, "debug": true}'), true)).toEqual({ debug: true });
+  it('reads the TLS keys of daemon.json; "tlsverify": false is off, not "set" (moby#27105)', () => {
+    const off = resolveConfig({}, readConfigFile(file('{"tlsverify": false}'), true));
+    expect([off.tls, off.tlsVerify]).toEqual([false, false]);
+    const on = resolveConfig({}, readConfigFile(file('{"tlsverify": true, "tlscacert": "/ca.pem", "tlscert": "/c.pem", "tlskey": "/k.pem"}'), true));
+    expect(on).toMatchObject({ tls: true, tlsVerify: true, tlsCaCert: '/ca.pem', tlsCert: '/c.pem', tlsKey: '/k.pem' });
+    expect(resolveConfig({}, readConfigFile(file('{"tls": true}'), true))).toMatchObject({ tls: true, tlsVerify: false });
+    expect(() => readConfigFile(file('{"tlsverify": "yes"}'), true)).toThrow(/invalid value for "tlsverify"/);
   });
   it('serves plain TCP on loopback only (no address is bound by this check)', async () => {
     for (const ok of ['unix:///run/x.sock', 'tcp://127.0.0.1:2375', 'tcp://127.8.9.10:1', 'tcp://[::1]:2375', 'tcp://[::ffff:127.0.0.1]:2375', 'tcp://localhost:2375']) {
-      await expect(checkHosts([ok]), ok).resolves.toBeUndefined();
+      await expect(checkHosts([ok], false), ok).resolves.toBeUndefined();
     }
     for (const open of ['tcp://0.0.0.0:2375', 'tcp://:2375', 'tcp://[::]:2375', 'tcp://10.1.2.3:2375', 'tcp://192.0.2.10:2375', 'tcp://[fe80::1]:2375']) {
-      await expect(checkHosts(['unix:///run/x.sock', open]), open).rejects.toThrow(`refusing to listen on ${open}: binding to IP address without --tlsverify is insecure`);
+      await expect(checkHosts(['unix:///run/x.sock', open], false), open).rejects.toThrow(`refusing to listen on ${open}: binding to IP address without --tlsverify is insecure`);
+      // Clients must show a certificate from the CA: any address may be served.
+      await expect(checkHosts(['unix:///run/x.sock', open], true), open).resolves.toBeUndefined();
     }
-    await expect(checkHosts(['fd://'])).rejects.toThrow(/invalid bind address format/);
+    await expect(checkHosts(['fd://'], false)).rejects.toThrow(/invalid bind address format/);
+    await expect(checkHosts(['fd://'], true)).rejects.toThrow(/invalid bind address format/);
   });
 });

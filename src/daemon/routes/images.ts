@@ -11,6 +11,7 @@ import { imageEvent } from '../../engine/image-jobs';
 import type { DaemonContext } from '../context';
 import { bool, filters, str, strs, type Query } from '../query';
 import { progressStream } from '../streams';
+import { pullRoute, pushRoute } from './distribution';
 import { shapeForVersion } from '../versioning';
 
 /** Splits `/images/<name>/<action>` (name may hold '/'). */
@@ -39,7 +40,7 @@ export function imageRoutes(app: FastifyInstance, ctx: DaemonContext): void {
     const q = req.query as Query;
     const fromImage = str(q, 'fromImage');
     const fromSrc = str(q, 'fromSrc');
-    if (fromImage !== undefined) throw new NotImplementedError(`pulling images is not supported by tsdocker yet (${fromImage})`);
+    if (fromImage !== undefined) return pullRoute(ctx, req, reply, fromImage);
     if (fromSrc !== '-') {
       throw new NotImplementedError(fromSrc === undefined ? 'fromImage or fromSrc is required' : `importing from a URL is not supported (${fromSrc})`);
     }
@@ -104,7 +105,7 @@ function imageNamedRoutes(app: FastifyInstance, ctx: DaemonContext): void {
   app.post('/images/*', async (req, reply) => {
     const path = imagePath((req.params as { '*': string })['*'], ['tag', 'push']);
     if (!path) throw new NotFoundError('page not found');
-    if (path.action === 'push') throw new NotImplementedError(`pushing images is not supported by tsdocker yet (${path.name})`);
+    if (path.action === 'push') return pushRoute(ctx, req, reply, path.name);
     const q = req.query as Query;
     const repo = str(q, 'repo') ?? '';
     const tag = str(q, 'tag');

@@ -1,0 +1,116 @@
+// `docker push`: each tag of the repository asked for (or the one tag given)
+// sent as a manifest after its config and layers, the layers in parallel
+// (HEAD first: a blob the registry has is not sent again). Layers go as the
+// content store holds them (gzip, zstd or plain tar); one stored with a
+// compression registries do not take (bzip2, xz) goes as its plain tar. A
+// zstd layer makes the manifest OCI's; otherwise it is Docker's schema 2, as
+// dockerd pushes. The pushed digest becomes a RepoDigest of the image.
+import { Readable } from 'node:stream';
+import { InvalidArgumentError, NotFoundError } from '../errors';
+import type { Compression } from '../archive/compression';
+import { sha256, type Digest } from '../api/digest';
+import type { Graph } from '../graph/graph';
+import type { ImageRecord } from '../graph/image/store';
+import { MEDIA_TYPE, OCI_LAYER_MEDIA_TYPE } from '../graph/media-types';
+import { familiarName, type NamedRef } from '../api/reference';
+import type { RegistryClient } from './client';
+import { recordRepoDigest } from './pull';
+import { counted, shortDigest, statusLine, type Emit } from './progress';
+import type { Descriptor, RegistryAuth } from './types';
+
+export interface PushDeps {
+  client: RegistryClient;
+  graph: Graph;
+  /** Layers uploaded at once (dockerd's `max-concurrent-uploads`). */
+  maxConcurrentUploads: number;
+}
+
+/** A blob to send: its descriptor and how to read it. */
+interface PushBlob {
+  desc: Descriptor;
+  /** Progress id: the layer's diffID, as dockerd's push shows it. */
+  id: string;
+  open: () => Promise<Readable>;
+}
+
+const DOCKER_LAYER: Partial<Record<Compression, string>> = {
+  gzip: MEDIA_TYPE.dockerLayer,
+  none: 'application/vnd.docker.image.rootfs.diff.tar',
+};
+
+/** The tags of `repo` to push: the one given, or all of them (`push --all-tags`). */
+export function pushTags(graph: Graph, repo: NamedRef, tag: string | undefined): string[] {
+  if (tag !== undefined) return [tag];
+  const tags = graph.store
+    .all()
+    .flatMap((img) => graph.store.refs(img.id))
+    .filter((r) => r.name === repo.name && r.tag !== undefined)
+    .map((r) => r.tag!);
+  if (tags.length === 0) throw new NotFoundError(`An image does not exist locally with the tag: ${familiarName(repo)}`);
+  return [...new Set(tags)].sort();
+}
+
+function layerBlobs(deps: PushDeps, img: ImageRecord): { blobs: PushBlob[]; oci: boolean } {
+  const { graph } = deps;
+  const chain = img.topLayer === null ? [] : graph.layers.chain(img.topLayer).reverse();
+  const oci = chain.some((l) => l.blob.compression === 'zstd');
+  const blobs = chain.map((l): PushBlob => {
+    const id = shortDigest(l.diffId);
+    const c = l.blob.compression;
+    const asStored = c === 'gzip' || c === 'none' || c === 'zstd' ? (oci ? OCI_LAYER_MEDIA_TYPE[c] : DOCKER_LAYER[c]) : undefined;
+    if (asStored !== undefined) {
+      return { id, desc: { mediaType: asStored, digest: l.blob.digest, size: l.blob.size }, open: () => graph.content.reader(l.blob.digest) };
+    }
+    const plain = oci ? OCI_LAYER_MEDIA_TYPE.none : DOCKER_LAYER.none!;
+    return { id, desc: { mediaType: plain, digest: l.diffId, size: l.tarSize }, open: () => graph.layers.tarStream(l.chainId) };
+  });
+  return { blobs, oci };
+}
+
+/** Runs `tasks` `limit` at a time; rejects with the first failure. */
+async function inParallel(tasks: Array<() => Promise<void>>, limit: number): Promise<void> {
+  const queue = [...tasks];
+  const worker = async () => {
+    for (let task = queue.shift(); task; task = queue.shift()) await task();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, worker));
+}
+
+/** Pushes `repo:tag`; returns the manifest's digest. */
+export async function pushTag(deps: PushDeps, repo: NamedRef, tag: string, auth: RegistryAuth | undefined, emit: Emit): Promise<Digest> {
+  const { graph, client } = deps;
+  const ref: NamedRef = { name: repo.name, domain: repo.domain, path: repo.path, tag };
+  const img = graph.store.resolve(`${repo.name}:${tag}`);
+  const { blobs, oci } = layerBlobs(deps, img);
+  for (const b of blobs) emit(statusLine(b.id, 'Preparing'));
+  await inParallel(
+    blobs.map((b) => async () => {
+      if (await client.hasBlob(ref, b.desc.digest, auth)) {
+        emit(statusLine(b.id, 'Layer already exists'));
+        return;
+      }
+      await client.uploadBlob(ref, b.desc, counted(await b.open(), b.id, 'Pushing', b.desc.size, emit), auth);
+      emit(statusLine(b.id, 'Pushed'));
+    }),
+    Math.max(1, deps.maxConcurrentUploads),
+  );
+  const configInfo = await graph.content.info(img.id);
+  const config: Descriptor = { mediaType: oci ? MEDIA_TYPE.ociConfig : MEDIA_TYPE.dockerConfig, digest: img.id, size: configInfo.size };
+  await client.push(ref, config, () => graph.content.reader(img.id), auth);
+  const mediaType = oci ? MEDIA_TYPE.ociManifest : MEDIA_TYPE.dockerManifest;
+  // dockerd's manifests are indented by three spaces (json.MarshalIndent).
+  const manifest = Buffer.from(
+    JSON.stringify({ schemaVersion: 2, mediaType, config, layers: blobs.map((b) => ({ mediaType: b.desc.mediaType, size: b.desc.size, digest: b.desc.digest })) }, null, 3),
+  );
+  const digest = sha256(manifest);
+  await client.push(ref, { mediaType, digest, size: manifest.length }, async () => Readable.from([manifest]), auth);
+  recordRepoDigest(graph, ref, digest, img.id);
+  emit({ status: `${tag}: digest: ${digest} size: ${manifest.length}` });
+  emit({ progressDetail: {}, aux: { Tag: tag, Digest: digest, Size: manifest.length } });
+  return digest;
+}
+
+/** Refuses what dockerd refuses before any byte: a reference with a digest. */
+export function checkPushable(repo: NamedRef): void {
+  if (repo.digest !== undefined) throw new InvalidArgumentError('cannot push a digest reference');
+}

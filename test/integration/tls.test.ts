@@ -1,0 +1,218 @@
+// The daemon over TLS (issue 15): one tsdockerd serving its Unix socket and a
+// --tlsverify TCP port at once, driven over TLS by the real docker CLI (version,
+// images, run, run -i with piped stdin through the hijacked attach, logs, cp,
+// load, run -it under a pty, exec -i); and what is refused with nothing served: no client certificate, one from
+// another CA, an expired one, plaintext HTTP, TLS 1.0 and 1.1, an encrypted key, `--tls` without
+// verification off loopback. Only 127.0.0.1 is used.
+import { spawnSync } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, cleanupWithContainers, ok, refusedStart, startBusyboxDaemon, startDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
+import { freePort, makeCerts, ping, type TestCerts } from '../helpers/tls';
+
+let dir: string;
+let certs: TestCerts;
+let d: TestDaemon | undefined;
+let port: number;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tsd-tls-'));
+  certs = await makeCerts(join(dir, 'certs'));
+  port = await freePort();
+  d = await startBusyboxDaemon({
+    hosts: [`tcp://127.0.0.1:${port}`],
+    args: ['--tlsverify', '--tlscacert', certs.ca, '--tlscert', certs.serverCert, '--tlskey', certs.serverKey],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await cleanupWithContainers(d);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+type Run = (args: string[], input?: string) => CommandResult;
+
+/** The real docker CLI and ours against the TLS port, with the client certificate. */
+const CLIS: Record<'docker' | 'tsdocker', Run> = {
+  docker: (args, input) => d!.docker([...tlsFlags(), ...args], input === undefined ? {} : { input }),
+  tsdocker: (args, input) => d!.cli([...tlsFlags(), ...args], input === undefined ? {} : { input }),
+};
+
+function tlsFlags(): string[] {
+  return ['--tlsverify', '--tlscacert', certs.ca, '--tlscert', certs.clientCert, '--tlskey', certs.clientKey, '-H', `tcp://127.0.0.1:${port}`];
+}
+
+const clientTls = () => ({ ca: readFileSync(certs.ca), cert: readFileSync(certs.clientCert), key: readFileSync(certs.clientKey) });
+
+describe.each(['docker', 'tsdocker'] as const)('the %s CLI over --tlsverify', (cli) => {
+  const run = CLIS[cli];
+
+  it('serves version and images over TLS and the Unix socket at once', () => {
+    expect(ok(run(['version', '-f', '{{.Server.Os}}'])).trim()).toBe('linux');
+    expect(ok(run(['images', '--format', '{{.Repository}}:{{.Tag}}']))).toContain('busybox:latest');
+    expect(ok(d!.docker(['version', '-f', '{{.Server.Os}}'])).trim()).toBe('linux');
+    expect(d!.logs()).not.toMatch(/listening on plain TCP without TLS/);
+    expect(d!.logs()).toContain('"tls":"client certificates from the CA required"');
+  });
+
+  it('runs containers and execs, with piped stdin through the hijacked attach, and reads their logs', () => {
+    expect(ok(run(['run', '--rm', 'busybox', 'echo', 'over tls']))).toBe('over tls\n');
+    expect(ok(run(['run', '-i', '--rm', 'busybox', 'sh', '-c', 'tr a-z A-Z'], 'piped through tls\n'))).toBe('PIPED THROUGH TLS\n');
+    ok(run(['run', '-d', '--name', `${cli}-sleeper`, 'busybox', 'sleep', '600']));
+    expect(ok(run(['exec', '-i', `${cli}-sleeper`, 'sh', '-c', 'tr a-z A-Z'], 'exec through tls\n'))).toBe('EXEC THROUGH TLS\n');
+    const logged = run(['run', '--name', `${cli}-logged`, 'busybox', 'sh', '-c', 'echo one; echo two >&2']);
+    expect([logged.code, logged.stdout, logged.stderr]).toEqual([0, 'one\n', 'two\n']);
+    const logs = run(['logs', `${cli}-logged`]);
+    expect([logs.code, logs.stdout, logs.stderr]).toEqual([0, 'one\n', 'two\n']);
+  }, 60_000);
+
+  it('runs -it under a pty (script(1)), the exit status coming back', () => {
+    const binary = cli === 'docker' ? 'docker' : CLI;
+    const line = [binary, ...tlsFlags(), 'run', '-it', '--rm', 'busybox', 'sh', '-c', 'tty; echo in a tty; exit 3'].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('script', ['-qec', line, '/dev/null'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, DOCKER_CONFIG: join(d!.dir, 'docker-config') } });
+    // Without \r and the echoed ^@ that lands anywhere: our CLI leaves the local terminal's ONLCR on (\r\r\n), over the
+    // Unix socket as well (not a TLS matter).
+    expect(r.stdout.replace(/\r|\^@/g, '')).toMatch(/\/dev\/pts\/\d+\nin a tty\n/);
+    expect(r.status).toBe(3);
+  }, 40_000);
+
+  it('streams logs -f and events until the container ends', () => {
+    const started = Math.floor(Date.now() / 1000);
+    const id = ok(run(['run', '-d', 'busybox', 'sh', '-c', 'for i in 1 2 3; do echo line $i; sleep 0.2; done'])).trim();
+    expect(ok(run(['logs', '-f', id]))).toBe('line 1\nline 2\nline 3\n');
+    const events = ok(run(['events', '--since', String(started), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', `container=${id}`, '--format', '{{.Action}}']));
+    expect(events.split('\n')).toEqual(expect.arrayContaining(['start', 'die']));
+  }, 40_000);
+
+  it('copies files both ways and loads an image', () => {
+    const file = join(dir, `${cli}-copied.txt`);
+    writeFileSync(file, `copied over tls by ${cli}\n`);
+    ok(run(['create', '--name', `${cli}-cpbox`, 'busybox']));
+    ok(run(['cp', file, `${cli}-cpbox:/copied.txt`]));
+    ok(run(['cp', `${cli}-cpbox:/copied.txt`, join(dir, `${cli}-back.txt`)]));
+    expect(readFileSync(join(dir, `${cli}-back.txt`), 'utf8')).toBe(`copied over tls by ${cli}\n`);
+
+    const archive = join(dir, `${cli}-image.tar`);
+    ok(d!.docker(['tag', 'busybox', `${cli}-reloaded:1`]));
+    ok(d!.docker(['save', '-o', archive, `${cli}-reloaded:1`]));
+    ok(d!.docker(['rmi', `${cli}-reloaded:1`]));
+    expect(ok(run(['load', '-i', archive]))).toContain(`Loaded image: ${cli}-reloaded:1`);
+    expect(ok(run(['images', '-q', `${cli}-reloaded:1`])).trim()).not.toBe('');
+  }, 60_000);
+});
+
+describe('the tsdocker CLI’s TLS settings', () => {
+  it('takes DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH as the docker CLI does', () => {
+    const env = { DOCKER_HOST: `tcp://127.0.0.1:${port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs.dir };
+    expect(ok(d!.cli(['version', '-f', '{{.Server.Os}}'], { env })).trim()).toBe('linux');
+    expect(ok(d!.docker(['version', '-f', '{{.Server.Os}}'], { env })).trim()).toBe('linux');
+  });
+
+  it('warns when the client certificate expires within 30 days', async () => {
+    // Its own CA: the daemon refuses it after the warning, which comes first.
+    const soon = await makeCerts(join(dir, 'soon'), 2);
+    const r = d!.cli(['--tlsverify', '--tlscacert', certs.ca, '--tlscert', soon.clientCert, '--tlskey', soon.clientKey, '-H', `tcp://127.0.0.1:${port}`, 'version', '-f', '{{.Server.Os}}']);
+    expect(r.stderr).toMatch(new RegExp(`^WARNING: the client certificate ${soon.clientCert} expires on \\S+: renew it with 'tsdocker tls renew'\n`));
+  });
+
+  it('fails, serving nothing, without TLS', () => {
+    const plain = d!.cli(['-H', `tcp://127.0.0.1:${port}`, 'ps']);
+    expect(plain.code).not.toBe(0);
+    expect(plain.stderr).toContain('Client sent an HTTP request to an HTTPS server.');
+  });
+});
+
+describe('refused with nothing served', () => {
+  it('answers a client with the CA’s certificate over TLS 1.2 (the baseline of the refusals below)', async () => {
+    const r = await ping(port, { ...clientTls(), maxVersion: 'TLSv1.2' });
+    expect(r.error).toBeUndefined();
+    expect(r.data).toMatch(/^HTTP\/1.1 200 OK/);
+  });
+
+  it('refuses a client without a certificate', async () => {
+    const r = await ping(port, { ca: readFileSync(certs.ca) });
+    expect(r.data).toBe('');
+    expect(r.error).toMatch(/certificate required|handshake failure/);
+    const noCert = d!.docker(['--tls', '--tlscacert', certs.ca, '-H', `tcp://127.0.0.1:${port}`, 'version']);
+    expect(noCert.code).not.toBe(0);
+  });
+
+  it.each([
+    ['from another CA', 'stranger', /unknown ca|socket disconnected before secure TLS connection/],
+    ['from the CA, expired', 'expired', /certificate expired|socket disconnected before secure TLS connection/],
+  ] as const)('refuses a certificate %s, to node:tls and both CLIs', async (_what, which, alert) => {
+    const [certFile, keyFile] = which === 'stranger' ? [certs.strangerCert, certs.strangerKey] : [certs.expiredCert, certs.expiredKey];
+    const client = { ca: readFileSync(certs.ca), cert: readFileSync(certFile), key: readFileSync(keyFile) };
+    // TLS 1.3 finishes the client's side of the handshake before the daemon checks the certificate: nothing comes back.
+    expect((await ping(port, client)).data).toBe('');
+    const r = await ping(port, { ...client, maxVersion: 'TLSv1.2' });
+    expect(r.data).toBe('');
+    // Node checks the chain after OpenSSL's handshake and may drop the connection without an alert.
+    expect(r.error).toMatch(alert);
+    const flags = ['--tlsverify', '--tlscacert', certs.ca, '--tlscert', certFile, '--tlskey', keyFile, '-H', `tcp://127.0.0.1:${port}`, 'version', '-f', '{{.Server.Os}}'];
+    for (const cli of [d!.docker(flags), d!.cli(flags)]) {
+      expect(cli.code).not.toBe(0);
+      expect(cli.stdout).not.toContain('linux');
+    }
+    if (which === 'expired') expect(d!.cli(flags).stderr).toMatch(/^WARNING: the client certificate \S+ expired on /);
+  });
+
+  it('answers plaintext HTTP with Go’s 400, not the API', async () => {
+    const r = await ping(port);
+    expect(r.data).toMatch(/^HTTP\/1.0 400 Bad Request/);
+    expect(r.data).toContain('Client sent an HTTP request to an HTTPS server.');
+    const cli = d!.docker(['-H', `tcp://127.0.0.1:${port}`, 'version', '-f', '{{.Server.Os}}']);
+    expect(cli.code).not.toBe(0);
+    expect(cli.stdout).not.toContain('linux');
+  });
+
+  it.each(['TLSv1', 'TLSv1.1'] as const)('refuses %s', async (version) => {
+    // SECLEVEL=0 lets this client offer the old protocol: the refusal must come from the daemon.
+    const r = await ping(port, { ...clientTls(), minVersion: version, maxVersion: version, ciphers: 'DEFAULT@SECLEVEL=0' });
+    expect(r.data).toBe('');
+    expect(r.error).toMatch(/alert protocol version/);
+  });
+});
+
+describe('TLS settings checked at start', () => {
+  it('refuses an encrypted private key with a clear message', () => {
+    const encrypted = join(dir, 'encrypted-key.pem');
+    const key = createPrivateKey(readFileSync(certs.serverKey));
+    writeFileSync(encrypted, key.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret' }), { mode: 0o600 });
+    const r = refusedStart(['--tlsverify', '--tlscacert', certs.ca, '--tlscert', certs.serverCert, '--tlskey', encrypted]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`--tlskey ${encrypted}: the private key is encrypted with a passphrase`);
+  });
+
+  it('names a missing certificate file', () => {
+    const r = refusedStart(['--tls', '--tlscert', join(dir, 'nope.pem'), '--tlskey', certs.serverKey]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`could not load --tlscert ${join(dir, 'nope.pem')}`);
+  });
+
+  it('refuses --tls without --tlsverify off loopback (anyone could connect), as dockerd ≥ 27', () => {
+    // 192.0.2.0/24 is TEST-NET-1: refused before anything is bound.
+    const r = refusedStart(['-H', 'tcp://192.0.2.10:23760', '--tls', '--tlscert', certs.serverCert, '--tlskey', certs.serverKey]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('refusing to listen on tcp://192.0.2.10:23760: binding to IP address without --tlsverify is insecure');
+  });
+
+  it('serves --tls alone on loopback: encrypted, no client certificate asked; "tlsverify": false is not verification', async () => {
+    const tlsPort = await freePort();
+    const configDir = mkdtempSync(join(tmpdir(), 'tsd-tls-only-'));
+    writeFileSync(join(configDir, 'daemon.json'), JSON.stringify({ tls: true, tlsverify: false, tlscert: certs.serverCert, tlskey: certs.serverKey }));
+    const only = await startDaemon({ dir: configDir, hosts: [`tcp://127.0.0.1:${tlsPort}`] });
+    try {
+      const r = await ping(tlsPort, { ca: readFileSync(certs.ca) });
+      expect(r.error).toBeUndefined();
+      expect(r.data).toMatch(/^HTTP\/1.1 200 OK/);
+      expect(ok(only.docker(['--tls', '--tlscacert', certs.ca, '-H', `tcp://127.0.0.1:${tlsPort}`, 'version', '-f', '{{.Server.Os}}'])).trim()).toBe('linux');
+    } finally {
+      await only.cleanup();
+      rmSync(configDir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
