@@ -136,13 +136,32 @@ function onPath(name: string): boolean {
   });
 }
 
+/** The runtimes a container may name: ours, runc and crun when installed, and the configured ones. */
+function infoRuntimes(config: SystemConfig): SystemInfo['Runtimes'] {
+  const runtimes: SystemInfo['Runtimes'] = { 'tsd-runtime': { path: 'tsd-runtime' } };
+  for (const name of ['runc', 'crun']) if (onPath(name)) runtimes[name] = { path: name };
+  for (const [name, r] of Object.entries(config.runtimes)) runtimes[name] = { ...r };
+  return runtimes;
+}
+
+/** Docker Hub with its mirrors, and each insecure registry. */
+function registryConfig(config: SystemConfig): SystemInfo['RegistryConfig'] {
+  return {
+    InsecureRegistryCIDRs: ['127.0.0.0/8'],
+    IndexConfigs: {
+      'docker.io': { Name: 'docker.io', Mirrors: config.registryMirrors, Secure: true, Official: true },
+      ...Object.fromEntries(
+        config.insecureRegistries.map((r) => [r, { Name: r, Mirrors: [], Secure: false, Official: false }]),
+      ),
+    },
+    Mirrors: config.registryMirrors,
+  };
+}
+
 export function systemInfo(ctx: SystemContext): SystemInfo {
   const { host, config, drivers } = ctx;
   const counts = drivers.containers.counts();
   const v2 = host.cgroupVersion === '2';
-  const runtimes: SystemInfo['Runtimes'] = { 'tsd-runtime': { path: 'tsd-runtime' } };
-  for (const name of ['runc', 'crun']) if (onPath(name)) runtimes[name] = { path: name };
-  for (const [name, r] of Object.entries(config.runtimes)) runtimes[name] = { ...r };
   return {
     ID: ctx.daemonId,
     Containers: counts.running + counts.paused + counts.stopped,
@@ -182,16 +201,7 @@ export function systemInfo(ctx: SystemContext): SystemInfo {
     OSType: 'linux',
     Architecture: host.architecture,
     IndexServerAddress: 'https://index.docker.io/v1/',
-    RegistryConfig: {
-      InsecureRegistryCIDRs: ['127.0.0.0/8'],
-      IndexConfigs: {
-        'docker.io': { Name: 'docker.io', Mirrors: config.registryMirrors, Secure: true, Official: true },
-        ...Object.fromEntries(
-          config.insecureRegistries.map((r) => [r, { Name: r, Mirrors: [], Secure: false, Official: false }]),
-        ),
-      },
-      Mirrors: config.registryMirrors,
-    },
+    RegistryConfig: registryConfig(config),
     NCPU: host.ncpu,
     MemTotal: host.memTotal,
     GenericResources: null,
@@ -203,7 +213,7 @@ export function systemInfo(ctx: SystemContext): SystemInfo {
     Labels: config.labels,
     ExperimentalBuild: config.experimental,
     ServerVersion: ENGINE_VERSION,
-    Runtimes: runtimes,
+    Runtimes: infoRuntimes(config),
     DefaultRuntime: config.defaultRuntime,
     Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
     LiveRestoreEnabled: config.liveRestore,

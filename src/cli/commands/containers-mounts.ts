@@ -2,7 +2,7 @@
 // nat.ParsePortSpecs), with docker's error messages. Objects are built in the
 // Go structs' field order, empty fields left out as `omitempty` does.
 import { resolve } from 'node:path';
-import { ramInBytes } from './containers-units';
+import { ramInBytes, sortedMap, splitKV } from './containers-units';
 
 export interface Mount {
   Type: string;
@@ -44,105 +44,115 @@ const parseBool = (key: string, v: string): boolean => {
   throw new Error(`invalid value for ${key}: ${v}`);
 };
 
-/** One `--mount type=…,source=…,target=…,…` value. */
-export function parseMount(value: string): Mount {
-  let type = 'volume';
-  let source: string | undefined;
-  let target: string | undefined;
-  let readOnly = false;
-  let consistency: string | undefined;
-  let bind: NonNullable<Mount['BindOptions']> | undefined;
-  let volume: NonNullable<Mount['VolumeOptions']> | undefined;
-  let tmpfs: NonNullable<Mount['TmpfsOptions']> | undefined;
-  const bindOpts = () => (bind ??= {});
-  const volumeOpts = () => (volume ??= {});
-  const tmpfsOpts = () => (tmpfs ??= {});
+/** What a --mount value's fields said so far, before the Mount is assembled. */
+interface MountFields {
+  type: string;
+  source?: string;
+  target?: string;
+  readOnly: boolean;
+  consistency?: string;
+  bind?: NonNullable<Mount['BindOptions']>;
+  volume?: NonNullable<Mount['VolumeOptions']>;
+  tmpfs?: NonNullable<Mount['TmpfsOptions']>;
+}
+
+/** A field without `=`: an option that is switched on. */
+function applySwitch(m: MountFields, key: string, field: string): void {
+  if (key === 'readonly' || key === 'ro') m.readOnly = true;
+  else if (key === 'volume-nocopy') (m.volume ??= {}).NoCopy = true;
+  else if (key === 'bind-nonrecursive') (m.bind ??= {}).NonRecursive = true;
+  else throw new Error(`invalid field '${field}' must be a key=value pair`);
+}
+
+/** bind-recursive=enabled|disabled|writable|readonly. */
+function applyBindRecursive(bind: NonNullable<Mount['BindOptions']>, key: string, val: string): void {
+  if (val === 'disabled') bind.NonRecursive = true;
+  else if (val === 'writable') bind.ReadOnlyNonRecursive = true;
+  else if (val === 'readonly') bind.ReadOnlyForceRecursive = true;
+  else if (val !== 'enabled') throw new Error(`invalid value for ${key}: ${val} (must be "enabled", "disabled", "writable", or "readonly")`);
+}
+
+/** One `key=value` field. */
+function applyField(m: MountFields, key: string, val: string, field: string): void {
+  const bindOpts = () => (m.bind ??= {});
+  const volumeOpts = () => (m.volume ??= {});
+  const tmpfsOpts = () => (m.tmpfs ??= {});
   const driver = () => (volumeOpts().DriverConfig ??= { Name: '' });
-  for (const field of csvFields(value)) {
-    const eq = field.indexOf('=');
-    const key = (eq < 0 ? field : field.slice(0, eq)).toLowerCase();
-    const val = eq < 0 ? '' : field.slice(eq + 1);
-    if (eq < 0) {
-      if (key === 'readonly' || key === 'ro') readOnly = true;
-      else if (key === 'volume-nocopy') volumeOpts().NoCopy = true;
-      else if (key === 'bind-nonrecursive') bindOpts().NonRecursive = true;
-      else throw new Error(`invalid field '${field}' must be a key=value pair`);
-      continue;
+  switch (key) {
+    case 'type': m.type = val.toLowerCase(); break;
+    case 'source': case 'src': m.source = val === '.' || val.startsWith('./') ? resolve(val) : val; break;
+    case 'target': case 'dst': case 'destination': m.target = val; break;
+    case 'readonly': case 'ro': m.readOnly = parseBool(key, val); break;
+    case 'consistency': m.consistency = val.toLowerCase(); break;
+    case 'bind-propagation': bindOpts().Propagation = val.toLowerCase(); break;
+    case 'bind-nonrecursive': bindOpts().NonRecursive = parseBool(key, val); break;
+    case 'bind-recursive': applyBindRecursive(bindOpts(), key, val); break;
+    case 'volume-subpath': volumeOpts().Subpath = val; break;
+    case 'volume-nocopy': volumeOpts().NoCopy = parseBool(key, val); break;
+    case 'volume-label': {
+      const [k, v] = splitKV(val);
+      (volumeOpts().Labels ??= {})[k] = v;
+      break;
     }
-    switch (key) {
-      case 'type': type = val.toLowerCase(); break;
-      case 'source': case 'src': source = val === '.' || val.startsWith('./') ? resolve(val) : val; break;
-      case 'target': case 'dst': case 'destination': target = val; break;
-      case 'readonly': case 'ro': readOnly = parseBool(key, val); break;
-      case 'consistency': consistency = val.toLowerCase(); break;
-      case 'bind-propagation': bindOpts().Propagation = val.toLowerCase(); break;
-      case 'bind-nonrecursive': bindOpts().NonRecursive = parseBool(key, val); break;
-      case 'bind-recursive':
-        if (val === 'disabled') bindOpts().NonRecursive = true;
-        else if (val === 'writable') bindOpts().ReadOnlyNonRecursive = true;
-        else if (val === 'readonly') bindOpts().ReadOnlyForceRecursive = true;
-        else if (val === 'enabled') bindOpts();
-        else throw new Error(`invalid value for ${key}: ${val} (must be "enabled", "disabled", "writable", or "readonly")`);
-        break;
-      case 'volume-subpath': volumeOpts().Subpath = val; break;
-      case 'volume-nocopy': volumeOpts().NoCopy = parseBool(key, val); break;
-      case 'volume-label': {
-        const [k, v = ''] = splitOnce(val);
-        (volumeOpts().Labels ??= {})[k] = v;
-        break;
-      }
-      case 'volume-driver': driver().Name = val; break;
-      case 'volume-opt': {
-        const [k, v = ''] = splitOnce(val);
-        (driver().Options ??= {})[k] = v;
-        break;
-      }
-      case 'tmpfs-size':
-        try {
-          tmpfsOpts().SizeBytes = ramInBytes(val);
-        } catch {
-          throw new Error(`invalid value for ${key}: ${val}`);
-        }
-        break;
-      case 'tmpfs-mode':
-        if (!/^[0-7]+$/.test(val)) throw new Error(`invalid value for ${key}: ${val}`);
-        tmpfsOpts().Mode = parseInt(val, 8);
-        break;
-      default:
-        throw new Error(`unexpected key '${key}' in '${field}'`);
+    case 'volume-driver': driver().Name = val; break;
+    case 'volume-opt': {
+      const [k, v] = splitKV(val);
+      (driver().Options ??= {})[k] = v;
+      break;
     }
+    case 'tmpfs-size':
+      try {
+        tmpfsOpts().SizeBytes = ramInBytes(val);
+      } catch {
+        throw new Error(`invalid value for ${key}: ${val}`);
+      }
+      break;
+    case 'tmpfs-mode':
+      if (!/^[0-7]+$/.test(val)) throw new Error(`invalid value for ${key}: ${val}`);
+      tmpfsOpts().Mode = parseInt(val, 8);
+      break;
+    default:
+      throw new Error(`unexpected key '${key}' in '${field}'`);
   }
+}
+
+/** The Mount the fields describe, once they are known to agree with its type. */
+function assembleMount(m: MountFields): Mount {
+  const { type, bind, volume, tmpfs } = m;
   if (type === '') throw new Error('type is required');
-  if (!target) throw new Error('target is required');
+  if (!m.target) throw new Error('target is required');
   if (volume && type !== 'volume') throw new Error(`cannot mix 'volume-*' options with mount type '${type}'`);
   if (bind && type !== 'bind') throw new Error(`cannot mix 'bind-*' options with mount type '${type}'`);
   if (tmpfs && type !== 'tmpfs') throw new Error(`cannot mix 'tmpfs-*' options with mount type '${type}'`);
   const mount: Mount = { Type: type };
-  if (source) mount.Source = source;
-  mount.Target = target;
-  if (readOnly) mount.ReadOnly = true;
-  if (consistency) mount.Consistency = consistency;
+  if (m.source) mount.Source = m.source;
+  mount.Target = m.target;
+  if (m.readOnly) mount.ReadOnly = true;
+  if (m.consistency) mount.Consistency = m.consistency;
   if (bind) mount.BindOptions = bind;
   if (volume) {
     const { NoCopy, Labels, Subpath, DriverConfig } = volume;
     mount.VolumeOptions = {
       ...(NoCopy ? { NoCopy } : {}),
-      ...(Labels ? { Labels: sortKeys(Labels) } : {}),
+      ...(Labels ? { Labels: sortedMap(Object.entries(Labels)) } : {}),
       ...(Subpath ? { Subpath } : {}),
-      ...(DriverConfig ? { DriverConfig: { Name: DriverConfig.Name, ...(DriverConfig.Options ? { Options: sortKeys(DriverConfig.Options) } : {}) } } : {}),
+      ...(DriverConfig ? { DriverConfig: { Name: DriverConfig.Name, ...(DriverConfig.Options ? { Options: sortedMap(Object.entries(DriverConfig.Options)) } : {}) } } : {}),
     };
   }
   if (tmpfs) mount.TmpfsOptions = tmpfs;
   return mount;
 }
 
-function splitOnce(s: string): [string, string?] {
-  const eq = s.indexOf('=');
-  return eq < 0 ? [s] : [s.slice(0, eq), s.slice(eq + 1)];
-}
-
-function sortKeys<V>(o: Record<string, V>): Record<string, V> {
-  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+/** One `--mount type=…,source=…,target=…,…` value. */
+export function parseMount(value: string): Mount {
+  const fields: MountFields = { type: 'volume', readOnly: false };
+  for (const field of csvFields(value)) {
+    const eq = field.indexOf('=');
+    const key = (eq < 0 ? field : field.slice(0, eq)).toLowerCase();
+    if (eq < 0) applySwitch(fields, key, field);
+    else applyField(fields, key, field.slice(eq + 1), field);
+  }
+  return assembleMount(fields);
 }
 
 type PortBinding = { HostIp: string; HostPort: string };
@@ -171,8 +181,8 @@ export function parsePorts(publish: string[], expose: string[]): { exposed: Reco
     if (raw.includes('=')) {
       const params: Record<string, string> = { protocol: 'tcp' };
       for (const p of raw.split(',')) {
-        const [k, v] = splitOnce(p);
-        if (v === undefined) throw new Error(`invalid publish opts format (should be name=value but got '${p}')`);
+        const [k, v] = splitKV(p);
+        if (!p.includes('=')) throw new Error(`invalid publish opts format (should be name=value but got '${p}')`);
         params[k] = v;
       }
       spec = `${params['published'] ?? ''}:${params['target'] ?? ''}/${params['protocol']}`;
@@ -222,5 +232,5 @@ export function parsePorts(publish: string[], expose: string[]): { exposed: Reco
     }
     for (let p = start; p <= end; p++) exposed.set(`${p}/${proto}`, {});
   }
-  return { exposed: sortKeys(Object.fromEntries(exposed)), bindings: sortKeys(Object.fromEntries(bindings)) };
+  return { exposed: sortedMap(exposed), bindings: sortedMap(bindings) };
 }

@@ -14,7 +14,9 @@ import { monitorTerminalSize, terminalSize } from '../tty';
 import { AttachedStreams, proxySignals, type StreamEnd } from './containers-io';
 import { errorText } from './containers-ops';
 import { goPathError } from './containers-units';
-import { buildCreateRequest, readEnv, type ContainerFlags, type CreateRequest } from './containers-opts';
+import { buildCreateRequest, type CreateRequest } from './containers-create';
+import { readEnv } from './containers-env';
+import type { ContainerFlags } from './containers-opts';
 
 const PROG = 'tsdocker';
 /** moby/term's EscapeError, which attach and exec print when the user detaches. */

@@ -1,6 +1,16 @@
 // Value syntaxes of docker's container flags, parsed as the Go CLI parses
 // them: sizes (go-units RAMInBytes), Go durations, --cpus rationals, Go's
-// strconv.Quote, and the --since/--until timestamps of `logs`.
+// strconv.Quote, `key=value` pairs, and the --since/--until timestamps of `logs`.
+
+/** A `key=value` flag value as its key and value (the value empty when there is no `=`). */
+export function splitKV(s: string): [string, string] {
+  const eq = s.indexOf('=');
+  return eq < 0 ? [s, ''] : [s.slice(0, eq), s.slice(eq + 1)];
+}
+
+/** An object of the entries (the last of a key wins) with its keys sorted, as Go's JSON encodes a map. */
+export const sortedMap = <V>(entries: Iterable<[string, V]>): Record<string, V> =>
+  Object.fromEntries([...new Map(entries)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 const BINARY: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
 

@@ -16,29 +16,31 @@ import type { ExecFlags } from './containers-run';
 const runModule = () => import('./containers-run');
 
 type Define = (cmd: Command) => Command;
+type Commands = Record<string, { description: string; define: Define }>;
 
-function commands(cli: Cli): Record<string, { description: string; define: Define }> {
-  /** stop and restart: a signal, and a timeout also spelled --time (hidden, deprecated). */
-  const stopLike = (op: ReturnType<typeof ops.stopOrRestart>): Define => (cmd) =>
-    cmd
-      .argument('<CONTAINER...>')
-      .option('-s, --signal <string>', 'Signal to send to the container')
-      .option('-t, --timeout <int>', 'Seconds to wait before killing the container', int)
-      .addOption(new Option('--time <int>').hideHelp().argParser(int))
-      .action((names: string[], o: { signal?: string; timeout?: number; time?: number }) =>
-        op(cli, names, { signal: o.signal, timeout: o.timeout ?? o.time }),
-      );
-  const createLike = defineCreateCommand;
+/** stop and restart: a signal, and a timeout also spelled --time (hidden, deprecated). */
+const stopLike = (cli: Cli, op: ReturnType<typeof ops.stopOrRestart>): Define => (cmd) =>
+  cmd
+    .argument('<CONTAINER...>')
+    .option('-s, --signal <string>', 'Signal to send to the container')
+    .option('-t, --timeout <int>', 'Seconds to wait before killing the container', int)
+    .addOption(new Option('--time <int>').hideHelp().argParser(int))
+    .action((names: string[], o: { signal?: string; timeout?: number; time?: number }) =>
+      op(cli, names, { signal: o.signal, timeout: o.timeout ?? o.time }),
+    );
+
+/** Making, starting, stopping and removing containers. */
+function lifecycleCommands(cli: Cli): Commands {
   return {
     run: {
       description: 'Create and run a new container from an image',
       define: (cmd) =>
-        createLike(cmd, true).action(async (image: string, args: string[], _o: unknown, self: Command) => (await runModule()).run(cli, self, image, args)),
+        defineCreateCommand(cmd, true).action(async (image: string, args: string[], _o: unknown, self: Command) => (await runModule()).run(cli, self, image, args)),
     },
     create: {
       description: 'Create a new container',
       define: (cmd) =>
-        createLike(cmd, false).action(async (image: string, args: string[], _o: unknown, self: Command) => (await runModule()).create(cli, self, image, args)),
+        defineCreateCommand(cmd, false).action(async (image: string, args: string[], _o: unknown, self: Command) => (await runModule()).create(cli, self, image, args)),
     },
     start: {
       description: 'Start one or more stopped containers',
@@ -52,8 +54,8 @@ function commands(cli: Cli): Record<string, { description: string; define: Defin
           true,
         ).action(async (names: string[], o: { attach?: boolean; interactive?: boolean; detachKeys?: string }) => (await runModule()).start(cli, names, o)),
     },
-    stop: { description: 'Stop one or more running containers', define: stopLike(ops.stopOrRestart('stop')) },
-    restart: { description: 'Restart one or more containers', define: stopLike(ops.stopOrRestart('restart')) },
+    stop: { description: 'Stop one or more running containers', define: stopLike(cli, ops.stopOrRestart('stop')) },
+    restart: { description: 'Restart one or more containers', define: stopLike(cli, ops.stopOrRestart('restart')) },
     kill: {
       description: 'Kill one or more running containers',
       define: (cmd) =>
@@ -74,6 +76,12 @@ function commands(cli: Cli): Record<string, { description: string; define: Defin
           true,
         ).action((names: string[], o: { force?: boolean; link?: boolean; volumes?: boolean }) => ops.remove(cli, names, o)),
     },
+  };
+}
+
+/** Listing containers and reading their logs. */
+function listingCommands(cli: Cli): Commands {
+  return {
     ps: {
       description: 'List containers',
       define: (cmd) =>
@@ -105,6 +113,12 @@ function commands(cli: Cli): Record<string, { description: string; define: Defin
           true,
         ).action((name: string, o: ops.LogsOptions) => ops.logs(cli, name, o)),
     },
+  };
+}
+
+/** A container's processes: joining them, waiting for them, listing them. */
+function processCommands(cli: Cli): Commands {
+  return {
     exec: {
       description: 'Execute a command in a running container',
       define: (cmd) =>
@@ -151,6 +165,12 @@ function commands(cli: Cli): Record<string, { description: string; define: Defin
           .allowUnknownOption()
           .action((name: string, psArgs: string[]) => ops.top(cli, name, psArgs)),
     },
+  };
+}
+
+/** A container's name and filesystem. */
+function filesystemCommands(cli: Cli): Commands {
+  return {
     rename: {
       description: 'Rename a container',
       define: (cmd) => cmd.argument('<CONTAINER>').argument('<NEW_NAME>').action((from: string, to: string) => ops.rename(cli, from, to)),
@@ -168,6 +188,12 @@ function commands(cli: Cli): Record<string, { description: string; define: Defin
           .action((name: string, o: { output?: string }) => ops.exportContainer(cli, name, o)),
     },
     cp: { description: 'Copy files/folders between a container and the local filesystem', define: (cmd) => defineCp(cmd, cli) },
+  };
+}
+
+/** A running container's resources, its pausing and settings, its image and ports. */
+function stateCommands(cli: Cli): Commands {
+  return {
     stats: {
       description: 'Display a live stream of container(s) resource usage statistics',
       define: (cmd) =>
@@ -200,6 +226,11 @@ function commands(cli: Cli): Record<string, { description: string; define: Defin
           .action((name: string, p: string | undefined) => ops.port(cli, name, p)),
     },
   };
+}
+
+/** All container commands, in the order help lists them. */
+function commands(cli: Cli): Commands {
+  return { ...lifecycleCommands(cli), ...listingCommands(cli), ...processCommands(cli), ...filesystemCommands(cli), ...stateCommands(cli) };
 }
 
 const inspectCommand = (cli: Cli, cmd: Command, typed: boolean) => {
