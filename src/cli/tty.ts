@@ -16,6 +16,10 @@ export function rawMode(): () => void {
   const stdin = process.stdin as ReadStream;
   if (!stdin.isTTY) return () => {};
   stdin.setRawMode(true);
+  // libuv's raw mode keeps output processing (ONLCR), so the container's pty's
+  // "\r\n" would reach the screen as "\r\r\n"; docker's (moby/term) clears
+  // OPOST too. setRawMode(false) restores the terminal's settings as they were.
+  process.getBuiltinModule('node:child_process').spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
   let restored = false;
   const restore = () => {
     if (restored) return;

@@ -137,6 +137,21 @@ describe.skipIf(!hasTmux)('on a terminal', () => {
     expect(stty('stty.after')).toBe(stty('stty.before'));
   });
 
+  it('run -it passes the container\'s bytes through untouched, as the docker CLI does (no CR CR LF)', () => {
+    // script(1) gives the CLI a pty and records the bytes that reach it.
+    const recorded = (cli: string) => {
+      const r = spawnSync('script', ['-qc', `${cli} run --rm -it ${TEST_IMAGE} printf 'a\\nb\\n'`, '/dev/null'], {
+        encoding: 'latin1',
+        env: { ...process.env, DOCKER_HOST: t.host, TSDOCKER_HOST: t.host },
+        timeout: 30_000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout.slice(r.stdout.indexOf('a'));
+    };
+    expect(recorded(CLI)).toBe('a\r\nb\r\n');
+    if (hasDocker) expect(recorded('docker')).toBe('a\r\nb\r\n');
+  });
+
   it('restores the terminal when start fails and when the CLI is killed', async () => {
     const s = await shell(`tsdocker run -it --rm ${TEST_IMAGE} tsd-no-such-cmd; r=$?; stty -g > stty.after; echo rc=$r`, /^rc=\d+$/m);
     expect(s).toMatch(/^tsdocker: Error response from daemon: /m);
