@@ -24,38 +24,46 @@ export function unixNanos(rfc: string): bigint {
   return BigInt(wholeSeconds) * 1_000_000_000n + BigInt(frac.padEnd(9, '0').slice(0, 9));
 }
 
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** A unix time's local day, clock and UTC offset (minutes east), the parts Go's layouts write. */
+function localParts(unixSeconds: number): { date: Date; day: string; clock: string; offset: number } {
+  const date = new Date(unixSeconds * 1000);
+  return {
+    date,
+    day: `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`,
+    clock: `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`,
+    offset: -date.getTimezoneOffset(),
+  };
+}
+
+/** `+0100`, or `+01:00` with `sep` ':'. */
+function zoneOffset(offset: number, sep = ''): string {
+  return `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}${sep}${pad(Math.abs(offset) % 60)}`;
+}
+
+/** RFC 3339's zone: `Z` for UTC, else `+01:00`. */
+const rfc3339Zone = (offset: number) => (offset === 0 ? 'Z' : zoneOffset(offset, ':'));
+
 /** `2026-11-24 03:17:02 +0000 UTC`: Go's time.Time.String() of a unix time, in local time as docker's CLI prints CreatedAt. */
 export function goTimeString(unixSeconds: number): string {
-  const date = new Date(unixSeconds * 1000);
-  const offset = -date.getTimezoneOffset();
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const sign = offset < 0 ? '-' : '+';
+  const { date, day, clock, offset } = localParts(unixSeconds);
   const zone = offset === 0 ? 'UTC' : (Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(date).find((p) => p.type === 'timeZoneName')?.value ?? '');
-  return (
-    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
-    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())} ` +
-    `${sign}${pad(Math.floor(Math.abs(offset) / 60))}${pad(Math.abs(offset) % 60)} ${zone}`
-  );
+  return `${day} ${clock} ${zoneOffset(offset)} ${zone}`;
 }
 
 /** `2026-11-24T03:17:02Z`: Go's time.RFC3339 of a unix time, in local time (`+01:00` east of UTC), as docker's CLI prints history's CreatedAt. */
 export function goRfc3339(unixSeconds: number): string {
-  const [date, time, zone] = goTimeString(unixSeconds).split(' ') as [string, string, string];
-  return `${date}T${time}${zone === '+0000' ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(3)}`}`;
+  const { day, clock, offset } = localParts(unixSeconds);
+  return `${day}T${clock}${rfc3339Zone(offset)}`;
 }
 
 /** jsonmessage.RFC3339NanoFixed in local time, from unix nanoseconds: `2026-12-05T01:35:13.821717500Z` (docker events). */
 export function rfc3339NanoFixed(unixNanos: number): string {
   // String(): the shortest digits that read back as the same double, i.e. the digits the daemon sent.
   const digits = String(unixNanos).padStart(10, '0');
-  const date = new Date(Number(digits.slice(0, -9)) * 1000);
-  const offset = -date.getTimezoneOffset();
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const zone = offset === 0 ? 'Z' : `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
-  return (
-    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T` +
-    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${digits.slice(-9)}${zone}`
-  );
+  const { day, clock, offset } = localParts(Number(digits.slice(0, -9)));
+  return `${day}T${clock}.${digits.slice(-9)}${rfc3339Zone(offset)}`;
 }
 
 /** go-units HumanDuration: "Less than a second", "About a minute", "3 hours", … */
