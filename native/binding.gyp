@@ -15,8 +15,10 @@
   "targets": [
     {
       "target_name": "tsd_native",
-      "sources": ["src/addon.c", "src/addon_xattr.c", "src/addon_mount.c", "src/napi_args.c", "src/error.c", "src/overlay.c"],
+      "sources": ["src/addon.c", "src/addon_xattr.c", "src/addon_mount.c", "src/napi_args.c", "src/error.c", "src/overlay.c", "src/addon_nft.c"],
       "defines": ["NAPI_VERSION=8"],
+      # libnftables (libnftables-dev): the firewall's nft batches (addon_nft.c).
+      "libraries": ["-lnftables"],
     },
     {
       "target_name": "tsd-runtime",

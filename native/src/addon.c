@@ -70,6 +70,8 @@ init (napi_env env, napi_value exports)
     { "umount2", js_umount2 },
     { "mountOverlay", js_mount_overlay },
     { "flock", js_flock },
+    { "nftRun", js_nft_run },
+    { "reservePort", js_reserve_port },
   };
 
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)

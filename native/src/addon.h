@@ -14,5 +14,7 @@ napi_value js_lremovexattr (napi_env env, napi_callback_info info);
 napi_value js_mount (napi_env env, napi_callback_info info);
 napi_value js_umount2 (napi_env env, napi_callback_info info);
 napi_value js_mount_overlay (napi_env env, napi_callback_info info);
+napi_value js_nft_run (napi_env env, napi_callback_info info);
+napi_value js_reserve_port (napi_env env, napi_callback_info info);
 
 #endif
