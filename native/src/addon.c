@@ -73,6 +73,8 @@ init (napi_env env, napi_value exports)
     { "netBridge", js_net_bridge },
     { "netAttach", js_net_attach },
     { "netLinkDelete", js_net_link_delete },
+    { "nftRun", js_nft_run },
+    { "reservePort", js_reserve_port },
   };
 
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)

@@ -58,7 +58,10 @@ export interface PortBinding {
   containerPort: number;
   /** '' for every host address. */
   hostIp: string;
+  /** 0 for an ephemeral port (ip_local_port_range). */
   hostPort: number;
+  /** Last port of a host range (`-p 8000-8010:80`: the first free one is taken); hostPort alone when absent. */
+  hostPortEnd?: number;
 }
 
 export interface EndpointSpec {
