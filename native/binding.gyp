@@ -15,7 +15,7 @@
   "targets": [
     {
       "target_name": "tsd_native",
-      "sources": ["src/addon.c", "src/addon_xattr.c", "src/addon_mount.c", "src/napi_args.c", "src/error.c", "src/overlay.c"],
+      "sources": ["src/addon.c", "src/addon_xattr.c", "src/addon_mount.c", "src/napi_args.c", "src/error.c", "src/overlay.c", "src/addon_netns_socket.c"],
       "defines": ["NAPI_VERSION=8"],
     },
     {

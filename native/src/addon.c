@@ -70,6 +70,7 @@ init (napi_env env, napi_value exports)
     { "umount2", js_umount2 },
     { "mountOverlay", js_mount_overlay },
     { "flock", js_flock },
+    { "netnsListen", js_netns_listen },
   };
 
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)

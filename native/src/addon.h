@@ -14,5 +14,6 @@ napi_value js_lremovexattr (napi_env env, napi_callback_info info);
 napi_value js_mount (napi_env env, napi_callback_info info);
 napi_value js_umount2 (napi_env env, napi_callback_info info);
 napi_value js_mount_overlay (napi_env env, napi_callback_info info);
+napi_value js_netns_listen (napi_env env, napi_callback_info info);
 
 #endif

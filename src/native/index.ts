@@ -26,6 +26,7 @@ interface Addon {
   umount2(target: string, flags: number): void;
   mountOverlay(target: string, lowers: readonly string[], upper: string | null, work: string | null, options: readonly string[], flags: number): OverlayMethod;
   flock(fd: number, exclusive: boolean, nonBlocking: boolean): void;
+  netnsListen(netnsPath: string, address: string, port: number): [number, number];
   MS: MountFlags;
   MNT_DETACH: number;
 }
@@ -125,6 +126,17 @@ export function mountOverlay(target: string, layers: OverlayLayers, flags = 0): 
  */
 export function flock(fd: number, exclusive: boolean, nonBlocking: boolean): void {
   load().flock(fd, exclusive, nonBlocking);
+}
+
+/**
+ * A UDP socket and a listening TCP socket bound to address:port (IPv4) inside
+ * the network namespace at netnsPath (lo brought up there when down), made by
+ * setns on the calling thread and back. Returns [udpFd, tcpFd], non-blocking
+ * and close-on-exec, for dgram bind({ fd }) and net.Server listen({ fd }).
+ */
+export function netnsListen(netnsPath: string, address: string, port: number): { udp: number; tcp: number } {
+  const [udp, tcp] = load().netnsListen(netnsPath, address, port);
+  return { udp, tcp };
 }
 
 /** mount(2) flags, from <sys/mount.h>. */
