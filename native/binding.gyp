@@ -15,7 +15,7 @@
   "targets": [
     {
       "target_name": "tsd_native",
-      "sources": ["src/addon.c", "src/addon_xattr.c", "src/addon_mount.c", "src/napi_args.c", "src/error.c", "src/overlay.c", "src/addon_nft.c",
+      "sources": ["src/addon.c", "src/addon_xattr.c", "src/addon_mount.c", "src/napi_args.c", "src/error.c", "src/overlay.c", "src/addon_nft.c", "src/addon_netns_socket.c",
                   "src/addon_net.c", "src/net_attach.c", "src/nl.c", "src/nl_link.c", "src/nl_addr.c", "src/fsutil.c"],
       "defines": ["NAPI_VERSION=8"],
       # libnftables (libnftables-dev): the firewall's nft batches (addon_nft.c).

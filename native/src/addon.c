@@ -75,6 +75,7 @@ init (napi_env env, napi_value exports)
     { "netLinkDelete", js_net_link_delete },
     { "nftRun", js_nft_run },
     { "reservePort", js_reserve_port },
+    { "netnsListen", js_netns_listen },
   };
 
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)

@@ -29,6 +29,7 @@ interface Addon {
   netBridge(name: string, mtu: number, addrs: string[]): void;
   netAttach(spec: NetAttachSpec): void;
   netLinkDelete(name: string, netns: string | null): boolean;
+  netnsListen(netnsPath: string, address: string, port: number): [number, number];
   MS: MountFlags;
   MNT_DETACH: number;
 }
@@ -128,6 +129,17 @@ export function mountOverlay(target: string, layers: OverlayLayers, flags = 0): 
  */
 export function flock(fd: number, exclusive: boolean, nonBlocking: boolean): void {
   load().flock(fd, exclusive, nonBlocking);
+}
+
+/**
+ * A UDP socket and a listening TCP socket bound to address:port (IPv4) inside
+ * the network namespace at netnsPath (lo brought up there when down), made by
+ * setns on the calling thread and back. Returns [udpFd, tcpFd], non-blocking
+ * and close-on-exec, for dgram bind({ fd }) and net.Server listen({ fd }).
+ */
+export function netnsListen(netnsPath: string, address: string, port: number): { udp: number; tcp: number } {
+  const [udp, tcp] = load().netnsListen(netnsPath, address, port);
+  return { udp, tcp };
 }
 
 /** mount(2) flags, from <sys/mount.h>. */
