@@ -9,20 +9,29 @@
 import type { NetworkSettings } from '../api/containers';
 import type { EndpointConfigBody } from '../api/networks';
 import type { EventSink } from '../engine/drivers';
-import { ForbiddenError, InvalidArgumentError, messageOf, NotFoundError } from '../errors';
+import { ConflictError, ForbiddenError, InvalidArgumentError, messageOf, NotFoundError } from '../errors';
 import type { Tx } from '../state/tx';
 import { createEndpoint, endpointCidrs, networkSettings, primaryNetworkName, type ContainerNetInfo } from './endpoints';
+import type { PublishedPort } from './firewall';
 import type { EndpointRecord, NetworkRecord } from './records';
 import { networkEvent, type NetworkService } from './service';
+import type { PortBinding } from './types';
 
 export interface ContainerNetworking {
   plan(tx: Tx, c: ContainerNetInfo, endpointsConfig: Record<string, unknown> | null | undefined): void;
-  attach(c: ContainerNetInfo, pid: number): Promise<void>;
+  /** Every endpoint into the netns of pid; `ports` published through the first bridge endpoint. */
+  attach(c: ContainerNetInfo, pid: number, ports: PortBinding[]): Promise<void>;
   detach(containerId: string): Promise<void>;
   release(tx: Tx, containerId: string): void;
   settings(c: ContainerNetInfo, ports: NetworkSettings['Ports']): NetworkSettings;
   /** The container's IPv4/IPv6 addresses on `network` (all networks when absent), for /etc/hosts and links. */
   addresses(containerId: string, network?: string): string[];
+  /** What --add-host host-gateway stands for: the default bridge's gateway. */
+  hostGateway(): string[];
+  /** The ports published for the container while it runs. */
+  published(containerId: string): PublishedPort[];
+  /** Whether one of the container's networks is user-defined (resolv.conf then names the embedded DNS server). */
+  onUserNetwork(containerId: string): boolean;
 }
 
 const hasAttach = (driver: string): boolean => driver === 'bridge' || driver === 'macvlan';
@@ -40,11 +49,11 @@ export class ContainerNetworks implements ContainerNetworking {
     const entries: Array<[NetworkRecord, EndpointConfigBody]> = [];
     if (primaryName !== undefined) {
       const primary = this.store.resolve(primaryName);
-      const key = Object.keys(configs).find((k) => k === primaryName || k === primary.name || k === primary.id);
+      const key = Object.keys(configs).find((k) => k === c.networkMode || k === primaryName || k === primary.name || k === primary.id);
       entries.push([primary, configs[key ?? ''] ?? {}]);
     }
     for (const [key, cfg] of Object.entries(configs)) {
-      if (primaryName !== undefined && entries.some(([n]) => n.name === key || n.id === key || key === primaryName)) continue;
+      if (primaryName !== undefined && (key === c.networkMode || key === primaryName || entries.some(([n]) => n.name === key || n.id === key))) continue;
       const net = this.store.resolve(key);
       if (entries.some(([n]) => n.id === net.id)) continue;
       entries.push([net, cfg ?? {}]);
@@ -79,20 +88,40 @@ export class ContainerNetworks implements ContainerNetworking {
       ifname,
     });
     taken.add(ifname);
-    this.store.saveEndpoint({ ...ep, ifname });
+    ep.ifname = ifname;
+    this.store.saveEndpoint(ep);
   }
 
-  async attach(c: ContainerNetInfo, pid: number): Promise<void> {
+  /** The ports into the firewall (dockerd's wording around a refusal); recorded on the endpoint for inspect and restore. */
+  private publish(c: ContainerNetInfo, net: NetworkRecord, ep: EndpointRecord, ports: PortBinding[]): void {
+    const fw = this.svc.firewall;
+    if (!fw || ports.length === 0) return;
+    try {
+      ep.published = fw.publish(this.svc.fwEndpoint(net, ep), ports);
+    } catch (err) {
+      const message = `driver failed programming external connectivity on endpoint ${c.name.slice(1)} (${ep.id}): ${messageOf(err)}`;
+      throw err instanceof ConflictError ? new ConflictError(message) : new Error(message);
+    }
+    this.store.saveEndpoint(ep);
+  }
+
+  async attach(c: ContainerNetInfo, pid: number, ports: PortBinding[]): Promise<void> {
     const taken = new Set<string>();
-    for (const { net, ep } of this.endpointsOf(c.id)) await this.attachOne(c, pid, net, ep, taken);
+    const eps = this.endpointsOf(c.id);
+    for (const { net, ep } of eps) await this.attachOne(c, pid, net, ep, taken);
+    const first = eps.find(({ net }) => net.driver === 'bridge');
+    if (first) this.publish(c, first.net, first.ep, ports);
+    if (this.svc.dns && this.onUserNetwork(c.id)) await this.svc.dns.attach(c.id, `/proc/${pid}/ns/net`);
   }
 
   private async detachOne(net: NetworkRecord, ep: EndpointRecord): Promise<void> {
+    if ((ep.published ?? []).length > 0) this.svc.firewall?.unpublish(ep.id);
     if (hasAttach(net.driver)) await this.svc.drivers[net.driver]!.detach(this.svc.spec(net), ep.id);
-    if (ep.ifname !== '') this.store.saveEndpoint({ ...ep, ifname: '' });
+    if (ep.ifname !== '' || (ep.published ?? []).length > 0) this.store.saveEndpoint({ ...ep, ifname: '', published: [] });
   }
 
   async detach(containerId: string): Promise<void> {
+    this.svc.dns?.detach(containerId);
     for (const { net, ep } of this.endpointsOf(containerId).reverse()) {
       try {
         await this.detachOne(net, ep);
@@ -116,6 +145,19 @@ export class ContainerNetworks implements ContainerNetworking {
       .flatMap(({ ep }) => [ep.ipv4, ep.ipv6].filter((a) => a !== ''));
   }
 
+  hostGateway(): string[] {
+    const bridge = this.store.all().find((n) => n.predefined && n.driver === 'bridge');
+    return (bridge?.pools ?? []).map((p) => p.gateway).filter((g) => g !== '');
+  }
+
+  published(containerId: string): PublishedPort[] {
+    return this.store.endpoints({ containerId }).flatMap((ep) => ep.published ?? []);
+  }
+
+  onUserNetwork(containerId: string): boolean {
+    return this.endpointsOf(containerId).some(({ net }) => hasAttach(net.driver) && !net.predefined);
+  }
+
   // ---- connect, disconnect (network jobs) -----------------------------------
 
   /** POST /networks/{id}/connect: a running container gets the interface at once. */
@@ -131,7 +173,9 @@ export class ContainerNetworks implements ContainerNetworking {
     if (c.running && c.pid > 0) {
       try {
         await this.attachOne(c, c.pid, net, ep, new Set(current.map(({ ep: e }) => e.ifname).filter((n) => n !== '')));
+        if (this.svc.dns && this.onUserNetwork(c.id)) await this.svc.dns.attach(c.id, `/proc/${c.pid}/ns/net`);
       } catch (err) {
+        await this.detachOne(net, ep).catch(() => undefined);
         this.store.gdb.update((tx) => this.store.deleteEndpoint(tx, ep));
         throw err;
       }

@@ -6,6 +6,7 @@
 // container's leases commit in its create's transaction.
 import { ConflictError, NotFoundError } from '../errors';
 import type { Tx, TxDb } from '../state/tx';
+import type { PublishedPort } from './firewall/types';
 import type { IpamPool } from './types';
 
 export type DriverName = 'bridge' | 'macvlan' | 'host' | 'null';
@@ -48,6 +49,8 @@ export interface EndpointRecord {
   dnsNames: string[];
   /** The interface inside the container once attached (eth0, …); '' while not attached. */
   ifname: string;
+  /** The host ports published through this endpoint while attached (restored into the firewall at start). */
+  published?: PublishedPort[];
 }
 
 export class NetworkStore {

@@ -14,10 +14,12 @@ import type { Driver, EventInput, EventSink } from '../engine/drivers';
 import { ConflictError, ForbiddenError, messageOf } from '../errors';
 import type { TxDb } from '../state/tx';
 import { BridgeDriver } from './bridge';
+import type { EmbeddedDns } from './dns';
+import type { Firewall, FirewallEndpoint, FirewallNetwork, PublishedPort } from './firewall';
 import { BRIDGE_NAME_OPT, MTU_OPT, newNetworkRecord } from './create-spec';
 import type { ContainerNetInfo } from './endpoints';
 import { DEFAULT_BRIDGE } from './endpoints';
-import { defaultBridgeName, userBridgeName } from './host-names';
+import { defaultBridgeName, hostVethName, userBridgeName } from './host-names';
 import { formatAddr, parsePrefix } from './ip';
 import { MacvlanDriver } from './macvlan';
 import { chooseSubnet, DOCKER_DEFAULT_POOLS, ulaSubnet, withIpamLock, type AddressPool } from './pools';
@@ -38,6 +40,10 @@ export interface NetworkDaemonConfig {
   defaultAddressPools?: AddressPool[];
   /** `mtu` of the default bridge. */
   mtu?: number;
+  /** `ip-masq` (default true): outbound traffic of bridges leaves with the host's address. */
+  ipMasq?: boolean;
+  /** `icc` (default true): containers of the default bridge may talk to each other. */
+  icc?: boolean;
 }
 
 export interface NetworkServiceOptions {
@@ -61,6 +67,10 @@ export function networkEvent(net: NetworkRecord, action: string, containerId?: s
 export class NetworkService implements Driver {
   readonly store: NetworkStore;
   readonly drivers: Partial<Record<DriverName, NetworkDriver>>;
+  /** Set by the wiring unless daemon.json says `iptables: false`. */
+  firewall: Firewall | undefined;
+  /** The embedded DNS server of user networks (set by the wiring). */
+  dns: EmbeddedDns | undefined;
 
   constructor(readonly opts: NetworkServiceOptions) {
     this.store = new NetworkStore(opts.gdb);
@@ -70,6 +80,22 @@ export class NetworkService implements Driver {
   spec(net: NetworkRecord): NetworkSpec {
     const mtu = Number(net.options[MTU_OPT] ?? 0);
     return { id: net.id, name: net.name, options: net.options, pools: net.pools, internal: net.internal, enableIPv6: net.enableIPv6, ifname: net.ifname, mtu };
+  }
+
+  fwNetwork(net: NetworkRecord): FirewallNetwork {
+    const o = net.options;
+    return {
+      id: net.id,
+      bridge: net.ifname,
+      subnets: net.pools.map((p) => p.subnet),
+      internal: net.internal,
+      masquerade: o['com.docker.network.bridge.enable_ip_masquerade'] !== 'false' && this.opts.config.ipMasq !== false,
+      icc: o['com.docker.network.bridge.enable_icc'] !== 'false' && (!net.predefined || this.opts.config.icc !== false),
+    };
+  }
+
+  fwEndpoint(net: NetworkRecord, ep: { id: string; ipv4: string; ipv6: string }): FirewallEndpoint {
+    return { endpointId: ep.id, networkId: net.id, bridge: net.ifname, hostIfname: hostVethName(ep.id), ...(ep.ipv4 ? { ipv4: ep.ipv4 } : {}), ...(ep.ipv6 ? { ipv6: ep.ipv6 } : {}) };
   }
 
   // ---- queries ---------------------------------------------------------------
@@ -106,6 +132,7 @@ export class NetworkService implements Driver {
       try {
         if (rec.enableIPv6) enableForwarding(6);
         await this.drivers[rec.driver]!.createNetwork(this.spec(rec));
+        if (rec.driver === 'bridge') this.firewall?.addNetwork(this.fwNetwork(rec));
       } catch (err) {
         this.store.gdb.update((tx) => this.store.delete(tx, rec.id));
         throw err;
@@ -119,6 +146,7 @@ export class NetworkService implements Driver {
     const net = this.store.resolve(ref);
     if (net.predefined) throw new ForbiddenError(`${net.name} is a pre-defined network and cannot be removed`);
     if (this.inUse(net.id)) throw new ConflictError(`error while removing network: network ${net.name} id ${net.id} has active endpoints`);
+    if (net.driver === 'bridge') this.firewall?.removeNetwork(net.id);
     await this.drivers[net.driver]?.deleteNetwork(net.id, this.spec(net));
     this.store.gdb.update((tx) => this.store.delete(tx, net.id));
     sink.emit(networkEvent(net, 'destroy'));
@@ -203,14 +231,22 @@ export class NetworkService implements Driver {
       });
       await this.drivers[driverName]!.restore(mine.filter((n) => !n.predefined || n.name === DEFAULT_BRIDGE).map((n) => this.spec(n)), endpoints);
     }
+    const published: Array<{ ep: FirewallEndpoint; ports: PublishedPort[] }> = [];
     for (const ep of this.store.endpoints()) {
       const c = this.opts.container(ep.containerId);
+      const net = nets.find((n) => n.id === ep.networkId);
       if (!c) this.store.gdb.update((tx) => this.store.deleteEndpoint(tx, ep));
-      else if (!c.running && ep.ifname !== '') this.store.saveEndpoint({ ...ep, ifname: '' });
+      else if (!c.running && ep.ifname !== '') this.store.saveEndpoint({ ...ep, ifname: '', published: [] });
+      else if (c.running && net && (ep.published ?? []).length > 0) published.push({ ep: this.fwEndpoint(net, ep), ports: ep.published! });
     }
+    this.firewall?.restore(nets.filter((n) => n.driver === 'bridge' && n.ifname !== '').map((n) => this.fwNetwork(n)), published);
   }
 
-  async close(): Promise<void> {}
+  /** Ports are let go, rules and links stay (live-restore: containers keep serving while the daemon is away). */
+  async close(): Promise<void> {
+    this.dns?.close();
+    this.firewall?.close();
+  }
 }
 
 function enableForwarding(family: 4 | 6): void {
