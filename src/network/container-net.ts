@@ -193,7 +193,10 @@ export class ContainerNetworks implements ContainerNetworking {
     if (net.driver === 'host' || net.driver === 'null') throw new ForbiddenError('container cannot be disconnected from host network or connected to host network');
     const ep = this.store.endpoint(net.id, c.id);
     if (!ep) throw new ForbiddenError(`container ${c.id} is not connected to network ${net.name}`);
-    if (c.running) await this.detachOne(net, ep);
+    if (c.running) {
+      await this.detachOne(net, ep);
+      await this.svc.settled();
+    }
     this.store.gdb.update((tx) => this.store.deleteEndpoint(tx, ep));
     sink.emit(networkEvent(net, 'disconnect', c.id));
   }

@@ -18,6 +18,16 @@ export interface DriverFixture {
   cleanup(): void;
 }
 
+/** Waits (up to 5 s) for a condition a driver may reach after its call returns (a veth's deletion). */
+export async function eventually(check: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
 const sh = (cmd: string, ...args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8' });
 const inNs = (ns: string, ...args: string[]) => spawnSync('ip', ['netns', 'exec', ns, ...args], { encoding: 'utf8' });
 
@@ -76,13 +86,13 @@ export function driverSuite(name: string, make: () => DriverFixture): void {
       expect(inNs(namespaces[2]!, 'ip', '-o', 'addr', 'show', 'eth3').stdout).toContain('inet ');
       expect(inNs(namespaces[2]!, 'ip', 'route').stdout).not.toContain('default');
       await fx.driver.detach(internal, ep(2).endpointId);
-      expect(inNs(namespaces[2]!, 'ip', 'link', 'show', 'eth3').status).not.toBe(0);
+      expect(await eventually(() => inNs(namespaces[2]!, 'ip', 'link', 'show', 'eth3').status !== 0)).toBe(true);
     });
 
     it('detaches from the endpoint ID alone, twice without harm', async () => {
       await fx.driver.detach(net, ep(1).endpointId);
       await fx.driver.detach(net, ep(1).endpointId);
-      expect(inNs(namespaces[1]!, 'ip', 'link', 'show', 'eth0').status).not.toBe(0);
+      expect(await eventually(() => inNs(namespaces[1]!, 'ip', 'link', 'show', 'eth0').status !== 0)).toBe(true);
     });
 
     it('refuses an endpoint whose interface name is taken, and leaves nothing', async () => {
@@ -97,7 +107,7 @@ export function driverSuite(name: string, make: () => DriverFixture): void {
         { networkId: net.id, endpoint: ep(1), running: false },
       ]);
       expect(inNs(namespaces[0]!, 'ip', 'link', 'show', 'eth0').status).toBe(0);
-      if (name === 'bridge') expect(inNs(namespaces[1]!, 'ip', 'link', 'show', 'eth0').status).not.toBe(0);
+      if (name === 'bridge') expect(await eventually(() => inNs(namespaces[1]!, 'ip', 'link', 'show', 'eth0').status !== 0)).toBe(true);
       await fx.driver.detach(net, ep(0).endpointId);
       await fx.driver.detach(net, ep(1).endpointId);
     });

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostVethName, nftTableName } from '../../src/network/host-names';
 import { cleanupWithContainers, ok, startDaemon, type TestDaemon } from '../helpers/daemon';
+import { eventually } from './driver-suite';
 import { endpoints, hostServer, HTTPD, ncGet, ipIn, json, leases, linkExists, network, nftTable, startNetDaemon } from './helpers';
 
 let d: TestDaemon;
@@ -42,7 +43,7 @@ describe('the default bridge', () => {
     }
   });
 
-  it('shows the endpoint in inspect, ps and network inspect', () => {
+  it('shows the endpoint in inspect, ps and network inspect', async () => {
     ok(d.docker(['run', '-d', '--name', 'insp', 'busybox', 'sleep', '60']));
     const bridge = network(d, 'bridge');
     const ep = endpoints(d, 'insp')['bridge']!;
@@ -58,7 +59,7 @@ describe('the default bridge', () => {
     expect(ok(d.docker(['ps', '--filter', 'network=bridge', '--format', '{{.Names}} {{.Networks}}']))).toContain('insp bridge');
     expect(linkExists(hostVethName(ep.EndpointID))).toBe(true);
     ok(d.docker(['rm', '-f', 'insp']));
-    expect(linkExists(hostVethName(ep.EndpointID))).toBe(false);
+    expect(await eventually(() => !linkExists(hostVethName(ep.EndpointID)))).toBe(true);
     expect(leases(d).some((l) => l.endpoint_id === ep.EndpointID)).toBe(false);
   });
 
@@ -172,14 +173,14 @@ describe('user-defined networks', () => {
 });
 
 describe('nothing is left on the host', () => {
-  it('after docker rm -f: no veth, no nft element, no lease', () => {
+  it('after docker rm -f: no veth, no nft element, no lease', async () => {
     ok(d.docker(['run', '-d', '--name', 'pub', '--network', 'n1', '-p', '127.0.0.1::80', 'busybox', ...HTTPD]));
     const ep = endpoints(d, 'pub')['n1']!;
     const table = nftTableName(d.execRoot);
     expect(linkExists(hostVethName(ep.EndpointID))).toBe(true);
     expect(nftTable(table)).toContain(ep.IPAddress);
     ok(d.docker(['rm', '-f', 'pub']));
-    expect(linkExists(hostVethName(ep.EndpointID))).toBe(false);
+    expect(await eventually(() => !linkExists(hostVethName(ep.EndpointID)))).toBe(true);
     expect(nftTable(table)).not.toContain(ep.IPAddress);
     expect(leases(d).map((l) => l.address)).not.toContain(ep.IPAddress);
   });
@@ -197,7 +198,7 @@ describe('nothing is left on the host', () => {
     expect(fetch(survivor.IPAddress, 80, ['--network', 'n1']).stdout).toContain('hello-from-');
     expect(linkExists(hostVethName(goner.EndpointID))).toBe(false);
     ok(d.docker(['rm', '-f', 'survivor', 'goner']));
-    expect(linkExists(hostVethName(survivor.EndpointID))).toBe(false);
+    expect(await eventually(() => !linkExists(hostVethName(survivor.EndpointID)))).toBe(true);
     const left = leases(d).map((l) => l.address);
     expect(left).not.toContain(survivor.IPAddress);
     expect(left).not.toContain(goner.IPAddress);
