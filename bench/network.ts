@@ -6,6 +6,7 @@
 // Also the attach itself, timed in the daemon's own log (network step).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { netAttach, netBridge, netLinkDelete } from '../src/native';
 import { startBridgedDockerd, type Daemon } from './daemons';
 import { median } from './measure';
 import { BENCH_LABEL, importBusybox, removeBenchContainers, timedSpawn } from './run';
@@ -61,9 +62,32 @@ export async function networkRows(ours: Daemon): Promise<Row[]> {
         lowerIsBetter: true,
         goal: '≤ 3 ms',
       },
+      attachFloorRow(),
     ];
   } finally {
     await peer?.stop();
     bridge.remove();
   }
+}
+
+/** The network step's own work: one endpoint (veth into a fresh netns, address, routes) by the addon, median of 21. */
+export function attachFloorRow(): Row {
+  const tag = randomBytes(3).toString('hex');
+  const ns = `tsdbn${tag}`;
+  const br = `tsdbb${tag}`;
+  execFileSync('ip', ['netns', 'add', ns]);
+  const times: number[] = [];
+  try {
+    netBridge(br, 1500, ['10.251.250.1/24']);
+    for (let i = 0; i < 21; i++) {
+      const t0 = process.hrtime.bigint();
+      netAttach({ kind: 'veth', netns: `/run/netns/${ns}`, ifname: 'eth0', hostIfname: `tsdbv${tag}`, bridge: br, parent: null, mac: null, mtu: 1500, hairpin: true, addresses: ['10.251.250.2/24'], gateways: ['10.251.250.1'] });
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      netLinkDelete(`tsdbv${tag}`, null);
+    }
+  } finally {
+    spawnSync('ip', ['link', 'del', br]);
+    spawnSync('ip', ['netns', 'del', ns]);
+  }
+  return { metric: 'the network step: one endpoint attached by the addon (veth, address, routes; median)', ours: median(times), peer: undefined, unit: 'ms', lowerIsBetter: true, goal: '≤ 3 ms' };
 }
