@@ -151,6 +151,17 @@ describe('user-defined networks', () => {
     ok(d.docker(['network', 'rm', 'n3']));
   });
 
+  it('--ipv6 gives a unique-local subnet and containers an IPv6 address and route', () => {
+    ok(d.docker(['network', 'create', '--ipv6', 'n6']));
+    const cfg = network(d, 'n6').IPAM.Config;
+    const v6 = cfg.find((c) => c.Subnet.includes(':'))!;
+    expect(v6.Subnet).toMatch(/^fd[0-9a-f]{2}:[0-9a-f:]+\/64$/);
+    const out = ok(d.docker(['run', '--rm', '--network', 'n6', 'busybox', 'sh', '-c', 'ip -6 -o addr show eth0 scope global; ip -6 route']));
+    expect(out).toContain(`default via ${v6.Gateway} dev eth0`);
+    expect(out).toMatch(/inet6 fd[0-9a-f:]+\/64 scope global/);
+    ok(d.docker(['network', 'rm', 'n6']));
+  });
+
   it("answers the API's errors as dockerd does", async () => {
     expect(d.docker(['network', 'create', 'n1']).stderr).toContain('network with name n1 already exists');
     const rmBridge = await d.request('DELETE', '/networks/bridge');
@@ -186,7 +197,7 @@ describe('nothing is left on the host', () => {
   });
 
   it('after a daemon SIGKILL and restart: running containers keep their network, removed ones leave nothing', async () => {
-    ok(d.docker(['run', '-d', '--name', 'survivor', '--network', 'n1', 'busybox', ...HTTPD]));
+    ok(d.docker(['run', '-d', '--name', 'survivor', '--network', 'n1', '-p', '127.0.0.1::80', 'busybox', ...HTTPD]));
     ok(d.docker(['run', '-d', '--name', 'goner', 'busybox', 'sleep', '600']));
     const survivor = endpoints(d, 'survivor')['n1']!;
     const goner = endpoints(d, 'goner')['bridge']!;
@@ -195,10 +206,13 @@ describe('nothing is left on the host', () => {
     process.kill(pid, 'SIGKILL');
     d = await startDaemon({ dir: d.dir });
     expect(json<boolean>(d, ['inspect', '-f', '{{.State.Running}}', 'survivor'])).toBe(true);
+    expect(nftTable(nftTableName(d.execRoot))).toContain(survivor.IPAddress);
+    expect(ok(d.docker(['port', 'survivor', '80']))).toMatch(/^127\.0\.0\.1:\d+/);
     expect(fetch(survivor.IPAddress, 80, ['--network', 'n1']).stdout).toContain('hello-from-');
     expect(linkExists(hostVethName(goner.EndpointID))).toBe(false);
     ok(d.docker(['rm', '-f', 'survivor', 'goner']));
     expect(await eventually(() => !linkExists(hostVethName(survivor.EndpointID)))).toBe(true);
+    expect(nftTable(nftTableName(d.execRoot))).not.toContain(survivor.IPAddress);
     const left = leases(d).map((l) => l.address);
     expect(left).not.toContain(survivor.IPAddress);
     expect(left).not.toContain(goner.IPAddress);
