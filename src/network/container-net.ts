@@ -8,7 +8,7 @@
 // and connect/disconnect of a created or running container (network jobs).
 import type { NetworkSettings } from '../api/containers';
 import type { EndpointConfigBody } from '../api/networks';
-import type { EventSink } from '../engine/drivers';
+import type { EventInput, EventSink } from '../engine/drivers';
 import { ConflictError, ForbiddenError, InvalidArgumentError, messageOf, NotFoundError } from '../errors';
 import type { Tx } from '../state/tx';
 import { createEndpoint, endpointCidrs, networkSettings, primaryNetworkName, type ContainerNetInfo } from './endpoints';
@@ -30,6 +30,8 @@ export interface ContainerNetworking {
   hostGateway(): string[];
   /** The ports published for the container while it runs. */
   published(containerId: string): PublishedPort[];
+  /** `network connect`/`disconnect` of each of the container's networks, as dockerd publishes them at start and exit. */
+  events(containerId: string, action: 'connect' | 'disconnect'): EventInput[];
   /** Whether one of the container's networks is user-defined (resolv.conf then names the embedded DNS server). */
   onUserNetwork(containerId: string): boolean;
 }
@@ -152,6 +154,10 @@ export class ContainerNetworks implements ContainerNetworking {
 
   published(containerId: string): PublishedPort[] {
     return this.store.endpoints({ containerId }).flatMap((ep) => ep.published ?? []);
+  }
+
+  events(containerId: string, action: 'connect' | 'disconnect'): EventInput[] {
+    return this.endpointsOf(containerId).map(({ net }) => networkEvent(net, action, containerId));
   }
 
   onUserNetwork(containerId: string): boolean {

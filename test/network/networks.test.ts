@@ -175,6 +175,15 @@ describe('user-defined networks', () => {
     expect(custom).not.toContain('bridge');
   });
 
+  it('publishes network events: create, connect and disconnect at start and exit, destroy', () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    ok(d.docker(['network', 'create', 'evnet']));
+    ok(d.docker(['run', '--rm', '--network', 'evnet', 'busybox', 'true']));
+    ok(d.docker(['network', 'rm', 'evnet']));
+    const out = ok(d.docker(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'type=network', '--filter', 'network=evnet', '--format', '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.type}}']));
+    expect(out.trim().split('\n')).toEqual(['create evnet bridge', 'connect evnet bridge', 'disconnect evnet bridge', 'destroy evnet bridge']);
+  });
+
   it('prunes the networks no container uses', () => {
     ok(d.docker(['network', 'create', '--label', 'keep=no', 'spare']));
     const out = ok(d.docker(['network', 'prune', '-f', '--filter', 'label=keep=no']));
