@@ -2,6 +2,7 @@
 // "containers" (namespaces) running an echo server that answers with the source
 // address it saw, and a "remote host" namespace wired to the host by a veth.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Firewall, type FirewallEndpoint, type FirewallNetwork } from '../../src/network/firewall';
@@ -169,6 +170,41 @@ describe('firewall (nftables, port reservations)', () => {
     // A direct connection from the remote host to a container address (no published port) is dropped.
     execFileSync('ip', ['-n', remote.ns, 'route', 'add', br.subnet, 'via', remote.hostAddress]);
     expect(lab.ask(remote.ns, 'tcp', c1.address, PORT)).toMatch(/^ERR/);
+  });
+
+  it('publishes nothing on an internal network (as dockerd)', async () => {
+    const epInt: FirewallEndpoint = { endpointId: `ei${lab.tag}`, networkId: netInt.id, bridge: brInt.name, hostIfname: cInt.hostIf, ipv4: cInt.address };
+    const hostPort = await freePort();
+    expect(fw.publish(epInt, [{ protocol: 'tcp', containerPort: PORT, hostIp: '', hostPort }])).toEqual([]);
+    expect(await listenOn(hostPort, '0.0.0.0')).toBe('ok');
+    expect(lab.ask(remote.ns, 'tcp', remote.hostAddress, hostPort)).toMatch(/^ERR/);
+    fw.unpublish(epInt.endpointId);
+  });
+
+  // Traffic inside one bridge reaches the IP hooks only through br_netfilter (dockerd loads it for icc=false too).
+  const brNf = (() => {
+    try {
+      return readFileSync('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8').trim() === '1';
+    } catch {
+      return false;
+    }
+  })();
+  it.skipIf(!brNf)('icc=false: containers of one bridge cannot talk, yet reach each other\'s published ports (needs br_netfilter)', async () => {
+    const b = lab.bridge();
+    const x = lab.container(b, 2), y = lab.container(b, 3);
+    await lab.echoServer(x.ns, PORT);
+    const n: FirewallNetwork = { id: `nq${lab.tag}`, bridge: b.name, subnets: [b.subnet], internal: false, masquerade: true, icc: false };
+    expect(lab.ask(y.ns, 'tcp', x.address, PORT)).toBe(y.address);
+    fw.addNetwork(n);
+    expect(lab.ask(y.ns, 'tcp', x.address, PORT)).toMatch(/^ERR/);
+    const hostPort = await freePort();
+    const ep: FirewallEndpoint = { endpointId: `eq${lab.tag}`, networkId: n.id, bridge: b.name, hostIfname: x.hostIf, ipv4: x.address };
+    fw.publish(ep, [{ protocol: 'tcp', containerPort: PORT, hostIp: '', hostPort }]);
+    expect(lab.ask(y.ns, 'tcp', b.gateway, hostPort)).toBe(b.gateway);
+    expect(lab.ask(x.ns, 'tcp', b.gateway, hostPort)).toBe(b.gateway);
+    fw.unpublish(ep.endpointId);
+    fw.removeNetwork(n.id);
+    expect(lab.ask(y.ns, 'tcp', x.address, PORT)).toBe(y.address);
   });
 
   it('runs the administrator\'s TSDOCKER-USER rules first, and keeps them across restore', async () => {

@@ -82,6 +82,8 @@ export class Firewall {
   publish(ep: FirewallEndpoint, bindings: PortBinding[]): PublishedPort[] {
     this.ensureBase();
     this.unpublish(ep.endpointId);
+    // Docker programs no port mapping on an internal network.
+    if (this.networks.get(ep.networkId)?.internal === true) return [];
     const reservations: Reservation[] = [];
     const ports: PublishedPort[] = [];
     try {
