@@ -106,12 +106,17 @@ describe('firewall (nftables, port reservations)', () => {
     execFileSync('ip', ['-n', r, 'rule', 'del', 'pref', '0']);
     execFileSync('ip', ['-n', r, 'rule', 'add', 'pref', '100', 'lookup', 'local']);
     expect(lab.ask(r, 'tcp', '127.0.0.1', hostPort)).toMatch(/^ERR/);
-    // The same packets without the guard chain do reach the container: the check above can fail.
-    nft('flush', 'chain', 'inet', table, 'guard');
-    try {
-      expect(lab.ask(r, 'tcp', '127.0.0.1', hostPort)).toBe(remote.address);
-    } finally {
-      fw.restore([net1, net2, netInt], [{ ep: ep1, ports: fw.publishedOf(ep1.endpointId) ?? [] }]);
+    // The same packets without the guard chain do reach the container: the check above can fail. Other
+    // daemons' tables (tests running beside this one) guard 127.0.0.0/8 as well: then the control is left out.
+    const guards = nft('list', 'ruleset').split('\n').filter((l) => l.includes('ip daddr 127.0.0.0/8 drop')).length;
+    if (guards > 1) console.warn(`firewall test: control without the guard left out: ${guards - 1} other table(s) guard 127.0.0.0/8 too`);
+    else {
+      nft('flush', 'chain', 'inet', table, 'guard');
+      try {
+        expect(lab.ask(r, 'tcp', '127.0.0.1', hostPort)).toBe(remote.address);
+      } finally {
+        fw.restore([net1, net2, netInt], [{ ep: ep1, ports: fw.publishedOf(ep1.endpointId) ?? [] }]);
+      }
     }
     expect(lab.ask(r, 'tcp', '127.0.0.1', hostPort)).toMatch(/^ERR/);
     fw.unpublish(ep1.endpointId);
@@ -155,6 +160,18 @@ describe('firewall (nftables, port reservations)', () => {
     expect(ranged[0]!.hostPort).toBeLessThanOrEqual(first + 20);
     fw.unpublish(ep1.endpointId);
     fw.unpublish(`b${lab.tag}`);
+  });
+
+  it('publishes 1 000 ports as 1 000 map elements in one batch (2 000 reservation sockets held), all serving', () => {
+    const ports = fw.publish(ep1, Array.from({ length: 1000 }, (_, i) => ({ protocol: 'tcp' as const, containerPort: PORT, hostIp: '', hostPort: 0 })));
+    expect(new Set(ports.map((p) => p.hostPort)).size).toBe(1000);
+    const elements = () => (nft('list', 'map', 'inet', table, 'pub4_any').match(/tcp \. \d+ : /g) ?? []).length;
+    expect(elements()).toBe(1000);
+    // The batches after it still run (libnftables select()s its netlink socket: its fd must stay below 1024).
+    fw.addNetwork(net1);
+    expect(lab.ask(remote.ns, 'tcp', remote.hostAddress, ports[999]!.hostPort)).toBe(remote.address);
+    fw.unpublish(ep1.endpointId);
+    expect(elements()).toBe(0);
   });
 
   it('isolates networks, keeps an internal network in, masquerades the way out', () => {
