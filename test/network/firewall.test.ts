@@ -174,6 +174,26 @@ describe('firewall (nftables, port reservations)', () => {
     expect(elements()).toBe(0);
   });
 
+  it('publishes to a container with IPv6: 0.0.0.0 and :: both reported, both served from the host', async () => {
+    const b = lab.bridge(true);
+    const x = lab.container(b, 2);
+    await lab.echoServer(x.ns, PORT);
+    const n: FirewallNetwork = { id: `n6${lab.tag}`, bridge: b.name, subnets: [b.subnet, `${b.prefix6}/64`], internal: false, masquerade: true, icc: true };
+    fw.addNetwork(n);
+    const hostPort = await freePort();
+    const ep: FirewallEndpoint = { endpointId: `e6${lab.tag}`, networkId: n.id, bridge: b.name, hostIfname: x.hostIf, ipv4: `${x.address}/24`, ipv6: `${x.address6}/64` };
+    expect(fw.publish(ep, [{ protocol: 'tcp', containerPort: PORT, hostIp: '', hostPort }])).toEqual([
+      { protocol: 'tcp', hostIp: '0.0.0.0', hostPort, containerPort: PORT },
+      { protocol: 'tcp', hostIp: '::', hostPort, containerPort: PORT },
+    ]);
+    expect(lab.ask('', 'tcp', `${b.prefix6}1`, hostPort)).toBe(`${b.prefix6}1`);
+    expect(lab.ask('', 'tcp', remote.hostAddress, hostPort)).toBe(remote.hostAddress);
+    expect(await listenOn(hostPort, '::')).toBe('EADDRINUSE');
+    fw.unpublish(ep.endpointId);
+    expect(lab.ask('', 'tcp', `${b.prefix6}1`, hostPort)).toMatch(/^ERR/);
+    fw.removeNetwork(n.id);
+  });
+
   it('isolates networks, keeps an internal network in, masquerades the way out', () => {
     // Another bridge of ours: no way across.
     expect(lab.ask(c2.ns, 'tcp', c1.address, PORT)).toMatch(/^ERR/);
