@@ -194,6 +194,22 @@ describe('firewall (nftables, port reservations)', () => {
     fw.removeNetwork(n.id);
   });
 
+  it('publishes a port given without an address on daemon.json "ip" (here 127.0.0.1)', async () => {
+    const other = Firewall.open({ table, log, defaultHostIp: '127.0.0.1' });
+    other.restore([net1, net2, netInt], []);
+    try {
+      const hostPort = await freePort();
+      expect(other.publish(ep1, [{ protocol: 'tcp', containerPort: PORT, hostIp: '', hostPort }])).toEqual([{ protocol: 'tcp', hostIp: '127.0.0.1', hostPort, containerPort: PORT }]);
+      expect(lab.ask('', 'tcp', '127.0.0.1', hostPort)).toBe(br.gateway);
+      expect(lab.ask(remote.ns, 'tcp', remote.hostAddress, hostPort)).toMatch(/^ERR/);
+      other.unpublish(ep1.endpointId);
+    } finally {
+      other.close();
+      fw.restore([net1, net2, netInt], []);
+    }
+    expect(() => Firewall.open({ table, log, defaultHostIp: 'nope' })).toThrow('invalid default host IP (daemon.json "ip"): nope');
+  });
+
   it('isolates networks, keeps an internal network in, masquerades the way out', () => {
     // Another bridge of ours: no way across.
     expect(lab.ask(c2.ns, 'tcp', c1.address, PORT)).toMatch(/^ERR/);
