@@ -80,6 +80,10 @@ describe('published ports through tsdockerd', () => {
     expect(r.code).toBe(125);
     expect(r.stderr).toContain(`Bind for 127.0.0.1:${port} failed: port is already allocated`);
     expect(r.stderr).toMatch(/driver failed programming external connectivity on endpoint web2 \([0-9a-f]{64}\)/);
+    // The API answer is dockerd's: a 500 on start.
+    const start = await d.request('POST', '/containers/web2/start');
+    expect(start.status).toBe(500);
+    expect(JSON.parse(start.body).message).toMatch(new RegExp(`^driver failed programming external connectivity on endpoint web2 \\([0-9a-f]{64}\\): Bind for 127\\.0\\.0\\.1:${port} failed: port is already allocated$`));
     expect(await listenOn(port, '127.0.0.1')).toBe('EADDRINUSE');
     expect(curl(`http://127.0.0.1:${port}/`)).toBe('hello-from-container');
     ok(d.docker(['rm', '-f', 'web2']));
