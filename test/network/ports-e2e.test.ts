@@ -118,6 +118,22 @@ describe('published ports through tsdockerd', () => {
   });
 });
 
+describe('ports of containers that do not run', () => {
+  it('are empty in inspect and ps while created or stopped, as dockerd empties them with the network', async () => {
+    const port = await freePort();
+    const ports = () => JSON.parse(ok(d.docker(['inspect', '-f', '{{json .NetworkSettings.Ports}}', 'idle']))) as unknown;
+    const column = () => ok(d.docker(['ps', '-a', '--filter', 'name=idle', '--format', '{{.Ports}}']));
+    ok(d.docker(['create', '--name', 'idle', '-p', `${port}:80`, '--expose', '90', 'busybox', 'sleep', '60']));
+    expect([ports(), column()]).toEqual([{}, '\n']);
+    ok(d.docker(['start', 'idle']));
+    expect([ports(), column()]).toEqual([{ '80/tcp': [{ HostIp: '0.0.0.0', HostPort: String(port) }], '90/tcp': null }, `90/tcp, 0.0.0.0:${port}->80/tcp\n`]);
+    ok(d.docker(['stop', '-t', '0', 'idle']));
+    expect([ports(), column()]).toEqual([{}, '\n']);
+    expect(await listenOn(port, '0.0.0.0')).toBe('ok');
+    ok(d.docker(['rm', 'idle']));
+  });
+});
+
 describe('published ports across a daemon crash (live-restore)', () => {
   it('keep serving while the daemon is down, are reserved again after its restart, and go with rm -f', async () => {
     const port = await freePort();
