@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     if (wanted('run')) rows.push(...(await runRows(ours, peer)));
     if (wanted('containers')) rows.push(...(await containerRows(ours, peer)));
     if (wanted('stats')) rows.push(...(await statsRows(ours, peer)));
-    if (wanted('ports')) rows.push(...(await portsRows()));
+    if (wanted('ports')) rows.push(...(await portsRows(ours)));
   } finally {
     await ours.stop();
     await peer?.stop();
