@@ -142,6 +142,14 @@ describe('firewall (nftables, port reservations)', () => {
     fw.unpublish(ep3.endpointId);
   });
 
+  it('publishes SCTP as one more map element (reserved where the kernel has SCTP)', async () => {
+    const hostPort = await freePort();
+    expect(fw.publish(ep1, [{ protocol: 'sctp', containerPort: PORT, hostIp: '', hostPort }])).toEqual([{ protocol: 'sctp', hostIp: '0.0.0.0', hostPort, containerPort: PORT }]);
+    expect(nft('list', 'map', 'inet', table, 'pub4_any')).toContain(`sctp . ${hostPort} : ${c1.address} . ${PORT}`);
+    fw.unpublish(ep1.endpointId);
+    expect(nft('list', 'map', 'inet', table, 'pub4_any')).not.toContain(`sctp . ${hostPort}`);
+  });
+
   it('hands out ephemeral ports from ip_local_port_range and the first free port of a host range', async () => {
     const [lo, hi] = execFileSync('cat', ['/proc/sys/net/ipv4/ip_local_port_range'], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
     const ports = fw.publish(ep1, [
