@@ -3,9 +3,11 @@
 // address it saw, and a "remote host" namespace wired to the host by a veth.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Firewall, type FirewallEndpoint, type FirewallNetwork } from '../../src/network/firewall';
+import { ROOT } from '../helpers/daemon';
 import { NetLab, type LabBridge, type LabNs } from '../helpers/netlab';
 
 const log = { warn: () => undefined, info: () => undefined, debug: () => undefined } as const;
@@ -266,6 +268,20 @@ describe('firewall (nftables, port reservations)', () => {
     fw.unpublish(ep.endpointId);
     fw.removeNetwork(n.id);
     expect(lab.ask(y.ns, 'tcp', x.address, PORT)).toBe(y.address);
+  });
+
+  it('hairpins without br_netfilter too (a namespace of its own with the bridge hooks off stands for such a host)', () => {
+    const host = `tfh${lab.tag}`;
+    execFileSync('ip', ['netns', 'add', host]);
+    try {
+      execFileSync('ip', ['netns', 'exec', host, 'sysctl', '-qw', 'net.bridge.bridge-nf-call-iptables=0', 'net.bridge.bridge-nf-call-ip6tables=0']);
+      const script = join(__dirname, 'fixtures', 'hairpin-no-brnf.ts');
+      const out = execFileSync('ip', ['netns', 'exec', host, join(ROOT, 'node_modules', '.bin', 'vite-node'), script], { encoding: 'utf8', timeout: 60_000 });
+      const r = JSON.parse(out.trim().split('\n').pop()!) as Record<string, string>;
+      expect(r).toEqual({ brnf: '0', gateway: r['gateway'], self: r['gateway'], neighbour: r['gateway'], loopback: r['gateway'] });
+    } finally {
+      execFileSync('ip', ['netns', 'del', host]);
+    }
   });
 
   it('runs the administrator\'s TSDOCKER-USER rules first, and keeps them across restore', async () => {
