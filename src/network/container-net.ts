@@ -9,7 +9,7 @@
 import type { NetworkSettings } from '../api/containers';
 import type { EndpointConfigBody } from '../api/networks';
 import type { EventInput, EventSink } from '../engine/drivers';
-import { ConflictError, ForbiddenError, InvalidArgumentError, messageOf, NotFoundError } from '../errors';
+import { ForbiddenError, InvalidArgumentError, messageOf, NotFoundError, TsdError } from '../errors';
 import type { Tx } from '../state/tx';
 import { createEndpoint, endpointCidrs, networkSettings, primaryNetworkName, type ContainerNetInfo } from './endpoints';
 import type { PublishedPort } from './firewall';
@@ -102,7 +102,8 @@ export class ContainerNetworks implements ContainerNetworking {
       ep.published = fw.publish(this.svc.fwEndpoint(net, ep), ports);
     } catch (err) {
       const message = `driver failed programming external connectivity on endpoint ${c.name.slice(1)} (${ep.id}): ${messageOf(err)}`;
-      throw err instanceof ConflictError ? new ConflictError(message) : new Error(message);
+      // dockerd answers this with a 500 (a plain error in libnetwork), whatever the cause.
+      throw new TsdError(message, { cause: err });
     }
     this.store.saveEndpoint(ep);
   }
