@@ -70,6 +70,11 @@ init (napi_env env, napi_value exports)
     { "umount2", js_umount2 },
     { "mountOverlay", js_mount_overlay },
     { "flock", js_flock },
+    { "netBridge", js_net_bridge },
+    { "netAttach", js_net_attach },
+    { "netLinkDelete", js_net_link_delete },
+    { "nftRun", js_nft_run },
+    { "reservePort", js_reserve_port },
     { "netnsListen", js_netns_listen },
   };
 

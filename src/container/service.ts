@@ -10,7 +10,8 @@
 // leave through the job that caused them. Exits are noticed by the
 // supervisor, which hands them to the job layer (hooks.exited) to record.
 import { rmSync } from 'node:fs';
-import type { ContainerCreateBody, ContainerCreateResponse, ContainerWaitResponse } from '../api/containers';
+import type { ContainerCreateBody, ContainerCreateResponse, ContainerWaitResponse, NetworkSettings } from '../api/containers';
+import { portMap } from '../network/firewall';
 import type { ContainerSummary } from '../api/types';
 import type { ContainerUsage } from '../engine/drivers';
 import { ConflictError, InvalidArgumentError, NotModifiedError, TsdError, messageOf } from '../errors';
@@ -32,9 +33,10 @@ import { Supervisor, type SupervisorHooks } from './supervisor';
 import { summary } from './views';
 import { validateName } from './names';
 import { Watchers } from './watchers';
+import { netInfo } from './networking';
 
 /** What the start steps need (graph, log, runtimes, log options, default init), and: */
-export interface ContainerServiceOptions extends Omit<StepDeps, 'paths' | 'watchers'> {
+export interface ContainerServiceOptions extends Omit<StepDeps, 'paths' | 'watchers' | 'findContainer'> {
   dataRoot: string;
   execRoot: string;
   /** The runtimes whose roots restore sweeps for state no record owns. */
@@ -56,7 +58,7 @@ export class ContainerService implements ContainerUsage {
     this.paths = new ContainerPaths(opts.dataRoot, opts.execRoot);
     this.lifecycle = new Lifecycle(this.store);
     this.rootfs = new RootfsViews(this.paths, opts.graph, this.store);
-    this.steps = startSteps({ ...opts, paths: this.paths, watchers: this.watchers });
+    this.steps = startSteps({ ...opts, paths: this.paths, watchers: this.watchers, findContainer: (ref) => this.store.find(ref) });
     this.supervisor = new Supervisor(this.paths, this.store, opts.log);
   }
 
@@ -75,7 +77,7 @@ export class ContainerService implements ContainerUsage {
   }
 
   diskUsage(): ContainerSummary[] {
-    return this.store.all().map((rec) => ({ ...summary(rec), ...this.rootfs.sizes(rec) }));
+    return this.store.all().map((rec) => ({ ...summary(rec, this.networkSettings(rec)), ...this.rootfs.sizes(rec) }));
   }
 
   containersUsing(imageId: Digest): Array<{ id: string; running: boolean }> {
@@ -83,6 +85,13 @@ export class ContainerService implements ContainerUsage {
       .all()
       .filter((c) => c.imageId === imageId)
       .map((c) => ({ id: c.id, running: c.state.Running }));
+  }
+
+  /** NetworkSettings of inspect (undefined without a network driver: views.ts shows the bare ones). */
+  networkSettings(rec: ContainerRecord): NetworkSettings | undefined {
+    const net = this.opts.networking;
+    if (!net) return undefined;
+    return net.settings(netInfo(rec), portMap(Object.keys(rec.config.ExposedPorts ?? {}), rec.state.Running ? net.published(rec.id) : []));
   }
 
   shim(rec: ContainerRecord): ShimClient {
@@ -98,6 +107,7 @@ export class ContainerService implements ContainerUsage {
     try {
       this.store.insert(rec, (tx) => {
         if (rec.topLayer) this.opts.graph.layers.hold(rec.topLayer as Digest, `container:${rec.id}`, tx);
+        this.opts.networking?.plan(tx, netInfo(rec), body.NetworkingConfig?.EndpointsConfig);
       });
     } catch (err) {
       rmSync(this.paths.dir(rec.id), { recursive: true, force: true });
@@ -259,6 +269,7 @@ export class ContainerService implements ContainerUsage {
     removeContainerDirs(this.paths, rec.id);
     this.store.delete(rec, (tx) => {
       if (rec.topLayer) this.opts.graph.layers.release(rec.topLayer as Digest, `container:${rec.id}`, tx);
+      this.opts.networking?.release(tx, rec.id);
     });
     sink.emit(containerEvent(rec, 'destroy'));
     this.watchers.removed(rec.id);
