@@ -2,12 +2,14 @@
 // markdown table. The peer is BENCH_PEER_HOST (unix:///…) when set; otherwise
 // Debian's dockerd is started here on its own socket and data root when
 // installed (BENCH_PEER=0 skips it), and stopped by PID at the end. Sections:
-// `api` (request rates, CLI start-up, idle memory) and `load` (./load.ts).
+// `api` (request rates, CLI start-up, idle memory), `load` (./load.ts), `dns`
+// (./dns.ts: name resolution inside a container at 127.0.0.11).
 // All traffic stays on Unix sockets on this machine; every loop is bounded.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CLI_PATH, ROOT, startPeerDockerd, startTsdockerd, type Daemon } from './daemons';
 import { containerRows } from './containers';
+import { dnsRows } from './dns';
 import { loadRows } from './load';
 import { median, requestRate, rssOfTree, wallTimes } from './measure';
 import { runRows } from './run';
@@ -88,6 +90,7 @@ async function main(): Promise<void> {
     if (wanted('run')) rows.push(...(await runRows(ours, peer)));
     if (wanted('containers')) rows.push(...(await containerRows(ours, peer)));
     if (wanted('stats')) rows.push(...(await statsRows(ours, peer)));
+    if (wanted('dns')) rows.push(...(await dnsRows(ours, peer)));
   } finally {
     await ours.stop();
     await peer?.stop();
