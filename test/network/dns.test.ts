@@ -169,6 +169,18 @@ describe.skipIf(missing !== undefined)('embedded DNS in a network namespace', ()
     expect((await query(ns1.name, 'web', 'A', 'udp')).replies[0]!.answers[0]!.data).toBe('10.99.0.2');
   });
 
+  it('closes what an attach still opening opened when its container is detached meanwhile', async () => {
+    const opening = dns.attach('c2', ns2.path);
+    dns.detach('c2');
+    await opening;
+    expect(dns.attached()).toEqual(['c1']);
+    const { replies } = await query(ns2.name, 'other', 'A', 'udp');
+    expect(['timeout', 'ECONNREFUSED']).toContain(replies[0]!.error);
+    await dns.attach('c2', ns2.path);
+    expect((await query(ns2.name, 'other', 'A', 'udp')).replies[0]!.answers[0]!.data).toBe('10.98.0.2');
+    dns.detach('c2');
+  });
+
   it('refuses a namespace path that is not one, with the path and errno in the error', async () => {
     await expect(dns.attach('c9', '/run/netns/tsddns-does-not-exist')).rejects.toMatchObject({ code: 'ENOENT' });
     await expect(dns.attach('c9', '/etc/hostname')).rejects.toMatchObject({ code: 'EINVAL', message: expect.stringContaining('setns /etc/hostname') });

@@ -207,10 +207,10 @@ async function prune(cli: Cli, args: string[], o: { force?: boolean; filter?: st
   if (deleted.length) cli.out(`Deleted Networks:\n${deleted.map((n) => `${n}\n`).join('')}\n`);
 }
 
-export function registerNetwork(program: Command, cli: Cli): void {
-  const net = program.command('network').description('Manage networks');
+/** `network create` and its flags (pflag's --ipv4=false / --ipv6=false forms too). */
+function defineCreate(net: Command, cli: Cli): void {
   const changedIn = (cmd: Command) => (flag: string) => cmd.getOptionValueSource(flag) === 'cli';
-  const createCmd = net.command('create').description('Create a network').argument('[NETWORK...]');
+  const createCmd = net.command('create').description('Create a network').usage('[OPTIONS] NETWORK').argument('[NETWORK...]');
   createCmd
     .option('--attachable', 'Enable manual container attachment')
     .option('--aux-address <map>', 'Auxiliary IPv4 or IPv6 addresses used by Network driver', collect)
@@ -231,10 +231,16 @@ export function registerNetwork(program: Command, cli: Cli): void {
     .option('--subnet <strings>', 'Subnet in CIDR format that represents a network segment', collect)
     .action((args: string[], o: CreateOptions) => create(cli, args, o, changedIn(createCmd)));
   enableGoFlags(createCmd, true);
+}
+
+export function registerNetwork(program: Command, cli: Cli): void {
+  const net = program.command('network').description('Manage networks').usage('COMMAND');
+  defineCreate(net, cli);
   for (const name of ['ls', 'list']) {
     net
       .command(name, { hidden: name === 'list' })
       .description('List networks')
+      .usage('[OPTIONS]')
       .argument('[ARGS...]')
       .option('-f, --filter <filter>', 'Provide filter values (e.g. "driver=bridge")', filterFlag)
       .option('--format <string>', 'Format output using a custom template')
@@ -245,6 +251,7 @@ export function registerNetwork(program: Command, cli: Cli): void {
   net
     .command('inspect')
     .description('Display detailed information on one or more networks')
+    .usage('[OPTIONS] NETWORK [NETWORK...]')
     .argument('[NETWORK...]')
     .option('-f, --format <string>', 'Format output using a custom template')
     .option('-v, --verbose', 'Verbose output for diagnostics')
@@ -253,6 +260,7 @@ export function registerNetwork(program: Command, cli: Cli): void {
     net
       .command(name, { hidden: name === 'remove' })
       .description('Remove one or more networks')
+      .usage('NETWORK [NETWORK...]')
       .argument('[NETWORK...]')
       .option('-f, --force', 'Do not error if the network does not exist')
       .action((args: string[], o: { force?: boolean }) => remove(cli, args, o));
@@ -260,6 +268,7 @@ export function registerNetwork(program: Command, cli: Cli): void {
   net
     .command('connect')
     .description('Connect a container to a network')
+    .usage('[OPTIONS] NETWORK CONTAINER')
     .argument('[ARGS...]')
     .option('--alias <strings>', 'Add network-scoped alias for the container', collect)
     .option('--driver-opt <strings>', 'driver options for the network', collect)
@@ -271,12 +280,14 @@ export function registerNetwork(program: Command, cli: Cli): void {
   net
     .command('disconnect')
     .description('Disconnect a container from a network')
+    .usage('[OPTIONS] NETWORK CONTAINER')
     .argument('[ARGS...]')
     .option('-f, --force', 'Force the container to disconnect from a network')
     .action((args: string[], o: { force?: boolean }) => disconnect(cli, args, o));
   net
     .command('prune')
     .description('Remove all unused networks')
+    .usage('[OPTIONS]')
     .argument('[ARGS...]')
     .option('--filter <filter>', 'Provide filter values (e.g. "until=<timestamp>")', filterFlag)
     .option('-f, --force', 'Do not prompt for confirmation')

@@ -48,6 +48,8 @@ export interface EmbeddedDnsOptions {
 export class EmbeddedDns {
   private readonly listeners = new Map<string, Listener>();
   private readonly pending = new Map<string, Promise<void>>();
+  /** Bumped by every detach: an attach that was still opening when its container was detached closes what it opened. */
+  private readonly epochs = new Map<string, number>();
   private readonly resolver: QueryResolver;
   private readonly limits: DnsLimits;
   private readonly log: Logger;
@@ -65,9 +67,12 @@ export class EmbeddedDns {
   /** Opens the container's sockets in the netns at netnsPath; idempotent per container and namespace. */
   attach(containerId: string, netnsPath: string): Promise<void> {
     const waiting = this.pending.get(containerId);
-    const run = (waiting ?? Promise.resolve()).then(() => this.open(containerId, netnsPath));
+    const epoch = this.epochs.get(containerId) ?? 0;
+    const run = (waiting ?? Promise.resolve()).catch(() => undefined).then(() => this.open(containerId, netnsPath, epoch));
     const tracked = run.finally(() => {
-      if (this.pending.get(containerId) === tracked) this.pending.delete(containerId);
+      if (this.pending.get(containerId) !== tracked) return;
+      this.pending.delete(containerId);
+      this.epochs.delete(containerId);
     });
     this.pending.set(containerId, tracked);
     return tracked;
@@ -75,6 +80,8 @@ export class EmbeddedDns {
 
   /** Closes the container's sockets (queries in flight get no reply); nothing when it has none. */
   detach(containerId: string): void {
+    this.epochs.set(containerId, (this.epochs.get(containerId) ?? 0) + 1);
+    if (!this.pending.has(containerId)) this.epochs.delete(containerId);
     const l = this.listeners.get(containerId);
     if (!l) return;
     this.listeners.delete(containerId);
@@ -90,7 +97,8 @@ export class EmbeddedDns {
     return [...this.listeners.keys()];
   }
 
-  private async open(containerId: string, netnsPath: string): Promise<void> {
+  private async open(containerId: string, netnsPath: string, epoch: number): Promise<void> {
+    if ((this.epochs.get(containerId) ?? 0) !== epoch) return;
     const ino = statSync(netnsPath, { bigint: true }).ino;
     const current = this.listeners.get(containerId);
     if (current?.netnsIno === ino) return;
@@ -111,6 +119,10 @@ export class EmbeddedDns {
     } catch (err) {
       this.closeListener(l);
       throw err;
+    }
+    if ((this.epochs.get(containerId) ?? 0) !== epoch) {
+      this.closeListener(l);
+      return;
     }
     l.udp.removeAllListeners('error');
     l.tcp.removeAllListeners('error');
