@@ -30,6 +30,7 @@ interface Addon {
   netAttach(spec: NetAttachSpec): void;
   netLinkDelete(name: string, netns: string | null): boolean;
   netnsListen(netnsPath: string, address: string, port: number): [number, number];
+  netnsSocket(netnsPath: string, family: 4 | 6, type: 'udp' | 'tcp'): number;
   MS: MountFlags;
   MNT_DETACH: number;
 }
@@ -140,6 +141,11 @@ export function flock(fd: number, exclusive: boolean, nonBlocking: boolean): voi
 export function netnsListen(netnsPath: string, address: string, port: number): { udp: number; tcp: number } {
   const [udp, tcp] = load().netnsListen(netnsPath, address, port);
   return { udp, tcp };
+}
+
+/** An unbound, non-blocking, close-on-exec UDP or TCP socket made inside the network namespace at netnsPath. */
+export function netnsSocket(netnsPath: string, family: 4 | 6, type: 'udp' | 'tcp'): number {
+  return load().netnsSocket(netnsPath, family, type);
 }
 
 /** mount(2) flags, from <sys/mount.h>. */

@@ -17,7 +17,7 @@
 // remove), close() at daemon shutdown. A socket keeps its namespace alive, so
 // detach must come when the container's task goes.
 import dgram from 'node:dgram';
-import { statSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import net from 'node:net';
 import type { Logger } from 'pino';
 import { netnsListen } from '../../native';
@@ -28,6 +28,8 @@ import { DEFAULT_LIMITS, RESOLVER_IP, type DnsDirectory, type DnsLimits } from '
 
 interface Listener {
   netnsIno: bigint;
+  /** An open fd of the container's namespace, for forwarding from it (/proc/self/fd/N). */
+  netnsFd: number;
   udp: dgram.Socket;
   tcp: net.Server;
   conns: Set<net.Socket>;
@@ -103,9 +105,16 @@ export class EmbeddedDns {
     const current = this.listeners.get(containerId);
     if (current?.netnsIno === ino) return;
     if (current) this.detach(containerId);
-    const fds = netnsListen(netnsPath, this.address, this.port);
+    const netnsFd = openSync(netnsPath, 'r');
+    let fds: { udp: number; tcp: number };
+    try {
+      fds = netnsListen(netnsPath, this.address, this.port);
+    } catch (err) {
+      closeSync(netnsFd);
+      throw err;
+    }
     const l: Listener = {
-      netnsIno: ino, udp: dgram.createSocket('udp4'), tcp: net.createServer({ pauseOnConnect: false }), conns: new Set(), inflight: 0, closed: false,
+      netnsIno: ino, netnsFd, udp: dgram.createSocket('udp4'), tcp: net.createServer({ pauseOnConnect: false }), conns: new Set(), inflight: 0, closed: false,
     };
     try {
       await new Promise<void>((resolve, reject) => {
@@ -135,6 +144,7 @@ export class EmbeddedDns {
 
   private closeListener(l: Listener): void {
     l.closed = true;
+    closeSync(l.netnsFd);
     for (const c of l.conns) c.destroy();
     l.conns.clear();
     try {
@@ -154,7 +164,7 @@ export class EmbeddedDns {
     }
     l.inflight++;
     this.resolver
-      .resolve(msg, proto, asker)
+      .resolve(msg, proto, asker, `/proc/self/fd/${l.netnsFd}`)
       .then((reply) => {
         if (reply && !l.closed) send(reply);
       })
