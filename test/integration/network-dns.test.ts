@@ -2,11 +2,8 @@
 // containers on `docker network create` reach each other by name and by alias,
 // nslookup over UDP (busybox) and TCP (dns-client.cjs in the container's netns)
 // answers, names of other networks do not resolve, and other names are
-// forwarded from the host's namespace to a test upstream on 127.53.x.y (the
-// daemon's `dns`; never the host's real resolvers).
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// forwarded to the container's --dns: a test upstream this file runs on the
+// network's gateway address (never the host's real resolvers).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupWithContainers, ok, startBusyboxDaemon, type TestDaemon } from '../helpers/daemon';
 import { queryPid, startUpstream, type ClientResult, type Upstream } from '../network/dns-helpers';
@@ -25,15 +22,14 @@ function queryIn(container: string, name: string, type: string, proto: 'udp' | '
 
 beforeAll(async () => {
   if (missing) return;
-  upstream = await startUpstream();
-  const dir = mkdtempSync(join(tmpdir(), 'tsd-netdns-'));
-  writeFileSync(join(dir, 'daemon.json'), JSON.stringify({ dns: [upstream.address] }));
-  d = await startBusyboxDaemon({ dir });
+  d = await startBusyboxDaemon();
   ok(d.docker(['network', 'create', `n1-${tag}`]));
   ok(d.docker(['network', 'create', `n2-${tag}`]));
+  const gateway = ok(d.docker(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Gateway}}', `n1-${tag}`])).trim();
+  upstream = await startUpstream({ address: gateway });
   ok(d.docker(['run', '-d', '--name', `web-${tag}`, '--network', `n1-${tag}`, '--network-alias', `alias-${tag}`, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']));
   ok(d.docker(['run', '-d', '--name', `other-${tag}`, '--network', `n2-${tag}`, 'busybox', 'sleep', '600']));
-  ok(d.docker(['run', '-d', '--name', `client-${tag}`, '--network', `n1-${tag}`, 'busybox', 'sleep', '600']));
+  ok(d.docker(['run', '-d', '--name', `client-${tag}`, '--network', `n1-${tag}`, '--dns', upstream.address, 'busybox', 'sleep', '600']));
 });
 
 afterAll(async () => {
@@ -42,7 +38,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(missing !== undefined)('embedded DNS on a user network', () => {
-  it('writes resolv.conf with 127.0.0.11 and the daemon\'s dns as ExtServers', () => {
+  it('writes resolv.conf with 127.0.0.11 and the --dns server as ExtServers', () => {
     const text = ok(d!.docker(['exec', `client-${tag}`, 'cat', '/etc/resolv.conf']));
     expect(text).toContain('\nnameserver 127.0.0.11\noptions ndots:0\n');
     expect(text).toContain(`# ExtServers: [${upstream!.address}]`);
@@ -65,7 +61,7 @@ describe.skipIf(missing !== undefined)('embedded DNS on a user network', () => {
     }
   });
 
-  it('does not resolve a container of another network, and forwards other names from the host namespace', async () => {
+  it('does not resolve a container of another network, and forwards other names to the --dns server', async () => {
     const before = upstream!.count();
     expect((await queryIn(`client-${tag}`, `other-${tag}`, 'A', 'udp')).replies[0]).toMatchObject({ rcode: 0, answers: [{ data: '192.0.2.7' }] });
     expect(upstream!.count()).toBe(before + 1);

@@ -81,11 +81,11 @@ export interface Upstream {
 }
 
 /**
- * A test DNS server on address:53 (UDP and TCP): A for any name → 192.0.2.7,
+ * A test DNS server on address:53 (UDP and TCP; a unique 127.53.x.y unless given): A for any name → 192.0.2.7,
  * NXDOMAIN for names starting with "nx"; silent (never answers) when `silent`.
  */
-export async function startUpstream(opts: { silent?: boolean } = {}): Promise<Upstream> {
-  const address = loopbackAddress();
+export async function startUpstream(opts: { silent?: boolean; address?: string } = {}): Promise<Upstream> {
+  const address = opts.address ?? loopbackAddress();
   let received = 0;
   const answer = (msg: Buffer): Buffer | undefined => {
     received++;
