@@ -4,9 +4,9 @@
 // network). Needs no tsdockerd networking.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it as plainIt } from 'vitest';
 import { busyboxRootfsTar } from '../fixtures/busybox';
-import { CLI } from '../helpers/daemon';
+import { CLI, cleanupWithContainers, ok, startBusyboxDaemon, type TestDaemon } from '../helpers/daemon';
 import { dockerdMissingReason, startDockerd, type Dockerd } from '../helpers/dockerd';
 import { itWithDockerd as it, succeeded } from '../helpers/peer';
 
@@ -119,5 +119,47 @@ describe('tsdocker network against dockerd, beside the docker CLI', () => {
     same(['network', 'prune', '--filter', `label=p=${name('p1')}`], 'n\n');
     pair((n) => ['network', 'prune', '-f', '--filter', `label=p=${n}`], name('p1'), name('p2'));
     same(['network', 'prune', 'x']);
+  });
+});
+
+describe('tsdocker network against tsdockerd, beside the docker CLI', () => {
+  let d: TestDaemon | undefined;
+  beforeAll(async () => {
+    d = await startBusyboxDaemon();
+  });
+  afterAll(async () => {
+    await cleanupWithContainers(d);
+  });
+
+  /** Both CLIs against tsdockerd, the same command. */
+  function both(args: string[], input?: string): Run {
+    const theirs = norm(d!.docker(args, input === undefined ? undefined : { input }));
+    expect(norm(d!.cli(args, input === undefined ? undefined : { input })), args.join(' ')).toEqual(theirs);
+    return theirs;
+  }
+
+  plainIt('shows the same networks, errors and changes', () => {
+    const n = (x: string) => `tsdn-${tag}-${x}`;
+    expect(norm(d!.cli(['network', 'create', '--label', 'k=v', n('t1')])).stdout).toBe('<ID>\n');
+    expect(norm(d!.docker(['network', 'create', '--internal', n('t2')])).stdout).toBe('<ID>\n');
+    both(['network', 'ls']);
+    both(['network', 'ls', '--no-trunc', '--format', '{{.ID}} {{.Name}} {{.Driver}} {{.Scope}} {{.Internal}} {{.IPv6}} {{.Labels}}']);
+    both(['network', 'ls', '--filter', 'label=k=v', '-q']);
+    both(['network', 'ls', '--format', 'json']);
+    both(['network', 'inspect', n('t1'), 'bridge', 'host', 'none']);
+    both(['network', 'inspect', '-f', '{{.Name}} {{.Driver}} {{.Internal}} {{json .Labels}} {{range .IPAM.Config}}{{.Subnet}}{{end}}', n('t2')]);
+    both(['network', 'inspect', n('nope')]);
+    both(['network', 'create', n('t1')]);
+    both(['network', 'rm', n('nope')]);
+    ok(d!.docker(['create', '--name', n('c'), '--network', n('t1'), 'busybox']));
+    both(['network', 'connect', n('t2'), n('nope')]);
+    expect(d!.cli(['network', 'connect', '--alias', 'al', n('t2'), n('c')]).code).toBe(0);
+    const nets = JSON.parse(both(['container', 'inspect', '-f', '{{json .NetworkSettings.Networks}}', n('c')]).stdout) as Record<string, { Aliases: string[] | null }>;
+    expect(nets[n('t2')]!.Aliases).toEqual(['al']);
+    expect(d!.cli(['network', 'disconnect', n('t2'), n('c')]).code).toBe(0);
+    both(['network', 'disconnect', n('t2'), n('c')]);
+    ok(d!.docker(['rm', n('c')]));
+    expect(d!.cli(['network', 'rm', n('t1'), n('t2')])).toMatchObject({ code: 0, stdout: `${n('t1')}\n${n('t2')}\n` });
+    both(['network', 'prune', '-f']);
   });
 });
