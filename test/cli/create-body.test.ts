@@ -161,6 +161,8 @@ describe('network flags', () => {
   it('refuses what docker 28 refuses, with its messages', async () => {
     const cases: Array<[string, string]> = [
       ['--dns bogus', 'invalid argument "bogus" for "--dns" flag: IP address is not correctly formatted: bogus'],
+      ['--dns ::1%eth0', 'invalid argument "::1%eth0" for "--dns" flag: IP address is not correctly formatted: ::1%eth0'],
+      ['--link a:b:c', 'invalid argument "a:b:c" for "--link" flag: bad format for links: a:b:c'],
       ['--add-host bogus', 'invalid argument "bogus" for "--add-host" flag: bad format for add-host: "bogus"'],
       ['--add-host h:notip', 'invalid argument "h:notip" for "--add-host" flag: invalid IP address in add-host: "notip"'],
       ['--add-host a:b:1.1.1.1', 'invalid argument "a:b:1.1.1.1" for "--add-host" flag: invalid IP address in add-host: "b:1.1.1.1"'],

@@ -71,11 +71,23 @@ export function parseNetworkOpt(value: string): NetworkAttachment {
   return n;
 }
 
+/** net.ParseIP: an IPv4 or IPv6 address, no zone. */
+function isPlainIP(s: string): boolean {
+  return isIP(s) !== 0 && !s.includes('%');
+}
+
 /** opts.ValidateIPAddress (--dns). */
 export function parseDnsAddress(v: string): string {
   const ip = v.trim();
-  if (isIP(ip) === 0) throw new Error(`IP address is not correctly formatted: ${v}`);
+  if (!isPlainIP(ip)) throw new Error(`IP address is not correctly formatted: ${v}`);
   return ip;
+}
+
+/** opts.ValidateLink (--link): `name` or `name:alias`. */
+export function parseLink(v: string): string {
+  if (v === '') throw new Error('empty string specified for links');
+  if (v.split(':').length > 2) throw new Error(`bad format for links: ${v}`);
+  return v;
 }
 
 /** opts.ValidateDNSSearch: a domain (or "."), at most 255 characters. */
@@ -96,7 +108,7 @@ export function parseExtraHost(v: string): string {
   if (sep < 0 || host === '' || host.includes(':')) throw new Error(`bad format for add-host: ${JSON.stringify(v)}`);
   if (ip !== 'host-gateway') {
     if (ip.length > 2 && ip.startsWith('[') && ip.endsWith(']')) ip = ip.slice(1, -1);
-    if (isIP(ip) === 0) throw new Error(`invalid IP address in add-host: ${JSON.stringify(ip)}`);
+    if (!isPlainIP(ip)) throw new Error(`invalid IP address in add-host: ${JSON.stringify(ip)}`);
   }
   return `${host}:${ip}`;
 }

@@ -5,7 +5,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { memSwapBytes, nanoCpus, parseDuration, ramInBytes, splitKV } from './containers-units';
 import { enableGoFlags } from './containers-flags';
 import { parseMount, type Mount } from './containers-mounts';
-import { parseDnsAddress, parseDnsSearch, parseExtraHost, parseNetworkOpt, type NetworkAttachment } from './containers-netflags';
+import { parseDnsAddress, parseDnsSearch, parseExtraHost, parseLink, parseNetworkOpt, type NetworkAttachment } from './containers-netflags';
 
 /** A parse error docker reports as `docker: <msg>` + the help hint, exit 125. */
 export class FlagError extends Error {}
@@ -107,7 +107,7 @@ export function addContainerFlags(cmd: Command): void {
     .option('--isolation <string>', 'Container isolation technology')
     .option('-l, --label <list>', 'Set meta data on a container', collect)
     .option('--label-file <list>', 'Read in a line delimited file of labels', collect)
-    .option('--link <list>', 'Add link to another container', collect)
+    .option('--link <list>', 'Add link to another container', collectParsed(parseLink))
     .option('--log-driver <string>', 'Logging driver for the container')
     .option('--log-opt <list>', 'Log driver options', collect)
     .option('--mac-address <string>', 'Container MAC address (e.g., 92:d0:c6:0a:29:33)')
