@@ -5,7 +5,7 @@
 // forwarded to the container's --dns: a test upstream this file runs on the
 // network's gateway address (never the host's real resolvers).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupWithContainers, ok, startBusyboxDaemon, type TestDaemon } from '../helpers/daemon';
+import { cleanupWithContainers, ok, startBusyboxDaemon, startDaemon, type TestDaemon } from '../helpers/daemon';
 import { queryPid, startUpstream, type ClientResult, type Upstream } from '../network/dns-helpers';
 
 const missing = process.getuid?.() !== 0 ? 'needs root' : undefined;
@@ -77,5 +77,15 @@ describe.skipIf(missing !== undefined)('embedded DNS on a user network', () => {
     expect((await queryIn(`client-${tag}`, `other-${tag}`, 'A', 'udp')).replies[0]).toMatchObject({ answers: [{ data: '192.0.2.7' }] });
     // The container's own server kept answering its own network throughout.
     expect((await queryIn(`client-${tag}`, `web-${tag}`, 'A', 'udp')).replies[0]!.answers).toHaveLength(1);
+  });
+
+  it('answers again as soon as the daemon is back after a SIGKILL (live-restore)', async () => {
+    const pid = Number(ok(d!.docker(['inspect', '-f', '{{.State.Pid}}', `client-${tag}`])).trim());
+    expect(await d!.kill('SIGKILL')).toBe(null);
+    // Nothing of ours answers while the daemon is away (the container keeps running).
+    expect(['timeout', 'ECONNREFUSED']).toContain((await queryPid(pid, `web-${tag}`, 'A', 'udp')).replies[0]!.error);
+    d = await startDaemon({ dir: d!.dir });
+    expect((await queryPid(pid, `web-${tag}`, 'A', 'udp')).replies[0]).toMatchObject({ rcode: 0, answers: [{ ttl: 600 }] });
+    expect(ok(d.docker(['exec', `client-${tag}`, 'ping', '-c', '1', '-W', '5', `alias-${tag}`]))).toContain('1 packets received');
   });
 });
