@@ -69,6 +69,16 @@ describe.skipIf(missing !== undefined)('embedded DNS on a user network', () => {
     expect((await queryIn(`client-${tag}`, 'nxname.test', 'A', 'udp')).replies[0]).toMatchObject({ rcode: 3 });
   });
 
+  it('resolves running containers only, as Docker adds names at start and drops them at stop', async () => {
+    ok(d!.docker(['create', '--name', `later-${tag}`, '--network', `n1-${tag}`, 'busybox', 'sleep', '600']));
+    expect((await queryIn(`client-${tag}`, `later-${tag}`, 'A', 'udp')).replies[0]).toMatchObject({ answers: [{ data: '192.0.2.7' }] });
+    ok(d!.docker(['start', `later-${tag}`]));
+    const ip = ok(d!.docker(['inspect', '-f', `{{(index .NetworkSettings.Networks "n1-${tag}").IPAddress}}`, `later-${tag}`])).trim();
+    expect((await queryIn(`client-${tag}`, `later-${tag}`, 'A', 'udp')).replies[0]).toMatchObject({ answers: [{ data: ip, ttl: 600 }] });
+    ok(d!.docker(['rm', '-f', `later-${tag}`]));
+    expect((await queryIn(`client-${tag}`, `later-${tag}`, 'A', 'udp')).replies[0]).toMatchObject({ answers: [{ data: '192.0.2.7' }] });
+  });
+
   it('follows connect and disconnect at once', async () => {
     ok(d!.docker(['network', 'connect', `n2-${tag}`, `client-${tag}`]));
     const ip = ok(d!.docker(['inspect', '-f', `{{(index .NetworkSettings.Networks "n2-${tag}").IPAddress}}`, `other-${tag}`])).trim();
