@@ -77,6 +77,7 @@ init (napi_env env, napi_value exports)
     { "nftRun", js_nft_run },
     { "reservePort", js_reserve_port },
     { "netnsListen", js_netns_listen },
+    { "netnsSocket", js_netns_socket },
   };
 
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)

@@ -31,6 +31,7 @@ interface Addon {
   netLinkDelete(name: string, netns: string | null): boolean;
   netLinkDeleteAsync(name: string, netns: string | null): Promise<boolean>;
   netnsListen(netnsPath: string, address: string, port: number): [number, number];
+  netnsSocket(netnsPath: string, family: 4 | 6, type: 'udp' | 'tcp'): number;
   MS: MountFlags;
   MNT_DETACH: number;
 }
@@ -141,6 +142,11 @@ export function flock(fd: number, exclusive: boolean, nonBlocking: boolean): voi
 export function netnsListen(netnsPath: string, address: string, port: number): { udp: number; tcp: number } {
   const [udp, tcp] = load().netnsListen(netnsPath, address, port);
   return { udp, tcp };
+}
+
+/** An unbound, non-blocking, close-on-exec UDP or TCP socket made inside the network namespace at netnsPath. */
+export function netnsSocket(netnsPath: string, family: 4 | 6, type: 'udp' | 'tcp'): number {
+  return load().netnsSocket(netnsPath, family, type);
 }
 
 /** mount(2) flags, from <sys/mount.h>. */
