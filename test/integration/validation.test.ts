@@ -216,7 +216,7 @@ describe('version-shaped answers', () => {
       expect(Object.fromEntries(theirs.DriverStatus)['Backing Filesystem']).toBe(status['Backing Filesystem']);
     }
     expect(info.Plugins.Volume).toEqual([]);
-    expect(info.Plugins.Network).toEqual(['host', 'null']);
+    expect(info.Plugins.Network).toEqual(['bridge', 'host', 'macvlan', 'null']);
     for (const runtime of ['runc', 'crun']) {
       const installed = spawnSync('sh', ['-c', `command -v ${runtime}`]).status === 0;
       expect({ runtime, listed: runtime in info.Runtimes }).toEqual({ runtime, listed: installed });
