@@ -112,8 +112,9 @@ export class NetworkService implements Driver {
     const net = this.store.resolve(ref);
     const containers: NetworkInspect['Containers'] = {};
     for (const ep of this.store.endpoints({ networkId: net.id })) {
+      // As dockerd: only containers that run have an endpoint to show.
       const c = this.opts.container(ep.containerId);
-      if (c) containers[c.id] = networkContainer(net, ep, c.name.slice(1));
+      if (c?.running) containers[c.id] = networkContainer(net, ep, c.name.slice(1));
     }
     return networkInspect(net, containers);
   }
