@@ -13,6 +13,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { InvalidArgumentError, TsdError, isErrno, messageOf } from '../../errors';
 import { nftRun } from '../../native/nft';
 import type { PortBinding } from '../types';
+import { flushUdpFlows } from './conntrack';
 import { EphemeralPorts, release, reserve, type Reservation } from './reserve';
 import { baseScript, checkTableName, elementLines, ifname, networkElements, portElement, portLines, type PortElement } from './ruleset';
 import type { FirewallEndpoint, FirewallNetwork, FirewallOptions, PublishedPort } from './types';
@@ -98,6 +99,7 @@ export class Firewall {
       const elements = this.elementsOf(ep, ports);
       this.run(portLines(this.table, elements));
       if (elements.length > 0) this.hairpin(ep.hostIfname);
+      flushUdpFlows(ports, this.log);
       this.endpoints.set(ep.endpointId, { ep, ports, reservations, elements });
       return ports;
     } catch (err) {
@@ -111,6 +113,7 @@ export class Firewall {
     if (rec === undefined) return;
     try {
       this.run(portLines(this.table, rec.elements, true));
+      flushUdpFlows(rec.ports, this.log);
     } finally {
       for (const r of rec.reservations) release(r);
       this.endpoints.delete(endpointId);
