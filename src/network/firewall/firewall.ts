@@ -250,8 +250,9 @@ export class Firewall {
       ifname(hostIfname);
       writeFileSync(`/sys/class/net/${hostIfname}/brport/hairpin_mode`, '1');
     } catch (err) {
-      if (!isErrno(err, 'ENOENT')) throw err;
-      this.log.debug({ hostIfname }, 'no bridge port: hairpin_mode not set');
+      // The elements are in: a port that cannot hairpin still serves everyone else.
+      if (isErrno(err, 'ENOENT')) this.log.debug({ hostIfname }, 'no bridge port: hairpin_mode not set');
+      else this.log.warn({ hostIfname, err: messageOf(err) }, 'hairpin_mode not set');
     }
   }
 
@@ -261,8 +262,8 @@ export class Firewall {
       ifname(bridge);
       writeFileSync(`/proc/sys/net/ipv4/conf/${bridge}/route_localnet`, '1');
     } catch (err) {
-      if (!isErrno(err, 'ENOENT')) throw err;
-      this.log.debug({ bridge }, 'bridge not there yet: route_localnet not set');
+      if (isErrno(err, 'ENOENT')) this.log.debug({ bridge }, 'bridge not there yet: route_localnet not set');
+      else this.log.warn({ bridge, err: messageOf(err) }, 'route_localnet not set: ports published on 127.0.0.1 will not answer the host');
     }
   }
 }
