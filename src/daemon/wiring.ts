@@ -108,7 +108,16 @@ function wireNetworks(config: DaemonConfig, log: Logger, graph: Graph, record: (
       return rec ? netInfo(rec) : undefined;
     },
   });
-  if (config.iptables) networks.firewall = Firewall.open({ table: nftTableName(config.execRoot), log, ...(config.ip ? { defaultHostIp: config.ip } : {}) });
+  const table = nftTableName(config.execRoot);
+  if (config.iptables) networks.firewall = Firewall.open({ table, log, ...(config.ip ? { defaultHostIp: config.ip } : {}) });
+  else {
+    // A table an earlier run with iptables on left would keep DNATing ports: gone.
+    try {
+      Firewall.open({ table, log }).destroy();
+    } catch (err) {
+      log.debug({ err: messageOf(err) }, 'no nft table to remove');
+    }
+  }
   const resolv = (id: string) => {
     const rec = record(id);
     if (!rec) return undefined;

@@ -33,7 +33,9 @@ export class RecordsDnsDirectory implements DnsDirectory {
     for (const net of this.networksOf(askerId)) {
       const suffix = `.${net.name.toLowerCase()}`;
       const bare = name.endsWith(suffix) ? name.slice(0, -suffix.length) : name;
+      // Only attached endpoints (running containers), as Docker adds names at join and drops them at leave.
       for (const ep of this.store.endpoints({ networkId: net.id })) {
+        if (ep.ifname === '') continue;
         if (!ep.dnsNames.some((n) => n.toLowerCase() === bare || n.toLowerCase() === name)) continue;
         found = true;
         const addr = family === 4 ? ep.ipv4 : ep.ipv6;
@@ -49,7 +51,7 @@ export class RecordsDnsDirectory implements DnsDirectory {
 
   reverse(askerId: string, address: string): string | undefined {
     for (const net of this.networksOf(askerId)) {
-      const ep: EndpointRecord | undefined = this.store.endpoints({ networkId: net.id }).find((e) => e.ipv4 === address || e.ipv6 === address);
+      const ep: EndpointRecord | undefined = this.store.endpoints({ networkId: net.id }).find((e) => e.ifname !== '' && (e.ipv4 === address || e.ipv6 === address));
       if (ep && ep.dnsNames[0]) return `${ep.dnsNames[0]}.${net.name}`;
     }
     return undefined;

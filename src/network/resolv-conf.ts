@@ -26,6 +26,8 @@ export interface ResolvConfResult {
   upstreams: string[];
   /** The user set ndots (host file or --dns-option): Docker's NdotsSet. */
   ndotsSet: boolean;
+  /** The upstreams are the user's (--dns, daemon.json dns): Docker 28 asks them from the container's namespace (DnsDirectory.forwardFromContainer). */
+  fromContainer: boolean;
 }
 
 const DEFAULT_V4 = ['8.8.8.8', '8.8.4.4'];
@@ -155,5 +157,5 @@ export function generateResolvConf(o: ResolvConfOptions): ResolvConfResult {
   if (rc.invalid.length) lines.push(`# Invalid nameservers: [${rc.invalid.join(' ')}]\n`);
   lines.push(`# Overrides: [${overrides.join(' ')}]\n`);
   if (ndotsFrom) lines.push(`# Option ndots from: ${ndotsFrom}\n`);
-  return { content: lines.join(''), upstreams, ndotsSet };
+  return { content: lines.join(''), upstreams, ndotsSet, fromContainer: o.embedded && o.dns.length > 0 };
 }

@@ -240,10 +240,28 @@ export class NetworkService implements Driver {
       else if (c.running && net && (ep.published ?? []).length > 0) published.push({ ep: this.fwEndpoint(net, ep), ports: ep.published! });
     }
     this.firewall?.restore(nets.filter((n) => n.driver === 'bridge' && n.ifname !== '').map((n) => this.fwNetwork(n)), published);
+    await this.restoreDns(nets);
+  }
+
+  /** Running containers on user networks get their 127.0.0.11 back: the old process's sockets died with it. */
+  private async restoreDns(nets: readonly NetworkRecord[]): Promise<void> {
+    if (!this.dns) return;
+    const user = new Set(nets.filter((n) => !n.predefined && (n.driver === 'bridge' || n.driver === 'macvlan')).map((n) => n.id));
+    for (const id of new Set(this.store.endpoints().filter((ep) => user.has(ep.networkId)).map((ep) => ep.containerId))) {
+      const c = this.opts.container(id);
+      if (!c?.running || c.pid <= 0) continue;
+      await this.dns.attach(id, `/proc/${c.pid}/ns/net`).catch((err: unknown) => this.opts.log.warn({ container: id, err: messageOf(err) }, 'embedded DNS not restored'));
+    }
   }
 
   /** Ports are let go, rules and links stay (live-restore: containers keep serving while the daemon is away). */
+  /** Resolves once the veth deletions started (stops, disconnects) are done. */
+  settled(): Promise<void> {
+    return (this.drivers.bridge as BridgeDriver).settled();
+  }
+
   async close(): Promise<void> {
+    await this.settled();
     this.dns?.close();
     this.firewall?.close();
   }

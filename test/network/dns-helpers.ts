@@ -34,8 +34,17 @@ export function makeNetns(tag: string): { name: string; path: string; remove(): 
 
 /** Runs dns-client.cjs in the namespace (asynchronously, so this process keeps serving). */
 export function query(ns: string, name: string, type: string, proto: 'udp' | 'tcp', count = 1, concurrency = 1, server = '127.0.0.11'): Promise<ClientResult> {
+  return runClient(['ip', 'netns', 'exec', ns], [server, name, type, proto, String(count), String(concurrency)]);
+}
+
+/** dns-client.cjs in the network namespace of process `pid` (a container's), asynchronously (a test upstream in this process keeps answering). */
+export function queryPid(pid: number, name: string, type: string, proto: 'udp' | 'tcp', count = 1, concurrency = 1): Promise<ClientResult> {
+  return runClient(['nsenter', `--net=/proc/${pid}/ns/net`], ['127.0.0.11', name, type, proto, String(count), String(concurrency)]);
+}
+
+function runClient(prefix: string[], args: string[]): Promise<ClientResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, CLIENT, server, name, type, proto, String(count), String(concurrency)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(prefix[0]!, [...prefix.slice(1), process.execPath, CLIENT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -72,11 +81,11 @@ export interface Upstream {
 }
 
 /**
- * A test DNS server on address:53 (UDP and TCP): A for any name → 192.0.2.7,
+ * A test DNS server on address:53 (UDP and TCP; a unique 127.53.x.y unless given): A for any name → 192.0.2.7,
  * NXDOMAIN for names starting with "nx"; silent (never answers) when `silent`.
  */
-export async function startUpstream(opts: { silent?: boolean } = {}): Promise<Upstream> {
-  const address = loopbackAddress();
+export async function startUpstream(opts: { silent?: boolean; address?: string } = {}): Promise<Upstream> {
+  const address = opts.address ?? loopbackAddress();
   let received = 0;
   const answer = (msg: Buffer): Buffer | undefined => {
     received++;

@@ -2,7 +2,8 @@
 // namespaces made with `ip netns add`, queried at 127.0.0.11 from inside them
 // (dns-client.cjs and busybox nslookup), forwarding to test upstreams on
 // 127.53.x.y in the host namespace.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedDns, type DnsDirectory } from '../../src/network/dns';
@@ -14,7 +15,7 @@ if (missing) console.warn(`skipping embedded DNS tests: ${missing}`);
 const MANY = Array.from({ length: 60 }, (_, i) => `10.99.1.${i + 1}`);
 
 /** Two containers: c1 on n1 with web/db, c2 on n2 that sees only "other". */
-function directory(upstreams: () => string[]): DnsDirectory & { ndots: boolean } {
+function directory(upstreams: () => string[]): DnsDirectory & { ndots: boolean; fromContainer: boolean } {
   const names: Record<string, Record<string, { v4: string[]; v6: string[] }>> = {
     c1: {
       web: { v4: ['10.99.0.2'], v6: [] },
@@ -26,6 +27,10 @@ function directory(upstreams: () => string[]): DnsDirectory & { ndots: boolean }
   };
   return {
     ndots: false,
+    fromContainer: false,
+    forwardFromContainer() {
+      return this.fromContainer;
+    },
     lookup(asker, name, family) {
       const e = names[asker]?.[name];
       return e === undefined ? undefined : family === 4 ? e.v4 : e.v6;
@@ -133,6 +138,25 @@ describe.skipIf(missing !== undefined)('embedded DNS in a network namespace', ()
     }
   });
 
+  it('forwards the user\'s servers (--dns) from the container\'s namespace: --dns 127.0.0.1 reaches a resolver inside it', async () => {
+    const inside = spawn('ip', ['netns', 'exec', ns1.name, process.execPath, join(__dirname, '..', 'helpers', 'dns-upstream.cjs'), '127.0.0.1', '192.0.2.99'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        inside.stdout.once('data', () => resolve());
+        inside.once('exit', (code) => reject(new Error(`dns-upstream exited ${code}`)));
+      });
+      upstreams = ['127.0.0.1'];
+      dir.fromContainer = true;
+      for (const proto of ['udp', 'tcp'] as const) {
+        expect((await query(ns1.name, 'example.test', 'A', proto)).replies[0], proto).toMatchObject({ rcode: 0, answers: [{ data: '192.0.2.99' }] });
+      }
+    } finally {
+      dir.fromContainer = false;
+      upstreams = [good.address];
+      inside.kill();
+    }
+  });
+
   it('keeps each container to its own names', async () => {
     await dns.attach('c2', ns2.path);
     try {
@@ -167,6 +191,18 @@ describe.skipIf(missing !== undefined)('embedded DNS in a network namespace', ()
     expect(['timeout', 'ECONNREFUSED']).toContain(replies[0]!.error);
     await dns.attach('c1', ns1.path);
     expect((await query(ns1.name, 'web', 'A', 'udp')).replies[0]!.answers[0]!.data).toBe('10.99.0.2');
+  });
+
+  it('closes what an attach still opening opened when its container is detached meanwhile', async () => {
+    const opening = dns.attach('c2', ns2.path);
+    dns.detach('c2');
+    await opening;
+    expect(dns.attached()).toEqual(['c1']);
+    const { replies } = await query(ns2.name, 'other', 'A', 'udp');
+    expect(['timeout', 'ECONNREFUSED']).toContain(replies[0]!.error);
+    await dns.attach('c2', ns2.path);
+    expect((await query(ns2.name, 'other', 'A', 'udp')).replies[0]!.answers[0]!.data).toBe('10.98.0.2');
+    dns.detach('c2');
   });
 
   it('refuses a namespace path that is not one, with the path and errno in the error', async () => {

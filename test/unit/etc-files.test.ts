@@ -14,6 +14,7 @@ describe('/etc/resolv.conf', () => {
     expect(r.content).toBe(`${HEADER}nameserver 127.0.0.11\nsearch lan\noptions ndots:0\n\n# Based on host file: '/etc/resolv.conf' (internal resolver)\n# ExtServers: [host(127.0.0.53)]\n# Overrides: []\n# Option ndots from: internal\n`);
     expect(r.upstreams).toEqual(['127.0.0.53']);
     expect(r.ndotsSet).toBe(false);
+    expect(r.fromContainer).toBe(false);
   });
 
   it('user network with --dns, --dns-search, --dns-option ndots', () => {
@@ -21,6 +22,7 @@ describe('/etc/resolv.conf', () => {
     expect(r.content).toBe(`${HEADER}nameserver 127.0.0.11\nsearch a.test\noptions ndots:2 timeout:1\n\n# Based on host file: '/etc/resolv.conf' (internal resolver)\n# ExtServers: [192.0.2.53]\n# Overrides: [nameservers search options]\n# Option ndots from: override\n`);
     expect(r.upstreams).toEqual(['192.0.2.53']);
     expect(r.ndotsSet).toBe(true);
+    expect(r.fromContainer).toBe(true);
   });
 
   it('default bridge: loopback and IPv6 servers dropped, Google\'s when none is left', () => {

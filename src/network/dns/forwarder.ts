@@ -1,6 +1,10 @@
-// Forwarding of the queries the embedded server does not own, from the
-// daemon's own network namespace (so a host resolver on 127.0.0.53 works), over
-// the protocol the client used, to the container's upstream servers in order.
+// Forwarding of the queries the embedded server does not own, over the
+// protocol the client used, to the container's upstream servers in order:
+// from the daemon's own network namespace for servers read from the host's
+// resolv.conf (so a host resolver on 127.0.0.53 works), from the container's
+// for servers the user gave (--dns, daemon.json dns), as Docker 28 does (a
+// socket made in that namespace by the addon: --dns 127.0.0.1 reaches a
+// resolver inside the container).
 //
 // Failover is fast (aardvark-dns#482 waits out a dead server on every query):
 // each try has a short timeout, a server that timed out or refused (ICMP port
@@ -12,6 +16,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { isIP } from 'node:net';
+import { netnsSocket } from '../../native';
 import { MAX_MSG_SIZE, RCODE, replyRcode } from './message';
 
 export interface ForwarderOptions {
@@ -39,34 +44,36 @@ export class Forwarder {
 
   constructor(private readonly opts: ForwarderOptions = DEFAULT_FORWARDER) {}
 
-  /** Live servers first, in their order, then the dead ones (oldest death first). */
-  order(servers: readonly string[]): string[] {
+  /** Live servers first, in their order, then the dead ones (oldest death first); `scope` is where they are reached from. */
+  order(servers: readonly string[], scope = 'host'): string[] {
     const now = Date.now();
-    const live = servers.filter((s) => (this.dead.get(s) ?? 0) <= now);
-    const dead = servers.filter((s) => (this.dead.get(s) ?? 0) > now).sort((a, b) => this.dead.get(a)! - this.dead.get(b)!);
+    const until = (s: string) => this.dead.get(`${scope}|${s}`) ?? 0;
+    const live = servers.filter((s) => until(s) <= now);
+    const dead = servers.filter((s) => until(s) > now).sort((a, b) => until(a) - until(b));
     return [...live, ...dead];
-  }
-
-  isDead(server: string): boolean {
-    return (this.dead.get(server) ?? 0) > Date.now();
   }
 
   /**
    * The first usable reply from the servers, or undefined when none gave one
    * (the caller answers SERVFAIL). `query` is sent as is (the client's id).
+   * With `from`, the sockets are made in that network namespace (`scope`
+   * names it in the dead-server memory: a server dead from one container may
+   * answer another).
    */
-  async forward(query: Buffer, proto: 'udp' | 'tcp', servers: readonly string[]): Promise<Buffer | undefined> {
-    for (const server of this.order(servers)) {
+  async forward(query: Buffer, proto: 'udp' | 'tcp', servers: readonly string[], from?: { netnsPath: string; scope: string }): Promise<Buffer | undefined> {
+    const scope = from?.scope ?? 'host';
+    for (const server of this.order(servers, scope)) {
       const target = parseUpstream(server);
       if (!target) continue;
+      const key = `${scope}|${server}`;
       let reply: Buffer;
       try {
-        reply = proto === 'udp' ? await this.tryUdp(query, target) : await this.tryTcp(query, target);
+        reply = proto === 'udp' ? await this.tryUdp(query, target, from?.netnsPath) : await this.tryTcp(query, target, from?.netnsPath);
       } catch {
-        this.dead.set(server, Date.now() + this.opts.deadForMs);
+        this.dead.set(key, Date.now() + this.opts.deadForMs);
         continue;
       }
-      this.dead.delete(server);
+      this.dead.delete(key);
       const rcode = replyRcode(reply);
       if (rcode === RCODE.SERVFAIL || rcode === RCODE.REFUSED) continue;
       return reply;
@@ -74,9 +81,11 @@ export class Forwarder {
     return undefined;
   }
 
-  private tryUdp(query: Buffer, target: { host: string; port: number }): Promise<Buffer> {
+  private tryUdp(query: Buffer, target: { host: string; port: number }, netnsPath?: string): Promise<Buffer> {
+    const family = isIP(target.host) === 6 ? 6 : 4;
+    const fd = netnsPath === undefined ? undefined : netnsSocket(netnsPath, family, 'udp');
     return new Promise((resolve, reject) => {
-      const sock = dgram.createSocket(isIP(target.host) === 6 ? 'udp6' : 'udp4');
+      const sock = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
       const id = query.readUInt16BE(0);
       let finished = false;
       const done = (err: Error | undefined, reply?: Buffer) => {
@@ -92,13 +101,16 @@ export class Forwarder {
       sock.on('message', (msg) => {
         if (msg.length >= 12 && msg.readUInt16BE(0) === id && msg[2]! & 0x80) done(undefined, msg);
       });
-      sock.connect(target.port, target.host, () => sock.send(query, (err) => err && done(err)));
+      const send = () => sock.connect(target.port, target.host, () => sock.send(query, (err) => err && done(err)));
+      if (fd === undefined) send();
+      else sock.bind({ fd }, send);
     });
   }
 
-  private tryTcp(query: Buffer, target: { host: string; port: number }): Promise<Buffer> {
+  private tryTcp(query: Buffer, target: { host: string; port: number }, netnsPath?: string): Promise<Buffer> {
+    const fd = netnsPath === undefined ? undefined : netnsSocket(netnsPath, isIP(target.host) === 6 ? 6 : 4, 'tcp');
     return new Promise((resolve, reject) => {
-      const sock = net.connect({ host: target.host, port: target.port });
+      const sock = fd === undefined ? net.connect({ host: target.host, port: target.port }) : new net.Socket({ fd, readable: true, writable: true }).connect({ host: target.host, port: target.port });
       let buf: Buffer = Buffer.alloc(0);
       let finished = false;
       const done = (err: Error | undefined, reply?: Buffer) => {

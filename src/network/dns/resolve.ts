@@ -7,7 +7,8 @@
 //     records (TTL 600, addresses shuffled), or an empty NOERROR when the name
 //     is ours without an address of that family; truncated to 512 bytes over
 //     UDP (or the client's EDNS size), 65535 over TCP;
-//   - anything else forwarded upstream (forwarder.ts), SERVFAIL when no server
+//   - anything else forwarded upstream (forwarder.ts; from the container's
+//     namespace when the directory says its servers are the user's), SERVFAIL when no server
 //     gave an answer or the container has no external access, an empty
 //     NOERROR for a single-label A/AAAA when the container set ndots itself.
 import { Forwarder } from './forwarder';
@@ -49,8 +50,8 @@ export class QueryResolver {
     readonly forwarder: Forwarder,
   ) {}
 
-  /** The reply to `msg` from container `asker`, or undefined when none is due. */
-  async resolve(msg: Buffer, proto: Proto, asker: string): Promise<Buffer | undefined> {
+  /** The reply to `msg` from container `asker` (whose namespace is at netnsPath), or undefined when none is due. */
+  async resolve(msg: Buffer, proto: Proto, asker: string, netnsPath?: string): Promise<Buffer | undefined> {
     let q: Query;
     try {
       q = parseQuery(msg);
@@ -75,7 +76,8 @@ export class QueryResolver {
     if ((type === TYPE.A || type === TYPE.AAAA) && this.dir.ndotsSet?.(asker) && !name.includes('.')) {
       return buildReply(q, RCODE.NOERROR, [], maxSize);
     }
-    const reply = await this.forwarder.forward(msg, proto, this.dir.upstreams(asker));
+    const fromContainer = netnsPath !== undefined && this.dir.forwardFromContainer?.(asker) === true;
+    const reply = await this.forwarder.forward(msg, proto, this.dir.upstreams(asker), fromContainer ? { netnsPath, scope: asker } : undefined);
     return reply ?? buildReply(q, RCODE.SERVFAIL, [], maxSize);
   }
 

@@ -17,7 +17,7 @@
 // remove), close() at daemon shutdown. A socket keeps its namespace alive, so
 // detach must come when the container's task goes.
 import dgram from 'node:dgram';
-import { statSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import net from 'node:net';
 import type { Logger } from 'pino';
 import { netnsListen } from '../../native';
@@ -28,6 +28,8 @@ import { DEFAULT_LIMITS, RESOLVER_IP, type DnsDirectory, type DnsLimits } from '
 
 interface Listener {
   netnsIno: bigint;
+  /** An open fd of the container's namespace, for forwarding from it (/proc/self/fd/N). */
+  netnsFd: number;
   udp: dgram.Socket;
   tcp: net.Server;
   conns: Set<net.Socket>;
@@ -48,6 +50,8 @@ export interface EmbeddedDnsOptions {
 export class EmbeddedDns {
   private readonly listeners = new Map<string, Listener>();
   private readonly pending = new Map<string, Promise<void>>();
+  /** Bumped by every detach: an attach that was still opening when its container was detached closes what it opened. */
+  private readonly epochs = new Map<string, number>();
   private readonly resolver: QueryResolver;
   private readonly limits: DnsLimits;
   private readonly log: Logger;
@@ -65,9 +69,12 @@ export class EmbeddedDns {
   /** Opens the container's sockets in the netns at netnsPath; idempotent per container and namespace. */
   attach(containerId: string, netnsPath: string): Promise<void> {
     const waiting = this.pending.get(containerId);
-    const run = (waiting ?? Promise.resolve()).then(() => this.open(containerId, netnsPath));
+    const epoch = this.epochs.get(containerId) ?? 0;
+    const run = (waiting ?? Promise.resolve()).catch(() => undefined).then(() => this.open(containerId, netnsPath, epoch));
     const tracked = run.finally(() => {
-      if (this.pending.get(containerId) === tracked) this.pending.delete(containerId);
+      if (this.pending.get(containerId) !== tracked) return;
+      this.pending.delete(containerId);
+      this.epochs.delete(containerId);
     });
     this.pending.set(containerId, tracked);
     return tracked;
@@ -75,6 +82,8 @@ export class EmbeddedDns {
 
   /** Closes the container's sockets (queries in flight get no reply); nothing when it has none. */
   detach(containerId: string): void {
+    this.epochs.set(containerId, (this.epochs.get(containerId) ?? 0) + 1);
+    if (!this.pending.has(containerId)) this.epochs.delete(containerId);
     const l = this.listeners.get(containerId);
     if (!l) return;
     this.listeners.delete(containerId);
@@ -90,14 +99,22 @@ export class EmbeddedDns {
     return [...this.listeners.keys()];
   }
 
-  private async open(containerId: string, netnsPath: string): Promise<void> {
+  private async open(containerId: string, netnsPath: string, epoch: number): Promise<void> {
+    if ((this.epochs.get(containerId) ?? 0) !== epoch) return;
     const ino = statSync(netnsPath, { bigint: true }).ino;
     const current = this.listeners.get(containerId);
     if (current?.netnsIno === ino) return;
     if (current) this.detach(containerId);
-    const fds = netnsListen(netnsPath, this.address, this.port);
+    const netnsFd = openSync(netnsPath, 'r');
+    let fds: { udp: number; tcp: number };
+    try {
+      fds = netnsListen(netnsPath, this.address, this.port);
+    } catch (err) {
+      closeSync(netnsFd);
+      throw err;
+    }
     const l: Listener = {
-      netnsIno: ino, udp: dgram.createSocket('udp4'), tcp: net.createServer({ pauseOnConnect: false }), conns: new Set(), inflight: 0, closed: false,
+      netnsIno: ino, netnsFd, udp: dgram.createSocket('udp4'), tcp: net.createServer({ pauseOnConnect: false }), conns: new Set(), inflight: 0, closed: false,
     };
     try {
       await new Promise<void>((resolve, reject) => {
@@ -112,6 +129,10 @@ export class EmbeddedDns {
       this.closeListener(l);
       throw err;
     }
+    if ((this.epochs.get(containerId) ?? 0) !== epoch) {
+      this.closeListener(l);
+      return;
+    }
     l.udp.removeAllListeners('error');
     l.tcp.removeAllListeners('error');
     l.udp.on('error', (err) => this.log.warn({ err, containerId }, 'embedded DNS: UDP socket error'));
@@ -123,6 +144,7 @@ export class EmbeddedDns {
 
   private closeListener(l: Listener): void {
     l.closed = true;
+    closeSync(l.netnsFd);
     for (const c of l.conns) c.destroy();
     l.conns.clear();
     try {
@@ -142,7 +164,7 @@ export class EmbeddedDns {
     }
     l.inflight++;
     this.resolver
-      .resolve(msg, proto, asker)
+      .resolve(msg, proto, asker, `/proc/self/fd/${l.netnsFd}`)
       .then((reply) => {
         if (reply && !l.closed) send(reply);
       })

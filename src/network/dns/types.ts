@@ -20,6 +20,13 @@ export interface DnsDirectory {
   reverse?(askerId: string, address: string): string | undefined;
   /** false when the container is only on --internal networks: nothing is forwarded (SERVFAIL), as Docker's proxyDNS=false. */
   externalAccess?(askerId: string): boolean;
+  /**
+   * true when the container's upstreams are the user's (--dns, daemon.json dns):
+   * they are asked from the container's network namespace, as Docker 28 does
+   * (so --dns 127.0.0.1 reaches a resolver inside the container). false or
+   * absent: from the daemon's (servers of the host's resolv.conf).
+   */
+  forwardFromContainer?(askerId: string): boolean;
   /** true when the container set ndots itself (--dns-option ndots:N): single-label names not ours get an empty reply, not forwarded. */
   ndotsSet?(askerId: string): boolean;
 }
