@@ -40,13 +40,14 @@ net.createServer((s) => s.end(s.remoteAddress.replace(/^::ffff:/, '') + '\\n')).
 
 // A client: connects (TCP) or sends (UDP) to host:port, prints the answer or "ERR <code>".
 const CLIENT = `
-const [proto, host, port] = process.argv.slice(1);
+const [proto, host, port, from] = process.argv.slice(1);
 const done = (s) => { console.log(s.trim()); process.exit(0); };
 setTimeout(() => done('ERR timeout'), 2000);
 if (proto === 'udp') {
   const u = require('dgram').createSocket(host.includes(':') ? 'udp6' : 'udp4');
   u.on('message', (m) => done(m.toString()));
-  u.send('x', Number(port), host);
+  const send = () => u.send('x', Number(port), host);
+  if (from) u.bind(Number(from), send); else send();
 } else {
   const s = require('net').connect(Number(port), host);
   let out = '';
@@ -124,8 +125,8 @@ export class NetLab {
   }
 
   /** What the echo server answers to a client in ns ('' = the host's namespace): the source it saw, or "ERR …". */
-  ask(ns: string, proto: 'tcp' | 'udp', host: string, port: number): string {
-    const cmd = [process.execPath, '-e', CLIENT, proto, host, String(port)];
+  ask(ns: string, proto: 'tcp' | 'udp', host: string, port: number, fromPort?: number): string {
+    const cmd = [process.execPath, '-e', CLIENT, proto, host, String(port), ...(fromPort ? [String(fromPort)] : [])];
     const argv = ns === '' ? cmd : ['ip', 'netns', 'exec', ns, ...cmd];
     return execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 10_000 }).trim();
   }

@@ -144,6 +144,21 @@ describe('firewall (nftables, port reservations)', () => {
     fw.unpublish(ep3.endpointId);
   });
 
+  it('drops stale UDP flows when a port changes hands: the same client socket reaches the new mapping (dockerd\'s conntrack flush)', async () => {
+    const hostPort = await freePort();
+    const from = await freePort();
+    fw.publish(ep1, [{ protocol: 'udp', containerPort: PORT, hostIp: '', hostPort }]);
+    expect(lab.ask(remote.ns, 'udp', remote.hostAddress, hostPort, from)).toBe(remote.address);
+    // Now to a container port where nothing listens: the same 5-tuple must not keep reaching the echo server.
+    fw.unpublish(ep1.endpointId);
+    fw.publish(ep1, [{ protocol: 'udp', containerPort: PORT + 1, hostIp: '', hostPort }]);
+    expect(lab.ask(remote.ns, 'udp', remote.hostAddress, hostPort, from)).toMatch(/^ERR/);
+    fw.unpublish(ep1.endpointId);
+    fw.publish(ep1, [{ protocol: 'udp', containerPort: PORT, hostIp: '', hostPort }]);
+    expect(lab.ask(remote.ns, 'udp', remote.hostAddress, hostPort, from)).toBe(remote.address);
+    fw.unpublish(ep1.endpointId);
+  });
+
   it('publishes SCTP as one more map element (reserved where the kernel has SCTP)', async () => {
     const hostPort = await freePort();
     expect(fw.publish(ep1, [{ protocol: 'sctp', containerPort: PORT, hostIp: '', hostPort }])).toEqual([{ protocol: 'sctp', hostIp: '0.0.0.0', hostPort, containerPort: PORT }]);

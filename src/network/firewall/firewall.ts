@@ -13,6 +13,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { InvalidArgumentError, TsdError, isErrno, messageOf } from '../../errors';
 import { nftRun } from '../../native/nft';
 import type { PortBinding } from '../types';
+import { flushUdpFlows } from './conntrack';
 import { EphemeralPorts, release, reserve, type Reservation } from './reserve';
 import { baseScript, checkTableName, elementLines, ifname, networkElements, portElement, portLines, type PortElement } from './ruleset';
 import type { FirewallEndpoint, FirewallNetwork, FirewallOptions, PublishedPort } from './types';
@@ -98,6 +99,7 @@ export class Firewall {
       const elements = this.elementsOf(ep, ports);
       this.run(portLines(this.table, elements));
       if (elements.length > 0) this.hairpin(ep.hostIfname);
+      flushUdpFlows(ports, this.log);
       this.endpoints.set(ep.endpointId, { ep, ports, reservations, elements });
       return ports;
     } catch (err) {
@@ -111,6 +113,7 @@ export class Firewall {
     if (rec === undefined) return;
     try {
       this.run(portLines(this.table, rec.elements, true));
+      flushUdpFlows(rec.ports, this.log);
     } finally {
       for (const r of rec.reservations) release(r);
       this.endpoints.delete(endpointId);
@@ -247,8 +250,9 @@ export class Firewall {
       ifname(hostIfname);
       writeFileSync(`/sys/class/net/${hostIfname}/brport/hairpin_mode`, '1');
     } catch (err) {
-      if (!isErrno(err, 'ENOENT')) throw err;
-      this.log.debug({ hostIfname }, 'no bridge port: hairpin_mode not set');
+      // The elements are in: a port that cannot hairpin still serves everyone else.
+      if (isErrno(err, 'ENOENT')) this.log.debug({ hostIfname }, 'no bridge port: hairpin_mode not set');
+      else this.log.warn({ hostIfname, err: messageOf(err) }, 'hairpin_mode not set');
     }
   }
 
@@ -258,8 +262,8 @@ export class Firewall {
       ifname(bridge);
       writeFileSync(`/proc/sys/net/ipv4/conf/${bridge}/route_localnet`, '1');
     } catch (err) {
-      if (!isErrno(err, 'ENOENT')) throw err;
-      this.log.debug({ bridge }, 'bridge not there yet: route_localnet not set');
+      if (isErrno(err, 'ENOENT')) this.log.debug({ bridge }, 'bridge not there yet: route_localnet not set');
+      else this.log.warn({ bridge, err: messageOf(err) }, 'route_localnet not set: ports published on 127.0.0.1 will not answer the host');
     }
   }
 }
