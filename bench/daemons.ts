@@ -21,7 +21,7 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-function stopper(child: ChildProcess, dir: string, after?: () => void): () => Promise<void> {
+function stopper(child: ChildProcess, dir: string, after: () => void = () => undefined): () => Promise<void> {
   return async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
@@ -30,7 +30,7 @@ function stopper(child: ChildProcess, dir: string, after?: () => void): () => Pr
       await exited;
       clearTimeout(timer);
     }
-    after?.();
+    after();
     rmSync(dir, { recursive: true, force: true });
   };
 }
@@ -47,9 +47,16 @@ export async function startTsdockerd(): Promise<Daemon> {
     { stdio: 'ignore' },
   );
   await waitForPing(socket, child, 'tsdockerd', 20_000);
-  // The daemon keeps its bridges and nft table at exit (as dockerd keeps docker0): the bench removes them.
-  const net = () => removeHostNetworking(join(dir, 'root'), join(dir, 'exec'));
-  return { host: `unix://${socket}`, socket, pid: child.pid!, version: 'tsdocker', dataRoot: join(dir, 'root'), stop: stopper(child, dir, net) };
+  // Its bridges and nft table stay at exit (as docker0 does): removed with the bench's daemon.
+  const cleanup = () => removeHostNetworking(join(dir, 'root'), join(dir, 'exec'));
+  return { host: `unix://${socket}`, socket, pid: child.pid!, version: 'tsdocker', dataRoot: join(dir, 'root'), stop: stopper(child, dir, cleanup) };
+}
+
+/** A second dockerd peer on a bridge the bench made (no iptables rules on the host): its veth set-up cost. */
+export async function startBridgedDockerd(bridge: string): Promise<Daemon | undefined> {
+  if (process.env['BENCH_PEER'] === '0' || dockerdVersion() === undefined) return undefined;
+  const d = await startDockerd({ prefix: 'dockerd-benchnet-', namespace: 'tsd-benchnet', bridge });
+  return { host: d.host, socket: d.socket, pid: d.pid, version: d.version, dataRoot: d.dataRoot, stop: d.stop };
 }
 
 export async function startPeerDockerd(): Promise<Daemon | undefined> {

@@ -73,6 +73,7 @@ init (napi_env env, napi_value exports)
     { "netBridge", js_net_bridge },
     { "netAttach", js_net_attach },
     { "netLinkDelete", js_net_link_delete },
+    { "netLinkDeleteAsync", js_net_link_delete_async },
     { "nftRun", js_nft_run },
     { "reservePort", js_reserve_port },
     { "netnsListen", js_netns_listen },

@@ -14,10 +14,11 @@
 #include "net_attach.h"
 #include "utils.h"
 
+/* The JS Error for err (released); NULL when N-API fails. */
 static napi_value
-throw_tsd (napi_env env, tsd_error_t *err)
+error_of (napi_env env, tsd_error_t *err)
 {
-  napi_value jmsg, jerr, jerrno;
+  napi_value jmsg, jerr = NULL, jerrno;
   int status = (*err)->status ? (*err)->status : EIO;
   const char *code = strerrorname_np (status);
 
@@ -28,9 +29,17 @@ throw_tsd (napi_env env, tsd_error_t *err)
         napi_set_named_property (env, jerr, "errno", jerrno);
       tsd_napi_set_str (env, jerr, "code", code ? code : "UNKNOWN");
       tsd_napi_set_str (env, jerr, "syscall", "netlink");
-      napi_throw (env, jerr);
     }
   tsd_error_release (err);
+  return jerr;
+}
+
+static napi_value
+throw_tsd (napi_env env, tsd_error_t *err)
+{
+  napi_value jerr = error_of (env, err);
+  if (jerr)
+    napi_throw (env, jerr);
   return NULL;
 }
 
@@ -186,4 +195,68 @@ js_net_link_delete (napi_env env, napi_callback_info info)
     return throw_tsd (env, &err);
   NAPI_CALL (env, napi_get_boolean (env, r == 1, &result));
   return result;
+}
+
+/* netLinkDeleteAsync(name, netns | null): the same on libuv's thread pool, a
+ * Promise of the boolean. Deleting a veth waits for RCU grace periods (10-30
+ * ms): off the JS thread, and off a container's stop path. */
+struct delete_work
+{
+  napi_async_work work;
+  napi_deferred deferred;
+  char *name;
+  char *netns;
+  int result;
+  tsd_error_t err;
+};
+
+static void
+delete_execute (napi_env env, void *data)
+{
+  struct delete_work *w = data;
+  w->result = tsd_net_link_delete (w->name, w->netns, &w->err);
+}
+
+static void
+delete_complete (napi_env env, napi_status status, void *data)
+{
+  struct delete_work *w = data;
+  napi_value v = NULL;
+
+  if (w->result < 0)
+    {
+      v = error_of (env, &w->err);
+      if (v)
+        napi_reject_deferred (env, w->deferred, v);
+    }
+  else if (napi_get_boolean (env, w->result == 1, &v) == napi_ok)
+    napi_resolve_deferred (env, w->deferred, v);
+  napi_delete_async_work (env, w->work);
+  free (w->name);
+  free (w->netns);
+  free (w);
+}
+
+napi_value
+js_net_link_delete_async (napi_env env, napi_callback_info info)
+{
+  napi_value argv[2], promise, resource;
+  struct delete_work *w = calloc (1, sizeof *w);
+
+  if (w == NULL)
+    return tsd_napi_throw_errno (env, ENOMEM, "netLinkDeleteAsync", NULL, NULL);
+  if (!tsd_napi_get_args (env, info, 2, 1, argv) || !tsd_napi_get_str (env, argv[0], "name", false, &w->name)
+      || !tsd_napi_get_str (env, argv[1], "netns", true, &w->netns))
+    goto fail;
+  if (napi_create_promise (env, &w->deferred, &promise) != napi_ok
+      || napi_create_string_utf8 (env, "netLinkDelete", NAPI_AUTO_LENGTH, &resource) != napi_ok
+      || napi_create_async_work (env, NULL, resource, delete_execute, delete_complete, w, &w->work) != napi_ok
+      || napi_queue_async_work (env, w->work) != napi_ok)
+    goto fail;
+  return promise;
+fail:
+  free (w->name);
+  free (w->netns);
+  free (w);
+  return NULL;
 }

@@ -15,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <nftables/libnftables.h>
@@ -49,6 +50,32 @@ throw_nft (napi_env env, const char *text)
   return NULL;
 }
 
+/* One libnftables context for the process, made on first use and kept: its
+ * netlink socket is opened then, while fd numbers are low. libnftables waits
+ * on that socket with select(), which aborts the process (glibc's fortify
+ * check) for an fd past FD_SETSIZE: a context made per call after the daemon
+ * holds a thousand port reservations would get one. Used on the JS thread only. */
+static struct nft_ctx *nft_ctx_g;
+static unsigned int nft_flags_g;
+
+static struct nft_ctx *
+nft_context (void)
+{
+  if (nft_ctx_g != NULL)
+    return nft_ctx_g;
+  nft_ctx_g = nft_ctx_new (NFT_CTX_DEFAULT);
+  if (nft_ctx_g == NULL)
+    return NULL;
+  if (nft_ctx_buffer_output (nft_ctx_g) != 0 || nft_ctx_buffer_error (nft_ctx_g) != 0)
+    {
+      nft_ctx_free (nft_ctx_g);
+      nft_ctx_g = NULL;
+      return NULL;
+    }
+  nft_flags_g = nft_ctx_output_get_flags (nft_ctx_g);
+  return nft_ctx_g;
+}
+
 /* nftRun(commands: string, json: boolean): string */
 napi_value
 js_nft_run (napi_env env, napi_callback_info info)
@@ -57,32 +84,36 @@ js_nft_run (napi_env env, napi_callback_info info)
   cleanup_free char *cmds = NULL;
   bool json = false;
   struct nft_ctx *ctx;
-  int rc;
+  const char *text;
 
   if (!tsd_napi_get_args (env, info, 2, 1, argv) || !tsd_napi_get_str (env, argv[0], "commands", false, &cmds)
       || !tsd_napi_get_bool (env, argv[1], &json))
     return NULL;
-  ctx = nft_ctx_new (NFT_CTX_DEFAULT);
+  ctx = nft_context ();
   if (ctx == NULL)
-    return throw_nft (env, "nft: cannot allocate a libnftables context");
-  if (nft_ctx_buffer_output (ctx) != 0 || nft_ctx_buffer_error (ctx) != 0)
+    return throw_nft (env, "nft: cannot make a libnftables context");
+  nft_ctx_output_set_flags (ctx, json ? nft_flags_g | NFT_CTX_OUTPUT_JSON : nft_flags_g);
+  if (nft_run_cmd_from_buffer (ctx, cmds) != 0)
     {
-      nft_ctx_free (ctx);
-      return throw_nft (env, "nft: cannot buffer libnftables output");
+      nft_ctx_get_output_buffer (ctx); /* reset for the next run */
+      return throw_nft (env, nft_ctx_get_error_buffer (ctx));
     }
-  if (json)
-    nft_ctx_output_set_flags (ctx, nft_ctx_output_get_flags (ctx) | NFT_CTX_OUTPUT_JSON);
-  rc = nft_run_cmd_from_buffer (ctx, cmds);
-  if (rc != 0)
-    {
-      throw_nft (env, nft_ctx_get_error_buffer (ctx));
-      nft_ctx_free (ctx);
-      return NULL;
-    }
-  if (napi_create_string_utf8 (env, nft_ctx_get_output_buffer (ctx), NAPI_AUTO_LENGTH, &out) != napi_ok)
-    out = NULL;
-  nft_ctx_free (ctx);
+  nft_ctx_get_error_buffer (ctx); /* warnings: dropped */
+  text = nft_ctx_get_output_buffer (ctx);
+  NAPI_CALL (env, napi_create_string_utf8 (env, text ? text : "", NAPI_AUTO_LENGTH, &out));
   return out;
+}
+
+/* Moves a reservation's fd to 1024 or above (where the kernel allows), so the
+ * low numbers stay free for what select()s them (libnftables). */
+static int
+high_fd (int fd)
+{
+  int moved = fcntl (fd, F_DUPFD_CLOEXEC, 1024);
+  if (moved < 0)
+    return fd;
+  close (fd);
+  return moved;
 }
 
 static int
@@ -141,7 +172,7 @@ bind_reserved (int type, int proto, const char *addr, int port, const char **wha
   if (getsockname (fd, (struct sockaddr *) &ss, &len) < 0)
     goto fail;
   *bound = ntohs (family == AF_INET ? ((struct sockaddr_in *) &ss)->sin_port : ((struct sockaddr_in6 *) &ss)->sin6_port);
-  return fd;
+  return high_fd (fd);
 fail:
   {
     int saved = errno;

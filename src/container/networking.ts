@@ -4,6 +4,7 @@
 // --dns* and legacy links, the links' environment variables, and the
 // namespace a `container:<x>` mode joins.
 import { copyFileSync } from 'node:fs';
+import { portBindings as apiPortBindings } from '../api/ports';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors';
 import type { ContainerNetInfo } from '../network/endpoints';
 import type { ContainerNetworking } from '../network/container-net';
@@ -40,33 +41,13 @@ export function netInfo(rec: ContainerRecord): ContainerNetInfo {
   return { id: rec.id, name: rec.name, networkMode: networkModeOf(rec), running: rec.state.Running, pid: rec.state.Pid };
 }
 
-function parsePort(text: string, what: string): number {
-  if (!/^\d+$/.test(text) || Number(text) > 65535) throw new InvalidArgumentError(`invalid ${what}: ${text}`);
-  return Number(text);
-}
-
-/** HostConfig.PortBindings (and, with PublishAllPorts, every exposed port on an ephemeral host port). */
+/**
+ * What dockerd's bridge driver programs (src/api/ports.ts): every exposed port
+ * (Config.ExposedPorts and PortBindings' keys, nat.Sort order) with its
+ * bindings, or one ephemeral binding under PublishAllPorts when it has none.
+ */
 export function portBindings(rec: ContainerRecord): PortBinding[] {
-  const out: PortBinding[] = [];
-  const bound = rec.hostConfig.PortBindings ?? {};
-  for (const [key, list] of Object.entries(bound)) {
-    const [port = '', proto = 'tcp'] = key.split('/');
-    if (proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp') throw new InvalidArgumentError(`invalid proto: ${proto}`);
-    const containerPort = parsePort(port, 'containerPort');
-    for (const b of list ?? [{}]) {
-      const [lo = '', hi] = (b.HostPort ?? '').split('-');
-      out.push({ protocol: proto, containerPort, hostIp: b.HostIp ?? '', hostPort: lo === '' ? 0 : parsePort(lo, 'hostPort'), ...(hi ? { hostPortEnd: parsePort(hi, 'hostPort') } : {}) });
-    }
-  }
-  if (rec.hostConfig.PublishAllPorts) {
-    for (const key of Object.keys(rec.config.ExposedPorts ?? {})) {
-      if (key in bound) continue;
-      const [port = '', proto = 'tcp'] = key.split('/');
-      if (proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp') continue;
-      out.push({ protocol: proto, containerPort: parsePort(port, 'containerPort'), hostIp: '', hostPort: 0 });
-    }
-  }
-  return out;
+  return apiPortBindings(rec.config.ExposedPorts, rec.hostConfig);
 }
 
 /** The running container a `container:<x>` mode names (dockerd's refusal when it does not run). */

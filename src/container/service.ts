@@ -11,6 +11,7 @@
 // supervisor, which hands them to the job layer (hooks.exited) to record.
 import { rmSync } from 'node:fs';
 import type { ContainerCreateBody, ContainerCreateResponse, ContainerWaitResponse, NetworkSettings } from '../api/containers';
+import { exposedPorts } from '../api/ports';
 import { portMap } from '../network/firewall';
 import type { ContainerSummary } from '../api/types';
 import type { ContainerUsage } from '../engine/drivers';
@@ -91,7 +92,8 @@ export class ContainerService implements ContainerUsage {
   networkSettings(rec: ContainerRecord): NetworkSettings | undefined {
     const net = this.opts.networking;
     if (!net) return undefined;
-    return net.settings(netInfo(rec), portMap(Object.keys(rec.config.ExposedPorts ?? {}), rec.state.Running ? net.published(rec.id) : []));
+    // dockerd fills Ports when the container's network comes up and empties it when it goes (releaseNetwork).
+    return net.settings(netInfo(rec), rec.state.Running ? portMap(exposedPorts(rec.config.ExposedPorts, rec.hostConfig), net.published(rec.id)) : {});
   }
 
   shim(rec: ContainerRecord): ShimClient {
@@ -121,7 +123,7 @@ export class ContainerService implements ContainerUsage {
   async start(sink: EventSink, rec: ContainerRecord): Promise<void> {
     if (rec.state.Running) throw new NotModifiedError('container already started');
     if (rec.state.Status === 'removing' || rec.state.Dead) throw new ConflictError(`container is marked for removal and cannot be started`);
-    const task: StartTask = { rec };
+    const task: StartTask = { rec, sink };
     try {
       await runSteps(this.steps, task, this.opts.log);
     } catch (err) {
@@ -157,6 +159,7 @@ export class ContainerService implements ContainerUsage {
       now: true,
     });
     await undoSteps(this.steps, rec, this.opts.log);
+    for (const event of this.opts.networking?.events(rec.id, 'disconnect') ?? []) sink.emit(event);
     this.watchers.exited(rec.id);
   }
 

@@ -127,8 +127,10 @@ function taskStep(deps: StepDeps): StartStep {
 function networkStep(deps: StepDeps): StartStep {
   return {
     name: 'network',
-    run: async ({ rec, pid }) => {
-      if (deps.networking && pid) await deps.networking.attach(netInfo(rec), pid, portBindings(rec));
+    run: async ({ rec, pid, sink }) => {
+      if (!deps.networking || !pid) return;
+      await deps.networking.attach(netInfo(rec), pid, portBindings(rec));
+      for (const event of deps.networking.events(rec.id, 'connect')) sink?.emit(event);
     },
     // From the records alone (host veth names derive from endpoint IDs): also after a crash.
     undo: async (rec) => {

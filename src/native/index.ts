@@ -29,6 +29,7 @@ interface Addon {
   netBridge(name: string, mtu: number, addrs: string[]): void;
   netAttach(spec: NetAttachSpec): void;
   netLinkDelete(name: string, netns: string | null): boolean;
+  netLinkDeleteAsync(name: string, netns: string | null): Promise<boolean>;
   netnsListen(netnsPath: string, address: string, port: number): [number, number];
   netnsSocket(netnsPath: string, family: 4 | 6, type: 'udp' | 'tcp'): number;
   MS: MountFlags;
@@ -204,4 +205,9 @@ export function netAttach(spec: NetAttachSpec): void {
 /** Deletes link `name` (inside netns when given): true when deleted, false when there was none (or no such namespace). */
 export function netLinkDelete(name: string, netns: string | null): boolean {
   return load().netLinkDelete(name, netns);
+}
+
+/** netLinkDelete on libuv's thread pool: a veth's deletion waits for RCU grace periods (10-30 ms), not on the JS thread. */
+export function netLinkDeleteAsync(name: string, netns: string | null): Promise<boolean> {
+  return load().netLinkDeleteAsync(name, netns);
 }

@@ -7,7 +7,7 @@
 // over netlink from the addon: no process, about a millisecond per endpoint.
 import type { Logger } from 'pino';
 import { messageOf } from '../errors';
-import { netAttach, netBridge, netLinkDelete } from '../native';
+import { netAttach, netBridge, netLinkDelete, netLinkDeleteAsync } from '../native';
 import { hostVethName } from './host-names';
 import type { EndpointInfo, EndpointSpec, NetworkDriver, NetworkSpec } from './types';
 
@@ -27,6 +27,12 @@ export function gatewaysFor(network: NetworkSpec, addresses: readonly string[]):
 
 export class BridgeDriver implements NetworkDriver {
   readonly name = 'bridge';
+  /**
+   * Host veths being deleted, by name. A veth's deletion waits for RCU grace
+   * periods (10-30 ms): it runs on the thread pool and a stop does not wait
+   * for it; an attach of the same endpoint (a restart) and restore/close do.
+   */
+  private readonly deleting = new Map<string, Promise<void>>();
 
   constructor(private readonly log: Logger) {}
 
@@ -47,6 +53,7 @@ export class BridgeDriver implements NetworkDriver {
 
   async attach(network: NetworkSpec, ep: EndpointSpec): Promise<EndpointInfo> {
     const ifname = ep.ifname ?? 'eth0';
+    await this.deleting.get(hostVethName(ep.endpointId));
     netAttach({
       kind: 'veth',
       netns: ep.netns,
@@ -63,13 +70,20 @@ export class BridgeDriver implements NetworkDriver {
     return { endpointId: ep.endpointId, ifname, gateway: gatewaysFor(network, ep.addresses)[0] ?? '' };
   }
 
-  /** Deleting the host end takes the container's end with it. */
+  /** Deleting the host end takes the container's end with it; started here, finished off the caller's path. */
   async detach(_network: NetworkSpec, endpointId: string): Promise<void> {
-    try {
-      netLinkDelete(hostVethName(endpointId), null);
-    } catch (err) {
-      this.log.warn({ endpointId, err: messageOf(err) }, 'veth delete failed');
-    }
+    const name = hostVethName(endpointId);
+    if (this.deleting.has(name)) return;
+    const done = netLinkDeleteAsync(name, null).then(
+      () => undefined,
+      (err: unknown) => this.log.warn({ endpointId, err: messageOf(err) }, 'veth delete failed'),
+    ).finally(() => this.deleting.delete(name));
+    this.deleting.set(name, done);
+  }
+
+  /** Resolves once every started veth deletion is done. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.deleting.values()]);
   }
 
   async restore(networks: readonly NetworkSpec[], endpoints: ReadonlyArray<{ networkId: string; endpoint: EndpointSpec; running: boolean }>): Promise<void> {
@@ -82,5 +96,6 @@ export class BridgeDriver implements NetworkDriver {
     }
     const byId = new Map(networks.map((n) => [n.id, n]));
     for (const e of endpoints) if (!e.running && byId.has(e.networkId)) await this.detach(byId.get(e.networkId)!, e.endpoint.endpointId);
+    await this.settled();
   }
 }

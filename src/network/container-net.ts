@@ -8,8 +8,8 @@
 // and connect/disconnect of a created or running container (network jobs).
 import type { NetworkSettings } from '../api/containers';
 import type { EndpointConfigBody } from '../api/networks';
-import type { EventSink } from '../engine/drivers';
-import { ConflictError, ForbiddenError, InvalidArgumentError, messageOf, NotFoundError } from '../errors';
+import type { EventInput, EventSink } from '../engine/drivers';
+import { ForbiddenError, InvalidArgumentError, messageOf, NotFoundError, TsdError } from '../errors';
 import type { Tx } from '../state/tx';
 import { createEndpoint, endpointCidrs, networkSettings, primaryNetworkName, type ContainerNetInfo } from './endpoints';
 import type { PublishedPort } from './firewall';
@@ -30,6 +30,8 @@ export interface ContainerNetworking {
   hostGateway(): string[];
   /** The ports published for the container while it runs. */
   published(containerId: string): PublishedPort[];
+  /** `network connect`/`disconnect` of each of the container's networks, as dockerd publishes them at start and exit. */
+  events(containerId: string, action: 'connect' | 'disconnect'): EventInput[];
   /** Whether one of the container's networks is user-defined (resolv.conf then names the embedded DNS server). */
   onUserNetwork(containerId: string): boolean;
 }
@@ -100,7 +102,8 @@ export class ContainerNetworks implements ContainerNetworking {
       ep.published = fw.publish(this.svc.fwEndpoint(net, ep), ports);
     } catch (err) {
       const message = `driver failed programming external connectivity on endpoint ${c.name.slice(1)} (${ep.id}): ${messageOf(err)}`;
-      throw err instanceof ConflictError ? new ConflictError(message) : new Error(message);
+      // dockerd answers this with a 500 (a plain error in libnetwork), whatever the cause.
+      throw new TsdError(message, { cause: err });
     }
     this.store.saveEndpoint(ep);
   }
@@ -154,6 +157,10 @@ export class ContainerNetworks implements ContainerNetworking {
     return this.store.endpoints({ containerId }).flatMap((ep) => ep.published ?? []);
   }
 
+  events(containerId: string, action: 'connect' | 'disconnect'): EventInput[] {
+    return this.endpointsOf(containerId).map(({ net }) => networkEvent(net, action, containerId));
+  }
+
   onUserNetwork(containerId: string): boolean {
     return this.endpointsOf(containerId).some(({ net }) => hasAttach(net.driver) && !net.predefined);
   }
@@ -193,7 +200,10 @@ export class ContainerNetworks implements ContainerNetworking {
     if (net.driver === 'host' || net.driver === 'null') throw new ForbiddenError('container cannot be disconnected from host network or connected to host network');
     const ep = this.store.endpoint(net.id, c.id);
     if (!ep) throw new ForbiddenError(`container ${c.id} is not connected to network ${net.name}`);
-    if (c.running) await this.detachOne(net, ep);
+    if (c.running) {
+      await this.detachOne(net, ep);
+      await this.svc.settled();
+    }
     this.store.gdb.update((tx) => this.store.deleteEndpoint(tx, ep));
     sink.emit(networkEvent(net, 'disconnect', c.id));
   }

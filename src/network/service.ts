@@ -255,7 +255,13 @@ export class NetworkService implements Driver {
   }
 
   /** Ports are let go, rules and links stay (live-restore: containers keep serving while the daemon is away). */
+  /** Resolves once the veth deletions started (stops, disconnects) are done. */
+  settled(): Promise<void> {
+    return (this.drivers.bridge as BridgeDriver).settled();
+  }
+
   async close(): Promise<void> {
+    await this.settled();
     this.dns?.close();
     this.firewall?.close();
   }

@@ -15,6 +15,7 @@ import { cgroupSysInfo } from './sysinfo';
 import { mergeTmpfsOptions } from './tmpfs';
 import { checkUlimits } from './ulimits';
 import { verifyResources } from './validate-resources';
+import { validatePortBindings } from '../api/ports';
 
 const MIN_HEALTH_DURATION = 1_000_000; // 1ms in ns
 const SIGNALS = new Set([
@@ -107,6 +108,7 @@ function checkNetworking(config: ContainerConfig, hc: HostConfig): void {
 /** Docker's validateHostConfig: restart policy, mounts, capabilities, isolation, annotations. */
 function validateHostConfig(config: ContainerConfig, hc: HostConfig): void {
   checkNetworking(config, hc);
+  validatePortBindings(hc);
   validateRestartPolicy(hc);
   userMounts(config, hc);
   normalizeCapabilities(hc.CapAdd, 'CapAdd');

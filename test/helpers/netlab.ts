@@ -24,15 +24,15 @@ function freeSubnet(taken: Set<string>): string {
   }
 }
 
-export interface LabBridge { name: string; prefix: string; gateway: string; subnet: string }
-export interface LabNs { ns: string; hostIf: string; address: string }
+export interface LabBridge { name: string; prefix: string; gateway: string; subnet: string; prefix6?: string }
+export interface LabNs { ns: string; hostIf: string; address: string; address6?: string }
 
 // A TCP and UDP server that answers each connection or datagram with the
 // client's address as it sees it (the source the firewall left).
 const ECHO = `
 const net = require('net'), dgram = require('dgram');
 const port = Number(process.argv[1]);
-net.createServer((s) => s.end(s.remoteAddress + '\\n')).listen(port, '0.0.0.0', () => {
+net.createServer((s) => s.end(s.remoteAddress.replace(/^::ffff:/, '') + '\\n')).listen(port, '::', () => {
   const u = dgram.createSocket('udp4');
   u.on('message', (m, r) => u.send(r.address + '\\n', r.port, r.address));
   u.bind(port, '0.0.0.0', () => console.log('ready'));
@@ -61,15 +61,18 @@ export class NetLab {
   private readonly prefixes = new Set<string>();
   private n = 0;
 
-  /** A bridge with .1/24 on it. */
-  bridge(): LabBridge {
+  /** A bridge with .1/24 on it (and fdXX:…::1/64 with `ipv6`). */
+  bridge(ipv6 = false): LabBridge {
     const name = `tfb${this.tag}${this.n++}`;
     const prefix = freeSubnet(this.prefixes);
     ip('link', 'add', name, 'type', 'bridge');
     this.links.push(name);
     ip('addr', 'add', `${prefix}1/24`, 'dev', name);
+    const group = () => (0x1000 + randomBytes(2).readUInt16BE() % 0xf000).toString(16); // 4 digits, none leading 0
+    const prefix6 = ipv6 ? `fd${randomBytes(1).toString('hex')}:${group()}:${group()}::` : undefined;
+    if (prefix6) ip('addr', 'add', `${prefix6}1/64`, 'dev', name, 'nodad');
     ip('link', 'set', name, 'up');
-    return { name, prefix, gateway: `${prefix}1`, subnet: `${prefix}0/24` };
+    return { name, prefix, gateway: `${prefix}1`, subnet: `${prefix}0/24`, ...(prefix6 ? { prefix6 } : {}) };
   }
 
   /** A "container": a namespace whose eth0 (address prefix+host) sits on the bridge, default route via its gateway. */
@@ -86,7 +89,10 @@ export class NetLab {
     ip('-n', ns, 'link', 'set', 'eth0', 'up');
     ip('-n', ns, 'link', 'set', 'lo', 'up');
     ip('-n', ns, 'route', 'add', 'default', 'via', br.gateway);
-    return { ns, hostIf, address };
+    if (br.prefix6 === undefined) return { ns, hostIf, address };
+    ip('-n', ns, 'addr', 'add', `${br.prefix6}${host}/64`, 'dev', 'eth0', 'nodad');
+    ip('-n', ns, '-6', 'route', 'add', 'default', 'via', `${br.prefix6}1`);
+    return { ns, hostIf, address, address6: `${br.prefix6}${host}` };
   }
 
   /** A "remote host": a namespace on a point-to-point veth; the host end has prefix.1, the remote prefix.2. */

@@ -8,7 +8,7 @@
 // its undo → removeNetwork() → close() at daemon exit (rules kept, ports
 // released) or destroy() (table deleted). At daemon start restore() rewrites
 // the whole table from the records in one batch and reserves the ports again.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import { InvalidArgumentError, TsdError, isErrno, messageOf } from '../../errors';
 import { nftRun } from '../../native/nft';
@@ -64,6 +64,9 @@ export class Firewall {
     this.run(lines);
     this.networks.set(n.id, { ...n, subnets: [...n.subnets] });
     this.routeLocalnet(n.bridge);
+    if (!n.icc && !existsSync('/proc/sys/net/bridge/bridge-nf-call-iptables')) {
+      this.log.warn({ network: n.id }, 'icc=false needs br_netfilter (modprobe br_netfilter): containers of this bridge can still talk');
+    }
   }
 
   removeNetwork(id: string): void {
@@ -82,6 +85,8 @@ export class Firewall {
   publish(ep: FirewallEndpoint, bindings: PortBinding[]): PublishedPort[] {
     this.ensureBase();
     this.unpublish(ep.endpointId);
+    // Docker programs no port mapping on an internal network.
+    if (this.networks.get(ep.networkId)?.internal === true) return [];
     const reservations: Reservation[] = [];
     const ports: PublishedPort[] = [];
     try {

@@ -6,7 +6,7 @@
 // handed out in turn from the range's start as Docker's portallocator does.
 import { closeSync, readFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
-import { ConflictError, InvalidArgumentError, TsdError, isErrno } from '../../errors';
+import { ConflictError, TsdError, isErrno } from '../../errors';
 import { reservePort } from '../../native/nft';
 import type { PortProtocol } from './types';
 
@@ -106,10 +106,4 @@ export class EphemeralPorts {
     if (ephemeral) throw new TsdError('all ports are allocated');
     throw allocatedError(hostIp, start === end ? start : end);
   }
-}
-
-/** A port number from the API (HostPort "8080", "8000-8010", ""). */
-export function checkPort(n: number, what: string): number {
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`invalid ${what}: ${n}`);
-  return n;
 }

@@ -166,13 +166,15 @@ export function elementLines(table: string, elements: Array<[string, string]>, r
   return lines;
 }
 
-/** Lines for port elements; `remove` adds then deletes (by key) each. */
+/** Lines for port elements: one command per map; `remove` adds then deletes (by key) them. */
 export function portLines(table: string, elements: PortElement[], remove = false): string[] {
   const t = `inet ${table}`;
+  const byMap = new Map<string, PortElement[]>();
+  for (const e of elements) byMap.set(e.map, [...(byMap.get(e.map) ?? []), e]);
   const lines: string[] = [];
-  for (const e of elements) {
-    lines.push(`add element ${t} ${e.map} { ${e.key} : ${e.value} }`);
-    if (remove) lines.push(`delete element ${t} ${e.map} { ${e.key} }`);
+  for (const [map, list] of byMap) {
+    lines.push(`add element ${t} ${map} { ${list.map((e) => `${e.key} : ${e.value}`).join(', ')} }`);
+    if (remove) lines.push(`delete element ${t} ${map} { ${list.map((e) => e.key).join(', ')} }`);
   }
   return lines;
 }
