@@ -10,6 +10,8 @@ export interface DnsDirectoryOptions {
   upstreams: (containerId: string) => string[];
   /** Whether the container set ndots itself. */
   ndotsSet?: (containerId: string) => boolean;
+  /** Whether its upstreams are the user's (--dns, daemon.json dns), asked from the container's namespace as Docker 28 does. */
+  forwardFromContainer?: (containerId: string) => boolean;
 }
 
 const userNetwork = (n: NetworkRecord): boolean => !n.predefined && (n.driver === 'bridge' || n.driver === 'macvlan');
@@ -87,5 +89,9 @@ export class RecordsDnsDirectory implements DnsDirectory {
 
   ndotsSet(askerId: string): boolean {
     return this.opts.ndotsSet?.(askerId) ?? false;
+  }
+
+  forwardFromContainer(askerId: string): boolean {
+    return this.opts.forwardFromContainer?.(askerId) ?? false;
   }
 }
