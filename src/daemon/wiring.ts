@@ -123,7 +123,7 @@ function wireNetworks(config: DaemonConfig, log: Logger, graph: Graph, record: (
     if (!rec) return undefined;
     return resolvConfFor(rec.hostConfig.NetworkMode ?? 'default', dnsOf(rec, { dns: config.dns, dnsSearch: config.dnsSearch, dnsOptions: config.dnsOpts }));
   };
-  const directory = new RecordsDnsDirectory(networks.store, { upstreams: (id) => resolv(id)?.upstreams ?? [], ndotsSet: (id) => resolv(id)?.ndotsSet ?? false });
+  const directory = new RecordsDnsDirectory(networks.store, { upstreams: (id) => resolv(id)?.upstreams ?? [], ndotsSet: (id) => resolv(id)?.ndotsSet ?? false, forwardFromContainer: (id) => resolv(id)?.fromContainer ?? false });
   networks.dns = new EmbeddedDns({ directory, log });
   return networks;
 }

@@ -10,15 +10,42 @@ export interface DnsDirectoryOptions {
   upstreams: (containerId: string) => string[];
   /** Whether the container set ndots itself. */
   ndotsSet?: (containerId: string) => boolean;
+  /** Whether its upstreams are the user's (--dns, daemon.json dns), asked from the container's namespace as Docker 28 does. */
+  forwardFromContainer?: (containerId: string) => boolean;
 }
 
 const userNetwork = (n: NetworkRecord): boolean => !n.predefined && (n.driver === 'bridge' || n.driver === 'macvlan');
 
+type Statement = ReturnType<NetworkStore['gdb']['db']['prepare']>;
+
 export class RecordsDnsDirectory implements DnsDirectory {
+  /** Prepared once: every DNS query reads the asker's networks and their endpoints with it. */
+  private peersQuery: Statement | undefined;
+
   constructor(
     private readonly store: NetworkStore,
     private readonly opts: DnsDirectoryOptions,
   ) {}
+
+  /** The asker's user networks, each with its attached endpoints (running containers), in one query. */
+  private peers(askerId: string): Array<{ net: NetworkRecord; eps: EndpointRecord[] }> {
+    this.peersQuery ??= this.store.gdb.db.prepare(
+      `SELECT n.id AS id, n.record AS net, e.record AS ep FROM endpoints mine
+         JOIN networks n ON n.id = mine.network_id
+         JOIN endpoints e ON e.network_id = mine.network_id
+       WHERE mine.container_id = ? ORDER BY mine.seq, e.container_id, e.seq`,
+    );
+    const byNet = new Map<string, { net: NetworkRecord; eps: EndpointRecord[] }>();
+    for (const row of this.peersQuery.all(askerId) as Array<{ id: string; net: string; ep: string }>) {
+      let entry = byNet.get(row.id);
+      if (!entry) byNet.set(row.id, (entry = { net: JSON.parse(row.net) as NetworkRecord, eps: [] }));
+      if (!userNetwork(entry.net)) continue;
+      const ep = JSON.parse(row.ep) as EndpointRecord;
+      // Only attached endpoints (running containers), as Docker adds names at join and drops them at leave.
+      if (ep.ifname !== '') entry.eps.push(ep);
+    }
+    return [...byNet.values()].filter((p) => userNetwork(p.net));
+  }
 
   private networksOf(containerId: string): NetworkRecord[] {
     return this.store.endpoints({ containerId }).flatMap((ep) => {
@@ -30,12 +57,10 @@ export class RecordsDnsDirectory implements DnsDirectory {
   lookup(askerId: string, name: string, family: 4 | 6): string[] | undefined {
     let found = false;
     const out: string[] = [];
-    for (const net of this.networksOf(askerId)) {
+    for (const { net, eps } of this.peers(askerId)) {
       const suffix = `.${net.name.toLowerCase()}`;
       const bare = name.endsWith(suffix) ? name.slice(0, -suffix.length) : name;
-      // Only attached endpoints (running containers), as Docker adds names at join and drops them at leave.
-      for (const ep of this.store.endpoints({ networkId: net.id })) {
-        if (ep.ifname === '') continue;
+      for (const ep of eps) {
         if (!ep.dnsNames.some((n) => n.toLowerCase() === bare || n.toLowerCase() === name)) continue;
         found = true;
         const addr = family === 4 ? ep.ipv4 : ep.ipv6;
@@ -50,8 +75,8 @@ export class RecordsDnsDirectory implements DnsDirectory {
   }
 
   reverse(askerId: string, address: string): string | undefined {
-    for (const net of this.networksOf(askerId)) {
-      const ep: EndpointRecord | undefined = this.store.endpoints({ networkId: net.id }).find((e) => e.ifname !== '' && (e.ipv4 === address || e.ipv6 === address));
+    for (const { net, eps } of this.peers(askerId)) {
+      const ep = eps.find((e) => e.ipv4 === address || e.ipv6 === address);
       if (ep && ep.dnsNames[0]) return `${ep.dnsNames[0]}.${net.name}`;
     }
     return undefined;
@@ -64,5 +89,9 @@ export class RecordsDnsDirectory implements DnsDirectory {
 
   ndotsSet(askerId: string): boolean {
     return this.opts.ndotsSet?.(askerId) ?? false;
+  }
+
+  forwardFromContainer(askerId: string): boolean {
+    return this.opts.forwardFromContainer?.(askerId) ?? false;
   }
 }
