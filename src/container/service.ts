@@ -286,6 +286,7 @@ export class ContainerService implements ContainerUsage {
     const old = rec.name;
     rec.name = name;
     this.store.save(rec);
+    this.opts.networking?.renamed(rec.id, old, name);
     sink.emit(containerEvent(rec, 'rename', { oldName: old }));
   }
 

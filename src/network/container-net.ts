@@ -30,6 +30,8 @@ export interface ContainerNetworking {
   hostGateway(): string[];
   /** The ports published for the container while it runs. */
   published(containerId: string): PublishedPort[];
+  /** A container renamed: its DNS name on user networks follows (dockerd's rename updates the endpoints' names). */
+  renamed(containerId: string, oldName: string, newName: string): void;
   /** `network connect`/`disconnect` of each of the container's networks, as dockerd publishes them at start and exit. */
   events(containerId: string, action: 'connect' | 'disconnect'): EventInput[];
   /** Whether one of the container's networks is user-defined (resolv.conf then names the embedded DNS server). */
@@ -155,6 +157,13 @@ export class ContainerNetworks implements ContainerNetworking {
 
   published(containerId: string): PublishedPort[] {
     return this.store.endpoints({ containerId }).flatMap((ep) => ep.published ?? []);
+  }
+
+  renamed(containerId: string, oldName: string, newName: string): void {
+    for (const ep of this.store.endpoints({ containerId })) {
+      if (ep.dnsNames[0] !== oldName.slice(1)) continue;
+      this.store.saveEndpoint({ ...ep, dnsNames: [newName.slice(1), ...ep.dnsNames.slice(1)] });
+    }
   }
 
   events(containerId: string, action: 'connect' | 'disconnect'): EventInput[] {

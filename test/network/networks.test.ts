@@ -109,6 +109,15 @@ describe('user-defined networks', () => {
     }
   });
 
+  it('a renamed container answers to its new name', () => {
+    ok(d.docker(['run', '-d', '--name', 'oldname', '--network', 'n1', 'busybox', 'sleep', '60']));
+    const ip = endpoints(d, 'oldname')['n1']!.IPAddress;
+    ok(d.docker(['rename', 'oldname', 'newname']));
+    expect(d.docker(['run', '--rm', '--network', 'n1', 'busybox', 'nslookup', 'newname']).stdout).toContain(`Address: ${ip}`);
+    expect(d.docker(['run', '--rm', '--network', 'n1', 'busybox', 'nslookup', 'oldname']).stdout).not.toContain(`Address: ${ip}`);
+    ok(d.docker(['rm', '-f', 'newname']));
+  });
+
   it('a container on another network cannot connect', () => {
     ok(d.docker(['network', 'create', 'n2']));
     const ip = endpoints(d, 'web1')['n1']!.IPAddress;
