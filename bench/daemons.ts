@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dockerdVersion, startDockerd, waitForPing } from '../test/helpers/dockerd';
+import { removeHostNetworking } from '../test/helpers/host-net';
 
 export const ROOT = join(__dirname, '..');
 export const CLI_PATH = join(ROOT, 'bin', 'tsdocker');
@@ -20,7 +21,7 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-function stopper(child: ChildProcess, dir: string): () => Promise<void> {
+function stopper(child: ChildProcess, dir: string, after: () => void = () => undefined): () => Promise<void> {
   return async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
@@ -29,6 +30,7 @@ function stopper(child: ChildProcess, dir: string): () => Promise<void> {
       await exited;
       clearTimeout(timer);
     }
+    after();
     rmSync(dir, { recursive: true, force: true });
   };
 }
@@ -45,7 +47,16 @@ export async function startTsdockerd(): Promise<Daemon> {
     { stdio: 'ignore' },
   );
   await waitForPing(socket, child, 'tsdockerd', 20_000);
-  return { host: `unix://${socket}`, socket, pid: child.pid!, version: 'tsdocker', dataRoot: join(dir, 'root'), stop: stopper(child, dir) };
+  // Its bridges and nft table stay at exit (as docker0 does): removed with the bench's daemon.
+  const cleanup = () => removeHostNetworking(join(dir, 'root'), join(dir, 'exec'));
+  return { host: `unix://${socket}`, socket, pid: child.pid!, version: 'tsdocker', dataRoot: join(dir, 'root'), stop: stopper(child, dir, cleanup) };
+}
+
+/** A second dockerd peer on a bridge the bench made (no iptables rules on the host): its veth set-up cost. */
+export async function startBridgedDockerd(bridge: string): Promise<Daemon | undefined> {
+  if (process.env['BENCH_PEER'] === '0' || dockerdVersion() === undefined) return undefined;
+  const d = await startDockerd({ prefix: 'dockerd-benchnet-', namespace: 'tsd-benchnet', bridge });
+  return { host: d.host, socket: d.socket, pid: d.pid, version: d.version, dataRoot: d.dataRoot, stop: d.stop };
 }
 
 export async function startPeerDockerd(): Promise<Daemon | undefined> {

@@ -2,14 +2,18 @@
 // markdown table. The peer is BENCH_PEER_HOST (unix:///…) when set; otherwise
 // Debian's dockerd is started here on its own socket and data root when
 // installed (BENCH_PEER=0 skips it), and stopped by PID at the end. Sections:
-// `api` (request rates, CLI start-up, idle memory) and `load` (./load.ts).
+// `api` (request rates, CLI start-up, idle memory), `load` (./load.ts), `network` (./network.ts), `ports`
+// (./ports.ts: published ports in the kernel vs docker-proxy), `dns` (./dns.ts: name resolution at 127.0.0.11).
 // All traffic stays on Unix sockets on this machine; every loop is bounded.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CLI_PATH, ROOT, startPeerDockerd, startTsdockerd, type Daemon } from './daemons';
 import { containerRows } from './containers';
+import { dnsRows } from './dns';
 import { loadRows } from './load';
+import { networkRows } from './network';
 import { median, requestRate, rssOfTree, wallTimes } from './measure';
+import { portsRows } from './ports';
 import { runRows } from './run';
 import { statsRows } from './stats';
 import { fmt, ratio, type Row } from './table';
@@ -88,6 +92,9 @@ async function main(): Promise<void> {
     if (wanted('run')) rows.push(...(await runRows(ours, peer)));
     if (wanted('containers')) rows.push(...(await containerRows(ours, peer)));
     if (wanted('stats')) rows.push(...(await statsRows(ours, peer)));
+    if (wanted('network')) rows.push(...(await networkRows(ours)));
+    if (wanted('ports')) rows.push(...(await portsRows(ours)));
+    if (wanted('dns')) rows.push(...(await dnsRows(ours, peer)));
   } finally {
     await ours.stop();
     await peer?.stop();

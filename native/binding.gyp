@@ -1,5 +1,5 @@
 # Native parts of tsdocker, built by node-gyp at `npm ci` (scripts/build.mjs):
-#   tsd_native.node  N-API addon (mknod, xattrs, mount, overlay, flock) used by the daemon
+#   tsd_native.node  N-API addon (mknod, xattrs, mount, overlay, flock, netlink) used by the daemon
 #   tsd-runtime      OCI runtime (runc-compatible command line)
 #   tsd-shim         per-container shim (stdio, json-file and local logs, attach, exit status)
 #   tsd-init         PID 1 of `docker run --init` containers (tini's role), static
@@ -15,8 +15,12 @@
   "targets": [
     {
       "target_name": "tsd_native",
-      "sources": ["src/addon.c", "src/addon_xattr.c", "src/addon_mount.c", "src/napi_args.c", "src/error.c", "src/overlay.c"],
+      "sources": ["src/addon.c", "src/addon_xattr.c", "src/addon_mount.c", "src/napi_args.c", "src/error.c", "src/overlay.c", "src/addon_nft.c", "src/addon_netns_socket.c",
+                  "src/addon_net.c", "src/net_attach.c", "src/nl.c", "src/nl_link.c", "src/nl_addr.c", "src/fsutil.c"],
       "defines": ["NAPI_VERSION=8"],
+      # libnftables (libnftables-dev): the firewall's nft batches (addon_nft.c).
+      # libmnl (libmnl-dev): rtnetlink for bridges, veths, macvlans, addresses, routes.
+      "libraries": ["-lnftables", "-lmnl"],
     },
     {
       "target_name": "tsd-runtime",

@@ -70,6 +70,14 @@ init (napi_env env, napi_value exports)
     { "umount2", js_umount2 },
     { "mountOverlay", js_mount_overlay },
     { "flock", js_flock },
+    { "netBridge", js_net_bridge },
+    { "netAttach", js_net_attach },
+    { "netLinkDelete", js_net_link_delete },
+    { "netLinkDeleteAsync", js_net_link_delete_async },
+    { "nftRun", js_nft_run },
+    { "reservePort", js_reserve_port },
+    { "netnsListen", js_netns_listen },
+    { "netnsSocket", js_netns_socket },
   };
 
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)

@@ -5,6 +5,7 @@ import { ENGINE_VERSION } from '../api/version';
 import { Cli, CliError, reportError, unknownCommand, type GlobalOptions } from './cli';
 import { registerContainers } from './commands/containers';
 import { registerImages } from './commands/images';
+import { registerNetwork } from './commands/network';
 import { registerRegistryCommands } from './commands/pull';
 import { registerSystem } from './commands/system';
 import { registerTls } from './commands/tls';
@@ -39,6 +40,7 @@ function buildProgram(cli: Cli): Command {
   registerImages(program, cli);
   registerRegistryCommands(program, cli);
   registerContainers(program, cli);
+  registerNetwork(program, cli);
   registerTls(program, cli);
   registerContext(program, cli);
   const configure = (cmd: Command) => {

@@ -51,6 +51,8 @@ export function newRecord(graph: Graph, store: ContainerStore, defaults: CreateD
   const runtime = resolveRuntime(hostConfig.Runtime, defaults.defaultRuntime, defaults.runtimes);
   hostConfig.Runtime = runtime.name;
   hostConfig.NetworkMode ||= 'default';
+  // dockerd resolves the container a container:<x> mode joins at create (it must exist, and not be this one).
+  if (hostConfig.NetworkMode.startsWith('container:')) store.resolve(hostConfig.NetworkMode.slice('container:'.length));
   hostConfig.LogConfig = checkLogConfig(hostConfig.LogConfig);
   const name = nameIn ? validateName(nameIn) : `/${randomName((n) => store.byName(`/${n}`) !== undefined)}`;
   const taken = store.byName(name);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { isErrno } from '../errors';
 import { mkdirPrivate } from '../state/dirs';
 import { MNT_DETACH, umount2 } from '../native';
+import { buildHostname, buildHosts, generateResolvConf, hostResolvConfPath, type EtcMode, type HostsOptions, type ResolvConfResult } from '../network/etc-files';
 
 export class ContainerPaths {
   constructor(
@@ -97,33 +98,65 @@ export function removeContainerDirs(paths: ContainerPaths, id: string): void {
   rmSync(paths.state(id), { recursive: true, force: true });
 }
 
-/** /etc/hostname, /etc/hosts and /etc/resolv.conf for the container, as Docker writes them. */
-export function writeEtcFiles(paths: ContainerPaths, id: string, hostname: string, domainname: string, networkMode: string): void {
-  writeFileSync(paths.hostnamePath(id), `${hostname}\n`);
-  if (networkMode === 'host') {
-    writeFileSync(paths.hostsPath(id), readHostFile('/etc/hosts', '127.0.0.1\tlocalhost\n'));
-  } else {
-    const fqdn = domainname ? `${hostname}.${domainname} ${hostname}` : hostname;
-    writeFileSync(
-      paths.hostsPath(id),
-      '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::\tip6-localnet\nff00::\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n' +
-        (networkMode === 'none' ? '' : `127.0.1.1\t${fqdn}\n`),
-    );
-  }
-  writeFileSync(paths.resolvConfPath(id), resolvConf(networkMode));
+/** What the network step knows beyond the container's config (all optional: defaults give Docker's files without networks). */
+export interface EtcFilesOptions {
+  /** The container's addresses on its networks (its own /etc/hosts records). */
+  addresses?: string[];
+  /** HostConfig.ExtraHosts (`host:ip`, ip may be host-gateway). */
+  extraHosts?: string[];
+  /** Legacy links (default bridge). */
+  links?: HostsOptions['links'];
+  /** Addresses host-gateway stands for. */
+  hostGateway?: string[];
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  /** A network of the container has IPv6 (keeps IPv6 nameservers). Default false. */
+  ipv6?: boolean;
+  /** The container's loopback has IPv6 (the IPv6 localhost records in /etc/hosts). Default true, as Docker assumes. */
+  loopbackIPv6?: boolean;
+  /** resolv.conf names 127.0.0.11 (embedded DNS). Default: on user networks. */
+  embedded?: boolean;
+}
+
+/** The /etc files' mode for a HostConfig.NetworkMode. */
+export function etcModeOf(networkMode: string): EtcMode {
+  if (networkMode === 'host' || networkMode === 'none') return networkMode;
+  if (networkMode === '' || networkMode === 'default' || networkMode === 'bridge' || networkMode.startsWith('container:')) return 'bridge';
+  return 'user';
+}
+
+/**
+ * /etc/hostname, /etc/hosts and /etc/resolv.conf for the container, as Docker 28
+ * writes them (src/network/etc-files.ts). The embedded DNS server's upstreams:
+ * resolvConfFor().
+ */
+export function writeEtcFiles(paths: ContainerPaths, id: string, hostname: string, domainname: string, networkMode: string, o: EtcFilesOptions = {}): void {
+  const mode = etcModeOf(networkMode);
+  writeFileSync(paths.hostnamePath(id), buildHostname(hostname));
+  // Until the network step gives addresses, the container's name resolves to 127.0.1.1 (Debian's convention).
+  const addresses = o.addresses ?? (mode === 'none' || mode === 'host' ? [] : ['127.0.1.1']);
+  const hosts = buildHosts({
+    hostname, domainname, addresses, extraHosts: o.extraHosts ?? [], links: o.links ?? [], ipv6: o.loopbackIPv6 ?? true, mode,
+    hostHosts: readHostFile('/etc/hosts', '127.0.0.1\tlocalhost\n'), ...(o.hostGateway ? { hostGateway: o.hostGateway } : {}),
+  });
+  writeFileSync(paths.hostsPath(id), hosts);
+  writeFileSync(paths.resolvConfPath(id), resolvConfFor(networkMode, o).content);
+}
+
+/** The container's resolv.conf as writeEtcFiles writes it, with the embedded DNS server's upstreams and ndots flag. */
+export function resolvConfFor(networkMode: string, o: EtcFilesOptions = {}): ResolvConfResult {
+  const mode = etcModeOf(networkMode);
+  const source = hostResolvConfPath();
+  return generateResolvConf({
+    hostResolvConf: readHostFile(source, ''), hostResolvConfPath: existsSync(source) ? source : '',
+    dns: o.dns ?? [], dnsSearch: o.dnsSearch ?? [], dnsOptions: o.dnsOptions ?? [],
+    embedded: o.embedded ?? mode === 'user', host: mode === 'host', ipv6: o.ipv6 ?? false,
+  });
 }
 
 function readHostFile(path: string, fallback: string): string {
   return existsSync(path) ? readFileSync(path, 'utf8') : fallback;
-}
-
-/** The host's resolv.conf; without host networking, loopback nameservers cannot work and are dropped (Docker then uses its defaults). */
-function resolvConf(networkMode: string): string {
-  const host = readHostFile('/etc/resolv.conf', '');
-  if (networkMode === 'host') return host;
-  const lines = host.split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1\b)/.test(l));
-  if (!lines.some((l) => /^\s*nameserver\s/.test(l))) lines.push('nameserver 8.8.8.8', 'nameserver 8.8.4.4');
-  return `${lines.filter((l, i) => l !== '' || i < lines.length - 1).join('\n').trim()}\n`;
 }
 
 /** Bytes used by the files under `root` (hard links counted once), like Docker's directory.Size. */

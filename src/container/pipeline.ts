@@ -18,6 +18,7 @@
 //   runtime has created them, the pid is known) and before `process` (nothing
 //   of the user's runs yet).
 import type { Logger } from 'pino';
+import type { EventSink } from '../engine/drivers';
 import type { ShimClient } from '../native/shim-client';
 import { messageOf } from '../errors';
 import type { ContainerRecord } from './store';
@@ -28,6 +29,8 @@ export interface StartTask {
   /** Set by the task step: the shim holding the created container, and its init's pid. */
   shim?: ShimClient;
   pid?: number;
+  /** The start job's events (the network step's `network connect`). */
+  sink?: EventSink;
 }
 
 export interface StartStep {

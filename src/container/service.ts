@@ -10,7 +10,9 @@
 // leave through the job that caused them. Exits are noticed by the
 // supervisor, which hands them to the job layer (hooks.exited) to record.
 import { rmSync } from 'node:fs';
-import type { ContainerCreateBody, ContainerCreateResponse, ContainerWaitResponse } from '../api/containers';
+import type { ContainerCreateBody, ContainerCreateResponse, ContainerWaitResponse, NetworkSettings } from '../api/containers';
+import { exposedPorts } from '../api/ports';
+import { portMap } from '../network/firewall';
 import type { ContainerSummary } from '../api/types';
 import type { ContainerUsage } from '../engine/drivers';
 import { ConflictError, InvalidArgumentError, NotModifiedError, TsdError, messageOf } from '../errors';
@@ -32,9 +34,10 @@ import { Supervisor, type SupervisorHooks } from './supervisor';
 import { summary } from './views';
 import { validateName } from './names';
 import { Watchers } from './watchers';
+import { netInfo } from './networking';
 
 /** What the start steps need (graph, log, runtimes, log options, default init), and: */
-export interface ContainerServiceOptions extends Omit<StepDeps, 'paths' | 'watchers'> {
+export interface ContainerServiceOptions extends Omit<StepDeps, 'paths' | 'watchers' | 'findContainer'> {
   dataRoot: string;
   execRoot: string;
   /** The runtimes whose roots restore sweeps for state no record owns. */
@@ -56,7 +59,7 @@ export class ContainerService implements ContainerUsage {
     this.paths = new ContainerPaths(opts.dataRoot, opts.execRoot);
     this.lifecycle = new Lifecycle(this.store);
     this.rootfs = new RootfsViews(this.paths, opts.graph, this.store);
-    this.steps = startSteps({ ...opts, paths: this.paths, watchers: this.watchers });
+    this.steps = startSteps({ ...opts, paths: this.paths, watchers: this.watchers, findContainer: (ref) => this.store.find(ref) });
     this.supervisor = new Supervisor(this.paths, this.store, opts.log);
   }
 
@@ -75,7 +78,7 @@ export class ContainerService implements ContainerUsage {
   }
 
   diskUsage(): ContainerSummary[] {
-    return this.store.all().map((rec) => ({ ...summary(rec), ...this.rootfs.sizes(rec) }));
+    return this.store.all().map((rec) => ({ ...summary(rec, this.networkSettings(rec)), ...this.rootfs.sizes(rec) }));
   }
 
   containersUsing(imageId: Digest): Array<{ id: string; running: boolean }> {
@@ -83,6 +86,14 @@ export class ContainerService implements ContainerUsage {
       .all()
       .filter((c) => c.imageId === imageId)
       .map((c) => ({ id: c.id, running: c.state.Running }));
+  }
+
+  /** NetworkSettings of inspect (undefined without a network driver: views.ts shows the bare ones). */
+  networkSettings(rec: ContainerRecord): NetworkSettings | undefined {
+    const net = this.opts.networking;
+    if (!net) return undefined;
+    // dockerd fills Ports when the container's network comes up and empties it when it goes (releaseNetwork).
+    return net.settings(netInfo(rec), rec.state.Running ? portMap(exposedPorts(rec.config.ExposedPorts, rec.hostConfig), net.published(rec.id)) : {});
   }
 
   shim(rec: ContainerRecord): ShimClient {
@@ -98,6 +109,7 @@ export class ContainerService implements ContainerUsage {
     try {
       this.store.insert(rec, (tx) => {
         if (rec.topLayer) this.opts.graph.layers.hold(rec.topLayer as Digest, `container:${rec.id}`, tx);
+        this.opts.networking?.plan(tx, netInfo(rec), body.NetworkingConfig?.EndpointsConfig);
       });
     } catch (err) {
       rmSync(this.paths.dir(rec.id), { recursive: true, force: true });
@@ -111,7 +123,7 @@ export class ContainerService implements ContainerUsage {
   async start(sink: EventSink, rec: ContainerRecord): Promise<void> {
     if (rec.state.Running) throw new NotModifiedError('container already started');
     if (rec.state.Status === 'removing' || rec.state.Dead) throw new ConflictError(`container is marked for removal and cannot be started`);
-    const task: StartTask = { rec };
+    const task: StartTask = { rec, sink };
     try {
       await runSteps(this.steps, task, this.opts.log);
     } catch (err) {
@@ -147,6 +159,7 @@ export class ContainerService implements ContainerUsage {
       now: true,
     });
     await undoSteps(this.steps, rec, this.opts.log);
+    for (const event of this.opts.networking?.events(rec.id, 'disconnect') ?? []) sink.emit(event);
     this.watchers.exited(rec.id);
   }
 
@@ -259,6 +272,7 @@ export class ContainerService implements ContainerUsage {
     removeContainerDirs(this.paths, rec.id);
     this.store.delete(rec, (tx) => {
       if (rec.topLayer) this.opts.graph.layers.release(rec.topLayer as Digest, `container:${rec.id}`, tx);
+      this.opts.networking?.release(tx, rec.id);
     });
     sink.emit(containerEvent(rec, 'destroy'));
     this.watchers.removed(rec.id);
@@ -272,6 +286,7 @@ export class ContainerService implements ContainerUsage {
     const old = rec.name;
     rec.name = name;
     this.store.save(rec);
+    this.opts.networking?.renamed(rec.id, old, name);
     sink.emit(containerEvent(rec, 'rename', { oldName: old }));
   }
 

@@ -5,9 +5,10 @@
 //            copy-up, mount)
 //   task     config.json written, the shim started: the runtime has created
 //            the container (namespaces exist, pid known), its process waits
+//   network  the container's endpoints into its netns (veth or macvlan,
+//            addresses, routes), its published ports, its embedded DNS
 //   attaches clients that attached before the start join, so they see
 //            everything from the first byte
-//            (networks join here: veth into the netns, addresses, DNS, ports)
 //   process  the shim's START: the user's process runs
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,14 +19,15 @@ import type { Graph } from '../graph/graph';
 import { readExitFile, ShimClient, startShim } from '../native/shim-client';
 import { buildSpec, serializeSpec } from '../runtime/spec';
 import { joinAttach } from './attach';
-import { type ContainerPaths, unmountRootfs, writeEtcFiles } from './files';
+import { type ContainerPaths, unmountRootfs } from './files';
 import { shimLogOptions } from './log-config';
+import { hostnameOf, joinedContainer, linkEnv, netInfo, networkModeOf, portBindings, writeContainerEtc, type NetworkingDeps } from './networking';
 import type { StartStep } from './pipeline';
 import { resolveRuntime } from './runtimes';
 import type { ContainerRecord } from './store';
 import type { Watchers } from './watchers';
 
-export interface StepDeps {
+export interface StepDeps extends NetworkingDeps {
   paths: ContainerPaths;
   graph: Graph;
   log: Logger;
@@ -43,8 +45,14 @@ export function mountRootfs(deps: Pick<StepDeps, 'paths' | 'graph'>, rec: Contai
   deps.graph.layers.mountLayers(rec.topLayer as Digest | null, p.upper(rec.id), p.work(rec.id), p.rootfs(rec.id), [p.init(rec.id)]);
 }
 
-const hostnameOf = (rec: ContainerRecord): string => rec.config.Hostname || rec.id.slice(0, 12);
-const networkModeOf = (rec: ContainerRecord): string => rec.hostConfig.NetworkMode ?? 'default';
+/** The runtime's network namespace for a NetworkMode: the host's, a new one (none and networks), or another container's. */
+function runtimeNetwork(deps: StepDeps, rec: ContainerRecord): { mode: 'host' | 'none' | 'private' } | { mode: 'path'; path: string } {
+  const mode = networkModeOf(rec);
+  if (mode === 'host') return { mode: 'host' };
+  if (mode === 'none') return { mode: 'none' };
+  if (mode.startsWith('container:')) return { mode: 'path', path: `/proc/${joinedContainer(deps, rec).state.Pid}/ns/net` };
+  return { mode: 'private' };
+}
 
 function rootfsStep(deps: StepDeps): StartStep {
   return {
@@ -60,7 +68,7 @@ function rootfsStep(deps: StepDeps): StartStep {
 function mountsStep(deps: StepDeps): StartStep {
   return {
     name: 'mounts',
-    run: ({ rec }) => writeEtcFiles(deps.paths, rec.id, hostnameOf(rec), rec.config.Domainname, networkModeOf(rec)),
+    run: ({ rec }) => writeContainerEtc(deps, rec),
     // The etc files stay with the container (inspect shows their paths); volumes will unmount here.
     undo: () => undefined,
   };
@@ -76,16 +84,16 @@ function taskStep(deps: StepDeps): StartStep {
       const stateDir = paths.state(id);
       rmSync(stateDir, { recursive: true, force: true });
       mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-      const mode = networkModeOf(rec);
+      const env = linkEnv(deps, rec);
       const spec = buildSpec({
         id,
-        config,
+        config: env.length > 0 ? { ...config, Env: [...env, ...(config.Env ?? [])] } : config,
         hostConfig: { ...hostConfig, Init: hostConfig.Init ?? deps.defaultInit ?? false },
         rootfs: paths.rootfs(id),
         hostname: hostnameOf(rec),
         etcFiles: { hostname: paths.hostnamePath(id), hosts: paths.hostsPath(id), resolvConf: paths.resolvConfPath(id) },
         cgroupsPath: `/tsdocker/${id}`,
-        network: { mode: mode === 'host' ? 'host' : mode === 'none' ? 'none' : 'private' },
+        network: runtimeNetwork(deps, rec),
       });
       writeFileSync(join(stateDir, 'config.json'), serializeSpec(spec));
       const runtime = resolveRuntime(rec.runtime, deps.defaultRuntime, deps.runtimes);
@@ -112,6 +120,21 @@ function taskStep(deps: StepDeps): StartStep {
       }
       await client.shutdown(true).catch(() => undefined);
       rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function networkStep(deps: StepDeps): StartStep {
+  return {
+    name: 'network',
+    run: async ({ rec, pid, sink }) => {
+      if (!deps.networking || !pid) return;
+      await deps.networking.attach(netInfo(rec), pid, portBindings(rec));
+      for (const event of deps.networking.events(rec.id, 'connect')) sink?.emit(event);
+    },
+    // From the records alone (host veth names derive from endpoint IDs): also after a crash.
+    undo: async (rec) => {
+      await deps.networking?.detach(rec.id);
     },
   };
 }
@@ -151,5 +174,5 @@ function processStep(): StartStep {
 
 /** The start pipeline, in order. Network and volume steps are inserted by name (see the file's head). */
 export function startSteps(deps: StepDeps): StartStep[] {
-  return [rootfsStep(deps), mountsStep(deps), taskStep(deps), attachesStep(deps), processStep()];
+  return [rootfsStep(deps), mountsStep(deps), taskStep(deps), networkStep(deps), attachesStep(deps), processStep()];
 }

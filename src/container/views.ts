@@ -28,7 +28,8 @@ export function statusText(rec: ContainerRecord, now = Date.now()): string {
   return `Exited (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
 }
 
-export function summary(rec: ContainerRecord): ContainerSummary {
+/** `net`: the container's NetworkSettings from the network driver (inspect's), when there is one. */
+export function summary(rec: ContainerRecord, net?: NetworkSettings): ContainerSummary {
   return {
     Id: rec.id,
     Names: [rec.name],
@@ -37,12 +38,12 @@ export function summary(rec: ContainerRecord): ContainerSummary {
     // dockerd quotes the arguments holding a space (daemon/list.go).
     Command: [rec.path, ...rec.args.map((a) => (a.includes(' ') ? `'${a}'` : a))].join(' '),
     Created: unix(rec.created),
-    Ports: [],
+    Ports: net ? summaryPorts(net.Ports) : [],
     Labels: rec.config.Labels ?? {},
     State: rec.state.Status,
     Status: statusText(rec),
     HostConfig: { NetworkMode: rec.hostConfig.NetworkMode ?? 'default' },
-    NetworkSettings: { Networks: networks(rec) },
+    NetworkSettings: { Networks: net ? net.Networks : networks(rec) },
     Mounts: mountPoints(rec.hostConfig),
   };
 }
@@ -127,7 +128,18 @@ function networks(rec: ContainerRecord): NetworkSettings['Networks'] {
   };
 }
 
-export function inspect(rec: ContainerRecord, paths: ContainerPaths, lowerDirs: string[], execIds: string[]): ContainerInspect {
+/** The Ports of a list entry: published ports with IP and PublicPort, exposed ones alone. */
+function summaryPorts(ports: NetworkSettings['Ports']): ContainerSummary['Ports'] {
+  const out: ContainerSummary['Ports'] = [];
+  for (const [key, bindings] of Object.entries(ports)) {
+    const [port = '', proto = 'tcp'] = key.split('/');
+    if (!bindings) out.push({ PrivatePort: Number(port), Type: proto });
+    else for (const b of bindings) out.push({ IP: b.HostIp, PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: proto });
+  }
+  return out;
+}
+
+export function inspect(rec: ContainerRecord, paths: ContainerPaths, lowerDirs: string[], execIds: string[], net?: NetworkSettings): ContainerInspect {
   return {
     Id: rec.id,
     Created: rec.created,
@@ -159,7 +171,7 @@ export function inspect(rec: ContainerRecord, paths: ContainerPaths, lowerDirs: 
     },
     Mounts: mountPoints(rec.hostConfig),
     Config: rec.config,
-    NetworkSettings: {
+    NetworkSettings: net ?? {
       Bridge: '',
       SandboxID: '',
       SandboxKey: '',

@@ -41,6 +41,29 @@ export interface DaemonConfig {
   tlsCaCert: string;
   tlsCert: string;
   tlsKey: string;
+  // Networks (dockerd's keys; src/network/service.ts, src/network/firewall/).
+  /** `bridge`: the default bridge's Linux name ('' = tsd0 / tsd<tag>). */
+  bridge: string;
+  /** `bip`: the default bridge's gateway/prefix. */
+  bip: string;
+  /** `fixed-cidr`: the default bridge's address range. */
+  fixedCidr: string;
+  /** `default-address-pools`: where networks' subnets come from. */
+  defaultAddressPools: Array<{ base: string; size: number }>;
+  /** `mtu` of the default bridge (0: 1500). */
+  mtu: number;
+  /** `ip`: the host address of ports published without one. */
+  ip: string;
+  icc: boolean;
+  ipMasq: boolean;
+  /** `iptables`: false = no firewall rules at all (no published ports, no masquerade). */
+  iptables: boolean;
+  /** `userland-proxy`: accepted; tsdocker never runs a proxy (ports are in the kernel). */
+  userlandProxy: boolean;
+  /** `dns`, `dns-opts`, `dns-search`: the defaults of containers' resolv.conf. */
+  dns: string[];
+  dnsOpts: string[];
+  dnsSearch: string[];
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -67,6 +90,19 @@ export const DEFAULTS: DaemonConfig = {
   tls: false,
   tlsVerify: false,
   ...defaultCertPaths(),
+  bridge: '',
+  bip: '',
+  fixedCidr: '',
+  defaultAddressPools: [],
+  mtu: 0,
+  ip: '',
+  icc: true,
+  ipMasq: true,
+  iptables: true,
+  userlandProxy: false,
+  dns: [],
+  dnsOpts: [],
+  dnsSearch: [],
 };
 
 /** dockerd's defaults for the TLS files: $DOCKER_CERT_PATH or ~/.docker, {ca,cert,key}.pem. */
@@ -75,7 +111,7 @@ function defaultCertPaths(): Pick<DaemonConfig, 'tlsCaCert' | 'tlsCert' | 'tlsKe
   return { tlsCaCert: join(dir, 'ca.pem'), tlsCert: join(dir, 'cert.pem'), tlsKey: join(dir, 'key.pem') };
 }
 
-type Kind = 'string' | 'boolean' | 'string[]' | 'map' | 'runtimes' | 'count';
+type Kind = 'string' | 'boolean' | 'string[]' | 'map' | 'runtimes' | 'count' | 'pools';
 
 /** daemon.json keys (dockerd's spelling) → config field and expected JSON type. */
 const FILE_KEYS: Record<string, { field: keyof DaemonConfig; kind: Kind }> = {
@@ -103,6 +139,19 @@ const FILE_KEYS: Record<string, { field: keyof DaemonConfig; kind: Kind }> = {
   tlscacert: { field: 'tlsCaCert', kind: 'string' },
   tlscert: { field: 'tlsCert', kind: 'string' },
   tlskey: { field: 'tlsKey', kind: 'string' },
+  bridge: { field: 'bridge', kind: 'string' },
+  bip: { field: 'bip', kind: 'string' },
+  'fixed-cidr': { field: 'fixedCidr', kind: 'string' },
+  'default-address-pools': { field: 'defaultAddressPools', kind: 'pools' },
+  mtu: { field: 'mtu', kind: 'count' },
+  ip: { field: 'ip', kind: 'string' },
+  icc: { field: 'icc', kind: 'boolean' },
+  'ip-masq': { field: 'ipMasq', kind: 'boolean' },
+  iptables: { field: 'iptables', kind: 'boolean' },
+  'userland-proxy': { field: 'userlandProxy', kind: 'boolean' },
+  dns: { field: 'dns', kind: 'string[]' },
+  'dns-opts': { field: 'dnsOpts', kind: 'string[]' },
+  'dns-search': { field: 'dnsSearch', kind: 'string[]' },
 };
 
 /** The subset of fields that SIGHUP may change in a running daemon. */
@@ -120,6 +169,7 @@ function checkKind(key: string, kind: Kind, value: unknown): void {
     : kind === 'string[]' ? Array.isArray(value) && value.every((v) => typeof v === 'string')
     : kind === 'map' ? isStringMap(value)
     : kind === 'count' ? Number.isInteger(value) && (value as number) > 0
+    : kind === 'pools' ? Array.isArray(value) && value.every((p) => typeof p === 'object' && p !== null && typeof (p as { base?: unknown }).base === 'string' && Number.isInteger((p as { size?: unknown }).size))
     : typeof value === 'object' && value !== null && !Array.isArray(value) &&
       Object.values(value).every((r) => typeof r === 'object' && r !== null && typeof (r as { path?: unknown }).path === 'string');
   if (!ok) throw new InvalidArgumentError(`invalid value for "${key}" in configuration file: expected ${kind}`);

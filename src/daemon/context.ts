@@ -13,6 +13,8 @@ import type { ContainerJobs } from '../engine/container-jobs';
 import type { ExecJobs } from '../engine/exec-jobs';
 import type { ImageJobs } from '../engine/image-jobs';
 import type { HostFacts } from '../system/host';
+import type { NetworkJobs } from '../engine/network-jobs';
+import type { NetworkService } from '../network/service';
 import type { DaemonConfig } from './config';
 
 export interface DaemonContext {
@@ -30,6 +32,9 @@ export interface DaemonContext {
   containerJobs: ContainerJobs;
   execJobs: ExecJobs;
   imageJobs: ImageJobs;
+  /** The network driver (also drivers.networks) and its jobs. */
+  networks: NetworkService;
+  networkJobs: NetworkJobs;
   host: HostFacts;
   daemonId: string;
   startedAt: Date;

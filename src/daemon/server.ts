@@ -13,6 +13,7 @@ import { containerRoutes } from './routes/containers';
 import { eventRoutes } from './routes/events';
 import { execRoutes } from './routes/exec';
 import { imageRoutes } from './routes/images';
+import { networkRoutes } from './routes/networks';
 import { distributionRoutes } from './routes/distribution';
 import { swarmRoutes } from './routes/swarm';
 import { systemRoutes } from './routes/system';
@@ -84,7 +85,7 @@ export async function buildApp(ctx: DaemonContext): Promise<FastifyInstance> {
   app.addHook('onRoute', attachSchemas);
 
   // One plugin per resource.
-  for (const routes of [systemRoutes, imageRoutes, containerRoutes, archiveRoutes, containerResourceRoutes, execRoutes, eventRoutes, swarmRoutes, distributionRoutes]) {
+  for (const routes of [systemRoutes, imageRoutes, containerRoutes, archiveRoutes, containerResourceRoutes, execRoutes, eventRoutes, swarmRoutes, distributionRoutes, networkRoutes]) {
     await app.register(async (scope) => routes(scope, ctx));
   }
 

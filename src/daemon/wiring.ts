@@ -6,6 +6,15 @@ import { ContainerService } from '../container/service';
 import { ExecService } from '../container/exec';
 import { HealthMonitor } from '../container/health';
 import { runtimeDrivers } from '../container/runtimes';
+import { resolvConfFor } from '../container/files';
+import { dnsOf, netInfo } from '../container/networking';
+import { NetworkJobs } from '../engine/network-jobs';
+import { ContainerNetworks } from '../network/container-net';
+import { EmbeddedDns } from '../network/dns';
+import { RecordsDnsDirectory } from '../network/dns-directory';
+import { Firewall } from '../network/firewall';
+import { nftTableName } from '../network/host-names';
+import { NetworkService } from '../network/service';
 import { ContainerJobs } from '../engine/container-jobs';
 import { emptyDrivers } from '../engine/drivers';
 import { SqliteEventStore } from '../engine/event-store';
@@ -19,6 +28,7 @@ import { daemonId, type Db } from '../state/db';
 import { readHostFacts } from '../system/host';
 import type { DaemonConfig } from './config';
 import type { DaemonContext } from './context';
+import type { ContainerRecord } from '../container/store';
 
 export async function wireEngine(config: DaemonConfig, log: Logger, db: Db): Promise<DaemonContext> {
   const events = new EventBus();
@@ -31,7 +41,11 @@ export async function wireEngine(config: DaemonConfig, log: Logger, db: Db): Pro
     logError: (msg) => log.error(msg),
     users: { containersUsing: (id) => containers?.containersUsing(id) ?? [] },
   });
+  const networks = wireNetworks(config, log, graph, (id) => containers?.store.get(id));
+  const networking = new ContainerNetworks(networks);
   containers = new ContainerService({
+    networking,
+    defaultDns: { dns: config.dns, dnsSearch: config.dnsSearch, dnsOptions: config.dnsOpts },
     dataRoot: config.dataRoot,
     execRoot: config.execRoot,
     graph,
@@ -52,7 +66,7 @@ export async function wireEngine(config: DaemonConfig, log: Logger, db: Db): Pro
   });
   service.lifecycle.probes = health;
   const containerJobs = new ContainerJobs(jobs, service, execs, health, graph, log, { liveRestore: config.liveRestore });
-  const drivers = { ...emptyDrivers(), images: graph, containers: service, execs };
+  const drivers = { ...emptyDrivers(), networks, images: graph, containers: service, execs };
   return {
     config,
     log,
@@ -66,8 +80,50 @@ export async function wireEngine(config: DaemonConfig, log: Logger, db: Db): Pro
     containerJobs,
     execJobs: new ExecJobs(jobs, service, execs),
     imageJobs: new ImageJobs(jobs, graph),
+    networks,
+    networkJobs: new NetworkJobs(jobs, networks, networking, service),
     host: readHostFacts(),
     daemonId: daemonId(db),
     startedAt: new Date(),
   };
+}
+
+/** The network driver with its firewall (unless daemon.json `iptables` is false) and embedded DNS server. */
+function wireNetworks(config: DaemonConfig, log: Logger, graph: Graph, record: (id: string) => ContainerRecord | undefined): NetworkService {
+  const networks = new NetworkService({
+    gdb: graph.gdb,
+    log,
+    config: {
+      execRoot: config.execRoot,
+      ...(config.bridge ? { bridge: config.bridge } : {}),
+      ...(config.bip ? { bip: config.bip } : {}),
+      ...(config.fixedCidr ? { fixedCidr: config.fixedCidr } : {}),
+      ...(config.defaultAddressPools.length > 0 ? { defaultAddressPools: config.defaultAddressPools } : {}),
+      ...(config.mtu > 0 ? { mtu: config.mtu } : {}),
+      ipMasq: config.ipMasq,
+      icc: config.icc,
+    },
+    container: (id) => {
+      const rec = record(id);
+      return rec ? netInfo(rec) : undefined;
+    },
+  });
+  const table = nftTableName(config.execRoot);
+  if (config.iptables) networks.firewall = Firewall.open({ table, log, ...(config.ip ? { defaultHostIp: config.ip } : {}) });
+  else {
+    // A table an earlier run with iptables on left would keep DNATing ports: gone.
+    try {
+      Firewall.open({ table, log }).destroy();
+    } catch (err) {
+      log.debug({ err: messageOf(err) }, 'no nft table to remove');
+    }
+  }
+  const resolv = (id: string) => {
+    const rec = record(id);
+    if (!rec) return undefined;
+    return resolvConfFor(rec.hostConfig.NetworkMode ?? 'default', dnsOf(rec, { dns: config.dns, dnsSearch: config.dnsSearch, dnsOptions: config.dnsOpts }));
+  };
+  const directory = new RecordsDnsDirectory(networks.store, { upstreams: (id) => resolv(id)?.upstreams ?? [], ndotsSet: (id) => resolv(id)?.ndotsSet ?? false, forwardFromContainer: (id) => resolv(id)?.fromContainer ?? false });
+  networks.dns = new EmbeddedDns({ directory, log });
+  return networks;
 }

@@ -15,3 +15,12 @@ export const ALL_IMAGES_LOCK = imageLock('*');
 
 /** An exec instance. */
 export const execLock = (id: string): string => `exec:${id}`;
+
+/** A network, by its full ID. */
+export const networkLock = (id: string): string => `network:${id}`;
+
+/** A network name being taken (create). */
+export const networkNameLock = (name: string): string => `network-name:${name}`;
+
+/** Every network at once (prune). */
+export const ALL_NETWORKS_LOCK = networkLock('*');

@@ -22,6 +22,8 @@ export interface SystemConfig {
   defaultRuntime: string;
   insecureRegistries: string[];
   registryMirrors: string[];
+  /** daemon.json `iptables` (absent: true). */
+  iptables?: boolean;
 }
 
 /** What the system answers read; the daemon's context is one (the engine does not import the daemon above it). */
@@ -74,9 +76,8 @@ export function systemVersion(ctx: SystemContext): SystemVersion {
 
 /** Warnings /info shows, for what a Docker user would otherwise miss. */
 export function systemWarnings(ctx: SystemContext): string[] {
-  const warnings = [
-    'WARNING: tsdocker networking is not implemented yet: containers get loopback only unless --network host',
-  ];
+  const warnings: string[] = [];
+  if (ctx.config.iptables === false) warnings.push('WARNING: iptables is disabled (daemon.json "iptables": false): no published ports, no masquerade, no isolation between networks');
   if (ctx.config.hosts.some((h) => h.startsWith('tcp://'))) {
     warnings.push(
       'WARNING: API is accessible on http:// without encryption.\n' +
@@ -174,7 +175,7 @@ export function systemInfo(ctx: SystemContext): SystemInfo {
     // What exists: no volume driver yet, and of the networks only host and none.
     Plugins: {
       Volume: [],
-      Network: ['host', 'null'],
+      Network: ['bridge', 'host', 'macvlan', 'null'],
       Authorization: null,
       Log: ['json-file'],
     },

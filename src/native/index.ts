@@ -26,6 +26,12 @@ interface Addon {
   umount2(target: string, flags: number): void;
   mountOverlay(target: string, lowers: readonly string[], upper: string | null, work: string | null, options: readonly string[], flags: number): OverlayMethod;
   flock(fd: number, exclusive: boolean, nonBlocking: boolean): void;
+  netBridge(name: string, mtu: number, addrs: string[]): void;
+  netAttach(spec: NetAttachSpec): void;
+  netLinkDelete(name: string, netns: string | null): boolean;
+  netLinkDeleteAsync(name: string, netns: string | null): Promise<boolean>;
+  netnsListen(netnsPath: string, address: string, port: number): [number, number];
+  netnsSocket(netnsPath: string, family: 4 | 6, type: 'udp' | 'tcp'): number;
   MS: MountFlags;
   MNT_DETACH: number;
 }
@@ -127,6 +133,22 @@ export function flock(fd: number, exclusive: boolean, nonBlocking: boolean): voi
   load().flock(fd, exclusive, nonBlocking);
 }
 
+/**
+ * A UDP socket and a listening TCP socket bound to address:port (IPv4) inside
+ * the network namespace at netnsPath (lo brought up there when down), made by
+ * setns on the calling thread and back. Returns [udpFd, tcpFd], non-blocking
+ * and close-on-exec, for dgram bind({ fd }) and net.Server listen({ fd }).
+ */
+export function netnsListen(netnsPath: string, address: string, port: number): { udp: number; tcp: number } {
+  const [udp, tcp] = load().netnsListen(netnsPath, address, port);
+  return { udp, tcp };
+}
+
+/** An unbound, non-blocking, close-on-exec UDP or TCP socket made inside the network namespace at netnsPath. */
+export function netnsSocket(netnsPath: string, family: 4 | 6, type: 'udp' | 'tcp'): number {
+  return load().netnsSocket(netnsPath, family, type);
+}
+
 /** mount(2) flags, from <sys/mount.h>. */
 export const MS: MountFlags = Object.freeze({
   RDONLY: 1,
@@ -146,4 +168,46 @@ export const MNT_DETACH = 2;
 /** Type guard for errors thrown by this module. */
 export function isNativeError(err: unknown): err is NativeError {
   return err instanceof Error && typeof (err as Partial<NativeError>).errno === 'number' && typeof (err as Partial<NativeError>).syscall === 'string';
+}
+
+/** A container's endpoint as netAttach makes it (native/src/net_attach.h). */
+export interface NetAttachSpec {
+  kind: 'veth' | 'macvlan';
+  /** /proc/<pid>/ns/net of the container. */
+  netns: string;
+  /** Its name inside (eth0, eth1, …). */
+  ifname: string;
+  /** veth: the host end's name and the bridge it joins. */
+  hostIfname: string | null;
+  bridge: string | null;
+  /** macvlan: the lower link on the host. */
+  parent: string | null;
+  mac: string | null;
+  mtu: number;
+  /** veth: the bridge port's hairpin flag (a container reaching its own published port). */
+  hairpin: boolean;
+  /** CIDRs: 172.17.0.2/16, fd00::2/64. */
+  addresses: string[];
+  /** Default routes, one per family; none for an internal network. */
+  gateways: string[];
+}
+
+/** Creates (or takes over) bridge `name`, up, with the gateway addresses (CIDRs). One netlink socket, no process. */
+export function netBridge(name: string, mtu: number, addrs: readonly string[]): void {
+  load().netBridge(name, mtu, [...addrs]);
+}
+
+/** The whole endpoint in one call (≈1 ms): link, hairpin, addresses, up, default routes; undone on failure. */
+export function netAttach(spec: NetAttachSpec): void {
+  load().netAttach(spec);
+}
+
+/** Deletes link `name` (inside netns when given): true when deleted, false when there was none (or no such namespace). */
+export function netLinkDelete(name: string, netns: string | null): boolean {
+  return load().netLinkDelete(name, netns);
+}
+
+/** netLinkDelete on libuv's thread pool: a veth's deletion waits for RCU grace periods (10-30 ms), not on the JS thread. */
+export function netLinkDeleteAsync(name: string, netns: string | null): Promise<boolean> {
+  return load().netLinkDeleteAsync(name, netns);
 }

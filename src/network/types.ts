@@ -47,6 +47,10 @@ export interface NetworkSpec {
   pools: IpamPool[];
   internal: boolean;
   enableIPv6: boolean;
+  /** The host link: the bridge's name (bridge) or the parent interface (macvlan). */
+  ifname?: string;
+  /** The MTU of its links (0 or absent: the kernel's). */
+  mtu?: number;
 }
 
 export interface PortBinding {
@@ -54,7 +58,10 @@ export interface PortBinding {
   containerPort: number;
   /** '' for every host address. */
   hostIp: string;
+  /** 0 for an ephemeral port (ip_local_port_range). */
   hostPort: number;
+  /** Last port of a host range (`-p 8000-8010:80`: the first free one is taken); hostPort alone when absent. */
+  hostPortEnd?: number;
 }
 
 export interface EndpointSpec {
@@ -63,8 +70,10 @@ export interface EndpointSpec {
   containerId: string;
   /** /proc/<pid>/ns/net of the created (not yet started) container. */
   netns: string;
-  /** The leased addresses (IPv4, and IPv6 when enabled). */
+  /** The leased addresses as CIDRs (172.17.0.2/16, and IPv6 when enabled). */
   addresses: string[];
+  /** The interface's name inside the container (eth0 when absent). */
+  ifname?: string;
   macAddress: string;
   /** Names the network's DNS answers for: container name, aliases, short ID. */
   dnsNames: string[];
@@ -82,7 +91,8 @@ export interface NetworkDriver {
   /** The driver's name as networks give it (`bridge`). */
   readonly name: string;
   createNetwork(spec: NetworkSpec): Promise<void>;
-  deleteNetwork(id: string): Promise<void>;
+  /** `network`: the record as it was (the bridge to delete); drivers may need it. */
+  deleteNetwork(id: string, network?: NetworkSpec): Promise<void>;
   attach(network: NetworkSpec, endpoint: EndpointSpec): Promise<EndpointInfo>;
   detach(network: NetworkSpec, endpointId: string): Promise<void>;
   /** At daemon start, with the records (the engine's networks driver calls it from its Driver.restore). */

@@ -15,6 +15,7 @@ import { cgroupSysInfo } from './sysinfo';
 import { mergeTmpfsOptions } from './tmpfs';
 import { checkUlimits } from './ulimits';
 import { verifyResources } from './validate-resources';
+import { validatePortBindings } from '../api/ports';
 
 const MIN_HEALTH_DURATION = 1_000_000; // 1ms in ns
 const SIGNALS = new Set([
@@ -80,36 +81,34 @@ function validateNamespaceModes(hc: HostConfig): void {
   if ((hc.Cgroup ?? '') !== '') throw new InvalidArgumentError(`cgroup mode ${JSON.stringify(hc.Cgroup)} is not supported by tsdocker`);
 }
 
-/** The network modes tsdocker runs: its own loopback-only namespace (default), the host's, none. */
-const NETWORK_MODES = new Set(['', 'default', 'host', 'none']);
-
 /**
- * Until container networking exists, what needs it is refused rather than
- * dropped: other network modes (an explicit bridge, a network's name,
- * container:<id>), published ports, DNS settings, extra hosts and links.
- * Empty values (what the docker CLI sends by default) are not settings.
+ * Docker's checks of the network settings that need no network records (the
+ * network side checks names, addresses and aliases at create): a
+ * container:<x> or host mode with what only a namespace of its own can have.
  */
-function refuseNetworking(hc: HostConfig): void {
+function checkNetworking(config: ContainerConfig, hc: HostConfig): void {
   const mode = hc.NetworkMode ?? '';
-  if (!NETWORK_MODES.has(mode)) {
-    throw new InvalidArgumentError(`network mode ${JSON.stringify(mode)} is not supported by tsdocker yet (no container networking): use default, host or none`);
+  if (mode === 'container:') throw new InvalidArgumentError('invalid container format container:<name|id>');
+  const joined = mode.startsWith('container:');
+  if (joined || mode === 'host') {
+    const what = joined ? 'container' : 'host';
+    if ((hc.Links ?? []).length > 0) throw new InvalidArgumentError(`conflicting options: ${what} type networking can't be used with links. This would result in undefined behavior`);
+    if (joined && ((hc.Dns ?? []).length > 0 || (hc.DnsSearch ?? []).length > 0 || (hc.DnsOptions ?? []).length > 0)) throw new InvalidArgumentError('conflicting options: dns and the network mode');
+    if (joined && (hc.ExtraHosts ?? []).length > 0) throw new InvalidArgumentError('conflicting options: custom host-to-IP mapping and the network mode');
+    if (Object.keys(hc.PortBindings ?? {}).length > 0 || hc.PublishAllPorts) throw new InvalidArgumentError('conflicting options: port publishing and the container type network mode');
+    if (joined && (config.Hostname ?? '') !== '') throw new InvalidArgumentError('conflicting options: hostname and the network mode');
   }
-  const set: Record<string, boolean> = {
-    PortBindings: Object.keys(hc.PortBindings ?? {}).length > 0,
-    PublishAllPorts: hc.PublishAllPorts === true,
-    Dns: (hc.Dns ?? []).length > 0,
-    DnsOptions: (hc.DnsOptions ?? []).length > 0,
-    DnsSearch: (hc.DnsSearch ?? []).length > 0,
-    ExtraHosts: (hc.ExtraHosts ?? []).length > 0,
-    Links: (hc.Links ?? []).length > 0,
-  };
-  const refused = Object.keys(set).filter((field) => set[field]);
-  if (refused.length > 0) throw new InvalidArgumentError(`${refused.join(', ')}: not supported by tsdocker yet (no container networking)`);
+  if (mode === 'none' && (Object.keys(hc.PortBindings ?? {}).length > 0 || hc.PublishAllPorts)) {
+    throw new InvalidArgumentError('conflicting options: port publishing and the container type network mode');
+  }
+  const linksOk = mode === '' || mode === 'default' || mode === 'bridge';
+  if (!linksOk && (hc.Links ?? []).length > 0) throw new InvalidArgumentError('links (--link) on user-defined networks are not supported by tsdocker yet: use the container name or a --network-alias');
 }
 
 /** Docker's validateHostConfig: restart policy, mounts, capabilities, isolation, annotations. */
 function validateHostConfig(config: ContainerConfig, hc: HostConfig): void {
-  refuseNetworking(hc);
+  checkNetworking(config, hc);
+  validatePortBindings(hc);
   validateRestartPolicy(hc);
   userMounts(config, hc);
   normalizeCapabilities(hc.CapAdd, 'CapAdd');

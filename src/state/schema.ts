@@ -40,6 +40,23 @@
 //                               published; rows beyond the newest 10000 are deleted as
 //                               new ones are written
 //
+//   Networks (src/network/, migration 'networks'):
+//   networks(id, name, driver, created_at, record)
+//                               one row per network (the predefined bridge, host, none too);
+//                               name unique; record is the JSON of NetworkRecord (IPAM pools,
+//                               options, labels, the host interface: bridge or macvlan parent)
+//   endpoints(id, network_id, container_id, seq, record)
+//                               a container on a network, from its create (or connect) to its
+//                               removal (or disconnect); seq orders a container's interfaces
+//                               (eth0, eth1, …); record is the JSON of EndpointRecord
+//                               (addresses, MAC, aliases, the interface name once attached)
+//   ip_leases(network_id, address, endpoint_id)
+//                               every address handed out ('gateway' holds the gateway's);
+//                               released with the endpoint
+//   ipam_cursors(network_id, subnet, last)
+//                               the last address handed out per subnet: the next lease starts
+//                               after it (wrapping), so an address is not reused soon
+//
 // Later migrations append here (never edit an applied one): each issue that
 // needs tables adds a migration at the end and documents its tables above.
 
@@ -122,5 +139,37 @@ export const MIGRATIONS: readonly Migration[] = [
             PRIMARY KEY (digest, holder)
           ) STRICT;
           CREATE INDEX content_refs_holder ON content_refs(holder);`,
+  },
+  {
+    name: 'networks',
+    sql: `CREATE TABLE networks (
+            id         TEXT PRIMARY KEY,
+            name       TEXT NOT NULL UNIQUE,
+            driver     TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            record     TEXT NOT NULL
+          ) STRICT;
+          CREATE TABLE endpoints (
+            id           TEXT PRIMARY KEY,
+            network_id   TEXT NOT NULL REFERENCES networks(id),
+            container_id TEXT NOT NULL,
+            seq          INTEGER NOT NULL,
+            record       TEXT NOT NULL,
+            UNIQUE (network_id, container_id)
+          ) STRICT;
+          CREATE INDEX endpoints_container ON endpoints(container_id);
+          CREATE TABLE ip_leases (
+            network_id  TEXT NOT NULL REFERENCES networks(id),
+            address     TEXT NOT NULL,
+            endpoint_id TEXT NOT NULL,
+            PRIMARY KEY (network_id, address)
+          ) STRICT;
+          CREATE INDEX ip_leases_endpoint ON ip_leases(endpoint_id);
+          CREATE TABLE ipam_cursors (
+            network_id TEXT NOT NULL REFERENCES networks(id),
+            subnet     TEXT NOT NULL,
+            last       TEXT NOT NULL,
+            PRIMARY KEY (network_id, subnet)
+          ) STRICT;`,
   },
 ];

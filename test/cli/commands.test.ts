@@ -91,7 +91,7 @@ describe('stats', () => {
     expect(table[1]).toMatch(new RegExp(`^[0-9a-f]{12} +${P}p +\\d+\\.\\d\\d% +[\\d.]+[KMG]?i?B / [\\d.]+[KMG]?i?B +\\d+\\.\\d\\d% +\\S+ / \\S+ +\\S+ / \\S+ +1$`));
     const format = '{{.Container}} {{.Name}} {{.ID}} {{.PIDs}} {{.NetIO}}';
     const line = ok(t.cli(['container', 'stats', '--no-stream', '--no-trunc', '--format', format, `${P}p`]));
-    expect(line).toMatch(new RegExp(`^${P}p ${P}p [0-9a-f]{64} 1 0B / 0B\\n$`));
+    expect(line).toMatch(new RegExp(`^${P}p ${P}p [0-9a-f]{64} 1 [\\d.]+[kMG]?B / [\\d.]+[kMG]?B\\n$`));
     const json = JSON.parse(ok(t.cli(['stats', '--no-stream', '--format', 'json', `${P}p`]))) as Record<string, string>;
     expect(Object.keys(json)).toEqual(['BlockIO', 'CPUPerc', 'Container', 'ID', 'MemPerc', 'MemUsage', 'Name', 'NetIO', 'PIDs']);
     if (hasDocker) {

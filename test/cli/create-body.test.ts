@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enableGoFlags } from '../../src/cli/commands/containers-flags';
+import { enableGoFlags, goFlagErrors } from '../../src/cli/commands/containers-flags';
 import { parseMount, parsePorts } from '../../src/cli/commands/containers-mounts';
 import { defineCreateCommand } from '../../src/cli/commands/containers-opts';
 import { createRequest } from '../../src/cli/commands/containers-run';
@@ -139,5 +139,44 @@ describe('value syntaxes', () => {
       },
     });
     expect(() => parsePorts(['1-2:3-5'], [])).toThrow('invalid ranges specified for container and host Ports: 3-5 and 1-2');
+  });
+});
+
+describe('network flags', () => {
+  /** The first line of the error tsdocker gives for `create ARGS`. */
+  async function failure(args: string[]): Promise<string> {
+    let written = '';
+    const cmd = goFlagErrors(defineCreateCommand(new Command('create').exitOverride(), false)).action(
+      (image: string, rest: string[], _o: unknown, self: Command) => void createRequest(self, 'create', image, rest),
+    );
+    cmd.configureOutput({ writeErr: (t) => (written += t) });
+    try {
+      await cmd.parseAsync(args, { from: 'user' });
+    } catch (err) {
+      return (written || (err as Error).message).split('\n')[0]!;
+    }
+    throw new Error(`no error for ${args.join(' ')}`);
+  }
+
+  it('refuses what docker 28 refuses, with its messages', async () => {
+    const cases: Array<[string, string]> = [
+      ['--dns bogus', 'invalid argument "bogus" for "--dns" flag: IP address is not correctly formatted: bogus'],
+      ['--dns ::1%eth0', 'invalid argument "::1%eth0" for "--dns" flag: IP address is not correctly formatted: ::1%eth0'],
+      ['--link a:b:c', 'invalid argument "a:b:c" for "--link" flag: bad format for links: a:b:c'],
+      ['--add-host bogus', 'invalid argument "bogus" for "--add-host" flag: bad format for add-host: "bogus"'],
+      ['--add-host h:notip', 'invalid argument "h:notip" for "--add-host" flag: invalid IP address in add-host: "notip"'],
+      ['--add-host a:b:1.1.1.1', 'invalid argument "a:b:1.1.1.1" for "--add-host" flag: invalid IP address in add-host: "b:1.1.1.1"'],
+      ['--dns-search bad_domain', 'invalid argument "bad_domain" for "--dns-search" flag: bad_domain is not a valid domain'],
+      ['--network name=n1,bogus=1', 'invalid argument "name=n1,bogus=1" for "--network" flag: invalid field key bogus'],
+      ['--network alias=x', 'invalid argument "alias=x" for "--network" flag: network name/id is not specified'],
+      ['--mac-address zz', 'tsdocker: zz is not a valid mac address'],
+      ['--network-alias x', 'tsdocker: network-scoped aliases are only supported for user-defined networks'],
+      ['--network n1 --network host', 'tsdocker: conflicting options: cannot attach both user-defined and non-user-defined network-modes'],
+      ['--network n1 --net n1', 'tsdocker: network "n1" is specified multiple times'],
+      ['--network name=n1,alias=x --network-alias y', 'tsdocker: conflicting options: cannot specify both --network-alias and per-network alias'],
+      ['--network name=n1,ip=1.1.1.1 --ip 2.2.2.2', 'tsdocker: conflicting options: cannot specify both --ip and per-network IPv4 address'],
+      ['--network name=n1,mac-address=zz', 'tsdocker: zz is not a valid mac address'],
+    ];
+    for (const [args, message] of cases) expect(await failure([...args.split(' '), 'busybox']), args).toContain(message);
   });
 });

@@ -8,6 +8,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { removeHostNetworking } from './host-net';
 
 export const ROOT = join(__dirname, '..', '..');
 export const DAEMON = join(ROOT, 'bin', 'tsdockerd');
@@ -107,6 +108,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<TestDaemon> 
     },
     async cleanup() {
       await daemon.kill('SIGTERM');
+      removeHostNetworking(dataRoot, execRoot);
       if (!opts.dir) rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -100,7 +100,8 @@ function ownedBy(pid: number, execRoot: string): boolean {
 }
 
 /** Starts dockerd on a fresh temp dir; throws (with its log) if it does not come up within a minute. */
-export async function startDockerd(opts: { prefix?: string; namespace?: string } = {}): Promise<Dockerd> {
+/** `bridge`: an existing Linux bridge for dockerd's default network (still no iptables rules); none by default. */
+export async function startDockerd(opts: { prefix?: string; namespace?: string; bridge?: string } = {}): Promise<Dockerd> {
   const version = dockerdVersion();
   if (version === undefined) throw new Error(dockerdMissingReason());
   const dir = mkdtempSync(join(tmpdir(), opts.prefix ?? 'dockerd-test-'));
@@ -112,7 +113,7 @@ export async function startDockerd(opts: { prefix?: string; namespace?: string }
   const child = spawn(
     'dockerd',
     ['--host', `unix://${socket}`, '--data-root', dataRoot, '--exec-root', execRoot, '--pidfile', join(dir, 'dockerd.pid'),
-      '--config-file', join(dir, 'daemon.json'), '--bridge', 'none', '--iptables=false', '--ip6tables=false', '--ip-masq=false',
+      '--config-file', join(dir, 'daemon.json'), '--bridge', opts.bridge ?? 'none', '--iptables=false', '--ip6tables=false', '--ip-masq=false',
       '--containerd-namespace', namespace, '--containerd-plugins-namespace', `${namespace}-plugins`],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

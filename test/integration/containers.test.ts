@@ -61,12 +61,13 @@ describe('docker run', () => {
     expect(ok(d.docker(['run', '--rm', 'busybox', 'ps', '-o', 'pid,comm'])).trim().split('\n').slice(1).map((l) => l.trim())).toEqual(['1 ps']);
   });
 
-  it('gives a container of its own network namespace loopback only, up, without IPv6, as dockerd does', () => {
-    for (const net of [[], ['--network', 'none']]) {
+  it('gives a --network none container loopback only, up, without IPv6, and a default one eth0 besides, as dockerd does', () => {
+    for (const net of [['--network', 'none'], []]) {
       const out = ok(d.docker(['run', '--rm', ...net, 'busybox', 'sh', '-c', 'ip -o link; ip -o addr; ping -c1 -W1 127.0.0.1 >/dev/null && echo pong']));
       const lines = out.trim().split('\n');
       expect(lines[0]).toMatch(/^1: lo: <LOOPBACK,UP,LOWER_UP>/);
-      expect(lines.filter((l) => /^\d+: /.test(l) && !l.includes(' lo')).length).toBe(0);
+      const others = lines.filter((l) => /^\d+: /.test(l) && !l.includes(' lo')).map((l) => l.split(':')[1]!.trim().split(/[@\s]/)[0]);
+      expect(others).toEqual(net.length > 0 ? [] : ['eth0', 'eth0']);
       expect(out).toMatch(/lo\s+inet 127\.0\.0\.1\/8/);
       expect(out).not.toContain('inet6');
       expect(lines.at(-1)).toBe('pong');

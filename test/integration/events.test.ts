@@ -82,7 +82,8 @@ describe('docker events', () => {
     expect(actions(['--filter', 'label=app', '--filter', 'event=create'])).toEqual(['container:create:ev1', 'container:create:ev2']);
     expect(actions(['--filter', 'type=image'])).toEqual([`image:import:${pastEvents(['--filter', 'type=image'])[0]!.Actor.ID}`]);
     expect(actions(['--filter', 'image=busybox', '--filter', 'event=create'])).toEqual(['container:create:ev1', 'container:create:ev2']);
-    expect(actions(['--filter', 'type=network'])).toEqual([]);
+    // ev1's run: its default bridge endpoint joined at start and left at exit.
+    expect(actions(['--filter', 'type=network'])).toEqual(['network:connect:bridge', 'network:disconnect:bridge']);
     expect(actions(['--filter', 'volume=x'])).toEqual([]);
   });
 

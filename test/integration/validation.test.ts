@@ -103,27 +103,27 @@ describe('request bodies', () => {
 describe('settings that need networking', () => {
   const create = (hostConfig: object) => d.request('POST', '/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: hostConfig });
 
-  it('are refused with a 400 until networking exists, never dropped', async () => {
-    const refused: [object, string][] = [
-      [{ NetworkMode: 'bridge' }, 'network mode "bridge" is not supported by tsdocker yet'],
-      [{ NetworkMode: 'mynet' }, 'network mode "mynet" is not supported by tsdocker yet'],
-      [{ NetworkMode: 'container:abc' }, 'network mode "container:abc" is not supported by tsdocker yet'],
-      [{ PortBindings: { '80/tcp': [{ HostPort: '8080' }] } }, 'PortBindings: not supported by tsdocker yet'],
-      [{ PublishAllPorts: true }, 'PublishAllPorts: not supported by tsdocker yet'],
-      [{ Dns: ['1.1.1.1'], DnsSearch: ['x'], DnsOptions: ['ndots:1'] }, 'Dns, DnsOptions, DnsSearch: not supported by tsdocker yet'],
-      [{ ExtraHosts: ['h:1.2.3.4'] }, 'ExtraHosts: not supported by tsdocker yet'],
-      [{ Links: ['a:b'] }, 'Links: not supported by tsdocker yet'],
+  it('are checked as dockerd checks them, never dropped', async () => {
+    const refused: [object, number, string, object?][] = [
+      [{ NetworkMode: 'mynet' }, 404, 'network mynet not found'],
+      [{ NetworkMode: 'container:abc' }, 404, 'No such container: abc'],
+      [{ NetworkMode: 'container:' }, 400, 'invalid container format container:<name|id>'],
+      [{ NetworkMode: 'host', Links: ['a:b'] }, 400, "conflicting options: host type networking can't be used with links"],
+      [{ NetworkMode: 'none', PortBindings: { '80/tcp': [{ HostPort: '8080' }] } }, 400, 'conflicting options: port publishing'],
+      [{}, 400, 'user specified IP address is supported on user defined networks only', { bridge: { IPAMConfig: { IPv4Address: '172.17.0.9' } } }],
+      [{}, 400, 'network-scoped alias is supported only for containers in user defined networks', { bridge: { Aliases: ['x'] } }],
+      [{}, 400, 'endpoint driver options (--driver-opt) are not supported by tsdocker', { bridge: { DriverOpts: { a: 'b' } } }],
     ];
-    for (const [hostConfig, expected] of refused) {
-      const r = await create(hostConfig);
-      expect({ hostConfig, status: r.status }).toEqual({ hostConfig, status: 400 });
+    for (const [hostConfig, status, expected, endpoints] of refused) {
+      const r = await d.request('POST', '/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: hostConfig, ...(endpoints ? { NetworkingConfig: { EndpointsConfig: endpoints } } : {}) });
+      expect({ hostConfig, status: r.status }).toEqual({ hostConfig, status });
       expect(message(r.body)).toContain(expected);
     }
-    expect(d.docker(['run', '--rm', '-p', '8080:80', 'busybox', 'true']).stderr).toContain('PortBindings: not supported by tsdocker yet');
+    expect(d.docker(['ps', '-aq']).stdout).toBe('');
   });
 
   it('are taken when empty or one of the modes tsdocker runs', async () => {
-    for (const mode of ['default', 'none', 'host', '']) {
+    for (const mode of ['default', 'bridge', 'none', 'host', '']) {
       const r = await create({ NetworkMode: mode, PortBindings: {}, Dns: [], DnsOptions: [], DnsSearch: [], ExtraHosts: null, Links: null, PublishAllPorts: false });
       expect({ mode, status: r.status }).toEqual({ mode, status: 201 });
       ok(d.docker(['rm', (JSON.parse(r.body) as { Id: string }).Id]));
@@ -216,7 +216,7 @@ describe('version-shaped answers', () => {
       expect(Object.fromEntries(theirs.DriverStatus)['Backing Filesystem']).toBe(status['Backing Filesystem']);
     }
     expect(info.Plugins.Volume).toEqual([]);
-    expect(info.Plugins.Network).toEqual(['host', 'null']);
+    expect(info.Plugins.Network).toEqual(['bridge', 'host', 'macvlan', 'null']);
     for (const runtime of ['runc', 'crun']) {
       const installed = spawnSync('sh', ['-c', `command -v ${runtime}`]).status === 0;
       expect({ runtime, listed: runtime in info.Runtimes }).toEqual({ runtime, listed: installed });

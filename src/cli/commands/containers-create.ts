@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { readEnv, readLabels } from './containers-env';
 import { parsePorts } from './containers-mounts';
+import { networkingConfig, networkMode } from './containers-network';
 import { FlagError, parseRestart, type ContainerFlags } from './containers-opts';
 import { goPathError, sortedMap, splitKV } from './containers-units';
 
@@ -83,32 +84,6 @@ function splitVolumes(specs: string[] | undefined): { binds: string[] | null; vo
     binds.push([src, ...rest].join(':'));
   }
   return { binds: binds.length ? binds : null, volumes: sortedMap(anonymous) };
-}
-
-const ZERO_ENDPOINT = {
-  IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', DriverOpts: null, GwPriority: 0, NetworkID: '', EndpointID: '',
-  Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
-};
-
-const BUILTIN_NETWORKS = new Set(['default', 'bridge', 'host', 'none']);
-
-function networkingConfig(f: ContainerFlags): Record<string, unknown> {
-  const target = f.network ?? 'default';
-  const userDefined = !BUILTIN_NETWORKS.has(target) && !target.startsWith('container:');
-  const aliases = f.networkAlias ?? [];
-  const links = f.link ?? [];
-  if (!userDefined && aliases.length) throw new FlagError('network-scoped aliases are only supported for user-defined networks');
-  if (!userDefined && links.length && f.network !== undefined) throw new FlagError('links are only supported for user-defined networks');
-  const endpoint = {
-    ...ZERO_ENDPOINT,
-    IPAMConfig: f.ip || f.ip6 ? { IPv4Address: f.ip ?? '', IPv6Address: f.ip6 ?? '' } : null,
-    Links: links.length && userDefined ? links : null,
-    Aliases: aliases.length ? aliases : null,
-  };
-  const custom = endpoint.IPAMConfig !== null || endpoint.Links !== null || endpoint.Aliases !== null;
-  // No --network: docker 28 always sends the "default" endpoint; one plain --network sends none.
-  if (f.network === undefined || custom) return { EndpointsConfig: { [target]: endpoint } };
-  return { EndpointsConfig: {} };
 }
 
 function healthcheck(f: ContainerFlags): Record<string, unknown> | undefined {
@@ -238,7 +213,7 @@ function hostSetup(f: ContainerFlags, p: ParsedFlags, consoleSize: [number, numb
     Binds: p.binds,
     ContainerIDFile: f.cidfile ?? '',
     LogConfig: { Type: f.logDriver ?? '', Config: p.logOpts },
-    NetworkMode: f.network ?? 'default',
+    NetworkMode: networkMode(f),
     PortBindings: p.bindings,
     RestartPolicy: p.restart,
     AutoRemove: f.rm === true,

@@ -1,6 +1,7 @@
 // `--mount` (docker/cli opts.MountOpt) and `-p`/`--expose` (go-connections
 // nat.ParsePortSpecs), with docker's error messages. Objects are built in the
 // Go structs' field order, empty fields left out as `omitempty` does.
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { ramInBytes, sortedMap, splitKV } from './containers-units';
 
@@ -193,8 +194,8 @@ export function parsePorts(publish: string[], expose: string[]): { exposed: Reco
     let ip = parts.length >= 3 ? parts.slice(0, parts.length - 2).join(':') : '';
     const [containerPort, proto] = splitProto(last);
     if (ip.startsWith('[') && ip.endsWith(']')) ip = ip.slice(1, -1);
-    if (ip !== '' && !/^[0-9.]+$|^[0-9a-fA-F:]+$/.test(ip)) throw new Error(`invalid IP address: ${ip}`);
-    if (containerPort === '') throw new Error(`no port specified: ${raw}<empty>`);
+    if (ip !== '' && isIP(ip) === 0) throw new Error(`invalid IP address: ${ip}`);
+    if (containerPort === '') throw new Error(`no port specified: ${spec}<empty>`);
     let start: number, end: number;
     try {
       [start, end] = portRange(containerPort);

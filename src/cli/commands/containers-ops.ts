@@ -117,9 +117,37 @@ async function quietOnClosedPipe(done: Promise<void>): Promise<void> {
   }
 }
 
-/** Go's sortorder.NaturalLess, enough for "80/tcp -> 0.0.0.0:8080" lines. */
-function naturalCompare(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/** Go's sortorder.NaturalLess (digits before other bytes, numbers by value) as a comparator. */
+export function naturalCompare(a: string, b: string): number {
+  const x = Buffer.from(a), y = Buffer.from(b);
+  let i = 0, j = 0;
+  while (i < x.length && j < y.length) {
+    const d1 = isDigit(x[i]!), d2 = isDigit(y[j]!);
+    if (d1 !== d2) return d1 ? -1 : 1;
+    if (!d1) {
+      if (x[i] !== y[j]) return x[i]! - y[j]!;
+      i++, j++;
+      continue;
+    }
+    while (i < x.length && x[i] === 48) i++;
+    while (j < y.length && y[j] === 48) j++;
+    const nz1 = i, nz2 = j;
+    while (i < x.length && isDigit(x[i]!)) i++;
+    while (j < y.length && isDigit(y[j]!)) j++;
+    if (i - nz1 !== j - nz2) return i - nz1 - (j - nz2);
+    const n1 = x.subarray(nz1, i).toString(), n2 = y.subarray(nz2, j).toString();
+    if (n1 !== n2) return n1 < n2 ? -1 : 1;
+    if (nz1 !== nz2) return nz1 - nz2;
+  }
+  return x.length - i - (y.length - j);
+}
+
+/** strconv.ParseUint(s, 10, 16)'s error, or undefined when s is a port number. */
+function parseUint16Error(s: string): string | undefined {
+  if (!/^\d+$/.test(s)) return `strconv.ParseUint: parsing ${JSON.stringify(s)}: invalid syntax`;
+  return Number(s) > 65535 ? `strconv.ParseUint: parsing ${JSON.stringify(s)}: value out of range` : undefined;
 }
 
 export async function port(cli: Cli, name: string, privatePort: string | undefined): Promise<void> {
@@ -128,8 +156,10 @@ export async function port(cli: Cli, name: string, privatePort: string | undefin
   const join = (ip: string, p: string) => (ip.includes(':') ? `[${ip}]:${p}` : `${ip}:${p}`);
   const out: string[] = [];
   if (privatePort !== undefined) {
-    const [num, proto = 'tcp'] = privatePort.split('/');
-    const key = `${num}/${proto}`;
+    const [num = '', proto = 'tcp'] = privatePort.split('/');
+    const bad = parseUint16Error(num);
+    if (bad !== undefined) throw new CliError(`Error: invalid port (${num}): ${bad}`);
+    const key = `${num}/${proto || 'tcp'}`;
     const frontends = ports[key];
     if (!frontends?.length) throw new CliError(`Error: No public port '${privatePort}' published for ${name}`);
     for (const f of frontends) out.push(join(f.HostIp, f.HostPort));

@@ -1,10 +1,11 @@
 // The flags of `run` and `create` (docker 28's set, descriptions included) and
 // the Go-style parsers of their values; containers-create.ts turns the parsed
 // flags into the POST /containers/create request.
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { memSwapBytes, nanoCpus, parseDuration, ramInBytes, splitKV } from './containers-units';
 import { enableGoFlags } from './containers-flags';
 import { parseMount, type Mount } from './containers-mounts';
+import { parseDnsAddress, parseDnsSearch, parseExtraHost, parseLink, parseNetworkOpt, type NetworkAttachment } from './containers-netflags';
 
 /** A parse error docker reports as `docker: <msg>` + the help hint, exit 125. */
 export class FlagError extends Error {}
@@ -70,7 +71,7 @@ export function addCpuFlags(cmd: Command): Command {
 export function addContainerFlags(cmd: Command): void {
   cmd
     .option('-a, --attach <list>', 'Attach to STDIN, STDOUT or STDERR', collect)
-    .option('--add-host <list>', 'Add a custom host-to-IP mapping (host:ip)', collect)
+    .option('--add-host <list>', 'Add a custom host-to-IP mapping (host:ip)', collectParsed(parseExtraHost))
     .option('--annotation <map>', 'Add an annotation to the container (passed through to the OCI runtime)', collect)
     .option('--blkio-weight <uint16>', 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)', int)
     .option('--cap-add <list>', 'Add Linux capabilities', collect)
@@ -82,9 +83,9 @@ export function addContainerFlags(cmd: Command): void {
   cmd
     .option('--device <list>', 'Add a host device to the container', collect)
     .option('--device-cgroup-rule <list>', 'Add a rule to the cgroup allowed devices list', collect)
-    .option('--dns <list>', 'Set custom DNS servers', collect)
+    .option('--dns <list>', 'Set custom DNS servers', collectParsed(parseDnsAddress))
     .option('--dns-option <list>', 'Set DNS options', collect)
-    .option('--dns-search <list>', 'Set custom DNS search domains', collect)
+    .option('--dns-search <list>', 'Set custom DNS search domains', collectParsed(parseDnsSearch))
     .option('--domainname <string>', 'Container NIS domain name')
     .option('--entrypoint <string>', 'Overwrite the default ENTRYPOINT of the image')
     .option('-e, --env <list>', 'Set environment variables', collect)
@@ -106,7 +107,7 @@ export function addContainerFlags(cmd: Command): void {
     .option('--isolation <string>', 'Container isolation technology')
     .option('-l, --label <list>', 'Set meta data on a container', collect)
     .option('--label-file <list>', 'Read in a line delimited file of labels', collect)
-    .option('--link <list>', 'Add link to another container', collect)
+    .option('--link <list>', 'Add link to another container', collectParsed(parseLink))
     .option('--log-driver <string>', 'Logging driver for the container')
     .option('--log-opt <list>', 'Log driver options', collect)
     .option('--mac-address <string>', 'Container MAC address (e.g., 92:d0:c6:0a:29:33)')
@@ -115,7 +116,7 @@ export function addContainerFlags(cmd: Command): void {
     .option('--memory-swap <bytes>', "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", parser(memSwapBytes))
     .option('--memory-swappiness <int>', 'Tune container memory swappiness (0 to 100) (default -1)', int)
     .option('--mount <mount>', 'Attach a filesystem mount to the container', collectParsed(parseMount))
-    .option('--network <network>', 'Connect a container to a network')
+    .option('--network <network>', 'Connect a container to a network', collectParsed(parseNetworkOpt))
     .option('--network-alias <list>', 'Add network-scoped alias for the container', collect)
     .option('--no-healthcheck', 'Disable any container-specified HEALTHCHECK')
     .option('--oom-kill-disable', 'Disable OOM Killer')
@@ -145,6 +146,18 @@ export function addContainerFlags(cmd: Command): void {
     .option('--volume-driver <string>', 'Optional volume driver for the container')
     .option('--volumes-from <list>', 'Mount volumes from the specified container(s)', collect)
     .option('-w, --workdir <string>', 'Working directory inside the container');
+  addNetAlias(cmd);
+}
+
+/** --net: docker's hidden alias of --network, into the same list in command-line order. */
+function addNetAlias(cmd: Command): void {
+  const network = parser(parseNetworkOpt);
+  cmd.addOption(
+    new Option('--net <network>').hideHelp().argParser((v: string) => {
+      cmd.setOptionValue('network', [...((cmd.getOptionValue('network') as NetworkAttachment[] | undefined) ?? []), network(v)]);
+      return undefined;
+    }),
+  );
 }
 
 /** run's or create's arguments and flags (`-h` is --hostname there, so help is --help only). */
@@ -166,7 +179,7 @@ export interface ContainerFlags {
   healthTimeout?: number; hostname?: string; init?: boolean; interactive?: boolean; ip?: string; ip6?: string; ipc?: string;
   isolation?: string; label?: string[]; labelFile?: string[]; link?: string[]; logDriver?: string; logOpt?: string[];
   macAddress?: string; memory?: number; memoryReservation?: number; memorySwap?: number; memorySwappiness?: number;
-  mount?: Mount[]; network?: string; networkAlias?: string[]; healthcheck?: boolean; oomKillDisable?: boolean;
+  mount?: Mount[]; network?: NetworkAttachment[]; net?: undefined; networkAlias?: string[]; healthcheck?: boolean; oomKillDisable?: boolean;
   oomScoreAdj?: number; pid?: string; pidsLimit?: number; privileged?: boolean; publish?: string[]; publishAll?: boolean;
   readOnly?: boolean; restart: string; rm?: boolean; runtime?: string; securityOpt?: string[]; shmSize?: number;
   stopSignal?: string; stopTimeout?: number; storageOpt?: string[]; sysctl?: string[]; tmpfs?: string[]; tty?: boolean;

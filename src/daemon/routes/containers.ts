@@ -39,12 +39,15 @@ export function containerRoutes(app: FastifyInstance, ctx: DaemonContext): void 
       return rec.imageId === img.id;
     });
     const size = bool(query, 'size');
-    return recs.map((rec) => ({ ...summary(rec), ...(size ? containers.rootfs.sizes(rec) : {}) }));
+    const nets = filters(query)['network'] ?? [];
+    const onNetworks = (rec: (typeof recs)[number]) =>
+      nets.length === 0 || Object.entries(containers.networkSettings(rec)?.Networks ?? {}).some(([name, e]) => nets.some((n) => n === name || (n !== '' && e.NetworkID.startsWith(n))));
+    return recs.filter(onNetworks).map((rec) => ({ ...summary(rec, containers.networkSettings(rec)), ...(size ? containers.rootfs.sizes(rec) : {}) }));
   });
 
   app.get('/containers/:id/json', async (req) => {
     const rec = resolve(req);
-    return { ...inspect(rec, containers.paths, containers.rootfs.lowerDirs(rec), execs.idsOf(rec.id)), ...(bool(q(req), 'size') ? containers.rootfs.sizes(rec) : {}) };
+    return { ...inspect(rec, containers.paths, containers.rootfs.lowerDirs(rec), execs.idsOf(rec.id), containers.networkSettings(rec)), ...(bool(q(req), 'size') ? containers.rootfs.sizes(rec) : {}) };
   });
 
   app.post('/containers/:id/start', async (req, reply) => {
