@@ -128,7 +128,7 @@ async function history(cli: Cli, name: string, o: { human: boolean; noTrunc?: bo
   }
   cli.out(
     renderList(o.format, {
-      defaultTable: 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}',
+      defaultTable: `table {{.ID}}\t{{.${o.human ? 'CreatedSince' : 'CreatedAt'}}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}`,
       headers: { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' },
       rows,
     }),
@@ -212,7 +212,6 @@ export function registerImages(program: Command, cli: Cli): void {
     cmd
       .argument('<IMAGE>')
       .option('-H, --human', 'Print sizes and dates in human readable format', true)
-      .option('--no-human', 'Print raw sizes and dates')
       .option('--no-trunc', "Don't truncate output")
       .option('-q, --quiet', 'Only show image IDs')
       .option('--format <string>', 'Format output using a custom template')
