@@ -8,6 +8,7 @@
 // main.ts applies it to every command; a command whose arguments end the
 // flags (run, exec: `interspersed` false) applies it itself, first.
 import { Command, Option } from 'commander';
+import { dockerError } from './usage';
 
 const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 const FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
@@ -16,11 +17,27 @@ const takesValue = (o: Option) => o.required || o.optional;
 
 /** The hidden `--no-x` forms this layer added, per command: typed by the user they are unknown flags. */
 const synthesized = new WeakMap<Command, Set<string>>();
+/** Whether a command's flags may follow its arguments; once false (run, exec), it stays false. */
+const interspersedOf = new WeakMap<Command, boolean>();
 
-/** Gives `cmd`'s boolean flags pflag's `=true|false` syntax; call after its options are added. Applies once. */
+/**
+ * Gives `cmd`'s boolean flags pflag's `=true|false` syntax. Commands are
+ * filled in lazily (containers.ts), so the flags are read at the first parse.
+ */
 export function enableGoFlags(cmd: Command, interspersed: boolean): Command {
-  if (synthesized.has(cmd)) return cmd;
-  const added = new Set<string>();
+  const known = interspersedOf.get(cmd);
+  interspersedOf.set(cmd, known === false ? false : interspersed);
+  if (known !== undefined) return cmd;
+  const parse = cmd.parseOptions.bind(cmd);
+  cmd.parseOptions = (argv: string[]) => parse(normalize(cmd, argv, interspersedOf.get(cmd) ?? true));
+  return cmd;
+}
+
+/** Adds a hidden `--no-x` for each boolean `--x` (once, at the first parse). */
+function synthesize(cmd: Command): Set<string> {
+  let added = synthesized.get(cmd);
+  if (added) return added;
+  added = new Set<string>();
   synthesized.set(cmd, added);
   for (const o of [...cmd.options]) {
     if (takesValue(o) || o.negate || !o.long) continue;
@@ -29,9 +46,16 @@ export function enableGoFlags(cmd: Command, interspersed: boolean): Command {
     cmd.addOption(new Option(negative).hideHelp());
     added.add(negative);
   }
-  const parse = cmd.parseOptions.bind(cmd);
-  cmd.parseOptions = (argv: string[]) => parse(normalize(cmd, argv, interspersed));
-  return cmd;
+  return added;
+}
+
+/** docker's output for a command's errors (usage.ts) and the flag layer; for commands made after main.ts's walk too. */
+export function configureCommand(cmd: Command): Command {
+  enableGoFlags(cmd, cmd.commands.length === 0);
+  return cmd.exitOverride().configureOutput({
+    writeErr: (s) => process.stderr.write(s),
+    outputError: (s, write) => write(dockerError(cmd, s)),
+  });
 }
 
 /** A flag error in pflag's words (exit 125), raised through commander so its output handler prints the usage. */
@@ -44,12 +68,12 @@ function flagError(cmd: Command, message: string): never {
 export const flagNames = (o: Option) => (o.short && o.long ? `${o.short}, ${o.long}` : (o.long ?? o.short ?? ''));
 
 function normalize(cmd: Command, argv: string[], interspersed: boolean): string[] {
+  const fake = synthesize(cmd);
   const byName = new Map<string, Option>();
   for (const o of cmd.options) {
     if (o.long) byName.set(o.long, o);
     if (o.short) byName.set(o.short, o);
   }
-  const fake = synthesized.get(cmd) ?? new Set<string>();
   /** `--flag=value` of a boolean flag in commander's words. */
   const boolForm = (o: Option, value: string): string[] => {
     const on = TRUE.has(value) ? true : FALSE.has(value) ? false : undefined;

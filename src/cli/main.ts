@@ -3,8 +3,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ENGINE_VERSION } from '../api/version';
 import { Cli, CliError, reportError, type GlobalOptions } from './cli';
-import { enableGoFlags } from './flags';
-import { dockerError, FLAG_ERRORS } from './usage';
+import { configureCommand } from './flags';
+import { FLAG_ERRORS } from './usage';
 import { registerContainers } from './commands/containers';
 import { registerImages } from './commands/images';
 import { registerRegistryCommands } from './commands/pull';
@@ -37,12 +37,8 @@ function buildProgram(cli: Cli): Command {
   registerTls(program, cli);
   registerContext(program, cli);
   const configure = (cmd: Command) => {
-    // One flag layer for all: pflag's `--flag=true|false`; the root and the groups stop at the subcommand.
-    enableGoFlags(cmd, cmd.commands.length === 0);
-    cmd.exitOverride().configureOutput({
-      writeErr: (s) => process.stderr.write(s),
-      outputError: (s, write) => write(dockerError(cmd, s)),
-    });
+    // One flag layer for all (pflag's `--flag=true|false`) and docker's usage errors.
+    configureCommand(cmd);
     cmd.commands.forEach(configure);
   };
   configure(program);
