@@ -11,7 +11,7 @@ import { DaemonError, errorMessage } from '../client';
 import { hijack } from '../hijack';
 import { printMessages } from '../jsonstream';
 import { monitorTerminalSize, terminalSize } from '../tty';
-import { AttachedStreams, proxySignals, type StreamEnd } from './containers-io';
+import { AttachedStreams, holdSignals, proxySignals, type StreamEnd } from './containers-io';
 import { errorText } from './containers-ops';
 import { goPathError } from './containers-units';
 import { buildCreateRequest, type CreateRequest } from './containers-create';
@@ -177,6 +177,7 @@ export async function run(cli: Cli, cmd: Command, image: string, args: string[])
   const cleanups: Array<() => void> = [];
   try {
     if (f.sigProxy !== false) cleanups.push(proxySignals((signal) => cli.client.json('POST', `/containers/${id}/kill`, { query: { signal } })));
+    else cleanups.push(holdSignals());
     const attached = config.AttachStdin || config.AttachStdout || config.AttachStderr;
     if (!config.AttachStdout && !config.AttachStderr) cli.out(`${id}\n`);
     // Attach and wait, each on its own connection, go out together; start waits for both.
@@ -294,6 +295,7 @@ export async function attach(cli: Cli, name: string, o: { stdin: boolean; sigPro
     if (stdinWanted && c.Config.Tty && !process.stdin.isTTY) throw new CliError('the input device is not a TTY');
     const stdin = stdinWanted && c.Config.OpenStdin;
     if (o.sigProxy !== false && !c.Config.Tty) cleanups.push(proxySignals((signal) => cli.client.json('POST', `/containers/${name}/kill`, { query: { signal } })));
+    else cleanups.push(holdSignals());
     const socket = await hijack(cli.client, `/containers/${name}/attach`, {
       query: { detachKeys: o.detachKeys, stderr: 1, stdin: stdin ? 1 : undefined, stdout: 1, stream: 1 },
     });
