@@ -71,6 +71,8 @@ describe.skipIf(!hasDocker)('parity with the docker CLI (skipped: docker CLI not
   it.each(PARITY_CASES.map((c) => [c.why, c.args.join(' '), c] as const))('%s: %s', (_why, _line, c) => {
     const theirs = runCase(c, 'docker');
     const ours = runCase(c, 'tsdocker');
+    // spawnSync's timeout (a hang, e.g. stdin's EOF never reaching the container) is -1: never a match.
+    expect(ours.code, 'tsdocker timed out').not.toBe(-1);
     expect(ours).toEqual(theirs);
   });
 });
