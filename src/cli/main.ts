@@ -1,7 +1,7 @@
 // tsdocker: the command line, docker's commands, flags, output and exit codes.
 // Each command group lives in its own file under commands/ and registers itself.
 import { Command, CommanderError, Option } from 'commander';
-import { ENGINE_VERSION } from '../api/version';
+import { ENGINE_VERSION, TSDOCKER_VERSION } from '../api/version';
 import { Cli, CliError, reportError, type GlobalOptions } from './cli';
 import { configureCommand } from './flags';
 import { FLAG_ERRORS } from './usage';
@@ -16,7 +16,7 @@ function buildProgram(cli: Cli): Command {
   const program = new Command('tsdocker')
     .usage('[OPTIONS] COMMAND')
     .description('A self-sufficient runtime for containers')
-    .version(`tsdocker version ${ENGINE_VERSION}`, '-v, --version', 'Print version information and quit')
+    .version(`tsdocker version ${ENGINE_VERSION}, build tsdocker-${TSDOCKER_VERSION}`, '-v, --version', 'Print version information and quit')
     .option('--config <dir>', 'Location of client config files')
     .option('-c, --context <name>', 'Name of the context to use to connect to the daemon (overrides DOCKER_HOST env var and default context set with "docker context use")')
     .option('-D, --debug', 'Enable debug mode')

@@ -278,7 +278,7 @@ export async function start(cli: Cli, names: string[], o: { attach?: boolean; in
 /** docker attach: refuses stopped, paused or restarting containers. */
 async function attachableContainer(cli: Cli, name: string): Promise<ContainerInspect> {
   const c = await cli.client.get<ContainerInspect>(`/containers/${name}/json`);
-  if (!c.State.Running) throw new CliError('cannot attach to a stopped container, start it first');
+  if (!c.State.Running) throw new CliError('You cannot attach to a stopped container, start it first');
   if (c.State.Paused) throw new CliError('cannot attach to a paused container, unpause it first');
   if (c.State.Restarting) throw new CliError('cannot attach to a restarting container, wait until it is running');
   return c;

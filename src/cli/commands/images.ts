@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { HistoryResponseItem, ImageDeleteResponseItem, ImageInspect, ImagePruneResponse, ImageSummary } from '../../api/types';
 import type { Cli } from '../cli';
 import { CliError } from '../cli';
+import { DaemonError } from '../client';
 import { goRfc3339, goTimeString, timeAgo } from '../../api/time';
 import { humanSize, renderList, renderOne, shortId } from '../format';
 import { printMessages } from '../jsonstream';
@@ -84,7 +85,8 @@ async function list(cli: Cli, reference: string | undefined, o: ListOpts): Promi
   });
   const rows = imageRows(images, o.noTrunc === true);
   if (o.quiet) {
-    cli.out([...new Set(rows.map((r) => r.ID))].map((id) => `${id}\n`).join(''));
+    // One line per row (per tag), as docker prints them: `images -q | wc -l` counts tags.
+    cli.out(rows.map((r) => `${r.ID}\n`).join(''));
     return;
   }
   const digestCol = o.digests ? '\t{{.Digest}}' : '';
@@ -149,7 +151,8 @@ async function remove(cli: Cli, names: string[], o: { force?: boolean; prune: bo
       });
       for (const item of body) cli.out(item.Untagged ? `Untagged: ${item.Untagged}\n` : `Deleted: ${item.Deleted}\n`);
     } catch (err) {
-      failed = true;
+      // With -f, an image that is not there is reported, but is no failure (docker's exit 0).
+      if (!(o.force && err instanceof DaemonError && err.status === 404)) failed = true;
       cli.err(`Error response from daemon: ${(err as Error).message}\n`);
     }
   }

@@ -21,6 +21,26 @@ interface ClientVersion {
   Context: string;
 }
 
+/** Go's time.ANSIC in local time (`Fri May 30 12:07:14 2025`), as docker's version prints Built; text that is no time stays. */
+export function ansic(time: string): string {
+  const d = new Date(time);
+  if (!time || Number.isNaN(d.getTime())) return time;
+  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  const clock = `${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
+  return `${days[d.getDay()]} ${months[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${clock} ${d.getFullYear()}`;
+}
+
+/** When this CLI was built: its bundle's time. */
+function cliBuildTime(): string {
+  try {
+    return ansic(process.getBuiltinModule('node:fs').statSync(__filename).mtime.toISOString());
+  } catch {
+    return '';
+  }
+}
+
 function clientVersion(apiVersion: string): ClientVersion {
   return {
     Platform: { Name: '' },
@@ -29,7 +49,7 @@ function clientVersion(apiVersion: string): ClientVersion {
     DefaultAPIVersion: API_VERSION,
     GoVersion: `node${process.versions.node}`,
     GitCommit: `tsdocker-${TSDOCKER_VERSION}`,
-    BuildTime: '',
+    BuildTime: cliBuildTime(),
     Os: 'linux',
     Arch: process.arch === 'x64' ? 'amd64' : process.arch,
     Context: 'default',
@@ -61,7 +81,7 @@ function serverSection(s: SystemVersion): string {
         `  API version:\t${d['ApiVersion']} (minimum version ${d['MinAPIVersion']})`,
         `  Go version:\t${d['GoVersion']}`,
         `  Git commit:\t${d['GitCommit']}`,
-        `  Built:\t${d['BuildTime']}`,
+        `  Built:\t${ansic(String(d['BuildTime'] ?? ''))}`,
         `  OS/Arch:\t${d['Os']}/${d['Arch']}`,
         `  Experimental:\t${d['Experimental']}`,
       );
@@ -113,7 +133,8 @@ function infoText(cli: Cli, i: SystemInfo): string {
     `  Network: ${i.Plugins.Network.join(' ')}`,
     `  Log: ${i.Plugins.Log.join(' ')}`,
     ` Swarm: ${i.Swarm.LocalNodeState}`,
-    ` Runtimes: ${Object.keys(i.Runtimes).sort().join(' ')}`,
+    // docker ranges over a Go map (an order of its own each time); the daemon's order is the one it shows most.
+    ` Runtimes: ${Object.keys(i.Runtimes).join(' ')}`,
     ` Default Runtime: ${i.DefaultRuntime}`,
     ` Init Binary: ${i.InitBinary}`,
     ` containerd version: ${i.ContainerdCommit.ID}`,
@@ -138,7 +159,7 @@ function infoText(cli: Cli, i: SystemInfo): string {
     ...(i.RegistryConfig.Mirrors.length ? [' Registry Mirrors:', ...list(i.RegistryConfig.Mirrors)] : []),
     ` Live Restore Enabled: ${i.LiveRestoreEnabled}`,
   ];
-  return ['Client:', ` Version:    ${ENGINE_VERSION}`, ` Context:    default`, ` Debug Mode: ${Boolean(cli.debug)}`, '', ...lines, ''].join('\n');
+  return ['Client:', ` Version:    ${ENGINE_VERSION}`, ` Context:    default`, ` Debug Mode: ${Boolean(cli.debug)}`, '', ...lines, '', ''].join('\n'); // docker ends with an empty line
 }
 
 async function info(cli: Cli, opts: { format?: string }): Promise<void> {
