@@ -1,9 +1,10 @@
 // tsdocker: the command line, docker's commands, flags, output and exit codes.
 // Each command group lives in its own file under commands/ and registers itself.
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { ENGINE_VERSION, TSDOCKER_VERSION } from '../api/version';
 import { Cli, CliError, reportError, type GlobalOptions } from './cli';
 import { configureCommand } from './flags';
+import { LOG_LEVELS } from './commands/containers-validate';
 import { FLAG_ERRORS } from './usage';
 import { registerContainers } from './commands/containers';
 import { registerImages } from './commands/images';
@@ -21,7 +22,7 @@ function buildProgram(cli: Cli): Command {
     .option('-c, --context <name>', 'Name of the context to use to connect to the daemon (overrides DOCKER_HOST env var and default context set with "docker context use")')
     .option('-D, --debug', 'Enable debug mode')
     .option('-H, --host <host>', 'Daemon socket to connect to', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
-    .addOption(new Option('-l, --log-level <level>', 'Set the logging level').choices(['debug', 'info', 'warn', 'error', 'fatal']))
+    .option('-l, --log-level <string>', 'Set the logging level ("debug", "info", "warn", "error", "fatal")')
     .option('--tls', 'Use TLS; implied by --tlsverify')
     .option('--tlscacert <file>', 'Trust certs signed only by this CA')
     .option('--tlscert <file>', 'Path to TLS certificate file')
@@ -30,6 +31,11 @@ function buildProgram(cli: Cli): Command {
     .enablePositionalOptions()
     .showSuggestionAfterError(false)
     .exitOverride();
+  // docker reads --log-level before any command (logrus.ParseLevel), exit 1.
+  program.hook('preSubcommand', () => {
+    const level = program.opts<GlobalOptions>().logLevel;
+    if (level !== undefined && !LOG_LEVELS.has(level.toLowerCase())) throw new CliError(`Unable to parse logging level: ${level}`);
+  });
   registerSystem(program, cli);
   registerImages(program, cli);
   registerRegistryCommands(program, cli);

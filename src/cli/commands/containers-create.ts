@@ -9,6 +9,7 @@ import { readEnv, readLabels } from './containers-env';
 import { parsePorts } from './containers-mounts';
 import { FlagError, parseRestart, type ContainerFlags } from './containers-opts';
 import { goPathError, sortedMap, splitKV } from './containers-units';
+import { checkPlatform } from '../platform';
 
 /** The create request: its body, and the query (name, platform). */
 export interface CreateRequest {
@@ -35,7 +36,7 @@ function parseSecurityOpts(list: string[] | undefined): { opts: string[] | null;
     let sep = opt.indexOf('=');
     if (sep < 0 && opt !== 'no-new-privileges') sep = opt.indexOf(':');
     const [key, value] = sep < 0 ? [opt, ''] : [opt.slice(0, sep), opt.slice(sep + 1)];
-    if (value === '' && key !== 'no-new-privileges') throw new FlagError(`invalid --security-opt: ${JSON.stringify(opt)}`);
+    if (value === '' && key !== 'no-new-privileges') throw new FlagError(`Invalid --security-opt: ${JSON.stringify(opt)}`);
     if (opt === 'systempaths=unconfined') {
       unconfinedPaths = true;
       continue;
@@ -72,6 +73,7 @@ function splitVolumes(specs: string[] | undefined): { binds: string[] | null; vo
   for (const spec of specs ?? []) {
     if (spec === '') throw new FlagError('invalid empty volume spec');
     const parts = spec.split(':');
+    if (spec.length > 2 && parts.includes('')) throw new FlagError(`invalid spec: ${spec}: empty section between colons`);
     if (parts.length > 3) throw new FlagError(`invalid spec: ${spec}: too many colons`);
     if (parts.length === 1) {
       anonymous.push([spec, {}]);
@@ -339,6 +341,9 @@ export function buildCreateRequest(f: ContainerFlags, image: string, args: strin
   };
   const query: CreateRequest['query'] = {};
   if (f.name !== undefined) query.name = f.name;
-  if (f.platform) query.platform = f.platform;
+  if (f.platform) {
+    checkPlatform(f.platform);
+    query.platform = f.platform;
+  }
   return { body, query };
 }

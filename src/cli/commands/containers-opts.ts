@@ -5,6 +5,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { memSwapBytes, nanoCpus, parseDuration, ramInBytes, splitKV } from './containers-units';
 import { enableGoFlags } from './containers-flags';
 import { parseMount, type Mount } from './containers-mounts';
+import { validateEnv, validateExtraHost, validateIp, validateSysctl } from './containers-validate';
 
 /** A parse error docker reports as `docker: <msg>` + the help hint, exit 125. */
 export class FlagError extends Error {}
@@ -28,7 +29,7 @@ function intValue(v: string): number {
   return Number(v);
 }
 /** A repeatable flag whose every value is parsed (and refused) as it comes. */
-function collectParsed<T>(parse: (v: string) => T): (v: string, prev: T[] | undefined) => T[] {
+export function collectParsed<T>(parse: (v: string) => T): (v: string, prev: T[] | undefined) => T[] {
   const one = parser(parse);
   return (v, prev) => [...(prev ?? []), one(v)];
 }
@@ -70,7 +71,7 @@ export function addCpuFlags(cmd: Command): Command {
 export function addContainerFlags(cmd: Command): void {
   cmd
     .option('-a, --attach <list>', 'Attach to STDIN, STDOUT or STDERR', collect)
-    .option('--add-host <list>', 'Add a custom host-to-IP mapping (host:ip)', collect)
+    .option('--add-host <list>', 'Add a custom host-to-IP mapping (host:ip)', collectParsed(validateExtraHost))
     .option('--annotation <map>', 'Add an annotation to the container (passed through to the OCI runtime)', collect)
     .option('--blkio-weight <uint16>', 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)', int)
     .option('--cap-add <list>', 'Add Linux capabilities', collect)
@@ -82,12 +83,12 @@ export function addContainerFlags(cmd: Command): void {
   cmd
     .option('--device <list>', 'Add a host device to the container', collect)
     .option('--device-cgroup-rule <list>', 'Add a rule to the cgroup allowed devices list', collect)
-    .option('--dns <list>', 'Set custom DNS servers', collect)
+    .option('--dns <list>', 'Set custom DNS servers', collectParsed(validateIp))
     .option('--dns-option <list>', 'Set DNS options', collect)
     .option('--dns-search <list>', 'Set custom DNS search domains', collect)
     .option('--domainname <string>', 'Container NIS domain name')
     .option('--entrypoint <string>', 'Overwrite the default ENTRYPOINT of the image')
-    .option('-e, --env <list>', 'Set environment variables', collect)
+    .option('-e, --env <list>', 'Set environment variables', collectParsed(validateEnv))
     .option('--env-file <list>', 'Read in a file of environment variables', collect)
     .option('--expose <list>', 'Expose a port or a range of ports', collect)
     .option('--group-add <list>', 'Add additional groups to join', collect)
@@ -134,7 +135,7 @@ export function addContainerFlags(cmd: Command): void {
     .option('--stop-signal <string>', 'Signal to stop the container')
     .option('--stop-timeout <int>', 'Timeout (in seconds) to stop a container', int)
     .option('--storage-opt <list>', 'Storage driver options for the container', collect)
-    .option('--sysctl <map>', 'Sysctl options', collect)
+    .option('--sysctl <map>', 'Sysctl options', collectParsed(validateSysctl))
     .option('--tmpfs <list>', 'Mount a tmpfs directory', collect)
     .option('-t, --tty', 'Allocate a pseudo-TTY')
     .option('--ulimit <ulimit>', 'Ulimit options', collectParsed(parseUlimit))

@@ -150,6 +150,7 @@ export function createRequest(cmd: Command, command: string, image: string, args
   try {
     return { f, req: buildCreateRequest(f, image, args, changed, terminalSize()) };
   } catch (err) {
+    if (err instanceof CliError) throw err; // its own words and status (--platform: exit 1, as docker's)
     throw runError(command, (err as Error).message, 125);
   }
 }

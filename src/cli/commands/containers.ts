@@ -7,7 +7,8 @@ import type { Cli } from '../cli';
 import { enableGoFlags, goFlagErrors } from './containers-flags';
 import { filterFlag, ps, type PsOptions } from './containers-list';
 import * as ops from './containers-ops';
-import { collect, defineCreateCommand, int } from './containers-opts';
+import { collect, collectParsed, defineCreateCommand, int } from './containers-opts';
+import { validateEnv } from './containers-validate';
 import { defineCommit, defineUpdate, pauseOrUnpause } from './containers-state';
 import { stats, type StatsOptions } from './containers-stats';
 import { defineCp } from './cp';
@@ -130,7 +131,7 @@ function processCommands(cli: Cli): Commands {
             .passThroughOptions()
             .option('-d, --detach', 'Detached mode: run command in the background')
             .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
-            .option('-e, --env <list>', 'Set environment variables', collect)
+            .option('-e, --env <list>', 'Set environment variables', collectParsed(validateEnv))
             .option('--env-file <list>', 'Read in a file of environment variables', collect)
             .option('-i, --interactive', 'Keep STDIN open even if not attached')
             .option('--privileged', 'Give extended privileges to the command')

@@ -6,6 +6,7 @@ import type { HistoryResponseItem, ImageDeleteResponseItem, ImageInspect, ImageP
 import type { Cli } from '../cli';
 import { CliError } from '../cli';
 import { DaemonError } from '../client';
+import { parseNormalizedNamed } from '../../api/reference';
 import { goRfc3339, goTimeString, timeAgo } from '../../api/time';
 import { humanSize, renderList, renderOne, shortId } from '../format';
 import { printMessages } from '../jsonstream';
@@ -138,6 +139,14 @@ async function history(cli: Cli, name: string, o: { human: boolean; noTrunc?: bo
 }
 
 async function tag(cli: Cli, source: string, target: string): Promise<void> {
+  // Both names are parsed first, as docker's client does.
+  for (const name of [source, target]) {
+    try {
+      parseNormalizedNamed(name);
+    } catch (err) {
+      throw new CliError(`Error parsing reference: ${JSON.stringify(name)} is not a valid repository/tag: ${(err as Error).message}`);
+    }
+  }
   const { repo, tag: t } = splitTag(target);
   await cli.client.json('POST', `/images/${source}/tag`, { query: { repo, tag: t } });
 }
