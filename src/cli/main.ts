@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ENGINE_VERSION, TSDOCKER_VERSION } from '../api/version';
 import { Cli, CliError, reportError, type GlobalOptions } from './cli';
 import { configureCommand } from './flags';
+import { dockerHelp } from './help';
 import { LOG_LEVELS } from './commands/containers-validate';
 import { FLAG_ERRORS } from './usage';
 import { registerContainers } from './commands/containers';
@@ -31,6 +32,7 @@ function buildProgram(cli: Cli): Command {
     .enablePositionalOptions()
     .showSuggestionAfterError(false)
     .exitOverride();
+  program.configureHelp({ formatHelp: (cmd, helper) => dockerHelp(cmd, helper) });
   // docker reads --log-level before any command (logrus.ParseLevel), exit 1.
   program.hook('preSubcommand', () => {
     const level = program.opts<GlobalOptions>().logLevel;

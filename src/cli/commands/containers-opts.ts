@@ -5,7 +5,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { memSwapBytes, nanoCpus, parseDuration, ramInBytes, splitKV } from './containers-units';
 import { enableGoFlags } from './containers-flags';
 import { parseMount, type Mount } from './containers-mounts';
-import { validateEnv, validateExtraHost, validateIp, validateSysctl } from './containers-validate';
+import { parseGpus, throttleBps, validateEnv, validateExtraHost, validateIp, validateSysctl, validateThrottleIOps, validateWeightDevice } from './containers-validate';
 
 /** A parse error docker reports as `docker: <msg>` + the help hint, exit 125. */
 export class FlagError extends Error {}
@@ -148,17 +148,36 @@ export function addContainerFlags(cmd: Command): void {
     .option('-w, --workdir <string>', 'Working directory inside the container');
 }
 
+/** Per-device block IO limits, GPUs, kernel memory, link-local addresses. */
+function addDeviceFlags(cmd: Command): void {
+  cmd
+    .option('--blkio-weight-device <list>', 'Block IO weight (relative device weight) (default [])', collectParsed(validateWeightDevice))
+    .option('--device-read-bps <list>', 'Limit read rate (bytes per second) from a device (default [])', collectParsed(throttleBps(ramInBytes)))
+    .option('--device-read-iops <list>', 'Limit read rate (IO per second) from a device (default [])', collectParsed(validateThrottleIOps))
+    .option('--device-write-bps <list>', 'Limit write rate (bytes per second) to a device (default [])', collectParsed(throttleBps(ramInBytes)))
+    .option('--device-write-iops <list>', 'Limit write rate (IO per second) to a device (default [])', collectParsed(validateThrottleIOps))
+    .option('--gpus <gpu-request>', "GPU devices to add to the container ('all' to pass all GPUs)", collectParsed(parseGpus))
+    // Accepted and dropped, as docker 28's CLI does (the API ignores it since 1.42).
+    .option('--kernel-memory <bytes>', 'Kernel memory limit', bytes)
+    .option('--link-local-ip <list>', 'Container IPv4/IPv6 link-local addresses', collect);
+}
+
 /** run's or create's arguments and flags (`-h` is --hostname there, so help is --help only). */
 export function defineCreateCommand(cmd: Command, run: boolean): Command {
   cmd.helpOption('--help', 'Print usage').usage('[OPTIONS] IMAGE [COMMAND] [ARG...]').argument('<IMAGE>').argument('[COMMAND...]').passThroughOptions();
   addCreateFlags(cmd, run);
   addContainerFlags(cmd);
+  addDeviceFlags(cmd);
   return enableGoFlags(cmd, false);
 }
+
+type Throttle = { Path: string; Rate: number };
 
 /** What commander hands the action of run/create. */
 export interface ContainerFlags {
   attach?: string[]; addHost?: string[]; annotation?: string[]; blkioWeight?: number; capAdd?: string[]; capDrop?: string[];
+  blkioWeightDevice?: Array<{ Path: string; Weight: number }>; deviceReadBps?: Throttle[]; deviceReadIops?: Throttle[]; deviceWriteBps?: Throttle[];
+  deviceWriteIops?: Throttle[]; gpus?: Array<ReturnType<typeof parseGpus>>; kernelMemory?: number; linkLocalIp?: string[];
   cgroupParent?: string; cgroupns?: string; cidfile?: string; cpuPeriod?: number; cpuQuota?: number; cpuRtPeriod?: number;
   cpuRtRuntime?: number; cpuShares?: number; cpus?: number; cpusetCpus?: string; cpusetMems?: string; device?: string[];
   deviceCgroupRule?: string[]; dns?: string[]; dnsOption?: string[]; dnsSearch?: string[]; domainname?: string;

@@ -370,10 +370,17 @@ export async function exec(cli: Cli, name: string, command: string[], o: ExecFla
   const socket = await hijack(cli.client, `/exec/${created.Id}/start`, { body: startBody });
   const streams = new AttachedStreams(socket, { stdin: attachStdin, stdout: true, stderr: true, tty, detachKeys: o.detachKeys, warn: (m) => cli.err(m) });
   let stopResize = () => {};
+  // exec forwards no signal: SIGINT/SIGTERM end the CLI at once with 0 as docker 28's does, the process lives on.
+  const leave = () => {
+    streams.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', leave).once('SIGTERM', leave);
   try {
     if (tty && process.stdin.isTTY) stopResize = monitorResize(cli, `/exec/${created.Id}/resize`);
     if ((await streamEnd(streams)) === 'detached') throw new CliError(DETACHED);
   } finally {
+    process.off('SIGINT', leave).off('SIGTERM', leave);
     stopResize();
     streams.close();
   }

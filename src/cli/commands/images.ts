@@ -203,6 +203,7 @@ async function save(cli: Cli, names: string[], o: { output?: string }): Promise<
 }
 
 async function load(cli: Cli, o: { input?: string; quiet?: boolean }): Promise<void> {
+  if (!o.input && process.stdin.isTTY) throw new CliError('requested load from stdin, but stdin is empty');
   const query = { quiet: o.quiet || !process.stdout.isTTY ? '1' : undefined };
   const res = await cli.client.stream('POST', '/images/load', {
     query,
@@ -270,7 +271,7 @@ export function registerImages(program: Command, cli: Cli): void {
   tagCommand(image.command('tag').description('Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE'));
   rmCommand(image.command('rm').alias('remove').description('Remove one or more images'));
   importCommand(image.command('import').description('Import the contents from a tarball to create a filesystem image'));
-  saveCommand(image.command('save').description('Save one or more images to a tar archive'));
+  saveCommand(image.command('save').description('Save one or more images to a tar archive (streamed to STDOUT by default)'));
   loadCommand(image.command('load').description('Load an image from a tar archive or STDIN'));
   image
     .command('prune')

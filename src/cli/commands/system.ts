@@ -242,7 +242,7 @@ export function registerSystem(program: Command, cli: Cli): void {
       .action((opts: EventsOptions) => events(cli, opts));
   eventsCommand(program.command('events'));
 
-  const system = program.command('system').description('Manage tsdocker');
+  const system = program.command('system').description('Manage Docker');
   infoCommand(system.command('info'));
   eventsCommand(system.command('events'));
   system
