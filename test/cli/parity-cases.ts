@@ -69,6 +69,12 @@ export const FLAG_CASES: ParityCase[] = [
   { why: '2 management command alone', args: ['system'] },
   { why: '2 unknown command', args: ['container', 'nosuch'] },
   { why: '2 unknown command', args: ['image', 'nosuch'] },
+  { why: '2 argument counts', args: ['images', 'a', 'b'] },
+  { why: '2 argument counts', args: ['commit'] },
+  { why: '2 argument counts', args: ['exec', '{running}'] },
+  { why: '2 argument counts', args: ['import'] },
+  { why: '2 bool=value', args: ['run', '--rm', '-t=false', '-i=false', '{img}', 'true'] },
+  { why: '2 bad value', args: ['run', '-m', '1x', '{img}'] },
 ];
 
 /** Issue 16 point 5: output details. */
@@ -120,11 +126,17 @@ export const STDIN_CASES: ParityCase[] = [
 
 /** Issue 16 point 9: flags and commands that were missing. */
 export const MISSING_CASES: ParityCase[] = [
-  { why: '9 refused', args: ['create', '--kernel-memory', '10m', '{img}'], ignore: ['stdout'] },
-  { why: '9 refused', args: ['create', '--gpus', 'all', '{img}'] },
+  { why: '9 --kernel-memory accepted, dropped', args: ['create', '--name', 'tsdpar-km', '--kernel-memory', '10m', '{img}'], after: [['rm', 'tsdpar-km']] },
+  { why: '9 --gpus refused', args: ['create', '--gpus', 'all', '{img}'] },
+  { why: '9 --gpus bad value', args: ['create', '--gpus', 'count=x', '{img}'] },
+  { why: '9 device limits bad values', args: ['create', '--device-read-bps', 'sda:1mb', '{img}'] },
+  { why: '9 device limits bad values', args: ['create', '--device-write-iops', '/dev/sda:x', '{img}'] },
+  { why: '9 device limits bad values', args: ['create', '--blkio-weight-device', '/dev/sda:5', '{img}'] },
+  { why: '9 --link-local-ip', args: ['create', '--name', 'tsdpar-lli', '--link-local-ip', '169.254.1.1', '{img}'], after: [['rm', 'tsdpar-lli']] },
   { why: '9 aliases', args: ['container', 'pause', 'tsdpar-nosuch'] },
   { why: '9 aliases', args: ['container', 'unpause', 'tsdpar-nosuch'] },
-  { why: '9 aliases', args: ['image', 'pull', '--help'], ignore: ['stdout'] },
+  { why: '9 aliases', args: ['container', 'stats', '--no-stream', 'tsdpar-nosuch'] },
+  { why: '9 aliases', args: ['system', 'events', '--since', '0s', '--until', '0s'] },
 ];
 
 /** cli-format lane (issue 16 points 1, 3, 4): templates, --format json. Append here. */

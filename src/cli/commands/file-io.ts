@@ -29,7 +29,7 @@ export function goPathError(op: string, path: string, err: unknown): CliError {
 }
 
 /** The URL docker's messages name for a request: `http://%2Frun%2Fdocker.sock/v1.50/images/load?quiet=1`. */
-async function requestUrl(cli: Cli, path: string, query: Record<string, string | undefined>): Promise<string> {
+async function requestUrl(cli: Cli, path: string, query: Record<string, string | string[] | undefined>): Promise<string> {
   const host = cli.host;
   const authority = host.startsWith('unix://') ? encodeURIComponent(host.slice('unix://'.length)) : host.replace(/^tcp:\/\//, '');
   return `http://${authority}${await cli.client.url(path, query)}`;
@@ -39,7 +39,7 @@ async function requestUrl(cli: Cli, path: string, query: Record<string, string |
  * A file to send as a request's body, opened before the request as docker
  * opens it; a directory fails as the docker CLI's read of it does.
  */
-export async function openInput(cli: Cli, file: string, method: string, path: string, query: Record<string, string | undefined>): Promise<ReadStream> {
+export async function openInput(cli: Cli, file: string, method: string, path: string, query: Record<string, string | string[] | undefined>): Promise<ReadStream> {
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(file, 'r');

@@ -7,6 +7,7 @@ import type { Cli } from '../cli';
 import { CliError } from '../cli';
 import { DaemonError } from '../client';
 import { parseNormalizedNamed } from '../../api/reference';
+import { platformJson } from '../platform';
 import { goRfc3339, goTimeString, timeAgo } from '../../api/time';
 import { humanSize, renderList, renderOne, shortId } from '../format';
 import { printMessages } from '../jsonstream';
@@ -100,12 +101,13 @@ async function list(cli: Cli, reference: string | undefined, o: ListOpts): Promi
   );
 }
 
-async function inspect(cli: Cli, names: string[], o: { format?: string }): Promise<void> {
+async function inspect(cli: Cli, names: string[], o: { format?: string; platform?: string }): Promise<void> {
+  const platform = o.platform ? platformJson(o.platform) : undefined;
   const found: ImageInspect[] = [];
   let failure: unknown;
   for (const name of names) {
     try {
-      found.push(await cli.client.get<ImageInspect>(`/images/${name}/json`));
+      found.push(await cli.client.get<ImageInspect>(`/images/${name}/json`, { platform }));
     } catch (err) {
       failure = err;
     }
@@ -115,8 +117,8 @@ async function inspect(cli: Cli, names: string[], o: { format?: string }): Promi
   if (failure) throw failure;
 }
 
-async function history(cli: Cli, name: string, o: { human: boolean; noTrunc?: boolean; quiet?: boolean; format?: string }): Promise<void> {
-  const items = await cli.client.get<HistoryResponseItem[]>(`/images/${name}/history`);
+async function history(cli: Cli, name: string, o: { human: boolean; noTrunc?: boolean; quiet?: boolean; format?: string; platform?: string }): Promise<void> {
+  const items = await cli.client.get<HistoryResponseItem[]>(`/images/${name}/history`, { platform: o.platform ? platformJson(o.platform) : undefined });
   const rows = items.map((h) => ({
     ID: h.Id === '<missing>' ? h.Id : o.noTrunc ? h.Id : shortId(h.Id),
     CreatedSince: o.human ? timeAgo(h.Created) : goRfc3339(h.Created),
@@ -151,12 +153,12 @@ async function tag(cli: Cli, source: string, target: string): Promise<void> {
   await cli.client.json('POST', `/images/${source}/tag`, { query: { repo, tag: t } });
 }
 
-async function remove(cli: Cli, names: string[], o: { force?: boolean; prune: boolean }): Promise<void> {
+async function remove(cli: Cli, names: string[], o: { force?: boolean; prune: boolean; platform?: string[] }): Promise<void> {
   let failed = false;
   for (const name of names) {
     try {
       const { body } = await cli.client.json<ImageDeleteResponseItem[]>('DELETE', `/images/${name}`, {
-        query: { force: o.force ? '1' : undefined, noprune: o.prune ? undefined : '1' },
+        query: { force: o.force ? '1' : undefined, noprune: o.prune ? undefined : '1', platforms: o.platform?.map(platformJson) },
       });
       for (const item of body) cli.out(item.Untagged ? `Untagged: ${item.Untagged}\n` : `Deleted: ${item.Deleted}\n`);
     } catch (err) {
@@ -192,19 +194,19 @@ async function importImage(cli: Cli, file: string, reference: string | undefined
   await printMessages(res.body, (s) => cli.out(s));
 }
 
-async function save(cli: Cli, names: string[], o: { output?: string }): Promise<void> {
+async function save(cli: Cli, names: string[], o: { output?: string; platform?: string[] }): Promise<void> {
   if (!o.output && process.stdout.isTTY) {
     throw new CliError('tsdocker: cowardly refusing to save to a terminal. Use the -o flag or redirect');
   }
   if (o.output) await checkOutputPath(o.output, 'failed to save image');
-  const res = await cli.client.stream('GET', '/images/get', { query: { names } });
+  const res = await cli.client.stream('GET', '/images/get', { query: { names, platform: o.platform?.map(platformJson) } });
   if (o.output) await writeOutput(res.body, o.output, 'failed to save image');
   else await pipeline(res.body, process.stdout);
 }
 
-async function load(cli: Cli, o: { input?: string; quiet?: boolean }): Promise<void> {
+async function load(cli: Cli, o: { input?: string; quiet?: boolean; platform?: string[] }): Promise<void> {
   if (!o.input && process.stdin.isTTY) throw new CliError('requested load from stdin, but stdin is empty');
-  const query = { quiet: o.quiet || !process.stdout.isTTY ? '1' : undefined };
+  const query = { quiet: o.quiet || !process.stdout.isTTY ? '1' : undefined, platform: o.platform?.map(platformJson) };
   const res = await cli.client.stream('POST', '/images/load', {
     query,
     stream: o.input ? await openInput(cli, o.input, 'POST', '/images/load', query) : process.stdin,
@@ -224,7 +226,11 @@ export function registerImages(program: Command, cli: Cli): void {
       .option('-q, --quiet', 'Only show image IDs')
       .action((ref: string | undefined, o: ListOpts & { trunc?: boolean }) => list(cli, ref, { ...o, noTrunc: o.trunc === false }));
   const inspectCommand = (cmd: Command) =>
-    cmd.argument('<IMAGE...>').option('-f, --format <string>', 'Format output using a custom template').action((names: string[], o: { format?: string }) => inspect(cli, names, o));
+    cmd
+      .argument('<IMAGE...>')
+      .option('-f, --format <string>', 'Format output using a custom template')
+      .option('--platform <string>', 'Inspect a specific platform of the multi-platform image.')
+      .action((names: string[], o: { format?: string; platform?: string }) => inspect(cli, names, o));
   const historyCommand = (cmd: Command) =>
     cmd
       .argument('<IMAGE>')
@@ -232,14 +238,16 @@ export function registerImages(program: Command, cli: Cli): void {
       .option('--no-trunc', "Don't truncate output")
       .option('-q, --quiet', 'Only show image IDs')
       .option('--format <string>', 'Format output using a custom template')
-      .action((name: string, o: { human: boolean; trunc?: boolean; quiet?: boolean; format?: string }) => history(cli, name, { ...o, noTrunc: o.trunc === false }));
+      .option('--platform <string>', 'Show history for the given platform.')
+      .action((name: string, o: { human: boolean; trunc?: boolean; quiet?: boolean; format?: string; platform?: string }) => history(cli, name, { ...o, noTrunc: o.trunc === false }));
   const tagCommand = (cmd: Command) => cmd.argument('<SOURCE_IMAGE[:TAG]>').argument('<TARGET_IMAGE[:TAG]>').action((s: string, t: string) => tag(cli, s, t));
   const rmCommand = (cmd: Command) =>
     cmd
       .argument('<IMAGE...>')
       .option('-f, --force', 'Force removal of the image')
       .option('--no-prune', 'Do not delete untagged parents')
-      .action((names: string[], o: { force?: boolean; prune: boolean }) => remove(cli, names, o));
+      .option('--platform <strings>', 'Remove only the given platform variant.', collect)
+      .action((names: string[], o: { force?: boolean; prune: boolean; platform?: string[] }) => remove(cli, names, o));
   const importCommand = (cmd: Command) =>
     cmd
       .argument('<file|URL|->')
@@ -249,12 +257,17 @@ export function registerImages(program: Command, cli: Cli): void {
       .option('--platform <platform>', 'Set platform if server is multi-platform capable')
       .action((file: string, ref: string | undefined, o: { change?: string[]; message?: string; platform?: string }) => importImage(cli, file, ref, o));
   const saveCommand = (cmd: Command) =>
-    cmd.argument('<IMAGE...>').option('-o, --output <file>', 'Write to a file, instead of STDOUT').action((names: string[], o: { output?: string }) => save(cli, names, o));
+    cmd
+      .argument('<IMAGE...>')
+      .option('-o, --output <string>', 'Write to a file, instead of STDOUT')
+      .option('--platform <strings>', 'Save only the given platform(s).', collect)
+      .action((names: string[], o: { output?: string; platform?: string[] }) => save(cli, names, o));
   const loadCommand = (cmd: Command) =>
     cmd
       .option('-i, --input <file>', 'Read from tar archive file, instead of STDIN')
       .option('-q, --quiet', 'Suppress the load output')
-      .action((o: { input?: string; quiet?: boolean }) => load(cli, o));
+      .option('--platform <strings>', 'Load only the given platform(s).', collect)
+      .action((o: { input?: string; quiet?: boolean; platform?: string[] }) => load(cli, o));
 
   lsCommand(program.command('images').description('List images'));
   tagCommand(program.command('tag').description('Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE'));
