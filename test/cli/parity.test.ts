@@ -40,6 +40,8 @@ function mask(text: string, extra: [RegExp, string][] = []): string {
   s = s.replace(/(About (a|an) \w+|Less than a second|\d+ \w+) ago/g, 'AGO');
   s = s.replace(/(Up|Exited \(\d+\)) (About (a|an) \w+|Less than a second|\d+ \w+)/g, '$1 SINCE');
   for (const [re, by] of extra) s = s.replace(re, by);
+  // Table columns are as wide as their widest (masked) cell.
+  s = s.replace(/ {2,}/g, '  ');
   return s;
 }
 

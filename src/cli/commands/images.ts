@@ -250,12 +250,13 @@ export function registerImages(program: Command, cli: Cli): void {
       .action((names: string[], o: { force?: boolean; prune: boolean; platform?: string[] }) => remove(cli, names, o));
   const importCommand = (cmd: Command) =>
     cmd
+      .usage('[OPTIONS] file|URL|- [REPOSITORY[:TAG]]')
       .argument('<file|URL|->')
-      .argument('[REPOSITORY[:TAG]]')
+      .argument('[REPOSITORY[:TAG]...]') // docker takes at least 1 and ignores any past the second
       .option('-c, --change <change>', 'Apply Dockerfile instruction to the created image', collect)
       .option('-m, --message <message>', 'Set commit message for imported image')
       .option('--platform <platform>', 'Set platform if server is multi-platform capable')
-      .action((file: string, ref: string | undefined, o: { change?: string[]; message?: string; platform?: string }) => importImage(cli, file, ref, o));
+      .action((file: string, refs: string[], o: { change?: string[]; message?: string; platform?: string }) => importImage(cli, file, refs[0], o));
   const saveCommand = (cmd: Command) =>
     cmd
       .argument('<IMAGE...>')

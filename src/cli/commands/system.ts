@@ -7,6 +7,7 @@ import { CliError } from '../cli';
 import { bytesSize, humanSize, renderList, renderOne, tabwrite } from '../format';
 import { filterFlag } from './containers-list';
 import { events, type EventsOptions } from './events';
+import { definePrune } from './system-prune';
 
 interface ClientVersion {
   Platform: { Name: string };
@@ -245,6 +246,7 @@ export function registerSystem(program: Command, cli: Cli): void {
   const system = program.command('system').description('Manage Docker');
   infoCommand(system.command('info'));
   eventsCommand(system.command('events'));
+  definePrune(system.command('prune'), cli);
   system
     .command('df')
     .description('Show tsdocker disk usage')
