@@ -249,8 +249,7 @@ export function registerImages(program: Command, cli: Cli): void {
       .option('--platform <strings>', 'Remove only the given platform variant.', collect)
       .action((names: string[], o: { force?: boolean; prune: boolean; platform?: string[] }) => remove(cli, names, o));
   const importCommand = (cmd: Command) =>
-    cmd
-      .usage('[OPTIONS] file|URL|- [REPOSITORY[:TAG]]')
+    cmd.usage('[OPTIONS] file|URL|- [REPOSITORY[:TAG]]')
       .argument('<file|URL|->')
       .argument('[REPOSITORY[:TAG]...]') // docker takes at least 1 and ignores any past the second
       .option('-c, --change <change>', 'Apply Dockerfile instruction to the created image', collect)
