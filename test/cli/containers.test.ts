@@ -129,7 +129,7 @@ describe('create, start, attach, wait, restart, kill, rm', () => {
   it('attaches to a running container and exits with its status', async () => {
     ok(t.cli(['run', '-d', '--name', `${P}att`, TEST_IMAGE, 'sh', '-c', 'sleep 2; echo late; echo late-err >&2; exit 6']));
     expect(t.cli(['attach', '--no-stdin', `${P}att`])).toEqual({ code: 6, stdout: 'late\n', stderr: 'late-err\n' });
-    expect(t.cli(['attach', `${P}att`])).toEqual({ code: 1, stdout: '', stderr: 'cannot attach to a stopped container, start it first\n' });
+    expect(t.cli(['attach', `${P}att`])).toEqual({ code: 1, stdout: '', stderr: 'You cannot attach to a stopped container, start it first\n' });
   });
 
   it('restarts, kills with a signal, and removes with -f', () => {
