@@ -139,6 +139,8 @@ export const MISSING_CASES: ParityCase[] = [
   { why: '9 aliases', args: ['container', 'stats', '--no-stream', 'tsdpar-nosuch'] },
   { why: '9 aliases', args: ['system', 'events', '--since', '0s', '--until', '0s'] },
   { why: '9 system prune asks first', args: ['system', 'prune'], input: 'n\n' },
+  { why: '9 system df -v', args: ['system', 'df', '-v'] },
+  { why: '9 weight device (warned where the kernel lacks it)', args: ['create', '--name', 'tsdpar-bw', '--blkio-weight-device', '/dev/null:100', '{img}'], after: [['rm', 'tsdpar-bw']] },
   { why: '9 system prune asks first', args: ['system', 'prune', '-a', '--volumes'], input: 'n\n' },
 ];
 

@@ -8,6 +8,7 @@ import { bytesSize, humanSize, renderList, renderOne, tabwrite } from '../format
 import { filterFlag } from './containers-list';
 import { events, type EventsOptions } from './events';
 import { definePrune } from './system-prune';
+import { dfVerbose } from './system-df';
 
 interface ClientVersion {
   Platform: { Name: string };
@@ -193,8 +194,8 @@ function reclaimable(bytes: number, total: number): string {
 }
 
 async function df(cli: Cli, opts: { format?: string; verbose?: boolean }): Promise<void> {
-  if (opts.verbose) throw new CliError('tsdocker: "system df -v" is not supported yet');
   const du = await cli.client.get<SystemDataUsage>('/system/df');
+  if (opts.verbose && !opts.format) return dfVerbose(cli, du);
   const activeImages = du.Images.filter((i) => i.Containers > 0);
   const imagesSize = du.LayersSize;
   const activeImagesSize = activeImages.reduce((n, i) => n + i.Size - i.SharedSize, 0);
