@@ -97,7 +97,7 @@ describe('run', () => {
       process.kill(plain.pid, 'SIGTERM');
       await new Promise((r) => setTimeout(r, 200));
     }
-    expect(await plain.done).toEqual({ code: 1, stdout: 'ready\n', stderr: 'got 3 SIGTERM/SIGINTs, forcefully exiting\n' });
+    expect(await plain.done).toEqual({ code: 1, stdout: 'ready\n', stderr: '\ngot 3 SIGTERM/SIGINTs, forcefully exiting\n' });
     expect(ok(t.cli(['inspect', '-f', '{{.State.Running}}', `${P}nosig`]))).toBe('true\n');
     ok(t.cli(['rm', '-f', `${P}nosig`]));
   });

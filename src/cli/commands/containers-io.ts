@@ -163,7 +163,7 @@ export function holdSignals(): () => void {
   let count = 0;
   const handler = () => {
     if (++count < 3) return;
-    process.stderr.write('got 3 SIGTERM/SIGINTs, forcefully exiting\n');
+    process.stderr.write('\ngot 3 SIGTERM/SIGINTs, forcefully exiting\n');
     process.exit(1);
   };
   process.on('SIGINT', handler).on('SIGTERM', handler);
