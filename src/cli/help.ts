@@ -21,11 +21,72 @@ function defaultText(o: Option): string {
   return ` (default ${typeof v === 'string' ? JSON.stringify(v) : String(v)})`;
 }
 
+/** pflag's wrapN: the first line of `s` within `i` columns (slop allowed), and the rest. */
+function wrapN(i: number, slop: number, s: string): [string, string] {
+  if (i + slop > s.length) return [s, ''];
+  const w = Math.max(s.lastIndexOf(' ', i - 1), s.lastIndexOf('\t', i - 1), s.lastIndexOf('\n', i - 1));
+  if (w <= 0) return [s, ''];
+  const nl = s.lastIndexOf('\n', i - 1);
+  if (nl > 0 && nl < w) return [s.slice(0, nl), s.slice(nl + 1)];
+  return [s.slice(0, w), s.slice(w + 1)];
+}
+
+/** pflag's wrap: `s` in the columns from `i` to `w` (docker: 80 - 1 off a terminal). */
+function wrap(i: number, w: number, s: string): string {
+  let width = w - i;
+  let out = '';
+  if (width < 24) {
+    i = 16;
+    width = w - i;
+    out += `\n${' '.repeat(i)}`;
+  }
+  if (width < 24) return s.replaceAll('\n', out);
+  const slop = 5;
+  width -= slop;
+  let [line, rest] = wrapN(width, slop, s);
+  out += line.replaceAll('\n', `\n${' '.repeat(i)}`);
+  while (rest !== '') {
+    [line, rest] = wrapN(width, slop, rest);
+    out += `\n${' '.repeat(i)}${line.replaceAll('\n', `\n${' '.repeat(i)}`)}`;
+  }
+  return out;
+}
+
 function optionLines(options: readonly Option[]): string[] {
   const shown = options.filter((o) => !o.hidden).sort((a, b) => (a.long ?? a.short ?? '').replace(/^-+/, '').localeCompare((b.long ?? b.short ?? '').replace(/^-+/, '')));
   const cols = shown.map(flagColumn);
   const width = Math.max(0, ...cols.map((c) => c.length));
-  return shown.map((o, i) => `${cols[i]!.padEnd(width)}   ${o.description}${defaultText(o)}`);
+  return shown.map((o, i) => `${cols[i]!.padEnd(width)}   ${wrap(width + 3, 79, `${o.description}${defaultText(o)}`)}`);
+}
+
+const CONTAINER_SHORTCUTS = new Set(['attach', 'commit', 'cp', 'create', 'diff', 'exec', 'export', 'kill', 'logs', 'pause', 'port', 'rename', 'restart', 'rm', 'run', 'start', 'stats', 'stop', 'top', 'unpause', 'update', 'wait']);
+const IMAGE_SHORTCUTS = new Set(['history', 'import', 'load', 'pull', 'push', 'save', 'tag']);
+/** The top-level shortcut of a group command, and the extra names docker lists for it. */
+const SPECIAL: Record<string, { group: string; name: string; names: string[] }> = {
+  ps: { group: 'container', name: 'ls', names: ['ls', 'list', 'ps'] },
+  images: { group: 'image', name: 'ls', names: ['ls', 'list'] },
+  rmi: { group: 'image', name: 'rm', names: ['rm', 'remove'] },
+  events: { group: 'system', name: 'events', names: ['events'] },
+  info: { group: 'system', name: 'info', names: ['info'] },
+};
+
+/** docker's Aliases line: the group forms first, then the top-level shortcut. */
+function aliasLine(cmd: Command): string | undefined {
+  const root = cmd.parent?.parent ? cmd.parent.parent : cmd.parent;
+  if (!root) return undefined;
+  const program = root.name();
+  const group = cmd.parent?.parent ? cmd.parent.name() : undefined;
+  const name = cmd.name();
+  let entry: { group: string; shortcut: string; names: string[] } | undefined;
+  for (const [shortcut, s] of Object.entries(SPECIAL)) {
+    if ((group === undefined && name === shortcut) || (group === s.group && name === s.name)) entry = { group: s.group, shortcut, names: s.names };
+  }
+  if (!entry) {
+    const inGroup = CONTAINER_SHORTCUTS.has(name) ? 'container' : IMAGE_SHORTCUTS.has(name) ? 'image' : undefined;
+    if (!inGroup || (group !== undefined && group !== inGroup)) return undefined;
+    entry = { group: inGroup, shortcut: name, names: name === 'rm' ? ['rm', 'remove'] : [name] };
+  }
+  return [...entry.names.map((n) => `${program} ${entry.group} ${n}`), `${program} ${entry.shortcut}`].join(', ');
 }
 
 /** The whole help text of `cmd`. */
@@ -34,8 +95,8 @@ export function dockerHelp(cmd: Command, helper: Help): string {
   const description = cmd.description();
   if (description) out.push(description, '');
   const path = commandPath(cmd);
-  const aliases = cmd.aliases();
-  if (aliases.length) out.push('Aliases:', `  ${[cmd.name(), ...aliases].map((a) => `${path.replace(/\S+$/, '')}${a}`).join(', ')}`, '');
+  const aliases = aliasLine(cmd);
+  if (aliases) out.push('Aliases:', `  ${aliases}`, '');
   const subcommands = helper.visibleCommands(cmd).filter((c) => c.name() !== 'help');
   if (subcommands.length) {
     out.push('Commands:');
