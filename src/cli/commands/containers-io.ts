@@ -163,6 +163,7 @@ export function holdSignals(): () => void {
   let count = 0;
   const handler = () => {
     if (++count < 3) return;
+    if (process.stdin.isTTY) process.stdin.setRawMode(false); // the terminal as it was (output processing too)
     process.stderr.write('\ngot 3 SIGTERM/SIGINTs, forcefully exiting\n');
     process.exit(1);
   };
