@@ -52,11 +52,22 @@ function wrap(i: number, w: number, s: string): string {
   return out;
 }
 
-function optionLines(options: readonly Option[]): string[] {
+const FORMAT_TABLE = "'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n";
+const FORMAT_REST = "'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates";
+/** The commands whose --format also takes `table` (docker's list commands). */
+const TABLE_COMMANDS = new Set(['ps', 'ls', 'images', 'history', 'stats', 'df']);
+
+/** An option's usage text: --format's is docker's long one. */
+function usageText(cmd: Command, o: Option): string {
+  if (o.long !== '--format' || !o.description.startsWith('Format output using a custom template') || o.description.includes(':')) return o.description;
+  return `Format output using a custom template:\n${TABLE_COMMANDS.has(cmd.name()) ? FORMAT_TABLE : ''}${FORMAT_REST}`;
+}
+
+function optionLines(cmd: Command, options: readonly Option[]): string[] {
   const shown = options.filter((o) => !o.hidden).sort((a, b) => (a.long ?? a.short ?? '').replace(/^-+/, '').localeCompare((b.long ?? b.short ?? '').replace(/^-+/, '')));
   const cols = shown.map(flagColumn);
   const width = Math.max(0, ...cols.map((c) => c.length));
-  return shown.map((o, i) => `${cols[i]!.padEnd(width)}   ${wrap(width + 3, 79, `${o.description}${defaultText(o)}`)}`);
+  return shown.map((o, i) => `${cols[i]!.padEnd(width)}   ${wrap(width + 3, 79, `${usageText(cmd, o)}${defaultText(o)}`)}`);
 }
 
 const CONTAINER_SHORTCUTS = new Set(['attach', 'commit', 'cp', 'create', 'diff', 'exec', 'export', 'kill', 'logs', 'pause', 'port', 'rename', 'restart', 'rm', 'run', 'start', 'stats', 'stop', 'top', 'unpause', 'update', 'wait']);
@@ -103,7 +114,7 @@ export function dockerHelp(cmd: Command, helper: Help): string {
     for (const c of [...subcommands].sort((a, b) => a.name().localeCompare(b.name()))) out.push(`  ${c.name().padEnd(11)} ${c.description()}`);
     out.push('');
   }
-  const options = optionLines(cmd.options);
+  const options = optionLines(cmd, cmd.options);
   if (options.length) out.push(cmd.parent ? 'Options:' : 'Global Options:', ...options, '');
   if (subcommands.length) out.push(`Run '${path} COMMAND --help' for more information on a command.`);
   else out.pop();
