@@ -119,6 +119,45 @@ tsd_cgroup_init_cpuset (const char *mnt, const char *path, tsd_error_t *err)
 
 static int apply_device_rules (const char *dir, const struct tsd_resources *r, tsd_error_t *err);
 
+/* `file` if the cgroup has it, else `fallback` (BFQ's files when CFQ's are gone). */
+static const char *
+existing_file (const char *dir, const char *file, const char *fallback)
+{
+  char path[PATH_MAX];
+  snprintf (path, sizeof path, "%s/%s", dir, file);
+  return access (path, F_OK) == 0 ? file : fallback;
+}
+
+/* Per-device block IO weights and throttles, one line per device: v1's
+ * blkio.weight_device and blkio.throttle.*_device ("MAJ:MIN VALUE"); v2's
+ * io.bfq.weight or io.weight ("MAJ:MIN WEIGHT", io.weight's scaled as runc
+ * does) and io.max ("MAJ:MIN rbps=VALUE"). */
+static int
+write_blkio_devices (const char *dir, const struct tsd_resources *r, bool v2, tsd_error_t *err)
+{
+  static const char *const v1_files[TSD_BLKIO_LISTS] = { NULL, "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+                                                         "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device" };
+  static const char *const v2_keys[TSD_BLKIO_LISTS] = { NULL, "rbps", "wbps", "riops", "wiops" };
+  const char *weight_file = v2 ? existing_file (dir, "io.bfq.weight", "io.weight") : existing_file (dir, "blkio.weight_device", "blkio.bfq.weight_device");
+  char buf[128];
+  for (int l = 0; l < TSD_BLKIO_LISTS; l++)
+    for (size_t i = 0; i < r->n_blkio[l]; i++)
+      {
+        const struct tsd_blkio_device *d = &r->blkio[l][i];
+        const char *file = l == TSD_BLKIO_WEIGHT ? weight_file : v2 ? "io.max" : v1_files[l];
+        int64_t value = d->value;
+        if (l == TSD_BLKIO_WEIGHT && v2 && strcmp (file, "io.weight") == 0)
+          value = 1 + ((value - 10) * 9999) / 990;
+        if (l != TSD_BLKIO_WEIGHT && v2)
+          snprintf (buf, sizeof buf, "%" PRId64 ":%" PRId64 " %s=%" PRId64, d->major, d->minor, v2_keys[l], value);
+        else
+          snprintf (buf, sizeof buf, "%" PRId64 ":%" PRId64 " %" PRId64, d->major, d->minor, value);
+        if (tsd_cgroup_write (dir, file, buf, false, err) < 0)
+          return -1;
+      }
+  return 0;
+}
+
 int
 tsd_cgroup_apply_v1 (const struct tsd_spec *s, const char *dir, const char *opts, tsd_error_t *err)
 {
@@ -144,6 +183,8 @@ tsd_cgroup_apply_v1 (const struct tsd_spec *s, const char *dir, const char *opts
     }
   if (tsd_cgroup_opts_have (opts, "blkio") && r->blkio_weight > 0
       && write_blkio_weight (dir, "blkio.weight", r->blkio_weight, "blkio.bfq.weight", r->blkio_weight, err) < 0)
+    return -1;
+  if (tsd_cgroup_opts_have (opts, "blkio") && write_blkio_devices (dir, r, false, err) < 0)
     return -1;
   if (tsd_cgroup_opts_have (opts, "pids") && r->pids_limit != -2)
     {
@@ -260,6 +301,8 @@ tsd_cgroup_apply_v2 (const struct tsd_spec *s, const char *dir, tsd_error_t *err
     return -1;
   if (r->blkio_weight > 0
       && write_blkio_weight (dir, "io.bfq.weight", r->blkio_weight, "io.weight", 1 + ((r->blkio_weight - 10) * 9999) / 990, err) < 0)
+    return -1;
+  if (write_blkio_devices (dir, r, true, err) < 0)
     return -1;
   return 0;
 }

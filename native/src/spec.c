@@ -93,6 +93,36 @@ decode_mounts (struct tsd_spec *s, const tsd_json *j, tsd_error_t *err)
   return 0;
 }
 
+/* linux.resources.blockIO's per-device lists: {major, minor, weight|rate}. */
+static int
+decode_blkio_devices (struct tsd_resources *r, const tsd_json *blkio, tsd_error_t *err)
+{
+  static const char *const keys[TSD_BLKIO_LISTS] = { "weightDevice", "throttleReadBpsDevice", "throttleWriteBpsDevice",
+                                                     "throttleReadIOPSDevice", "throttleWriteIOPSDevice" };
+  for (int l = 0; l < TSD_BLKIO_LISTS; l++)
+    {
+      const tsd_json *j = tsd_json_get (blkio, keys[l]);
+      if (j == NULL || j->type != TSD_JSON_ARRAY)
+        continue;
+      r->blkio[l] = calloc (j->len + 1, sizeof *r->blkio[l]);
+      if (r->blkio[l] == NULL)
+        return tsd_make_error (err, ENOMEM, "decode blockIO devices");
+      for (size_t i = 0; i < j->len; i++)
+        {
+          struct tsd_blkio_device *d = &r->blkio[l][i];
+          if (tsd_spec_get_int (tsd_json_get (j->items[i], "major"), "linux.resources.blockIO[].major", &d->major, err) < 0
+              || tsd_spec_get_int (tsd_json_get (j->items[i], "minor"), "linux.resources.blockIO[].minor", &d->minor, err) < 0
+              || tsd_spec_get_int (tsd_json_get (j->items[i], l == TSD_BLKIO_WEIGHT ? "weight" : "rate"),
+                                   "linux.resources.blockIO[].rate", &d->value, err) < 0)
+            return -1;
+          if (d->major < 0 || d->minor < 0 || d->value < 0)
+            return tsd_spec_bad (err, "linux.resources.blockIO", "device numbers and values must not be negative");
+          r->n_blkio[l]++;
+        }
+    }
+  return 0;
+}
+
 static int
 decode_device_rules (struct tsd_resources *r, const tsd_json *j, tsd_error_t *err)
 {
@@ -148,6 +178,8 @@ decode_resources (struct tsd_resources *r, const tsd_json *j, tsd_error_t *err)
     return -1;
   if (r->memory_swappiness != -2 && (r->memory_swappiness < 0 || r->memory_swappiness > 100))
     return tsd_spec_bad (err, "linux.resources.memory.swappiness", "must be from 0 to 100");
+  if (decode_blkio_devices (r, blkio, err) < 0)
+    return -1;
   return decode_device_rules (r, tsd_json_get (j, "devices"), err);
 }
 
@@ -273,6 +305,8 @@ tsd_spec_free (struct tsd_spec *s)
   free (s->sysctl_values);
   free (s->devices);
   free (s->resources.devices);
+  for (int l = 0; l < TSD_BLKIO_LISTS; l++)
+    free (s->resources.blkio[l]);
   tsd_json_free (s->json);
   tsd_json_free (s->process_json);
   free (s);

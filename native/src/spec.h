@@ -59,6 +59,22 @@ struct tsd_device_rule
   const char *access;
 };
 
+/* A per-device block IO setting: a weight or a throttle rate. */
+struct tsd_blkio_device
+{
+  int64_t major, minor, value;
+};
+
+enum tsd_blkio_list
+{
+  TSD_BLKIO_WEIGHT,
+  TSD_BLKIO_READ_BPS,
+  TSD_BLKIO_WRITE_BPS,
+  TSD_BLKIO_READ_IOPS,
+  TSD_BLKIO_WRITE_IOPS,
+  TSD_BLKIO_LISTS
+};
+
 struct tsd_resources
 {
   int64_t memory_limit, memory_swap, memory_reservation; /* -2 = unset */
@@ -70,6 +86,9 @@ struct tsd_resources
   const char *cpuset_cpus, *cpuset_mems;
   struct tsd_device_rule *devices;
   size_t n_devices;
+  /* linux.resources.blockIO: weightDevice and the throttle*Device lists, by enum tsd_blkio_list. */
+  struct tsd_blkio_device *blkio[TSD_BLKIO_LISTS];
+  size_t n_blkio[TSD_BLKIO_LISTS];
 };
 
 struct tsd_spec

@@ -1,8 +1,12 @@
 // tsdocker: the command line, docker's commands, flags, output and exit codes.
 // Each command group lives in its own file under commands/ and registers itself.
-import { Command, CommanderError, Option } from 'commander';
-import { ENGINE_VERSION } from '../api/version';
-import { Cli, CliError, reportError, unknownCommand, type GlobalOptions } from './cli';
+import { Command, CommanderError } from 'commander';
+import { ENGINE_VERSION, TSDOCKER_VERSION } from '../api/version';
+import { Cli, CliError, reportError, type GlobalOptions } from './cli';
+import { configureCommand } from './flags';
+import { dockerHelp } from './help';
+import { LOG_LEVELS } from './commands/containers-validate';
+import { FLAG_ERRORS } from './usage';
 import { registerContainers } from './commands/containers';
 import { registerImages } from './commands/images';
 import { registerNetwork } from './commands/network';
@@ -11,23 +15,16 @@ import { registerSystem } from './commands/system';
 import { registerTls } from './commands/tls';
 import { registerContext } from './commands/context';
 
-const FLAG_ERRORS = new Set([
-  'commander.unknownOption',
-  'commander.optionMissingArgument',
-  'commander.invalidArgument',
-  'commander.conflictingOption',
-]);
-
 function buildProgram(cli: Cli): Command {
   const program = new Command('tsdocker')
     .usage('[OPTIONS] COMMAND')
     .description('A self-sufficient runtime for containers')
-    .version(`tsdocker version ${ENGINE_VERSION}`, '-v, --version', 'Print version information and quit')
+    .version(`tsdocker version ${ENGINE_VERSION}, build tsdocker-${TSDOCKER_VERSION}`, '-v, --version', 'Print version information and quit')
     .option('--config <dir>', 'Location of client config files')
     .option('-c, --context <name>', 'Name of the context to use to connect to the daemon (overrides DOCKER_HOST env var and default context set with "docker context use")')
     .option('-D, --debug', 'Enable debug mode')
     .option('-H, --host <host>', 'Daemon socket to connect to', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
-    .addOption(new Option('-l, --log-level <level>', 'Set the logging level').choices(['debug', 'info', 'warn', 'error', 'fatal']))
+    .option('-l, --log-level <string>', 'Set the logging level ("debug", "info", "warn", "error", "fatal")')
     .option('--tls', 'Use TLS; implied by --tlsverify')
     .option('--tlscacert <file>', 'Trust certs signed only by this CA')
     .option('--tlscert <file>', 'Path to TLS certificate file')
@@ -36,6 +33,12 @@ function buildProgram(cli: Cli): Command {
     .enablePositionalOptions()
     .showSuggestionAfterError(false)
     .exitOverride();
+  program.configureHelp({ formatHelp: (cmd, helper) => dockerHelp(cmd, helper) });
+  // docker reads --log-level before any command (logrus.ParseLevel), exit 1.
+  program.hook('preSubcommand', () => {
+    const level = program.opts<GlobalOptions>().logLevel;
+    if (level !== undefined && !LOG_LEVELS.has(level.toLowerCase())) throw new CliError(`Unable to parse logging level: ${level}`);
+  });
   registerSystem(program, cli);
   registerImages(program, cli);
   registerRegistryCommands(program, cli);
@@ -44,12 +47,8 @@ function buildProgram(cli: Cli): Command {
   registerTls(program, cli);
   registerContext(program, cli);
   const configure = (cmd: Command) => {
-    cmd.exitOverride().configureOutput({
-      writeErr: (s) => process.stderr.write(s),
-      outputError: (s, write) => {
-        write(unknownCommand(cmd, s) ?? s.replace(/^error: unknown option '(.*)'/, 'unknown flag: $1').replace(/^error: /, ''));
-      },
-    });
+    // One flag layer for all (pflag's `--flag=true|false`) and docker's usage errors.
+    configureCommand(cmd);
     cmd.commands.forEach(configure);
   };
   configure(program);
@@ -65,13 +64,9 @@ async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      // help and version end with 0; a bad flag is docker's 125; anything else 1.
-      if (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version') code = 0;
-      else if (err.code === 'commander.unknownCommand') code = 1;
-      else {
-        process.stderr.write(`\nRun 'tsdocker --help' for more information\n`);
-        code = FLAG_ERRORS.has(err.code) ? 125 : 1;
-      }
+      // help (also a group without its subcommand) and version end with 0; a bad flag is docker's 125; anything else 1.
+      if (err.exitCode === 0 || err.code === 'commander.help' || err.code === 'commander.version') code = 0;
+      else code = FLAG_ERRORS.has(err.code) ? 125 : 1;
     } else code = reportError(err);
   }
   await cli.close();

@@ -64,10 +64,14 @@ function pump(shim: ShimAttach, req: AttachRequest): Promise<void> {
         finish();
       });
       socket.on('data', (b: Buffer) => scan(b));
-      socket.on('end', () => {
+      const endStdin = (): void => {
         if (!done && req.closeStdinOnEof) stdin.end();
-      });
+      };
+      socket.on('end', endStdin);
       socket.resume();
+      // The client may have closed its side before any byte, even before this
+      // join (`run -i … </dev/null`): that EOF is the container's too.
+      if (socket.readableEnded) endStdin();
     } else {
       // Reading nothing from the client, still notice its hang-up.
       socket.on('data', () => undefined);

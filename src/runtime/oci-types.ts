@@ -76,7 +76,21 @@ export interface OciResources {
   memory?: { limit?: number; reservation?: number; swap?: number; swappiness?: number; disableOOMKiller?: boolean };
   cpu?: { shares?: number; quota?: number; period?: number; realtimeRuntime?: number; realtimePeriod?: number; cpus?: string; mems?: string };
   pids?: { limit: number };
-  blockIO?: { weight?: number };
+  blockIO?: {
+    weight?: number;
+    weightDevice?: Array<{ major: number; minor: number; weight: number }>;
+    throttleReadBpsDevice?: OciBlkioRate[];
+    throttleWriteBpsDevice?: OciBlkioRate[];
+    throttleReadIOPSDevice?: OciBlkioRate[];
+    throttleWriteIOPSDevice?: OciBlkioRate[];
+  };
+}
+
+/** A per-device block IO limit (linux.resources.blockIO.throttle*Device). */
+export interface OciBlkioRate {
+  major: number;
+  minor: number;
+  rate: number;
 }
 
 export type SeccompAction =

@@ -5,7 +5,9 @@
 // disableOOMKiller, cpu shares/quota/period, cpuset cpus/mems, pids, blockIO
 // weight and device rules).
 import type { HostConfig } from '../api/containers';
-import type { OciDeviceRule, OciResources } from './oci-types';
+import { statSync } from 'node:fs';
+import { InvalidArgumentError } from '../errors';
+import type { OciBlkioRate, OciDeviceRule, OciResources } from './oci-types';
 
 /** CFS period Docker uses for NanoCpus (100ms). */
 const NANO_CPU_PERIOD = 100_000;
@@ -30,8 +32,47 @@ export function buildResources(hc: HostConfig, devices: OciDeviceRule[]): OciRes
   if (hc.CpuPeriod) cpu.period = hc.CpuPeriod;
   if (hc.CpuQuota) cpu.quota = hc.CpuQuota;
 
-  const out: OciResources = { devices, memory, cpu, blockIO: { weight: hc.BlkioWeight ?? 0 } };
+  const out: OciResources = { devices, memory, cpu, blockIO: blockIO(hc) };
   // The API allows 0 and negative values to mean "unlimited"; runtimes want -1.
   if (hc.PidsLimit !== undefined && hc.PidsLimit !== null) out.pids = { limit: hc.PidsLimit > 0 ? hc.PidsLimit : -1 };
+  return out;
+}
+
+/** A block device's numbers, as dockerd's getBlkio* stat the paths (at start: a missing device fails it). */
+function deviceNumbers(path: string): { major: number; minor: number } {
+  let rdev: number;
+  try {
+    rdev = statSync(path).rdev;
+  } catch (err) {
+    throw new InvalidArgumentError(`failed to get stat of device ${path}: ${(err as Error).message}`);
+  }
+  // glibc's gnu_dev_major/minor, on a value that stays below 2^53.
+  const major = (Math.floor(rdev / 256) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
+  const minor = (rdev & 0xff) | (Math.floor(rdev / 4096) & ~0xff & 0xfffff00);
+  return { major, minor };
+}
+
+/** `[{Path, <key>}]` from the API (typed unknown[] there), each entry checked. */
+function pathValues(list: unknown[] | null | undefined, key: 'Rate' | 'Weight'): Array<{ major: number; minor: number; value: number }> {
+  return (list ?? []).map((d) => {
+    const path = typeof d === 'object' && d !== null && 'Path' in d && typeof d.Path === 'string' ? d.Path : '';
+    const value = typeof d === 'object' && d !== null && key in d ? Number((d as Record<string, unknown>)[key]) : 0;
+    return { ...deviceNumbers(path), value: Number.isFinite(value) ? value : 0 };
+  });
+}
+
+/** linux.resources.blockIO: the weight, and per device the weights and the four throttles. */
+function blockIO(hc: HostConfig): NonNullable<OciResources['blockIO']> {
+  const out: NonNullable<OciResources['blockIO']> = { weight: hc.BlkioWeight ?? 0 };
+  const rates = (list: unknown[] | null | undefined): OciBlkioRate[] | undefined =>
+    list?.length ? pathValues(list, 'Rate').map(({ major, minor, value }) => ({ major, minor, rate: value })) : undefined;
+  if (hc.BlkioWeightDevice?.length) out.weightDevice = pathValues(hc.BlkioWeightDevice, 'Weight').map(({ major, minor, value }) => ({ major, minor, weight: value }));
+  const throttles = {
+    throttleReadBpsDevice: rates(hc.BlkioDeviceReadBps),
+    throttleWriteBpsDevice: rates(hc.BlkioDeviceWriteBps),
+    throttleReadIOPSDevice: rates(hc.BlkioDeviceReadIOps),
+    throttleWriteIOPSDevice: rates(hc.BlkioDeviceWriteIOps),
+  };
+  for (const [k, v] of Object.entries(throttles) as Array<[keyof typeof throttles, OciBlkioRate[] | undefined]>) if (v) out[k] = v;
   return out;
 }

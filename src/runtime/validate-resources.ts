@@ -165,9 +165,6 @@ function checkBlkio(r: HostConfig, sys: CgroupSysInfo, warnings: string[]): void
 function refuseUnimplemented(r: HostConfig): void {
   if ((r.KernelMemory ?? 0) > 0) throw notSupported('KernelMemory (--kernel-memory)');
   if ((r.KernelMemoryTCP ?? 0) > 0) throw notSupported('KernelMemoryTCP');
-  for (const f of ['BlkioWeightDevice', 'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps', 'BlkioDeviceWriteIOps'] as const) {
-    if ((r[f] ?? []).length > 0) throw notSupported(`${f} (--blkio-weight-device, --device-read-bps, …)`);
-  }
   if ((r.CpuCount ?? 0) > 0) throw notSupported('CpuCount (--cpu-count, Windows only)');
   if ((r.DeviceRequests ?? []).length > 0) throw notSupported('DeviceRequests (--gpus)');
 }

@@ -92,8 +92,12 @@ describe('run', () => {
 
     const plain = t.cliAsync(['run', '--sig-proxy=false', '--name', `${P}nosig`, TEST_IMAGE, 'sh', '-c', trap]);
     await waitFor(() => t.cli(['logs', `${P}nosig`]).stdout.includes('ready'));
-    process.kill(plain.pid, 'SIGTERM');
-    expect((await plain.done).code).not.toBe(5);
+    // Not forwarded and not obeyed, as by docker 28: the third SIGTERM ends the CLI.
+    for (let i = 0; i < 3; i++) {
+      process.kill(plain.pid, 'SIGTERM');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(await plain.done).toEqual({ code: 1, stdout: 'ready\n', stderr: '\ngot 3 SIGTERM/SIGINTs, forcefully exiting\n' });
     expect(ok(t.cli(['inspect', '-f', '{{.State.Running}}', `${P}nosig`]))).toBe('true\n');
     ok(t.cli(['rm', '-f', `${P}nosig`]));
   });
@@ -125,7 +129,7 @@ describe('create, start, attach, wait, restart, kill, rm', () => {
   it('attaches to a running container and exits with its status', async () => {
     ok(t.cli(['run', '-d', '--name', `${P}att`, TEST_IMAGE, 'sh', '-c', 'sleep 2; echo late; echo late-err >&2; exit 6']));
     expect(t.cli(['attach', '--no-stdin', `${P}att`])).toEqual({ code: 6, stdout: 'late\n', stderr: 'late-err\n' });
-    expect(t.cli(['attach', `${P}att`])).toEqual({ code: 1, stdout: '', stderr: 'cannot attach to a stopped container, start it first\n' });
+    expect(t.cli(['attach', `${P}att`])).toEqual({ code: 1, stdout: '', stderr: 'You cannot attach to a stopped container, start it first\n' });
   });
 
   it('restarts, kills with a signal, and removes with -f', () => {

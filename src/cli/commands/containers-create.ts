@@ -10,6 +10,7 @@ import { parsePorts } from './containers-mounts';
 import { networkingConfig, networkMode } from './containers-network';
 import { FlagError, parseRestart, type ContainerFlags } from './containers-opts';
 import { goPathError, sortedMap, splitKV } from './containers-units';
+import { checkPlatform } from '../platform';
 
 /** The create request: its body, and the query (name, platform). */
 export interface CreateRequest {
@@ -36,7 +37,7 @@ function parseSecurityOpts(list: string[] | undefined): { opts: string[] | null;
     let sep = opt.indexOf('=');
     if (sep < 0 && opt !== 'no-new-privileges') sep = opt.indexOf(':');
     const [key, value] = sep < 0 ? [opt, ''] : [opt.slice(0, sep), opt.slice(sep + 1)];
-    if (value === '' && key !== 'no-new-privileges') throw new FlagError(`invalid --security-opt: ${JSON.stringify(opt)}`);
+    if (value === '' && key !== 'no-new-privileges') throw new FlagError(`Invalid --security-opt: ${JSON.stringify(opt)}`);
     if (opt === 'systempaths=unconfined') {
       unconfinedPaths = true;
       continue;
@@ -73,6 +74,7 @@ function splitVolumes(specs: string[] | undefined): { binds: string[] | null; vo
   for (const spec of specs ?? []) {
     if (spec === '') throw new FlagError('invalid empty volume spec');
     const parts = spec.split(':');
+    if (spec.length > 2 && parts.includes('')) throw new FlagError(`invalid spec: ${spec}: empty section between colons`);
     if (parts.length > 3) throw new FlagError(`invalid spec: ${spec}: too many colons`);
     if (parts.length === 1) {
       anonymous.push([spec, {}]);
@@ -264,11 +266,11 @@ function resources(f: ContainerFlags, swappiness: number): Record<string, unknow
     NanoCpus: f.cpus ?? 0,
     CgroupParent: f.cgroupParent ?? '',
     BlkioWeight: f.blkioWeight ?? 0,
-    BlkioWeightDevice: [],
-    BlkioDeviceReadBps: [],
-    BlkioDeviceWriteBps: [],
-    BlkioDeviceReadIOps: [],
-    BlkioDeviceWriteIOps: [],
+    BlkioWeightDevice: f.blkioWeightDevice ?? [],
+    BlkioDeviceReadBps: f.deviceReadBps ?? [],
+    BlkioDeviceWriteBps: f.deviceWriteBps ?? [],
+    BlkioDeviceReadIOps: f.deviceReadIops ?? [],
+    BlkioDeviceWriteIOps: f.deviceWriteIops ?? [],
     CpuPeriod: f.cpuPeriod ?? 0,
     CpuQuota: f.cpuQuota ?? 0,
     CpuRealtimePeriod: f.cpuRtPeriod ?? 0,
@@ -277,7 +279,7 @@ function resources(f: ContainerFlags, swappiness: number): Record<string, unknow
     CpusetMems: f.cpusetMems ?? '',
     Devices: devices(f.device),
     DeviceCgroupRules: f.deviceCgroupRule ?? null,
-    DeviceRequests: null,
+    DeviceRequests: f.gpus ?? null,
     MemoryReservation: f.memoryReservation ?? 0,
     MemorySwap: f.memorySwap ?? 0,
     MemorySwappiness: swappiness,
@@ -314,6 +316,9 @@ export function buildCreateRequest(f: ContainerFlags, image: string, args: strin
   };
   const query: CreateRequest['query'] = {};
   if (f.name !== undefined) query.name = f.name;
-  if (f.platform) query.platform = f.platform;
+  if (f.platform) {
+    checkPlatform(f.platform);
+    query.platform = f.platform;
+  }
   return { body, query };
 }

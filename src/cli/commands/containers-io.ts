@@ -153,3 +153,22 @@ export function proxySignals(kill: (signal: string) => Promise<unknown>): () => 
     for (const [sig, handler] of handlers) process.off(sig, handler);
   };
 }
+
+/**
+ * Where signals are not forwarded (--sig-proxy=false, a TTY), SIGINT and
+ * SIGTERM are counted, not obeyed, as by docker 28's CLI: the third ends it
+ * with "got 3 SIGTERM/SIGINTs, forcefully exiting" and status 1.
+ */
+export function holdSignals(): () => void {
+  let count = 0;
+  const handler = () => {
+    if (++count < 3) return;
+    if (process.stdin.isTTY) process.stdin.setRawMode(false); // the terminal as it was (output processing too)
+    process.stderr.write('\ngot 3 SIGTERM/SIGINTs, forcefully exiting\n');
+    process.exit(1);
+  };
+  process.on('SIGINT', handler).on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler).off('SIGTERM', handler);
+  };
+}

@@ -15,6 +15,7 @@ export interface NetworkFlags {
   ip?: string;
   ip6?: string;
   macAddress?: string;
+  linkLocalIp?: string[];
 }
 
 const ZERO_ENDPOINT = {
@@ -48,11 +49,14 @@ function applyPlainFlags(n: NetworkAttachment, f: NetworkFlags): NetworkAttachme
 }
 
 /** parseNetworkAttachmentOpt: one endpoint's settings, or undefined when it has none. */
-function endpointSettings(n: NetworkAttachment, links: string[]): Record<string, unknown> | undefined {
+function endpointSettings(n: NetworkAttachment, links: string[], linkLocal: string[] = []): Record<string, unknown> | undefined {
   if (n.target.trim() === '') throw new FlagError('no name set for network');
   if (!isUserDefined(n.target) && n.aliases.length) throw new FlagError('network-scoped aliases are only supported for user-defined networks');
   if (n.mac && !validMac(n.mac.trim())) throw new FlagError(`${n.mac} is not a valid mac address`);
-  const ipam = n.ipv4 || n.ipv6 ? { ...(n.ipv4 ? { IPv4Address: n.ipv4 } : {}), ...(n.ipv6 ? { IPv6Address: n.ipv6 } : {}) } : null;
+  const ipam =
+    n.ipv4 || n.ipv6 || linkLocal.length
+      ? { ...(n.ipv4 ? { IPv4Address: n.ipv4 } : {}), ...(n.ipv6 ? { IPv6Address: n.ipv6 } : {}), ...(linkLocal.length ? { LinkLocalIPs: linkLocal } : {}) }
+      : null;
   const ep = {
     ...ZERO_ENDPOINT,
     IPAMConfig: ipam,
@@ -73,7 +77,7 @@ export function networkingConfig(f: NetworkFlags): { EndpointsConfig: Record<str
   const endpoints: Record<string, unknown> = {};
   if (!nets) {
     const n = applyPlainFlags({ target: 'default', aliases: [], ipv4: '', ipv6: '', mac: '', gwPriority: 0 }, f);
-    endpoints['default'] = endpointSettings(n, []) ?? ZERO_ENDPOINT;
+    endpoints['default'] = endpointSettings(n, [], f.linkLocalIp) ?? ZERO_ENDPOINT;
     return { EndpointsConfig: endpoints };
   }
   let userDefined = false;
@@ -83,7 +87,7 @@ export function networkingConfig(f: NetworkFlags): { EndpointsConfig: Record<str
     else other = true;
     const n = i === 0 ? applyPlainFlags(given, f) : given;
     const links = i === 0 && isUserDefined(n.target) ? (f.link ?? []) : [];
-    const ep = endpointSettings(n, links);
+    const ep = endpointSettings(n, links, i === 0 ? f.linkLocalIp : []);
     if (n.target in endpoints) throw new FlagError(`network ${JSON.stringify(n.target)} is specified multiple times`);
     if (i === 0 && nets.length === 1 && ep === undefined) return;
     endpoints[n.target] = ep ?? ZERO_ENDPOINT;

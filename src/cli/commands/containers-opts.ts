@@ -6,6 +6,7 @@ import { memSwapBytes, nanoCpus, parseDuration, ramInBytes, splitKV } from './co
 import { enableGoFlags } from './containers-flags';
 import { parseMount, type Mount } from './containers-mounts';
 import { parseDnsAddress, parseDnsSearch, parseExtraHost, parseLink, parseNetworkOpt, type NetworkAttachment } from './containers-netflags';
+import { parseGpus, throttleBps, validateEnv, validateSysctl, validateThrottleIOps, validateWeightDevice } from './containers-validate';
 
 /** A parse error docker reports as `docker: <msg>` + the help hint, exit 125. */
 export class FlagError extends Error {}
@@ -29,7 +30,7 @@ function intValue(v: string): number {
   return Number(v);
 }
 /** A repeatable flag whose every value is parsed (and refused) as it comes. */
-function collectParsed<T>(parse: (v: string) => T): (v: string, prev: T[] | undefined) => T[] {
+export function collectParsed<T>(parse: (v: string) => T): (v: string, prev: T[] | undefined) => T[] {
   const one = parser(parse);
   return (v, prev) => [...(prev ?? []), one(v)];
 }
@@ -88,7 +89,7 @@ export function addContainerFlags(cmd: Command): void {
     .option('--dns-search <list>', 'Set custom DNS search domains', collectParsed(parseDnsSearch))
     .option('--domainname <string>', 'Container NIS domain name')
     .option('--entrypoint <string>', 'Overwrite the default ENTRYPOINT of the image')
-    .option('-e, --env <list>', 'Set environment variables', collect)
+    .option('-e, --env <list>', 'Set environment variables', collectParsed(validateEnv))
     .option('--env-file <list>', 'Read in a file of environment variables', collect)
     .option('--expose <list>', 'Expose a port or a range of ports', collect)
     .option('--group-add <list>', 'Add additional groups to join', collect)
@@ -135,7 +136,7 @@ export function addContainerFlags(cmd: Command): void {
     .option('--stop-signal <string>', 'Signal to stop the container')
     .option('--stop-timeout <int>', 'Timeout (in seconds) to stop a container', int)
     .option('--storage-opt <list>', 'Storage driver options for the container', collect)
-    .option('--sysctl <map>', 'Sysctl options', collect)
+    .option('--sysctl <map>', 'Sysctl options', collectParsed(validateSysctl))
     .option('--tmpfs <list>', 'Mount a tmpfs directory', collect)
     .option('-t, --tty', 'Allocate a pseudo-TTY')
     .option('--ulimit <ulimit>', 'Ulimit options', collectParsed(parseUlimit))
@@ -160,17 +161,36 @@ function addNetAlias(cmd: Command): void {
   );
 }
 
+/** Per-device block IO limits, GPUs, kernel memory, link-local addresses. */
+function addDeviceFlags(cmd: Command): void {
+  cmd
+    .option('--blkio-weight-device <list>', 'Block IO weight (relative device weight) (default [])', collectParsed(validateWeightDevice))
+    .option('--device-read-bps <list>', 'Limit read rate (bytes per second) from a device (default [])', collectParsed(throttleBps(ramInBytes)))
+    .option('--device-read-iops <list>', 'Limit read rate (IO per second) from a device (default [])', collectParsed(validateThrottleIOps))
+    .option('--device-write-bps <list>', 'Limit write rate (bytes per second) to a device (default [])', collectParsed(throttleBps(ramInBytes)))
+    .option('--device-write-iops <list>', 'Limit write rate (IO per second) to a device (default [])', collectParsed(validateThrottleIOps))
+    .option('--gpus <gpu-request>', "GPU devices to add to the container ('all' to pass all GPUs)", collectParsed(parseGpus))
+    // Accepted and dropped, as docker 28's CLI does (the API ignores it since 1.42).
+    .option('--kernel-memory <bytes>', 'Kernel memory limit', bytes)
+    .option('--link-local-ip <list>', 'Container IPv4/IPv6 link-local addresses', collect);
+}
+
 /** run's or create's arguments and flags (`-h` is --hostname there, so help is --help only). */
 export function defineCreateCommand(cmd: Command, run: boolean): Command {
-  cmd.helpOption('--help', 'Print usage').argument('<IMAGE>').argument('[COMMAND...]').passThroughOptions();
+  cmd.helpOption('--help', 'Print usage').usage('[OPTIONS] IMAGE [COMMAND] [ARG...]').argument('<IMAGE>').argument('[COMMAND...]').passThroughOptions();
   addCreateFlags(cmd, run);
   addContainerFlags(cmd);
+  addDeviceFlags(cmd);
   return enableGoFlags(cmd, false);
 }
+
+type Throttle = { Path: string; Rate: number };
 
 /** What commander hands the action of run/create. */
 export interface ContainerFlags {
   attach?: string[]; addHost?: string[]; annotation?: string[]; blkioWeight?: number; capAdd?: string[]; capDrop?: string[];
+  blkioWeightDevice?: Array<{ Path: string; Weight: number }>; deviceReadBps?: Throttle[]; deviceReadIops?: Throttle[]; deviceWriteBps?: Throttle[];
+  deviceWriteIops?: Throttle[]; gpus?: Array<ReturnType<typeof parseGpus>>; kernelMemory?: number; linkLocalIp?: string[];
   cgroupParent?: string; cgroupns?: string; cidfile?: string; cpuPeriod?: number; cpuQuota?: number; cpuRtPeriod?: number;
   cpuRtRuntime?: number; cpuShares?: number; cpus?: number; cpusetCpus?: string; cpusetMems?: string; device?: string[];
   deviceCgroupRule?: string[]; dns?: string[]; dnsOption?: string[]; dnsSearch?: string[]; domainname?: string;

@@ -11,7 +11,7 @@ import { DaemonError, errorMessage } from '../client';
 import { hijack } from '../hijack';
 import { printMessages } from '../jsonstream';
 import { monitorTerminalSize, terminalSize } from '../tty';
-import { AttachedStreams, proxySignals, type StreamEnd } from './containers-io';
+import { AttachedStreams, holdSignals, proxySignals, type StreamEnd } from './containers-io';
 import { errorText } from './containers-ops';
 import { goPathError } from './containers-units';
 import { buildCreateRequest, type CreateRequest } from './containers-create';
@@ -150,6 +150,7 @@ export function createRequest(cmd: Command, command: string, image: string, args
   try {
     return { f, req: buildCreateRequest(f, image, args, changed, terminalSize()) };
   } catch (err) {
+    if (err instanceof CliError) throw err; // its own words and status (--platform: exit 1, as docker's)
     throw runError(command, (err as Error).message, 125);
   }
 }
@@ -177,6 +178,7 @@ export async function run(cli: Cli, cmd: Command, image: string, args: string[])
   const cleanups: Array<() => void> = [];
   try {
     if (f.sigProxy !== false) cleanups.push(proxySignals((signal) => cli.client.json('POST', `/containers/${id}/kill`, { query: { signal } })));
+    else cleanups.push(holdSignals());
     const attached = config.AttachStdin || config.AttachStdout || config.AttachStderr;
     if (!config.AttachStdout && !config.AttachStderr) cli.out(`${id}\n`);
     // Attach and wait, each on its own connection, go out together; start waits for both.
@@ -277,7 +279,7 @@ export async function start(cli: Cli, names: string[], o: { attach?: boolean; in
 /** docker attach: refuses stopped, paused or restarting containers. */
 async function attachableContainer(cli: Cli, name: string): Promise<ContainerInspect> {
   const c = await cli.client.get<ContainerInspect>(`/containers/${name}/json`);
-  if (!c.State.Running) throw new CliError('cannot attach to a stopped container, start it first');
+  if (!c.State.Running) throw new CliError('You cannot attach to a stopped container, start it first');
   if (c.State.Paused) throw new CliError('cannot attach to a paused container, unpause it first');
   if (c.State.Restarting) throw new CliError('cannot attach to a restarting container, wait until it is running');
   return c;
@@ -294,6 +296,7 @@ export async function attach(cli: Cli, name: string, o: { stdin: boolean; sigPro
     if (stdinWanted && c.Config.Tty && !process.stdin.isTTY) throw new CliError('the input device is not a TTY');
     const stdin = stdinWanted && c.Config.OpenStdin;
     if (o.sigProxy !== false && !c.Config.Tty) cleanups.push(proxySignals((signal) => cli.client.json('POST', `/containers/${name}/kill`, { query: { signal } })));
+    else cleanups.push(holdSignals());
     const socket = await hijack(cli.client, `/containers/${name}/attach`, {
       query: { detachKeys: o.detachKeys, stderr: 1, stdin: stdin ? 1 : undefined, stdout: 1, stream: 1 },
     });
@@ -367,10 +370,17 @@ export async function exec(cli: Cli, name: string, command: string[], o: ExecFla
   const socket = await hijack(cli.client, `/exec/${created.Id}/start`, { body: startBody });
   const streams = new AttachedStreams(socket, { stdin: attachStdin, stdout: true, stderr: true, tty, detachKeys: o.detachKeys, warn: (m) => cli.err(m) });
   let stopResize = () => {};
+  // exec forwards no signal: SIGINT/SIGTERM end the CLI at once with 0 as docker 28's does, the process lives on.
+  const leave = () => {
+    streams.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', leave).once('SIGTERM', leave);
   try {
     if (tty && process.stdin.isTTY) stopResize = monitorResize(cli, `/exec/${created.Id}/resize`);
     if ((await streamEnd(streams)) === 'detached') throw new CliError(DETACHED);
   } finally {
+    process.off('SIGINT', leave).off('SIGTERM', leave);
     stopResize();
     streams.close();
   }

@@ -7,7 +7,8 @@ import type { Cli } from '../cli';
 import { enableGoFlags, goFlagErrors } from './containers-flags';
 import { filterFlag, ps, type PsOptions } from './containers-list';
 import * as ops from './containers-ops';
-import { collect, defineCreateCommand, int } from './containers-opts';
+import { collect, collectParsed, defineCreateCommand, int } from './containers-opts';
+import { validateEnv } from './containers-validate';
 import { defineCommit, defineUpdate, pauseOrUnpause } from './containers-state';
 import { stats, type StatsOptions } from './containers-stats';
 import { defineCp } from './cp';
@@ -124,12 +125,13 @@ function processCommands(cli: Cli): Commands {
       define: (cmd) =>
         enableGoFlags(
           cmd
+            .usage('[OPTIONS] CONTAINER COMMAND [ARG...]')
             .argument('<CONTAINER>')
             .argument('<COMMAND...>')
             .passThroughOptions()
             .option('-d, --detach', 'Detached mode: run command in the background')
             .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
-            .option('-e, --env <list>', 'Set environment variables', collect)
+            .option('-e, --env <list>', 'Set environment variables', collectParsed(validateEnv))
             .option('--env-file <list>', 'Read in a file of environment variables', collect)
             .option('-i, --interactive', 'Keep STDIN open even if not attached')
             .option('--privileged', 'Give extended privileges to the command')
@@ -159,6 +161,7 @@ function processCommands(cli: Cli): Commands {
       description: 'Display the running processes of a container',
       define: (cmd) =>
         cmd
+          .usage('CONTAINER [ps OPTIONS]')
           .argument('<CONTAINER>')
           .argument('[ps OPTIONS...]')
           .passThroughOptions()

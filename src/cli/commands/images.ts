@@ -1,15 +1,18 @@
 // images, image ls/inspect/history/tag/rm/prune/import/save/load, rmi, tag,
 // import, save, load, history.
-import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import type { HistoryResponseItem, ImageDeleteResponseItem, ImageInspect, ImagePruneResponse, ImageSummary } from '../../api/types';
 import type { Cli } from '../cli';
 import { CliError } from '../cli';
+import { DaemonError } from '../client';
+import { parseNormalizedNamed } from '../../api/reference';
+import { platformJson } from '../platform';
 import { goRfc3339, goTimeString, timeAgo } from '../../api/time';
 import { humanSize, renderList, renderOne, shortId } from '../format';
 import { printMessages } from '../jsonstream';
 import { confirmed } from './containers-ops';
+import { checkOutputPath, openInput, writeOutput } from './file-io';
 import { collect } from './containers-opts';
 
 
@@ -84,7 +87,8 @@ async function list(cli: Cli, reference: string | undefined, o: ListOpts): Promi
   });
   const rows = imageRows(images, o.noTrunc === true);
   if (o.quiet) {
-    cli.out([...new Set(rows.map((r) => r.ID))].map((id) => `${id}\n`).join(''));
+    // One line per row (per tag), as docker prints them: `images -q | wc -l` counts tags.
+    cli.out(rows.map((r) => `${r.ID}\n`).join(''));
     return;
   }
   const digestCol = o.digests ? '\t{{.Digest}}' : '';
@@ -97,12 +101,13 @@ async function list(cli: Cli, reference: string | undefined, o: ListOpts): Promi
   );
 }
 
-async function inspect(cli: Cli, names: string[], o: { format?: string }): Promise<void> {
+async function inspect(cli: Cli, names: string[], o: { format?: string; platform?: string }): Promise<void> {
+  const platform = o.platform ? platformJson(o.platform) : undefined;
   const found: ImageInspect[] = [];
   let failure: unknown;
   for (const name of names) {
     try {
-      found.push(await cli.client.get<ImageInspect>(`/images/${name}/json`));
+      found.push(await cli.client.get<ImageInspect>(`/images/${name}/json`, { platform }));
     } catch (err) {
       failure = err;
     }
@@ -112,8 +117,8 @@ async function inspect(cli: Cli, names: string[], o: { format?: string }): Promi
   if (failure) throw failure;
 }
 
-async function history(cli: Cli, name: string, o: { human: boolean; noTrunc?: boolean; quiet?: boolean; format?: string }): Promise<void> {
-  const items = await cli.client.get<HistoryResponseItem[]>(`/images/${name}/history`);
+async function history(cli: Cli, name: string, o: { human: boolean; noTrunc?: boolean; quiet?: boolean; format?: string; platform?: string }): Promise<void> {
+  const items = await cli.client.get<HistoryResponseItem[]>(`/images/${name}/history`, { platform: o.platform ? platformJson(o.platform) : undefined });
   const rows = items.map((h) => ({
     ID: h.Id === '<missing>' ? h.Id : o.noTrunc ? h.Id : shortId(h.Id),
     CreatedSince: o.human ? timeAgo(h.Created) : goRfc3339(h.Created),
@@ -128,7 +133,7 @@ async function history(cli: Cli, name: string, o: { human: boolean; noTrunc?: bo
   }
   cli.out(
     renderList(o.format, {
-      defaultTable: 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}',
+      defaultTable: `table {{.ID}}\t{{.${o.human ? 'CreatedSince' : 'CreatedAt'}}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}`,
       headers: { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' },
       rows,
     }),
@@ -136,20 +141,29 @@ async function history(cli: Cli, name: string, o: { human: boolean; noTrunc?: bo
 }
 
 async function tag(cli: Cli, source: string, target: string): Promise<void> {
+  // Both names are parsed first, as docker's client does.
+  for (const name of [source, target]) {
+    try {
+      parseNormalizedNamed(name);
+    } catch (err) {
+      throw new CliError(`Error parsing reference: ${JSON.stringify(name)} is not a valid repository/tag: ${(err as Error).message}`);
+    }
+  }
   const { repo, tag: t } = splitTag(target);
   await cli.client.json('POST', `/images/${source}/tag`, { query: { repo, tag: t } });
 }
 
-async function remove(cli: Cli, names: string[], o: { force?: boolean; prune: boolean }): Promise<void> {
+async function remove(cli: Cli, names: string[], o: { force?: boolean; prune: boolean; platform?: string[] }): Promise<void> {
   let failed = false;
   for (const name of names) {
     try {
       const { body } = await cli.client.json<ImageDeleteResponseItem[]>('DELETE', `/images/${name}`, {
-        query: { force: o.force ? '1' : undefined, noprune: o.prune ? undefined : '1' },
+        query: { force: o.force ? '1' : undefined, noprune: o.prune ? undefined : '1', platforms: o.platform?.map(platformJson) },
       });
       for (const item of body) cli.out(item.Untagged ? `Untagged: ${item.Untagged}\n` : `Deleted: ${item.Deleted}\n`);
     } catch (err) {
-      failed = true;
+      // With -f, an image that is not there is reported, but is no failure (docker's exit 0).
+      if (!(o.force && err instanceof DaemonError && err.status === 404)) failed = true;
       cli.err(`Error response from daemon: ${(err as Error).message}\n`);
     }
   }
@@ -172,25 +186,30 @@ async function prune(cli: Cli, o: { all?: boolean; force?: boolean; filter?: str
 
 async function importImage(cli: Cli, file: string, reference: string | undefined, o: { change?: string[]; message?: string; platform?: string }): Promise<void> {
   const { repo, tag: t } = reference ? splitTag(reference) : { repo: undefined, tag: undefined };
-  const res = await cli.client.stream('POST', '/images/create', {
-    query: { fromSrc: '-', repo, tag: t, message: o.message, changes: o.change, platform: o.platform },
-    stream: file === '-' ? process.stdin : createReadStream(file),
-  });
+  // docker's three sources: stdin, a URL the daemon fetches (no body), a local file.
+  const url = /^https?:\/\//.test(file);
+  const query = { fromSrc: url ? file : '-', repo, tag: t, message: o.message, changes: o.change, platform: o.platform };
+  const stream = file === '-' ? process.stdin : url ? undefined : await openInput(cli, file, 'POST', '/images/create', { fromSrc: '-', repo, tag: t, message: o.message, platform: o.platform });
+  const res = await cli.client.stream('POST', '/images/create', { query, ...(stream ? { stream } : {}) });
   await printMessages(res.body, (s) => cli.out(s));
 }
 
-async function save(cli: Cli, names: string[], o: { output?: string }): Promise<void> {
+async function save(cli: Cli, names: string[], o: { output?: string; platform?: string[] }): Promise<void> {
   if (!o.output && process.stdout.isTTY) {
     throw new CliError('tsdocker: cowardly refusing to save to a terminal. Use the -o flag or redirect');
   }
-  const res = await cli.client.stream('GET', '/images/get', { query: { names } });
-  await pipeline(res.body, o.output ? createWriteStream(o.output) : process.stdout);
+  if (o.output) await checkOutputPath(o.output, 'failed to save image');
+  const res = await cli.client.stream('GET', '/images/get', { query: { names, platform: o.platform?.map(platformJson) } });
+  if (o.output) await writeOutput(res.body, o.output, 'failed to save image');
+  else await pipeline(res.body, process.stdout);
 }
 
-async function load(cli: Cli, o: { input?: string; quiet?: boolean }): Promise<void> {
+async function load(cli: Cli, o: { input?: string; quiet?: boolean; platform?: string[] }): Promise<void> {
+  if (!o.input && process.stdin.isTTY) throw new CliError('requested load from stdin, but stdin is empty');
+  const query = { quiet: o.quiet || !process.stdout.isTTY ? '1' : undefined, platform: o.platform?.map(platformJson) };
   const res = await cli.client.stream('POST', '/images/load', {
-    query: { quiet: o.quiet || !process.stdout.isTTY ? '1' : undefined },
-    stream: o.input ? createReadStream(o.input) : process.stdin,
+    query,
+    stream: o.input ? await openInput(cli, o.input, 'POST', '/images/load', query) : process.stdin,
   });
   await printMessages(res.body, (s) => cli.out(s));
 }
@@ -207,38 +226,48 @@ export function registerImages(program: Command, cli: Cli): void {
       .option('-q, --quiet', 'Only show image IDs')
       .action((ref: string | undefined, o: ListOpts & { trunc?: boolean }) => list(cli, ref, { ...o, noTrunc: o.trunc === false }));
   const inspectCommand = (cmd: Command) =>
-    cmd.argument('<IMAGE...>').option('-f, --format <string>', 'Format output using a custom template').action((names: string[], o: { format?: string }) => inspect(cli, names, o));
+    cmd
+      .argument('<IMAGE...>')
+      .option('-f, --format <string>', 'Format output using a custom template')
+      .option('--platform <string>', 'Inspect a specific platform of the multi-platform image.')
+      .action((names: string[], o: { format?: string; platform?: string }) => inspect(cli, names, o));
   const historyCommand = (cmd: Command) =>
     cmd
       .argument('<IMAGE>')
       .option('-H, --human', 'Print sizes and dates in human readable format', true)
-      .option('--no-human', 'Print raw sizes and dates')
       .option('--no-trunc', "Don't truncate output")
       .option('-q, --quiet', 'Only show image IDs')
       .option('--format <string>', 'Format output using a custom template')
-      .action((name: string, o: { human: boolean; trunc?: boolean; quiet?: boolean; format?: string }) => history(cli, name, { ...o, noTrunc: o.trunc === false }));
+      .option('--platform <string>', 'Show history for the given platform.')
+      .action((name: string, o: { human: boolean; trunc?: boolean; quiet?: boolean; format?: string; platform?: string }) => history(cli, name, { ...o, noTrunc: o.trunc === false }));
   const tagCommand = (cmd: Command) => cmd.argument('<SOURCE_IMAGE[:TAG]>').argument('<TARGET_IMAGE[:TAG]>').action((s: string, t: string) => tag(cli, s, t));
   const rmCommand = (cmd: Command) =>
     cmd
       .argument('<IMAGE...>')
       .option('-f, --force', 'Force removal of the image')
       .option('--no-prune', 'Do not delete untagged parents')
-      .action((names: string[], o: { force?: boolean; prune: boolean }) => remove(cli, names, o));
+      .option('--platform <strings>', 'Remove only the given platform variant.', collect)
+      .action((names: string[], o: { force?: boolean; prune: boolean; platform?: string[] }) => remove(cli, names, o));
   const importCommand = (cmd: Command) =>
-    cmd
+    cmd.usage('[OPTIONS] file|URL|- [REPOSITORY[:TAG]]')
       .argument('<file|URL|->')
-      .argument('[REPOSITORY[:TAG]]')
+      .argument('[REPOSITORY[:TAG]...]') // docker takes at least 1 and ignores any past the second
       .option('-c, --change <change>', 'Apply Dockerfile instruction to the created image', collect)
       .option('-m, --message <message>', 'Set commit message for imported image')
       .option('--platform <platform>', 'Set platform if server is multi-platform capable')
-      .action((file: string, ref: string | undefined, o: { change?: string[]; message?: string; platform?: string }) => importImage(cli, file, ref, o));
+      .action((file: string, refs: string[], o: { change?: string[]; message?: string; platform?: string }) => importImage(cli, file, refs[0], o));
   const saveCommand = (cmd: Command) =>
-    cmd.argument('<IMAGE...>').option('-o, --output <file>', 'Write to a file, instead of STDOUT').action((names: string[], o: { output?: string }) => save(cli, names, o));
+    cmd
+      .argument('<IMAGE...>')
+      .option('-o, --output <string>', 'Write to a file, instead of STDOUT')
+      .option('--platform <strings>', 'Save only the given platform(s).', collect)
+      .action((names: string[], o: { output?: string; platform?: string[] }) => save(cli, names, o));
   const loadCommand = (cmd: Command) =>
     cmd
       .option('-i, --input <file>', 'Read from tar archive file, instead of STDIN')
       .option('-q, --quiet', 'Suppress the load output')
-      .action((o: { input?: string; quiet?: boolean }) => load(cli, o));
+      .option('--platform <strings>', 'Load only the given platform(s).', collect)
+      .action((o: { input?: string; quiet?: boolean; platform?: string[] }) => load(cli, o));
 
   lsCommand(program.command('images').description('List images'));
   tagCommand(program.command('tag').description('Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE'));
@@ -255,7 +284,7 @@ export function registerImages(program: Command, cli: Cli): void {
   tagCommand(image.command('tag').description('Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE'));
   rmCommand(image.command('rm').alias('remove').description('Remove one or more images'));
   importCommand(image.command('import').description('Import the contents from a tarball to create a filesystem image'));
-  saveCommand(image.command('save').description('Save one or more images to a tar archive'));
+  saveCommand(image.command('save').description('Save one or more images to a tar archive (streamed to STDOUT by default)'));
   loadCommand(image.command('load').description('Load an image from a tar archive or STDIN'));
   image
     .command('prune')

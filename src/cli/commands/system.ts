@@ -7,6 +7,8 @@ import { CliError } from '../cli';
 import { bytesSize, humanSize, renderList, renderOne, tabwrite } from '../format';
 import { filterFlag } from './containers-list';
 import { events, type EventsOptions } from './events';
+import { definePrune } from './system-prune';
+import { dfVerbose } from './system-df';
 
 interface ClientVersion {
   Platform: { Name: string };
@@ -21,6 +23,26 @@ interface ClientVersion {
   Context: string;
 }
 
+/** Go's time.ANSIC in local time (`Fri May 30 12:07:14 2025`), as docker's version prints Built; text that is no time stays. */
+export function ansic(time: string): string {
+  const d = new Date(time);
+  if (!time || Number.isNaN(d.getTime())) return time;
+  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  const clock = `${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
+  return `${days[d.getDay()]} ${months[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${clock} ${d.getFullYear()}`;
+}
+
+/** When this CLI was built: its bundle's time. */
+function cliBuildTime(): string {
+  try {
+    return ansic(process.getBuiltinModule('node:fs').statSync(__filename).mtime.toISOString());
+  } catch {
+    return '';
+  }
+}
+
 function clientVersion(apiVersion: string): ClientVersion {
   return {
     Platform: { Name: '' },
@@ -29,7 +51,7 @@ function clientVersion(apiVersion: string): ClientVersion {
     DefaultAPIVersion: API_VERSION,
     GoVersion: `node${process.versions.node}`,
     GitCommit: `tsdocker-${TSDOCKER_VERSION}`,
-    BuildTime: '',
+    BuildTime: cliBuildTime(),
     Os: 'linux',
     Arch: process.arch === 'x64' ? 'amd64' : process.arch,
     Context: 'default',
@@ -61,7 +83,7 @@ function serverSection(s: SystemVersion): string {
         `  API version:\t${d['ApiVersion']} (minimum version ${d['MinAPIVersion']})`,
         `  Go version:\t${d['GoVersion']}`,
         `  Git commit:\t${d['GitCommit']}`,
-        `  Built:\t${d['BuildTime']}`,
+        `  Built:\t${ansic(String(d['BuildTime'] ?? ''))}`,
         `  OS/Arch:\t${d['Os']}/${d['Arch']}`,
         `  Experimental:\t${d['Experimental']}`,
       );
@@ -113,7 +135,8 @@ function infoText(cli: Cli, i: SystemInfo): string {
     `  Network: ${i.Plugins.Network.join(' ')}`,
     `  Log: ${i.Plugins.Log.join(' ')}`,
     ` Swarm: ${i.Swarm.LocalNodeState}`,
-    ` Runtimes: ${Object.keys(i.Runtimes).sort().join(' ')}`,
+    // docker ranges over a Go map (an order of its own each time); the daemon's order is the one it shows most.
+    ` Runtimes: ${Object.keys(i.Runtimes).join(' ')}`,
     ` Default Runtime: ${i.DefaultRuntime}`,
     ` Init Binary: ${i.InitBinary}`,
     ` containerd version: ${i.ContainerdCommit.ID}`,
@@ -138,7 +161,7 @@ function infoText(cli: Cli, i: SystemInfo): string {
     ...(i.RegistryConfig.Mirrors.length ? [' Registry Mirrors:', ...list(i.RegistryConfig.Mirrors)] : []),
     ` Live Restore Enabled: ${i.LiveRestoreEnabled}`,
   ];
-  return ['Client:', ` Version:    ${ENGINE_VERSION}`, ` Context:    default`, ` Debug Mode: ${Boolean(cli.debug)}`, '', ...lines, ''].join('\n');
+  return ['Client:', ` Version:    ${ENGINE_VERSION}`, ` Context:    default`, ` Debug Mode: ${Boolean(cli.debug)}`, '', ...lines, '', ''].join('\n'); // docker ends with an empty line
 }
 
 async function info(cli: Cli, opts: { format?: string }): Promise<void> {
@@ -171,8 +194,8 @@ function reclaimable(bytes: number, total: number): string {
 }
 
 async function df(cli: Cli, opts: { format?: string; verbose?: boolean }): Promise<void> {
-  if (opts.verbose) throw new CliError('tsdocker: "system df -v" is not supported yet');
   const du = await cli.client.get<SystemDataUsage>('/system/df');
+  if (opts.verbose && !opts.format) return dfVerbose(cli, du);
   const activeImages = du.Images.filter((i) => i.Containers > 0);
   const imagesSize = du.LayersSize;
   const activeImagesSize = activeImages.reduce((n, i) => n + i.Size - i.SharedSize, 0);
@@ -221,9 +244,10 @@ export function registerSystem(program: Command, cli: Cli): void {
       .action((opts: EventsOptions) => events(cli, opts));
   eventsCommand(program.command('events'));
 
-  const system = program.command('system').description('Manage tsdocker');
+  const system = program.command('system').description('Manage Docker');
   infoCommand(system.command('info'));
   eventsCommand(system.command('events'));
+  definePrune(system.command('prune'), cli);
   system
     .command('df')
     .description('Show tsdocker disk usage')

@@ -1,0 +1,122 @@
+// `--help` (and a group without its subcommand) in docker's layout: the
+// usage line, the description, Aliases, then Options as pflag lists them
+// (`  -a, --all          …`, `      --format string   …`, sorted, with their
+// defaults) or a group's Commands, sorted, and docker's closing hint.
+import type { Command, Help, Option } from 'commander';
+import { commandPath, useLine } from './usage';
+
+/** The flag column of one option, as pflag prints it. */
+function flagColumn(o: Option): string {
+  const type = /[<[]([^>\]]+)[>\]]/.exec(o.flags)?.[1];
+  const long = o.long ? `--${o.long.replace(/^--/, '')}` : '';
+  const names = o.short ? `  ${o.short}${long ? `, ${long}` : ''}` : `      ${long}`;
+  return type ? `${names} ${type}` : names;
+}
+
+/** pflag's ` (default X)` for a value that is not its type's zero. */
+function defaultText(o: Option): string {
+  const v: unknown = o.defaultValue;
+  if (v === undefined || v === false || v === '' || (Array.isArray(v) && v.length === 0) || o.negate) return '';
+  if (/\(default /.test(o.description)) return '';
+  return ` (default ${typeof v === 'string' ? JSON.stringify(v) : String(v)})`;
+}
+
+/** pflag's wrapN: the first line of `s` within `i` columns (slop allowed), and the rest. */
+function wrapN(i: number, slop: number, s: string): [string, string] {
+  if (i + slop > s.length) return [s, ''];
+  const w = Math.max(s.lastIndexOf(' ', i - 1), s.lastIndexOf('\t', i - 1), s.lastIndexOf('\n', i - 1));
+  if (w <= 0) return [s, ''];
+  const nl = s.lastIndexOf('\n', i - 1);
+  if (nl > 0 && nl < w) return [s.slice(0, nl), s.slice(nl + 1)];
+  return [s.slice(0, w), s.slice(w + 1)];
+}
+
+/** pflag's wrap: `s` in the columns from `i` to `w` (docker: 80 - 1 off a terminal). */
+function wrap(i: number, w: number, s: string): string {
+  let width = w - i;
+  let out = '';
+  if (width < 24) {
+    i = 16;
+    width = w - i;
+    out += `\n${' '.repeat(i)}`;
+  }
+  if (width < 24) return s.replaceAll('\n', out);
+  const slop = 5;
+  width -= slop;
+  let [line, rest] = wrapN(width, slop, s);
+  out += line.replaceAll('\n', `\n${' '.repeat(i)}`);
+  while (rest !== '') {
+    [line, rest] = wrapN(width, slop, rest);
+    out += `\n${' '.repeat(i)}${line.replaceAll('\n', `\n${' '.repeat(i)}`)}`;
+  }
+  return out;
+}
+
+const FORMAT_TABLE = "'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n";
+const FORMAT_REST = "'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates";
+/** The commands whose --format also takes `table` (docker's list commands). */
+const TABLE_COMMANDS = new Set(['ps', 'ls', 'images', 'history', 'stats', 'df']);
+
+/** An option's usage text: --format's is docker's long one. */
+function usageText(cmd: Command, o: Option): string {
+  if (o.long !== '--format' || !o.description.startsWith('Format output using a custom template') || o.description.includes(':')) return o.description;
+  return `Format output using a custom template:\n${TABLE_COMMANDS.has(cmd.name()) ? FORMAT_TABLE : ''}${FORMAT_REST}`;
+}
+
+function optionLines(cmd: Command, options: readonly Option[]): string[] {
+  const shown = options.filter((o) => !o.hidden).sort((a, b) => (a.long ?? a.short ?? '').replace(/^-+/, '').localeCompare((b.long ?? b.short ?? '').replace(/^-+/, '')));
+  const cols = shown.map(flagColumn);
+  const width = Math.max(0, ...cols.map((c) => c.length));
+  return shown.map((o, i) => `${cols[i]!.padEnd(width)}   ${wrap(width + 3, 79, `${usageText(cmd, o)}${defaultText(o)}`)}`);
+}
+
+const CONTAINER_SHORTCUTS = new Set(['attach', 'commit', 'cp', 'create', 'diff', 'exec', 'export', 'kill', 'logs', 'pause', 'port', 'rename', 'restart', 'rm', 'run', 'start', 'stats', 'stop', 'top', 'unpause', 'update', 'wait']);
+const IMAGE_SHORTCUTS = new Set(['history', 'import', 'load', 'pull', 'push', 'save', 'tag']);
+/** The top-level shortcut of a group command, and the extra names docker lists for it. */
+const SPECIAL: Record<string, { group: string; name: string; names: string[] }> = {
+  ps: { group: 'container', name: 'ls', names: ['ls', 'list', 'ps'] },
+  images: { group: 'image', name: 'ls', names: ['ls', 'list'] },
+  rmi: { group: 'image', name: 'rm', names: ['rm', 'remove'] },
+  events: { group: 'system', name: 'events', names: ['events'] },
+  info: { group: 'system', name: 'info', names: ['info'] },
+};
+
+/** docker's Aliases line: the group forms first, then the top-level shortcut. */
+function aliasLine(cmd: Command): string | undefined {
+  const root = cmd.parent?.parent ? cmd.parent.parent : cmd.parent;
+  if (!root) return undefined;
+  const program = root.name();
+  const group = cmd.parent?.parent ? cmd.parent.name() : undefined;
+  const name = cmd.name();
+  let entry: { group: string; shortcut: string; names: string[] } | undefined;
+  for (const [shortcut, s] of Object.entries(SPECIAL)) {
+    if ((group === undefined && name === shortcut) || (group === s.group && name === s.name)) entry = { group: s.group, shortcut, names: s.names };
+  }
+  if (!entry) {
+    const inGroup = CONTAINER_SHORTCUTS.has(name) ? 'container' : IMAGE_SHORTCUTS.has(name) ? 'image' : undefined;
+    if (!inGroup || (group !== undefined && group !== inGroup)) return undefined;
+    entry = { group: inGroup, shortcut: name, names: name === 'rm' ? ['rm', 'remove'] : [name] };
+  }
+  return [...entry.names.map((n) => `${program} ${entry.group} ${n}`), `${program} ${entry.shortcut}`].join(', ');
+}
+
+/** The whole help text of `cmd`. */
+export function dockerHelp(cmd: Command, helper: Help): string {
+  const out = [`Usage:  ${cmd.parent ? useLine(cmd) : `${commandPath(cmd)} [OPTIONS] COMMAND`}`, ''];
+  const description = cmd.description();
+  if (description) out.push(description, '');
+  const path = commandPath(cmd);
+  const aliases = aliasLine(cmd);
+  if (aliases) out.push('Aliases:', `  ${aliases}`, '');
+  const subcommands = helper.visibleCommands(cmd).filter((c) => c.name() !== 'help');
+  if (subcommands.length) {
+    out.push('Commands:');
+    for (const c of [...subcommands].sort((a, b) => a.name().localeCompare(b.name()))) out.push(`  ${c.name().padEnd(11)} ${c.description()}`);
+    out.push('');
+  }
+  const options = optionLines(cmd, cmd.options);
+  if (options.length) out.push(cmd.parent ? 'Options:' : 'Global Options:', ...options, '');
+  if (subcommands.length) out.push(`Run '${path} COMMAND --help' for more information on a command.`);
+  else out.pop();
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,39 @@
+// `--platform os[/arch[/variant]]` checked as the docker CLI checks it
+// (containerd's platforms.Parse) before any request.
+import { CliError } from './cli-error';
+
+const OSES = new Set(['aix', 'android', 'darwin', 'dragonfly', 'freebsd', 'hurd', 'illumos', 'ios', 'js', 'linux', 'nacl', 'netbsd', 'openbsd', 'plan9', 'solaris', 'wasip1', 'windows', 'zos']);
+const ARCHES = new Set([
+  '386', 'amd64', 'amd64p32', 'arm', 'armbe', 'arm64', 'arm64be', 'loong64', 'mips', 'mipsle', 'mips64', 'mips64le', 'mips64p32', 'mips64p32le',
+  'ppc', 'ppc64', 'ppc64le', 'riscv', 'riscv64', 's390', 's390x', 'sparc', 'sparc64', 'wasm',
+  'i386', 'x86_64', 'x86-64', 'aarch64', 'armhf', 'armel',
+]);
+
+/** Throws docker's error for a platform it could not parse; `what` is the message's start. */
+export function checkPlatform(platform: string, what = 'error parsing specified platform'): void {
+  const fail = (why: string) => {
+    throw new CliError(`${what ? `${what}: ` : ''}${JSON.stringify(platform)}: ${why}: invalid argument`);
+  };
+  const parts = platform.split('/');
+  if (parts.length > 3 || parts.some((p) => !/^[A-Za-z0-9_.-]+$/.test(p))) fail('invalid platform specifier');
+  if (parts.length === 1 && !OSES.has(parts[0]!.toLowerCase()) && !ARCHES.has(parts[0]!.toLowerCase())) fail('unknown operating system or architecture');
+}
+
+const ARCH_ALIASES: Record<string, [string, string?]> = { i386: ['386'], x86_64: ['amd64'], 'x86-64': ['amd64'], aarch64: ['arm64'], armhf: ['arm', 'v7'], armel: ['arm', 'v6'] };
+
+/** The platform as the API's JSON (ocispec.Platform in Go's field order), after checking it as docker does. */
+export function platformJson(platform: string): string {
+  checkPlatform(platform, '');
+  const parts = platform.toLowerCase().split('/');
+  const hostArch = process.arch === 'x64' ? 'amd64' : process.arch;
+  let os = 'linux';
+  let arch = hostArch;
+  let variant = parts[2];
+  if (parts.length === 1) {
+    if (OSES.has(parts[0]!)) os = parts[0]!;
+    else arch = parts[0]!;
+  } else [os, arch] = [parts[0]!, parts[1]!];
+  const alias = ARCH_ALIASES[arch];
+  if (alias) [arch, variant] = [alias[0], variant ?? alias[1]];
+  return JSON.stringify({ architecture: arch, os, ...(variant ? { variant } : {}) });
+}
