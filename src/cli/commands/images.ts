@@ -7,7 +7,7 @@ import type { HistoryResponseItem, ImageDeleteResponseItem, ImageInspect, ImageP
 import type { Cli } from '../cli';
 import { CliError } from '../cli';
 import { goRfc3339, goTimeString, timeAgo } from '../../api/time';
-import { humanSize, renderList, renderOne, shortId } from '../format';
+import { humanSize, renderInspect, renderList, shortId } from '../format';
 import { printMessages } from '../jsonstream';
 import { confirmed } from './containers-ops';
 import { collect } from './containers-opts';
@@ -47,6 +47,9 @@ interface ImageRow {
   CreatedAt: string;
   Size: string;
   Containers: string;
+  SharedSize: string;
+  UniqueSize: string;
+  VirtualSize: string;
 }
 
 function imageRows(images: ImageSummary[], noTrunc: boolean): ImageRow[] {
@@ -58,6 +61,9 @@ function imageRows(images: ImageSummary[], noTrunc: boolean): ImageRow[] {
       CreatedAt: goTimeString(img.Created),
       Size: humanSize(img.Size, 3),
       Containers: img.Containers >= 0 ? String(img.Containers) : 'N/A',
+      SharedSize: img.SharedSize === -1 ? 'N/A' : humanSize(img.SharedSize),
+      UniqueSize: img.Size === -1 || img.SharedSize === -1 ? 'N/A' : humanSize(img.Size - img.SharedSize),
+      VirtualSize: humanSize(img.Size),
     };
     const digestOf = (repo: string) => img.RepoDigests.find((d) => d.startsWith(`${repo}@`))?.split('@')[1] ?? '<none>';
     if (img.RepoTags.length > 0) {
@@ -83,7 +89,8 @@ async function list(cli: Cli, reference: string | undefined, o: ListOpts): Promi
     filters: filterJson(o.filter, reference ? { reference: [reference] } : {}),
   });
   const rows = imageRows(images, o.noTrunc === true);
-  if (o.quiet) {
+  // With --format, -q is ignored (docker's image list lets the format win, silently).
+  if (o.quiet && !o.format) {
     cli.out([...new Set(rows.map((r) => r.ID))].map((id) => `${id}\n`).join(''));
     return;
   }
@@ -91,7 +98,11 @@ async function list(cli: Cli, reference: string | undefined, o: ListOpts): Promi
   cli.out(
     renderList(o.format, {
       defaultTable: `table {{.Repository}}\t{{.Tag}}${digestCol}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}`,
-      headers: { Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Size: 'SIZE', Containers: 'CONTAINERS' },
+      headers: {
+        Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Size: 'SIZE',
+        Containers: 'CONTAINERS', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE', VirtualSize: 'SIZE',
+      },
+      context: '*formatter.imageContext',
       rows,
     }),
   );
@@ -107,9 +118,12 @@ async function inspect(cli: Cli, names: string[], o: { format?: string }): Promi
       failure = err;
     }
   }
-  if (o.format) cli.out(found.map((i) => renderOne(o.format!, i)).join(''));
+  const errors: string[] = [];
+  if (o.format === 'json') cli.out(`${JSON.stringify(found)}\n`);
+  else if (o.format) errors.push(...renderInspect(cli, o.format, found));
   else cli.out(`${JSON.stringify(found, null, 4)}\n`);
   if (failure) throw failure;
+  if (errors.length) throw new CliError(errors.join('\n'));
 }
 
 async function history(cli: Cli, name: string, o: { human: boolean; noTrunc?: boolean; quiet?: boolean; format?: string }): Promise<void> {
@@ -122,7 +136,7 @@ async function history(cli: Cli, name: string, o: { human: boolean; noTrunc?: bo
     Size: o.human ? humanSize(h.Size, 3) : String(h.Size),
     Comment: h.Comment,
   }));
-  if (o.quiet) {
+  if (o.quiet && !o.format) {
     cli.out(rows.map((r) => `${r.ID}\n`).join(''));
     return;
   }
@@ -130,6 +144,7 @@ async function history(cli: Cli, name: string, o: { human: boolean; noTrunc?: bo
     renderList(o.format, {
       defaultTable: 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}',
       headers: { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' },
+      context: '*image.historyContext',
       rows,
     }),
   );
