@@ -108,8 +108,18 @@ export function structField(x: GoValue, name: string): GoValue | undefined {
 
 export function structMethod(t: GoType, name: string): Method | undefined {
   const s = t.k === 'ptr' ? t.elem : t;
+  if (s.k === 'time') return TIME_METHODS[name];
   return s.k === 'struct' ? s.methods?.[name] : undefined;
 }
+
+const timeMs = (x: GoValue) => Date.parse(String(x.v));
+/** A few of time.Time's methods (IsZero is what scripts ask of LastTagTime and the like). */
+const TIME_METHODS: Record<string, Method> = {
+  IsZero: (x) => bool(/^0001-01-01T00:00:00(\.0+)?Z$/.test(String(x.v))),
+  Unix: (x) => int(Math.floor(timeMs(x) / 1000)),
+  UnixNano: (x) => int(timeMs(x) * 1e6),
+  Year: (x) => int(new Date(timeMs(x)).getUTCFullYear()),
+};
 
 /** Go's truth of a value (text/template's isTrue). */
 export function truth(x0: GoValue): boolean {
