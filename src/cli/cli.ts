@@ -1,5 +1,6 @@
 // What every CLI command gets: the global options, a lazily created API client,
 // and docker's error conventions (messages and exit codes).
+import { writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ApiClient, ConnectError, DaemonError } from './client';
 import { CliError } from './cli-error';
@@ -48,7 +49,7 @@ export class Cli {
   }
 
   out(text: string): void {
-    process.stdout.write(text);
+    writeOut(text);
   }
 
   err(text: string): void {
@@ -57,6 +58,31 @@ export class Cli {
 
   async close(): Promise<void> {
     await this.apiClient?.close();
+  }
+}
+
+/**
+ * Writes to stdout with write(2) itself: process.stdout is a stream object
+ * whose making loads node:stream (and node:net for a terminal or a pipe),
+ * ~5 ms that a command like `ps` needs for nothing else. Output stays in
+ * order with process.stdout's (synchronous on Linux for files, pipes and
+ * terminals); a non-blocking stdout that is full hands the rest to it.
+ */
+export function writeOut(text: string | Buffer): void {
+  let buf = typeof text === 'string' ? Buffer.from(text) : text;
+  while (buf.length > 0) {
+    try {
+      buf = buf.subarray(writeSync(1, buf));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        process.stdout.write(buf);
+        return;
+      }
+      // The reader went away (`tsdocker ps | head -1`): nothing more to show.
+      if (code === 'EPIPE') return;
+      throw err;
+    }
   }
 }
 

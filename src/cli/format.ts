@@ -2,6 +2,7 @@
 // TEMPLATE`, `json`, or a raw Go template per item), Go's tabwriter column
 // layout, and docker's human units (sizes; times are in src/api/time.ts).
 import { CliError } from './cli-error';
+import { writeOut } from './cli';
 import { ArgCountError } from './gotemplate/exec';
 import { inspectValue } from './gotemplate/types';
 import { dynamic, type GoValue, type Method, str, T } from './gotemplate/value';
@@ -82,7 +83,7 @@ function run(t: Template, data: GoValue | object | null, errors: TemplateErrors)
     return t.execute(data);
   } catch (e) {
     if (!(e instanceof ExecError)) throw e;
-    if (errors.partialOutput) process.stdout.write(`${e.partial}\n`);
+    if (errors.partialOutput) writeOut(`${e.partial}\n`);
     throw new CliError(`${errors.exec}${e.message}`, errors.execExit);
   }
 }

@@ -2,7 +2,7 @@
 // Each command group lives in its own file under commands/ and registers itself.
 import { Command, CommanderError, Option } from 'commander';
 import { ENGINE_VERSION } from '../api/version';
-import { Cli, CliError, reportError, unknownCommand, type GlobalOptions } from './cli';
+import { Cli, CliError, reportError, unknownCommand, writeOut, type GlobalOptions } from './cli';
 import { registerContainers } from './commands/containers';
 import { registerImages } from './commands/images';
 import { registerRegistryCommands } from './commands/pull';
@@ -43,6 +43,7 @@ function buildProgram(cli: Cli): Command {
   registerContext(program, cli);
   const configure = (cmd: Command) => {
     cmd.exitOverride().configureOutput({
+      writeOut,
       writeErr: (s) => process.stderr.write(s),
       outputError: (s, write) => {
         write(unknownCommand(cmd, s) ?? s.replace(/^error: unknown option '(.*)'/, 'unknown flag: $1').replace(/^error: /, ''));
