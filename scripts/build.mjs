@@ -124,4 +124,5 @@ await Promise.all([
 // A first run of the CLI writes its V8 code cache (see bin/tsdocker), with the
 // flags of its #! line: V8 rejects a cache made under other flags.
 rmSync(join(root, 'dist', 'tsdocker.cache'), { force: true });
+rmSync(join(root, 'dist', 'code-cache'), { recursive: true, force: true });
 execFileSync(join(root, 'bin', 'tsdocker'), ['--help'], { stdio: 'ignore' });
