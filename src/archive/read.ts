@@ -104,6 +104,10 @@ export async function drainEntry(entry: TarEntry): Promise<void> {
  */
 export function detachUpload(body: Readable): Readable {
   const detached = new PassThrough();
+  // A client that goes away before the consumer reads (docker load -i DIR sends
+  // no byte, then closes) errors `detached` first: the error stays on the
+  // stream for its consumer (pipeline, for await) and must not end the daemon.
+  detached.on('error', () => {});
   body.pipe(detached);
   body.once('error', (err) => detached.destroy(err));
   body.once('close', () => {

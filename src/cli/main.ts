@@ -2,20 +2,15 @@
 // Each command group lives in its own file under commands/ and registers itself.
 import { Command, CommanderError, Option } from 'commander';
 import { ENGINE_VERSION } from '../api/version';
-import { Cli, CliError, reportError, unknownCommand, writeOut, type GlobalOptions } from './cli';
+import { Cli, CliError, reportError, writeOut, type GlobalOptions } from './cli';
+import { configureCommand } from './flags';
+import { FLAG_ERRORS } from './usage';
 import { registerContainers } from './commands/containers';
 import { registerImages } from './commands/images';
 import { registerRegistryCommands } from './commands/pull';
 import { registerSystem } from './commands/system';
 import { registerTls } from './commands/tls';
 import { registerContext } from './commands/context';
-
-const FLAG_ERRORS = new Set([
-  'commander.unknownOption',
-  'commander.optionMissingArgument',
-  'commander.invalidArgument',
-  'commander.conflictingOption',
-]);
 
 function buildProgram(cli: Cli): Command {
   const program = new Command('tsdocker')
@@ -42,13 +37,10 @@ function buildProgram(cli: Cli): Command {
   registerTls(program, cli);
   registerContext(program, cli);
   const configure = (cmd: Command) => {
-    cmd.exitOverride().configureOutput({
-      writeOut,
-      writeErr: (s) => process.stderr.write(s),
-      outputError: (s, write) => {
-        write(unknownCommand(cmd, s) ?? s.replace(/^error: unknown option '(.*)'/, 'unknown flag: $1').replace(/^error: /, ''));
-      },
-    });
+    // One flag layer for all (pflag's `--flag=true|false`) and docker's usage errors.
+    configureCommand(cmd);
+    // Help and --version go out with write(2), without making process.stdout (see writeOut).
+    cmd.configureOutput({ writeOut });
     cmd.commands.forEach(configure);
   };
   configure(program);
@@ -64,13 +56,9 @@ async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      // help and version end with 0; a bad flag is docker's 125; anything else 1.
-      if (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version') code = 0;
-      else if (err.code === 'commander.unknownCommand') code = 1;
-      else {
-        process.stderr.write(`\nRun 'tsdocker --help' for more information\n`);
-        code = FLAG_ERRORS.has(err.code) ? 125 : 1;
-      }
+      // help (also a group without its subcommand) and version end with 0; a bad flag is docker's 125; anything else 1.
+      if (err.exitCode === 0 || err.code === 'commander.help' || err.code === 'commander.version') code = 0;
+      else code = FLAG_ERRORS.has(err.code) ? 125 : 1;
     } else code = reportError(err);
   }
   await cli.close();

@@ -1,7 +1,6 @@
 // The container commands that need no hijack: stop, kill, restart, rm, wait,
 // rename, top, diff, export, port, prune, logs and inspect (which also guesses
 // the object's type, as the top-level `docker inspect` does).
-import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { ContainerInspect, ContainerPruneResponse, ContainerTopResponse, ContainerWaitResponse, FilesystemChange } from '../../api/containers';
 import { versionAtLeast } from '../../api/version';
@@ -11,6 +10,7 @@ import { DaemonError, errorMessage } from '../client';
 import { humanSize, renderInspect, tabwrite } from '../format';
 import { StdDemuxer } from '../stdcopy';
 import { exitOnClosedOutput } from './containers-io';
+import { checkOutputPath, writeOutput } from './file-io';
 import { filterArgs } from './containers-list';
 import { apiTimestamp } from './containers-units';
 
@@ -104,8 +104,10 @@ export async function diff(cli: Cli, name: string): Promise<void> {
 
 export async function exportContainer(cli: Cli, name: string, o: { output?: string }): Promise<void> {
   if (!o.output && process.stdout.isTTY) throw new CliError('cowardly refusing to save to a terminal. Use the -o flag or redirect');
+  if (o.output) await checkOutputPath(o.output, 'failed to export container');
   const res = await cli.client.stream('GET', `/containers/${name}/export`);
-  await quietOnClosedPipe(pipeline(res.body, o.output ? createWriteStream(o.output) : process.stdout));
+  if (o.output) await writeOutput(res.body, o.output, 'failed to export container');
+  else await quietOnClosedPipe(pipeline(res.body, process.stdout));
 }
 
 /** A reader that went away (`export … | head`) ends the command quietly, as SIGPIPE ends docker's. */

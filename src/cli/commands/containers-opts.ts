@@ -149,7 +149,7 @@ export function addContainerFlags(cmd: Command): void {
 
 /** run's or create's arguments and flags (`-h` is --hostname there, so help is --help only). */
 export function defineCreateCommand(cmd: Command, run: boolean): Command {
-  cmd.helpOption('--help', 'Print usage').argument('<IMAGE>').argument('[COMMAND...]').passThroughOptions();
+  cmd.helpOption('--help', 'Print usage').usage('[OPTIONS] IMAGE [COMMAND] [ARG...]').argument('<IMAGE>').argument('[COMMAND...]').passThroughOptions();
   addCreateFlags(cmd, run);
   addContainerFlags(cmd);
   return enableGoFlags(cmd, false);

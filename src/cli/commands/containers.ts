@@ -124,6 +124,7 @@ function processCommands(cli: Cli): Commands {
       define: (cmd) =>
         enableGoFlags(
           cmd
+            .usage('[OPTIONS] CONTAINER COMMAND [ARG...]')
             .argument('<CONTAINER>')
             .argument('<COMMAND...>')
             .passThroughOptions()
@@ -159,6 +160,7 @@ function processCommands(cli: Cli): Commands {
       description: 'Display the running processes of a container',
       define: (cmd) =>
         cmd
+          .usage('CONTAINER [ps OPTIONS]')
           .argument('<CONTAINER>')
           .argument('[ps OPTIONS...]')
           .passThroughOptions()

@@ -1,6 +1,5 @@
 // images, image ls/inspect/history/tag/rm/prune/import/save/load, rmi, tag,
 // import, save, load, history.
-import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import type { HistoryResponseItem, ImageDeleteResponseItem, ImageInspect, ImagePruneResponse, ImageSummary } from '../../api/types';
@@ -10,6 +9,7 @@ import { goRfc3339, goTimeString, timeAgo } from '../../api/time';
 import { humanSize, renderInspect, renderList, shortId } from '../format';
 import { printMessages } from '../jsonstream';
 import { confirmed } from './containers-ops';
+import { checkOutputPath, openInput, writeOutput } from './file-io';
 import { collect } from './containers-opts';
 
 
@@ -142,7 +142,7 @@ async function history(cli: Cli, name: string, o: { human: boolean; noTrunc?: bo
   }
   cli.out(
     renderList(o.format, {
-      defaultTable: 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}',
+      defaultTable: `table {{.ID}}\t{{.${o.human ? 'CreatedSince' : 'CreatedAt'}}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}`,
       headers: { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' },
       context: '*image.historyContext',
       rows,
@@ -187,10 +187,11 @@ async function prune(cli: Cli, o: { all?: boolean; force?: boolean; filter?: str
 
 async function importImage(cli: Cli, file: string, reference: string | undefined, o: { change?: string[]; message?: string; platform?: string }): Promise<void> {
   const { repo, tag: t } = reference ? splitTag(reference) : { repo: undefined, tag: undefined };
-  const res = await cli.client.stream('POST', '/images/create', {
-    query: { fromSrc: '-', repo, tag: t, message: o.message, changes: o.change, platform: o.platform },
-    stream: file === '-' ? process.stdin : createReadStream(file),
-  });
+  // docker's three sources: stdin, a URL the daemon fetches (no body), a local file.
+  const url = /^https?:\/\//.test(file);
+  const query = { fromSrc: url ? file : '-', repo, tag: t, message: o.message, changes: o.change, platform: o.platform };
+  const stream = file === '-' ? process.stdin : url ? undefined : await openInput(cli, file, 'POST', '/images/create', { fromSrc: '-', repo, tag: t, message: o.message, platform: o.platform });
+  const res = await cli.client.stream('POST', '/images/create', { query, ...(stream ? { stream } : {}) });
   await printMessages(res.body, (s) => cli.out(s));
 }
 
@@ -198,14 +199,17 @@ async function save(cli: Cli, names: string[], o: { output?: string }): Promise<
   if (!o.output && process.stdout.isTTY) {
     throw new CliError('tsdocker: cowardly refusing to save to a terminal. Use the -o flag or redirect');
   }
+  if (o.output) await checkOutputPath(o.output, 'failed to save image');
   const res = await cli.client.stream('GET', '/images/get', { query: { names } });
-  await pipeline(res.body, o.output ? createWriteStream(o.output) : process.stdout);
+  if (o.output) await writeOutput(res.body, o.output, 'failed to save image');
+  else await pipeline(res.body, process.stdout);
 }
 
 async function load(cli: Cli, o: { input?: string; quiet?: boolean }): Promise<void> {
+  const query = { quiet: o.quiet || !process.stdout.isTTY ? '1' : undefined };
   const res = await cli.client.stream('POST', '/images/load', {
-    query: { quiet: o.quiet || !process.stdout.isTTY ? '1' : undefined },
-    stream: o.input ? createReadStream(o.input) : process.stdin,
+    query,
+    stream: o.input ? await openInput(cli, o.input, 'POST', '/images/load', query) : process.stdin,
   });
   await printMessages(res.body, (s) => cli.out(s));
 }
@@ -227,7 +231,6 @@ export function registerImages(program: Command, cli: Cli): void {
     cmd
       .argument('<IMAGE>')
       .option('-H, --human', 'Print sizes and dates in human readable format', true)
-      .option('--no-human', 'Print raw sizes and dates')
       .option('--no-trunc', "Don't truncate output")
       .option('-q, --quiet', 'Only show image IDs')
       .option('--format <string>', 'Format output using a custom template')
