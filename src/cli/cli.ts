@@ -61,29 +61,43 @@ export class Cli {
   }
 }
 
+/** File descriptors whose writes went over to their stream (a non-blocking one was full): in order from then on. */
+const streamed = new Set<number>();
+
 /**
- * Writes to stdout with write(2) itself: process.stdout is a stream object
- * whose making loads node:stream (and node:net for a terminal or a pipe),
- * ~5 ms that a command like `ps` needs for nothing else. Output stays in
- * order with process.stdout's (synchronous on Linux for files, pipes and
- * terminals); a non-blocking stdout that is full hands the rest to it.
+ * Writes to stdout (1) or stderr (2) with write(2) itself: process.stdout is
+ * a stream object whose making loads node:stream (and node:net for a terminal
+ * or a pipe), ~5 ms that a command like `ps` needs for nothing else. Output
+ * stays in order with the streams' own writes (synchronous on Linux for
+ * files, pipes and terminals); a non-blocking descriptor that is full hands
+ * the rest, and all later output, to the stream. Returns false when the
+ * reader has gone (EPIPE).
  */
-export function writeOut(text: string | Buffer): void {
+export function writeFd(fd: 1 | 2, text: string | Buffer): boolean {
+  const stream = () => (fd === 1 ? process.stdout : process.stderr);
   let buf = typeof text === 'string' ? Buffer.from(text) : text;
+  if (streamed.has(fd)) {
+    stream().write(buf);
+    return true;
+  }
   while (buf.length > 0) {
     try {
-      buf = buf.subarray(writeSync(1, buf));
+      buf = buf.subarray(writeSync(fd, buf));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') {
-        process.stdout.write(buf);
-        return;
-      }
-      // The reader went away (`tsdocker ps | head -1`): nothing more to show.
-      if (code === 'EPIPE') return;
-      throw err;
+      if (code === 'EPIPE') return false;
+      if (code !== 'EAGAIN') throw err;
+      streamed.add(fd);
+      stream().write(buf);
+      return true;
     }
   }
+  return true;
+}
+
+/** Writes to stdout (see writeFd); a reader that went away (`tsdocker ps | head -1`) gets nothing more. */
+export function writeOut(text: string | Buffer): void {
+  writeFd(1, text);
 }
 
 /** Prints an error as docker does and returns the exit status to use. */

@@ -1,10 +1,11 @@
-// A unix socket for the CLI's short requests, on Node's pipe handle itself
-// (the pipe_wrap binding node:net builds its Socket on): loading node:net and
-// node:stream costs a command like `ps` ~5 ms of its ~15 over Node's own
-// start, for one connection that sends a few hundred bytes. It offers what
-// http.ts uses of a net.Socket: write, data/end/error events, pause/resume,
-// destroy. Where the binding is not as expected, connectPipe returns
-// undefined and the caller uses node:net.
+// A unix socket for the CLI's short requests and output-only attach streams,
+// on Node's pipe handle itself (the pipe_wrap binding node:net builds its
+// Socket on): loading node:net and node:stream costs a command like `ps` ~5 ms
+// of its ~15 over Node's own start, for one connection that sends a few
+// hundred bytes. It offers what http.ts and an attach without stdin use of a
+// net.Socket: write, end (half-close), unshift, data/end/error events,
+// pause/resume, destroy. Where the binding is not as expected, connectPipe
+// returns undefined and the caller uses node:net.
 import { EventEmitter } from 'node:events';
 
 interface Req { oncomplete?: (status: number) => void }
@@ -12,7 +13,9 @@ interface PipeHandle {
   connect(req: Req, path: string, cb?: (status: number) => void): number;
   readStart(): number;
   readStop(): number;
-  writeUtf8String(req: Req & { handle?: PipeHandle; async?: boolean }, data: string): number;
+  writeUtf8String(req: Req, data: string): number;
+  writeBuffer(req: Req, data: Buffer): number;
+  shutdown(req: Req): number;
   close(cb?: () => void): void;
   onread: (this: PipeHandle, buffer: ArrayBuffer | undefined) => void;
 }
@@ -23,6 +26,7 @@ interface PipeBinding {
 }
 interface StreamBinding {
   WriteWrap: new () => Req;
+  ShutdownWrap: new () => Req;
   streamBaseState: Int32Array;
   kReadBytesOrError: number;
   kArrayBufferOffset: number;
@@ -56,7 +60,9 @@ export class PipeSocket extends EventEmitter {
   destroyed = false;
   private connected = false;
   private reading = false;
-  private pending: string[] = [];
+  private pending: (string | Buffer)[] = [];
+  private unshifted: Buffer | undefined;
+  private ending = false;
   /** Write requests in flight (the binding needs them kept alive). */
   private readonly writes = new Set<Req>();
 
@@ -76,7 +82,12 @@ export class PipeSocket extends EventEmitter {
       this.connected = true;
       this.handle.onread = (buffer) => this.onRead(buffer);
       this.resume();
-      for (const data of this.pending.splice(0)) this.write(data);
+      for (const data of this.pending.splice(0)) {
+        if (data === '' && this.ending) {
+          this.ending = false;
+          this.end();
+        } else this.write(data);
+      }
     };
     connectWrap.oncomplete = done;
     connectWrap.address = this.path;
@@ -96,23 +107,43 @@ export class PipeSocket extends EventEmitter {
     } else if (nread < 0) this.fail(uvError(nread, 'read', this.path));
   }
 
-  write(data: string): void {
+  write(data: string | Buffer): void {
     if (this.destroyed) return;
     if (!this.connected) {
       this.pending.push(data);
       return;
     }
-    const req = new this.stream.WriteWrap();
+    this.dispatch(this.stream.WriteWrap, 'write', (req) => (typeof data === 'string' ? this.handle.writeUtf8String(req, data) : this.handle.writeBuffer(req, data)));
+  }
+
+  /** Half-closes: no more writes, reading goes on. */
+  end(): void {
+    if (this.destroyed || this.ending) return;
+    this.ending = true;
+    if (!this.connected) {
+      this.pending.push('');
+      return;
+    }
+    this.dispatch(this.stream.ShutdownWrap, 'shutdown', (req) => this.handle.shutdown(req));
+  }
+
+  /** Bytes read past an HTTP head: handed out first once reading resumes. */
+  unshift(chunk: Buffer): void {
+    this.unshifted = this.unshifted ? Buffer.concat([chunk, this.unshifted]) : chunk;
+  }
+
+  private dispatch(Wrap: new () => Req, syscall: string, send: (req: Req) => number): void {
+    const req = new Wrap();
     req.oncomplete = (status: number) => {
       this.writes.delete(req);
-      if (status < 0) this.fail(uvError(status, 'write', this.path));
+      if (status < 0) this.fail(uvError(status, syscall, this.path));
     };
     Object.assign(req, { handle: this.handle, async: false });
     this.writes.add(req);
-    const err = this.handle.writeUtf8String(req, data);
+    const err = send(req);
     if (err < 0) {
       this.writes.delete(req);
-      this.fail(uvError(err, 'write', this.path));
+      this.fail(uvError(err, syscall, this.path));
     }
   }
 
@@ -124,6 +155,11 @@ export class PipeSocket extends EventEmitter {
 
   resume(): this {
     if (!this.reading && this.connected && !this.destroyed) this.reading = this.handle.readStart() === 0;
+    const first = this.unshifted;
+    if (first && this.reading) {
+      this.unshifted = undefined;
+      queueMicrotask(() => this.emit('data', first));
+    }
     return this;
   }
 

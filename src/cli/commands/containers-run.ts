@@ -183,6 +183,7 @@ export async function run(cli: Cli, cmd: Command, image: string, args: string[])
     const attaching = attached
       ? hijack(cli.client, `/containers/${id}/attach`, {
           query: { detachKeys: f.detachKeys, stderr: config.AttachStderr ? 1 : undefined, stdin: config.AttachStdin ? 1 : undefined, stdout: config.AttachStdout ? 1 : undefined, stream: 1 },
+          outputOnly: !config.AttachStdin,
         })
       : undefined;
     const waiting = waitRequest(cli, id, f.rm ? 'removed' : 'next-exit');
@@ -253,6 +254,7 @@ export async function start(cli: Cli, names: string[], o: { attach?: boolean; in
     const stdin = o.interactive === true && c.Config.OpenStdin;
     const socket = await hijack(cli.client, `/containers/${c.Id}/attach`, {
       query: { detachKeys: o.detachKeys, stderr: 1, stdin: stdin ? 1 : undefined, stdout: 1, stream: 1 },
+      outputOnly: !stdin,
     });
     const streams = new AttachedStreams(socket, { stdin, stdout: true, stderr: true, tty: c.Config.Tty, detachKeys: o.detachKeys, warn: (m) => cli.err(m) });
     cleanups.push(() => streams.close());
@@ -296,6 +298,7 @@ export async function attach(cli: Cli, name: string, o: { stdin: boolean; sigPro
     if (o.sigProxy !== false && !c.Config.Tty) cleanups.push(proxySignals((signal) => cli.client.json('POST', `/containers/${name}/kill`, { query: { signal } })));
     const socket = await hijack(cli.client, `/containers/${name}/attach`, {
       query: { detachKeys: o.detachKeys, stderr: 1, stdin: stdin ? 1 : undefined, stdout: 1, stream: 1 },
+      outputOnly: !stdin,
     });
     const streams = new AttachedStreams(socket, { stdin, stdout: true, stderr: true, tty: c.Config.Tty, detachKeys: o.detachKeys, warn: (m) => cli.err(m) });
     cleanups.push(() => streams.close());
@@ -364,7 +367,7 @@ export async function exec(cli: Cli, name: string, command: string[], o: ExecFla
     await cli.client.json('POST', `/exec/${created.Id}/start`, { body: startBody });
     return;
   }
-  const socket = await hijack(cli.client, `/exec/${created.Id}/start`, { body: startBody });
+  const socket = await hijack(cli.client, `/exec/${created.Id}/start`, { body: startBody, outputOnly: !attachStdin });
   const streams = new AttachedStreams(socket, { stdin: attachStdin, stdout: true, stderr: true, tty, detachKeys: o.detachKeys, warn: (m) => cli.err(m) });
   let stopResize = () => {};
   try {
