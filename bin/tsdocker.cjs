@@ -15,7 +15,16 @@ const Module = require('module');
 
 const dist = path.join(__dirname, '..', 'dist');
 const file = path.join(dist, 'tsdocker.js');
-const command = process.argv.slice(2).find((a) => /^[a-z][a-z0-9-]{0,30}$/.test(a));
+/** The command's name: the first argument that is neither a global flag nor a global flag's value. */
+function commandName(args) {
+  const valued = new Set(['-H', '--host', '-c', '--context', '--config', '-l', '--log-level', '--tlscacert', '--tlscert', '--tlskey']);
+  for (let i = 0; i < args.length; i++) {
+    if (valued.has(args[i])) i++;
+    else if (!args[i].startsWith('-')) return /^[a-z][a-z0-9-]{0,30}$/.test(args[i]) ? args[i] : undefined;
+  }
+  return undefined;
+}
+const command = commandName(process.argv.slice(2));
 const buildCache = path.join(dist, 'tsdocker.cache');
 const cacheFile = command === undefined ? buildCache : path.join(dist, 'code-cache', `${command}.cache`);
 let cachedData;
