@@ -116,7 +116,7 @@ export function renderList<T extends object>(format: string | undefined, spec: T
   if (fmt.startsWith('table')) {
     const rest = fmt.slice('table'.length).replace(/^\s+/, '');
     const body = compile(rest, errors, '', fmt.length - rest.length);
-    const headerRow = spec.rows.length || !/\{\{/.test(rest) || true ? headerLine(body, spec) : '';
+    const headerRow = headerLine(body, spec);
     const rows = spec.rows.map((r) => run(body, contextValue(r, spec, false), errors));
     return tabwrite([headerRow, ...rows].join('\n'), 10, 3) + '\n';
   }

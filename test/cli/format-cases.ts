@@ -56,6 +56,7 @@ export const TEMPLATE_CASES: FormatCase[] = [
   { why: '3 images parse error', args: ['images', '--format', '{{.Nope'] },
   { why: '3 history parse error', args: ['history', '--format', '{{.Nope', '{img}'] },
   { why: '3 df missing field', args: ['system', 'df', '--format', '{{.Nope}}'] },
+  { why: '3 context ls missing field', args: ['context', 'ls', '--format', '{{.Nope}}'] },
   { why: '3 version Client', args: ['version', '-f', '{{.Client.APIVersion}} {{.Client.Version}} {{.Server.APIVersion}}'] },
   { why: '3 version missing field', args: ['version', '-f', '{{.Nope}}'] },
   { why: '3 version parse error', args: ['version', '-f', '{{.Nope'] },
@@ -77,6 +78,9 @@ export const JSON_CASES: FormatCase[] = [
   { why: '4 system df counts as strings', args: ['system', 'df', '--format', 'json'] },
   { why: '4 inspect json: one array', args: ['inspect', '--format', 'json', '{running}', '{img}'] },
   { why: '4 image inspect json', args: ['image', 'inspect', '--format', 'json', '{img}'] },
+  inspect('4 typed JSON: Go order, zero values, omitempty, sorted maps', '{{json .NetworkSettings}}|{{json .Config}}|{{json .State}}|{{json .HostConfig}}|{{json .Mounts}}'),
+  inspect('4 typed JSON: the whole container', '{{json .}}'),
+  { why: '4 typed JSON: image', args: ['image', 'inspect', '-f', '{{json .Config}}|{{json .}}', '{img}'] },
   { why: '4 version Client json', args: ['version', '-f', '{{json .Client}}'], mask: CLIENT_BUILD },
   { why: '4 info ClientInfo json', args: ['info', '-f', '{{json .ClientInfo}}'], mask: CLIENT_BUILD },
 ];

@@ -4,21 +4,23 @@
 // does. Written in a small Go-like notation: `GoName[@jsonKey] type`, with
 // types string, bool, int, float, time, any, ? (inferred from the JSON), *T,
 // []T, map[string]T, {} (an empty struct) and the named types below; a field
-// named `^Type` is an embedded struct (its fields share the parent's JSON object).
+// named `^Type` is an embedded struct (its fields share the parent's JSON
+// object); a name ending in `~` is `json:",omitempty"` ({{json .Config}}
+// encodes the typed value as Go does).
 import { type GoType, type StructField, T } from './value';
 
 const DEFS: Record<string, string> = {
-  'container.InspectResponse': '^container.ContainerJSONBase, Mounts []container.MountPoint, Config *container.Config, NetworkSettings *container.NetworkSettings, ImageManifestDescriptor ?',
-  'container.ContainerJSONBase': 'ID@Id string, Created string, Path string, Args []string, State *container.State, Image string, ResolvConfPath string, HostnamePath string, HostsPath string, LogPath string, Node ?, Name string, RestartCount int, Driver string, Platform string, MountLabel string, ProcessLabel string, AppArmorProfile string, ExecIDs []string, HostConfig *container.HostConfig, GraphDriver storage.DriverData, SizeRw *int, SizeRootFs *int',
-  'container.State': 'Status string, Running bool, Paused bool, Restarting bool, OOMKilled bool, Dead bool, Pid int, ExitCode int, Error string, StartedAt string, FinishedAt string, Health *container.Health',
+  'container.InspectResponse': '^container.ContainerJSONBase, Mounts []container.MountPoint, Config *container.Config, NetworkSettings *container.NetworkSettings, ImageManifestDescriptor~ ?',
+  'container.ContainerJSONBase': 'ID@Id string, Created string, Path string, Args []string, State *container.State, Image string, ResolvConfPath string, HostnamePath string, HostsPath string, LogPath string, Node~ ?, Name string, RestartCount int, Driver string, Platform string, MountLabel string, ProcessLabel string, AppArmorProfile string, ExecIDs []string, HostConfig *container.HostConfig, GraphDriver storage.DriverData, SizeRw~ *int, SizeRootFs~ *int',
+  'container.State': 'Status string, Running bool, Paused bool, Restarting bool, OOMKilled bool, Dead bool, Pid int, ExitCode int, Error string, StartedAt string, FinishedAt string, Health~ *container.Health',
   'container.Health': 'Status string, FailingStreak int, Log []*container.HealthcheckResult',
   'container.HealthcheckResult': 'Start time, End time, ExitCode int, Output string',
-  'container.MountPoint': 'Type string, Name string, Source string, Destination string, Driver string, Mode string, RW bool, Propagation string',
+  'container.MountPoint': 'Type~ string, Name~ string, Source string, Destination string, Driver~ string, Mode string, RW bool, Propagation string',
   'storage.DriverData': 'Data map[string]string, Name string',
-  'container.Config': 'Hostname string, Domainname string, User string, AttachStdin bool, AttachStdout bool, AttachStderr bool, ExposedPorts map[string]{}, Tty bool, OpenStdin bool, StdinOnce bool, Env []string, Cmd []string, Healthcheck *container.HealthConfig, ArgsEscaped bool, Image string, Volumes map[string]{}, WorkingDir string, Entrypoint []string, NetworkDisabled bool, MacAddress string, OnBuild []string, Labels map[string]string, StopSignal string, StopTimeout *int, Shell []string',
-  'container.HealthConfig': 'Test []string, Interval int, Timeout int, StartPeriod int, StartInterval int, Retries int',
-  'container.HostConfig': 'Binds []string, ContainerIDFile string, LogConfig container.LogConfig, NetworkMode string, PortBindings map[string][]nat.PortBinding, RestartPolicy container.RestartPolicy, AutoRemove bool, VolumeDriver string, VolumesFrom []string, ConsoleSize []int, Annotations map[string]string, CapAdd []string, CapDrop []string, CgroupnsMode string, DNS@Dns []string, DNSOptions@DnsOptions []string, DNSSearch@DnsSearch []string, ExtraHosts []string, GroupAdd []string, IpcMode string, Cgroup string, Links []string, OomScoreAdj int, PidMode string, Privileged bool, PublishAllPorts bool, ReadonlyRootfs bool, SecurityOpt []string, StorageOpt map[string]string, Tmpfs map[string]string, UTSMode string, UsernsMode string, ShmSize int, Sysctls map[string]string, Runtime string, Isolation string, ^container.Resources, Mounts []?, MaskedPaths []string, ReadonlyPaths []string, Init *bool',
-  'container.Resources': 'CPUShares@CpuShares int, Memory int, NanoCPUs@NanoCpus int, CgroupParent string, BlkioWeight int, BlkioWeightDevice []*?, BlkioDeviceReadBps []*?, BlkioDeviceWriteBps []*?, BlkioDeviceReadIOps []*?, BlkioDeviceWriteIOps []*?, CPUPeriod@CpuPeriod int, CPUQuota@CpuQuota int, CPURealtimePeriod@CpuRealtimePeriod int, CPURealtimeRuntime@CpuRealtimeRuntime int, CpusetCpus string, CpusetMems string, Devices []container.DeviceMapping, DeviceCgroupRules []string, DeviceRequests []?, KernelMemory int, KernelMemoryTCP int, MemoryReservation int, MemorySwap int, MemorySwappiness *int, OomKillDisable *bool, PidsLimit *int, Ulimits []*?, CPUCount@CpuCount int, CPUPercent@CpuPercent int, IOMaximumIOps int, IOMaximumBandwidth int',
+  'container.Config': 'Hostname string, Domainname string, User string, AttachStdin bool, AttachStdout bool, AttachStderr bool, ExposedPorts~ map[string]{}, Tty bool, OpenStdin bool, StdinOnce bool, Env []string, Cmd []string, Healthcheck~ *container.HealthConfig, ArgsEscaped~ bool, Image string, Volumes map[string]{}, WorkingDir string, Entrypoint []string, NetworkDisabled~ bool, MacAddress~ string, OnBuild []string, Labels map[string]string, StopSignal~ string, StopTimeout~ *int, Shell~ []string',
+  'container.HealthConfig': 'Test~ []string, Interval~ int, Timeout~ int, StartPeriod~ int, StartInterval~ int, Retries~ int',
+  'container.HostConfig': 'Binds []string, ContainerIDFile string, LogConfig container.LogConfig, NetworkMode string, PortBindings map[string][]nat.PortBinding, RestartPolicy container.RestartPolicy, AutoRemove bool, VolumeDriver string, VolumesFrom []string, ConsoleSize []int, Annotations~ map[string]string, CapAdd []string, CapDrop []string, CgroupnsMode string, DNS@Dns []string, DNSOptions@DnsOptions []string, DNSSearch@DnsSearch []string, ExtraHosts []string, GroupAdd []string, IpcMode string, Cgroup string, Links []string, OomScoreAdj int, PidMode string, Privileged bool, PublishAllPorts bool, ReadonlyRootfs bool, SecurityOpt []string, StorageOpt~ map[string]string, Tmpfs~ map[string]string, UTSMode string, UsernsMode string, ShmSize int, Sysctls~ map[string]string, Runtime~ string, Isolation string, ^container.Resources, Mounts~ []?, MaskedPaths []string, ReadonlyPaths []string, Init~ *bool',
+  'container.Resources': 'CPUShares@CpuShares int, Memory int, NanoCPUs@NanoCpus int, CgroupParent string, BlkioWeight int, BlkioWeightDevice []*?, BlkioDeviceReadBps []*?, BlkioDeviceWriteBps []*?, BlkioDeviceReadIOps []*?, BlkioDeviceWriteIOps []*?, CPUPeriod@CpuPeriod int, CPUQuota@CpuQuota int, CPURealtimePeriod@CpuRealtimePeriod int, CPURealtimeRuntime@CpuRealtimeRuntime int, CpusetCpus string, CpusetMems string, Devices []container.DeviceMapping, DeviceCgroupRules []string, DeviceRequests []?, KernelMemory~ int, KernelMemoryTCP~ int, MemoryReservation int, MemorySwap int, MemorySwappiness *int, OomKillDisable *bool, PidsLimit *int, Ulimits []*?, CPUCount@CpuCount int, CPUPercent@CpuPercent int, IOMaximumIOps int, IOMaximumBandwidth int',
   'container.LogConfig': 'Type string, Config map[string]string',
   'container.RestartPolicy': 'Name string, MaximumRetryCount int',
   'container.DeviceMapping': 'PathOnHost string, PathInContainer string, CgroupPermissions string',
@@ -27,10 +29,10 @@ const DEFS: Record<string, string> = {
   'container.NetworkSettingsBase': 'Bridge string, SandboxID string, SandboxKey string, Ports map[string][]nat.PortBinding, HairpinMode bool, LinkLocalIPv6Address string, LinkLocalIPv6PrefixLen int, SecondaryIPAddresses []?, SecondaryIPv6Addresses []?',
   'container.DefaultNetworkSettings': 'EndpointID string, Gateway string, GlobalIPv6Address string, GlobalIPv6PrefixLen int, IPAddress string, IPPrefixLen int, IPv6Gateway string, MacAddress string',
   'network.EndpointSettings': 'IPAMConfig ?, Links []string, Aliases []string, DriverOpts map[string]string, GwPriority int, MacAddress string, NetworkID string, EndpointID string, Gateway string, IPAddress string, IPPrefixLen int, IPv6Gateway string, GlobalIPv6Address string, GlobalIPv6PrefixLen int, DNSNames []string',
-  'image.InspectResponse': 'ID@Id string, RepoTags []string, RepoDigests []string, Parent string, Comment string, Created string, Container string, ContainerConfig *container.Config, DockerVersion string, Author string, Config *v1.DockerOCIImageConfig, Architecture string, Variant string, Os string, OsVersion string, Size int, VirtualSize int, GraphDriver storage.DriverData, RootFS image.RootFS, Metadata image.Metadata, Descriptor ?, Manifests ?',
+  'image.InspectResponse': 'ID@Id string, RepoTags []string, RepoDigests []string, Parent string, Comment string, Created string, Container~ string, ContainerConfig~ *container.Config, DockerVersion string, Author string, Config *v1.DockerOCIImageConfig, Architecture string, Variant~ string, Os string, OsVersion~ string, Size int, VirtualSize~ int, GraphDriver storage.DriverData, RootFS image.RootFS, Metadata image.Metadata, Descriptor~ ?, Manifests~ ?',
   'v1.DockerOCIImageConfig': '^v1.ImageConfig, ^v1.DockerOCIImageConfigExt',
-  'v1.ImageConfig': 'User string, ExposedPorts map[string]{}, Env []string, Entrypoint []string, Cmd []string, Volumes map[string]{}, WorkingDir string, Labels map[string]string, StopSignal string, ArgsEscaped bool',
-  'v1.DockerOCIImageConfigExt': 'Healthcheck *container.HealthConfig, OnBuild []string, Shell []string',
+  'v1.ImageConfig': 'User~ string, ExposedPorts~ map[string]{}, Env~ []string, Entrypoint~ []string, Cmd~ []string, Volumes~ map[string]{}, WorkingDir~ string, Labels~ map[string]string, StopSignal~ string, ArgsEscaped~ bool',
+  'v1.DockerOCIImageConfigExt': 'Healthcheck~ *container.HealthConfig, OnBuild~ []string, Shell~ []string',
   'image.RootFS': 'Type string, Layers []string',
   'image.Metadata': 'LastTagTime time',
   'system.versionInfo': 'Client system.clientVersion, Server *types.Version',
@@ -58,8 +60,9 @@ export function goType(name: string): GoType {
       continue;
     }
     const [field, type] = part.split(' ') as [string, string];
-    const [goName, jsonKey] = field.split('@') as [string, string | undefined];
-    fields.push({ name: goName, type: typeOf(type), ...(jsonKey ? { json: jsonKey } : {}) });
+    const omitempty = field.endsWith('~');
+    const [goName, jsonKey] = field.replace(/~$/, '').split('@') as [string, string | undefined];
+    fields.push({ name: goName, type: typeOf(type), ...(jsonKey ? { json: jsonKey } : {}), ...(omitempty ? { omitempty } : {}) });
   }
   (t as { fields: StructField[] }).fields = fields;
   return t;

@@ -5,7 +5,7 @@
 
 export type Method = (self: GoValue, args: GoValue[]) => GoValue;
 
-export interface StructField { name: string; type: GoType; embedded?: boolean; json?: string }
+export interface StructField { name: string; type: GoType; embedded?: boolean; json?: string; omitempty?: boolean }
 
 export type GoType =
   | { k: 'string' | 'bool' | 'int' | 'uint' | 'float' | 'number' | 'time' | 'iface' | 'infer'; name?: string }
