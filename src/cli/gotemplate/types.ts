@@ -36,10 +36,10 @@ const DEFS: Record<string, string> = {
   'image.RootFS': 'Type string, Layers []string',
   'image.Metadata': 'LastTagTime time',
   'system.versionInfo': 'Client system.clientVersion, Server *types.Version',
-  'system.clientVersion': 'Platform *system.platformInfo, Version string, APIVersion@ApiVersion string, DefaultAPIVersion string, GitCommit string, GoVersion string, Os string, Arch string, BuildTime string, Context string',
+  'system.clientVersion': 'Platform~ *system.platformInfo, Version~ string, APIVersion~@ApiVersion string, DefaultAPIVersion~ string, GitCommit~ string, GoVersion~ string, Os~ string, Arch~ string, BuildTime~ string, Context string',
   'system.platformInfo': 'Name string',
-  'types.Version': 'Platform system.platformInfo, Components []types.ComponentVersion, Version string, APIVersion@ApiVersion string, MinAPIVersion string, GitCommit string, GoVersion string, Os string, Arch string, KernelVersion string, Experimental bool, BuildTime string',
-  'types.ComponentVersion': 'Name string, Version string, Details map[string]string',
+  'types.Version': 'Platform system.platformInfo, Components~ []types.ComponentVersion, Version string, APIVersion@ApiVersion string, MinAPIVersion~ string, GitCommit string, GoVersion string, Os string, Arch string, KernelVersion~ string, Experimental~ bool, BuildTime~ string',
+  'types.ComponentVersion': 'Name string, Version string, Details~ map[string]string',
   'system.clientInfo': 'Debug bool, ^system.clientVersion, Plugins []?, Warnings []string',
 };
 
@@ -60,8 +60,8 @@ export function goType(name: string): GoType {
       continue;
     }
     const [field, type] = part.split(' ') as [string, string];
-    const omitempty = field.endsWith('~');
-    const [goName, jsonKey] = field.replace(/~$/, '').split('@') as [string, string | undefined];
+    const omitempty = field.includes('~');
+    const [goName, jsonKey] = field.replace('~', '').split('@') as [string, string | undefined];
     fields.push({ name: goName, type: typeOf(type), ...(jsonKey ? { json: jsonKey } : {}), ...(omitempty ? { omitempty } : {}) });
   }
   (t as { fields: StructField[] }).fields = fields;
