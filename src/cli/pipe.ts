@@ -76,8 +76,10 @@ export class PipeSocket extends EventEmitter {
 
   /** Connects; data is read as soon as the connection is up (like a net.Socket, until paused). */
   start(connectWrap: Req & { address?: string }): void {
+    let answered = false;
     const done = (status: number) => {
-      if (this.destroyed) return;
+      if (answered || this.destroyed) return;
+      answered = true;
       if (status < 0) return this.fail(uvError(status, 'connect', this.path));
       this.connected = true;
       this.handle.onread = (buffer) => this.onRead(buffer);
