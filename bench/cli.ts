@@ -4,6 +4,7 @@
 // pinned node that bin/tsdocker runs, `-e 0`) and `tsdocker --version` (the
 // CLI loaded and its flags parsed, no request) as the breakdown. Subjects
 // take turns in each round, so a busy machine weighs on all of them alike.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI_PATH, ROOT, type Daemon } from './daemons';
@@ -34,6 +35,19 @@ async function rounds(subjects: Subject[], env: Record<string, string>): Promise
   return new Map([...times].map(([k, v]) => [k, median(v)]));
 }
 
+/**
+ * Mean CPU time (user + system, ms) of a command over `runs` runs, from bash's
+ * `times` (its children's totals): what the CLI itself costs, which a busy
+ * machine stretches less than it stretches wall time.
+ */
+function cpuMs(cmd: string, args: string[], env: Record<string, string>, runs = ROUNDS): number {
+  const quoted = [cmd, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  const r = spawnSync('bash', ['-c', `for i in $(seq ${runs}); do ${quoted} >/dev/null 2>&1; done; times`], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const children = r.stdout.trim().split('\n').pop() ?? '';
+  const secs = [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce((n, m) => n + Number(m[1]) * 60 + Number(m[2]), 0);
+  return (secs * 1000) / runs;
+}
+
 export async function cliRows(ours: Daemon): Promise<Row[]> {
   await importBusybox([ours]);
   const env = { DOCKER_HOST: ours.host };
@@ -58,6 +72,19 @@ export async function cliRows(ours: Daemon): Promise<Row[]> {
       goal: `floor + ${(t.get('tsdocker --version')! - floor).toFixed(1)} ms`,
     },
   ];
+  const floorCpu = cpuMs(subjects[0]!.cmd, subjects[0]!.args, env);
+  rows.push({ metric: 'CLI: Node floor, CPU time (user + system), mean', ours: floorCpu, peer: undefined, unit: 'ms', lowerIsBetter: true });
+  for (const c of commands) {
+    const mineCpu = cpuMs(CLI_PATH, c, env);
+    rows.push({
+      metric: `CLI: \`${c[0] === 'run' ? 'run --rm busybox true' : c[0]}\` CPU time (user + system), mean (peer column: the docker CLI's)`,
+      ours: mineCpu,
+      peer: cpuMs('docker', c, env),
+      unit: 'ms',
+      lowerIsBetter: true,
+      goal: `floor + ${(mineCpu - floorCpu).toFixed(1)} ms of CPU`,
+    });
+  }
   for (const c of commands) {
     const mine = t.get(`tsdocker ${c[0]}`)!;
     const docker = t.get(`docker ${c[0]}`)!;
