@@ -2,12 +2,13 @@
 // markdown table. The peer is BENCH_PEER_HOST (unix:///…) when set; otherwise
 // Debian's dockerd is started here on its own socket and data root when
 // installed (BENCH_PEER=0 skips it), and stopped by PID at the end. Sections:
-// `api` (request rates, CLI start-up, idle memory), `load` (./load.ts), `network` (./network.ts), `ports`
-// (./ports.ts: published ports in the kernel vs docker-proxy), `dns` (./dns.ts: name resolution at 127.0.0.11).
+// `api` (request rates, CLI start-up, idle memory), `cli` (./cli.ts), `load` (./load.ts), `network` (./network.ts),
+// `ports` (./ports.ts: published ports in the kernel vs docker-proxy), `dns` (./dns.ts: name resolution at 127.0.0.11).
 // All traffic stays on Unix sockets on this machine; every loop is bounded.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CLI_PATH, ROOT, startPeerDockerd, startTsdockerd, type Daemon } from './daemons';
+import { cliRows } from './cli';
 import { containerRows } from './containers';
 import { dnsRows } from './dns';
 import { loadRows } from './load';
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
         goal: '≤ 80 MB',
       });
     }
+    if (wanted('cli') && spawnSync('docker', ['--version']).status === 0) rows.push(...(await cliRows(ours)));
     if (wanted('load')) rows.push(...(await loadRows(ours, peer)));
     if (wanted('run')) rows.push(...(await runRows(ours, peer)));
     if (wanted('containers')) rows.push(...(await containerRows(ours, peer)));

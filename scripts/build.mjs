@@ -57,15 +57,32 @@ const withoutHttp2 = {
 // default: the CLI never changes it) and http.IncomingMessage (a class the CLI
 // never makes: undici compares a stream's constructor with it) are answered
 // without loading: ~8 ms per command.
+//
+// The same for every builtin that Node does not load at its own start-up and
+// that the CLI's modules import at their top (net, stream, os, crypto, zlib…):
+// `tsdocker --version` loads none of them, `tsdocker ps` only what its request
+// uses. Each stand-in is a function (assert is called) carrying a getter per
+// export of the real module, named as the runtime's Node has them, so that
+// esbuild's __toESM copies (named imports) stay lazy too.
 const LAZY_BUILTINS = {
   http: { known: '{ maxHeaderSize: 16384, IncomingMessage: class IncomingMessage {} }' },
   child_process: {},
   assert: { passingCall: true },
+  net: {},
+  stream: {},
+  'stream/promises': {},
+  os: {},
+  crypto: {},
+  zlib: {},
+  tls: {},
 };
+const exportNames = JSON.parse(
+  execFileSync(runtime.node, ['-p', `JSON.stringify(Object.fromEntries(${JSON.stringify(Object.keys(LAZY_BUILTINS))}.map((n) => [n, Object.getOwnPropertyNames(require('node:' + n)).filter((k) => !['length', 'name', 'prototype', 'caller', 'arguments'].includes(k))])))`], { encoding: 'utf8' }),
+);
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
-    const filter = new RegExp(`^(node:)?(${Object.keys(LAZY_BUILTINS).join('|')})$`);
+    const filter = new RegExp(`^(node:)?(${Object.keys(LAZY_BUILTINS).map((n) => n.replace('/', '\\/')).join('|')})$`);
     b.onResolve({ filter }, (args) =>
       args.namespace === 'lazy-builtins' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtins' },
     );
@@ -75,12 +92,11 @@ const lazyBuiltins = {
         contents: `let real;
 const load = () => (real ??= require('node:${args.path}'));
 const known = ${known};
-module.exports = new Proxy(function () {}, {
-  apply: (_t, self, argv) => (${passingCall} && argv[0] ? undefined : Reflect.apply(load(), self, argv)),
-  construct: (_t, argv) => Reflect.construct(load(), argv),
-  get: (_t, key) => (Object.hasOwn(known, key) ? known[key] : load()[key]),
-  has: (_t, key) => key in load(),
-});`,
+const lazy = function (...argv) { return ${passingCall} && argv[0] ? undefined : load().apply(this, argv); };
+for (const key of ${JSON.stringify(exportNames[args.path])}) {
+  Object.defineProperty(lazy, key, { get: () => (Object.hasOwn(known, key) ? known[key] : load()[key]), enumerable: true, configurable: true });
+}
+module.exports = lazy;`,
         loader: 'js',
       };
     });
@@ -108,4 +124,5 @@ await Promise.all([
 // A first run of the CLI writes its V8 code cache (see bin/tsdocker), with the
 // flags of its #! line: V8 rejects a cache made under other flags.
 rmSync(join(root, 'dist', 'tsdocker.cache'), { force: true });
+rmSync(join(root, 'dist', 'code-cache'), { recursive: true, force: true });
 execFileSync(join(root, 'bin', 'tsdocker'), ['--help'], { stdio: 'ignore' });

@@ -1,5 +1,6 @@
 // What every CLI command gets: the global options, a lazily created API client,
 // and docker's error conventions (messages and exit codes).
+import { writeSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ApiClient, ConnectError, DaemonError } from './client';
 import { CliError } from './cli-error';
@@ -48,7 +49,7 @@ export class Cli {
   }
 
   out(text: string): void {
-    process.stdout.write(text);
+    writeOut(text);
   }
 
   err(text: string): void {
@@ -58,6 +59,45 @@ export class Cli {
   async close(): Promise<void> {
     await this.apiClient?.close();
   }
+}
+
+/** File descriptors whose writes went over to their stream (a non-blocking one was full): in order from then on. */
+const streamed = new Set<number>();
+
+/**
+ * Writes to stdout (1) or stderr (2) with write(2) itself: process.stdout is
+ * a stream object whose making loads node:stream (and node:net for a terminal
+ * or a pipe), ~5 ms that a command like `ps` needs for nothing else. Output
+ * stays in order with the streams' own writes (synchronous on Linux for
+ * files, pipes and terminals); a non-blocking descriptor that is full hands
+ * the rest, and all later output, to the stream. Returns false when the
+ * reader has gone (EPIPE).
+ */
+export function writeFd(fd: 1 | 2, text: string | Buffer): boolean {
+  const stream = () => (fd === 1 ? process.stdout : process.stderr);
+  let buf = typeof text === 'string' ? Buffer.from(text) : text;
+  if (streamed.has(fd)) {
+    stream().write(buf);
+    return true;
+  }
+  while (buf.length > 0) {
+    try {
+      buf = buf.subarray(writeSync(fd, buf));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') return false;
+      if (code !== 'EAGAIN') throw err;
+      streamed.add(fd);
+      stream().write(buf);
+      return true;
+    }
+  }
+  return true;
+}
+
+/** Writes to stdout (see writeFd); a reader that went away (`tsdocker ps | head -1`) gets nothing more. */
+export function writeOut(text: string | Buffer): void {
+  writeFd(1, text);
 }
 
 /** Prints an error as docker does and returns the exit status to use. */

@@ -12,7 +12,8 @@ const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$/;
 const TLS_FILES = ['ca.pem', 'cert.pem', 'key.pem'] as const;
 
 export function dockerConfigDir(flag?: string): string {
-  return flag || process.env['DOCKER_CONFIG'] || join(homedir(), '.docker');
+  // $HOME first, as Go's os.UserHomeDir (and without loading node:os).
+  return flag || process.env['DOCKER_CONFIG'] || join(process.env['HOME'] || homedir(), '.docker');
 }
 
 /** The docker CLI's directory name for a context: the hex SHA-256 of its name. */

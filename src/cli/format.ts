@@ -1,7 +1,12 @@
 // The CLI's one formatter: docker's --format semantics (default table, `table
 // TEMPLATE`, `json`, or a raw Go template per item), Go's tabwriter column
 // layout, and docker's human units (sizes; times are in src/api/time.ts).
-import { compileTemplate } from './template';
+import { CliError } from './cli-error';
+import { writeOut } from './cli';
+import { ArgCountError } from './gotemplate/exec';
+import { inspectValue } from './gotemplate/types';
+import { dynamic, type GoValue, type Method, str, T } from './gotemplate/value';
+import { compileTemplate, ExecError, ParseError, type Template } from './template';
 
 /** Column layout as Go's text/tabwriter: cells end at '\t', columns form blocks. */
 export function tabwrite(text: string, minwidth: number, padding: number): string {
@@ -35,12 +40,66 @@ export function tabwrite(text: string, minwidth: number, padding: number): strin
   return out.join('\n');
 }
 
+/** How a command reports template errors (docker's words differ per command). */
+export interface TemplateErrors {
+  parse: string;
+  exec: string;
+  parseExit: number;
+  execExit: number;
+  /** Go wrote the output made before the error, and a newline (version, info). */
+  partialOutput?: boolean;
+}
+/** images, history, system df, context ls, stats, … */
+export const LIST_ERRORS: TemplateErrors = { parse: 'template parsing error: ', exec: 'template parsing error: ', parseExit: 1, execExit: 1 };
+/** ps */
+export const PS_ERRORS: TemplateErrors = { parse: 'failed to parse template: ', exec: 'failed to execute template: ', parseExit: 1, execExit: 1 };
+/** inspect, version, info: a parse error is a usage error (64). */
+export const INSPECT_ERRORS: TemplateErrors = { parse: 'template parsing error: ', exec: 'template parsing error: ', parseExit: 64, execExit: 1 };
+
 export interface TableSpec<T> {
   /** The template used when --format is empty or just `table`. */
   defaultTable: string;
   /** Header titles of the template fields (docker's header context). */
   headers: Record<string, string>;
   rows: T[];
+  /** The Go type of a row in docker (named in errors), e.g. `*formatter.ContainerContext`. */
+  context?: string;
+  /** Methods of a row that take arguments (ps: .Label "key"), and their header. */
+  methods?: Record<string, { call: (row: T, args: string[]) => string; header: (args: string[]) => string }>;
+  errors?: TemplateErrors;
+}
+
+function compile(src: string, errors: TemplateErrors, name = '', shift = 0): Template {
+  try {
+    return compileTemplate(src, name, shift);
+  } catch (e) {
+    if (e instanceof ParseError) throw new CliError(`${errors.parse}${e.message}`, errors.parseExit);
+    throw e;
+  }
+}
+
+function run(t: Template, data: GoValue | object | null, errors: TemplateErrors): string {
+  try {
+    return t.execute(data);
+  } catch (e) {
+    if (!(e instanceof ExecError)) throw e;
+    if (errors.partialOutput) writeOut(`${e.partial}\n`);
+    throw new CliError(`${errors.exec}${e.message}`, errors.execExit);
+  }
+}
+
+/** A row as docker's formatter context: a Go struct whose methods are the row's keys, marshalled as a sorted map. */
+function contextValue<T extends object>(row: T, spec: TableSpec<T>, header: boolean): GoValue {
+  const methods: Record<string, Method> = {};
+  for (const [name, m] of Object.entries(spec.methods ?? {})) {
+    methods[name] = (_self, args) => {
+      if (args.length !== 1) throw new ArgCountError(`wrong number of args for ${name}: want 1 got ${args.length}`);
+      const key = String(args[0]!.v);
+      return str(header ? m.header([key]) : m.call(row, [key]));
+    };
+  }
+  const fields = Object.keys(row).map((name) => ({ name, type: T.infer }));
+  return { t: { k: 'struct', name: spec.context ?? '*formatter.Context', fields, methods, sortedJson: true }, v: row };
 }
 
 /**
@@ -49,38 +108,96 @@ export interface TableSpec<T> {
  * with a trailing newline when non-empty.
  */
 export function renderList<T extends object>(format: string | undefined, spec: TableSpec<T>): string {
+  const errors = spec.errors ?? LIST_ERRORS;
   let fmt = format ?? '';
   if (fmt === '' || fmt === 'table') fmt = spec.defaultTable;
   else if (fmt === 'json') fmt = '{{json .}}';
   fmt = expandEscapes(fmt);
   if (fmt.startsWith('table')) {
-    const body = compileTemplate(fmt.slice('table'.length).replace(/^\s+/, ''));
-    const headerRow = body.execute(headerContext(spec.headers));
-    const rows = spec.rows.map((r) => body.execute(r));
+    const rest = fmt.slice('table'.length).replace(/^\s+/, '');
+    const body = compile(rest, errors, '', fmt.length - rest.length);
+    const headerRow = headerLine(body, spec);
+    const rows = spec.rows.map((r) => run(body, contextValue(r, spec, false), errors));
     return tabwrite([headerRow, ...rows].join('\n'), 10, 3) + '\n';
   }
-  const t = compileTemplate(fmt);
-  return spec.rows.map((r) => t.execute(r) + '\n').join('');
+  const t = compile(fmt, errors);
+  return spec.rows.map((r) => run(t, contextValue(r, spec, false), errors) + '\n').join('');
+}
+
+function headerLine<T extends object>(body: Template, spec: TableSpec<T>): string {
+  const names = new Set([...Object.keys(spec.headers), ...Object.keys(spec.rows[0] ?? {})]);
+  const titles: Record<string, string> = {};
+  for (const n of names) titles[n] = spec.headers[n] ?? n.toUpperCase();
+  try {
+    return body.execute(contextValue(titles as T, spec, true));
+  } catch {
+    return '';
+  }
+}
+
+export interface OneSpec {
+  /** The template's name in messages (docker names version's "version"). */
+  name?: string;
+  errors?: TemplateErrors;
+  /** The JSON value to run the template on when the typed one fails (inspect's raw fallback, missingkey=error). */
+  raw?: unknown;
 }
 
 /** Renders one object with a template (`--format` on inspect, version, info). */
-export function renderOne(format: string, data: unknown): string {
+export function renderOne(format: string, data: GoValue | object | null, spec: OneSpec = {}): string {
+  const errors = spec.errors ?? INSPECT_ERRORS;
   const fmt = format === 'json' ? '{{json .}}' : expandEscapes(format);
-  return compileTemplate(fmt).execute(data) + '\n';
+  const t = compile(fmt, errors, spec.name ?? '');
+  if (spec.raw === undefined) return run(t, data, errors) + '\n';
+  try {
+    return t.execute(data) + '\n';
+  } catch (e) {
+    if (!(e instanceof ExecError)) throw e;
+    try {
+      return t.execute(rawValue(spec.raw), { missingKeyError: true }) + '\n';
+    } catch (e2) {
+      if (e2 instanceof ExecError) throw new CliError(`${errors.exec}${e2.message}`, errors.execExit);
+      throw e2;
+    }
+  }
 }
 
-/** docker's formatter turns the two-character sequences \t and \n into tab and newline. */
+/**
+ * docker's template inspector: each object through the template (typed, then
+ * as raw JSON with missingkey=error), the output written at once ("\n" when
+ * none); returns the error messages of the objects that failed.
+ */
+export function renderInspect(cli: { out(s: string): void }, format: string, objects: unknown[]): string[] {
+  compile(expandEscapes(format), INSPECT_ERRORS);
+  let out = '';
+  const errors: string[] = [];
+  for (const obj of objects) {
+    try {
+      out += renderOne(format, inspectValue(obj), { raw: obj });
+    } catch (e) {
+      if (!(e instanceof CliError)) throw e;
+      errors.push(e.message);
+    }
+  }
+  cli.out(out === '' ? '\n' : out);
+  return errors;
+}
+
+/** Parses a template up front (docker checks --format before its first request). */
+export function checkTemplate(format: string | undefined, errors: TemplateErrors, name = ''): void {
+  if (!format || format === 'json' || format === 'table') return;
+  const fmt = expandEscapes(format);
+  compile(fmt.startsWith('table') ? fmt.slice(5).replace(/^\s+/, '') : fmt, errors, name);
+}
+
+/** A decoded JSON value as the inspect fallback holds it: map[string]interface{} with json.Number numbers. */
+function rawValue(v: unknown): GoValue {
+  return dynamic(v, true);
+}
+
+/** docker's formatter turns the two-character sequences \\t and \\n into tab and newline. */
 function expandEscapes(fmt: string): string {
   return fmt.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
-}
-
-function headerContext(headers: Record<string, string>): object {
-  return new Proxy(
-    {},
-    {
-      get: (_t, key) => (typeof key === 'string' ? (headers[key] ?? key.toUpperCase()) : undefined),
-    },
-  );
 }
 
 export { humanSize } from '../api/units';

@@ -3,22 +3,28 @@
 // the daemon's 101 (older dockerds answer attach with 200) the same socket
 // carries raw stream bytes both ways. node:net directly, not undici's upgrade
 // API: nothing more to load, and the socket can be half-closed after stdin's EOF.
-import type net from 'node:net';
 import type { ApiClient, RequestOptions } from './client';
 import { DaemonError, connectError, errorMessage } from './client';
-import { connect, readBody, readHead } from './http';
+import { type ByteSocket, connect, readBody, readHead } from './http';
+import { connectPipe } from './pipe';
+
+/** The hijacked connection: a net.Socket, or (output only, on a unix socket) pipe.ts's PipeSocket. */
+export type HijackedSocket = ByteSocket & { write(data: string | Buffer): unknown; end(): unknown; unshift(chunk: Buffer): unknown };
 
 export interface HijackOptions {
   query?: RequestOptions['query'];
   /** A JSON body (exec start's `{Detach, Tty}`). */
   body?: unknown;
+  /** No stdin to send: a unix socket may go without node:net (pipe.ts). */
+  outputOnly?: boolean;
 }
 
 /** Opens the hijacked stream; rejects with DaemonError on an error answer. */
-export async function hijack(client: ApiClient, path: string, opts: HijackOptions = {}): Promise<net.Socket> {
+export async function hijack(client: ApiClient, path: string, opts: HijackOptions = {}): Promise<HijackedSocket> {
   const url = await client.url(path, opts.query);
   const body = opts.body === undefined ? '' : JSON.stringify(opts.body);
-  const socket = connect(client.host, client.tls);
+  const pipe = opts.outputOnly && client.host.startsWith('unix://') ? connectPipe(client.host.slice('unix://'.length)) : undefined;
+  const socket: HijackedSocket = pipe ?? connect(client.host, client.tls);
   const request =
     `POST ${url} HTTP/1.1\r\n` +
     'Host: api.moby.localhost\r\n' +

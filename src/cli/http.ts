@@ -3,8 +3,13 @@
 // hijacked streams: no HTTP library to load before the first request. One
 // request at a time per connection, kept alive between them. Streamed bodies
 // (logs, stats, events, archives) go through undici (client.ts).
+import type { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { tcpTarget, tlsConnectOptions, type TlsSettings } from './endpoint';
+import { connectPipe } from './pipe';
+
+/** What the request code uses of a connection: a net.Socket, or pipe.ts's PipeSocket. */
+export type ByteSocket = EventEmitter & { write(data: string): unknown; pause(): unknown; resume(): unknown; destroy(): unknown; readonly destroyed: boolean };
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 const MAX_HEAD = 64 * 1024;
@@ -21,6 +26,11 @@ export function connect(host: string, tls?: TlsSettings): net.Socket {
   throw new Error(`unsupported protocol scheme in host: ${host}`);
 }
 
+/** The connection of short requests: on a unix socket without node:net where the pipe binding allows. */
+function connectShort(host: string, tls?: TlsSettings): ByteSocket {
+  return (host.startsWith('unix://') && connectPipe(host.slice('unix://'.length))) || connect(host, tls);
+}
+
 export interface Head {
   status: number;
   headers: Map<string, string>;
@@ -28,7 +38,7 @@ export interface Head {
 }
 
 /** Reads the status line and headers; what follows them is handed back as `rest`. */
-export function readHead(socket: net.Socket): Promise<Head> {
+export function readHead(socket: ByteSocket): Promise<Head> {
   return new Promise((resolve, reject) => {
     let buffered = Buffer.alloc(0);
     const done = (err?: Error, head?: Head) => {
@@ -63,7 +73,7 @@ export function readHead(socket: net.Socket): Promise<Head> {
 }
 
 /** The body of an error answer: by Content-Length, chunked, or up to the close. */
-export function readBody(socket: net.Socket, headers: Map<string, string>, rest: Buffer): Promise<string> {
+export function readBody(socket: ByteSocket, headers: Map<string, string>, rest: Buffer): Promise<string> {
   const length = headers.get('content-length');
   const chunked = /chunked/i.test(headers.get('transfer-encoding') ?? '');
   return new Promise((resolve) => {
@@ -117,7 +127,7 @@ export interface HttpAnswer {
 
 /** A kept-alive connection to the daemon serving one request at a time, in the order asked. */
 export class HttpConnection {
-  private socket: net.Socket | undefined;
+  private socket: ByteSocket | undefined;
   private idle: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -153,7 +163,7 @@ export class HttpConnection {
 
   private async send(method: string, path: string, headers: Record<string, string>, body: string): Promise<HttpAnswer> {
     if (!this.socket) {
-      const fresh = connect(this.host, this.tls);
+      const fresh = connectShort(this.host, this.tls);
       fresh.once('end', () => {
         if (this.socket === fresh) this.socket = undefined;
         fresh.destroy();

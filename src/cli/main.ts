@@ -2,7 +2,7 @@
 // Each command group lives in its own file under commands/ and registers itself.
 import { Command, CommanderError } from 'commander';
 import { ENGINE_VERSION, TSDOCKER_VERSION } from '../api/version';
-import { Cli, CliError, reportError, type GlobalOptions } from './cli';
+import { Cli, CliError, reportError, writeOut, type GlobalOptions } from './cli';
 import { configureCommand } from './flags';
 import { dockerHelp } from './help';
 import { LOG_LEVELS } from './commands/containers-validate';
@@ -49,6 +49,8 @@ function buildProgram(cli: Cli): Command {
   const configure = (cmd: Command) => {
     // One flag layer for all (pflag's `--flag=true|false`) and docker's usage errors.
     configureCommand(cmd);
+    // Help and --version go out with write(2), without making process.stdout (see writeOut).
+    cmd.configureOutput({ writeOut });
     cmd.commands.forEach(configure);
   };
   configure(program);

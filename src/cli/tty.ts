@@ -4,9 +4,24 @@
 // the detach key sequence (default Ctrl-P Ctrl-Q) as moby/term parses it.
 import type { ReadStream } from 'node:tty';
 
+/**
+ * Whether a descriptor is a terminal, asked of the tty binding (what
+ * tty.isatty asks) so that a plain `run` does not make process.stdout, whose
+ * making loads node:stream and, for a pipe or a terminal, node:net.
+ */
+export function isTerminal(fd: 0 | 1 | 2): boolean {
+  try {
+    const binding = (process as unknown as { binding(name: string): { isTTY?: (fd: number) => boolean } }).binding('tty_wrap');
+    if (typeof binding.isTTY === 'function') return binding.isTTY(fd);
+  } catch {
+    // no such binding: ask the stream
+  }
+  return [process.stdin, process.stdout, process.stderr][fd]!.isTTY === true;
+}
+
 /** Height and width of the terminal on stdout, or [0, 0] when stdout is not one. */
 export function terminalSize(): [number, number] {
-  if (!process.stdout.isTTY) return [0, 0];
+  if (!isTerminal(1)) return [0, 0];
   const [w, h] = process.stdout.getWindowSize();
   return [h, w];
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bytesSize, humanSize, renderList, renderOne, shortId, tabwrite } from '../../src/cli/format';
-import { compileTemplate, TemplateError } from '../../src/cli/template';
+import { compileTemplate, ParseError as TemplateError } from '../../src/cli/template';
 
 describe('Go template subset', () => {
   const data = {
@@ -26,7 +26,7 @@ describe('Go template subset', () => {
     ['{{with .Nested.Inner}}{{.Value}}{{end}}', '42'],
     ['a  {{- .ID -}}  b', 'aabcb'],
     ['{{upper .ID}} {{len .Names}} {{printf "%s=%d" .ID 3}}', 'ABC 2 abc=3'],
-    ['{{.Missing}}', ''],
+    ['{{.Missing}}', '<no value>'],
     ['{{.Labels}}', 'map[com.x:y z:1]'],
   ];
   it.each(cases)('%s', (src, want) => {

@@ -2,7 +2,8 @@
 // hijackedIOStreamer: output (raw with a tty, else demultiplexed to stdout and
 // stderr), stdin piped up the socket and then half-closed on EOF while output
 // keeps flowing, raw terminal and detach keys with a tty. Also the signal proxy.
-import type { Socket } from 'node:net';
+import { writeFd } from '../cli';
+import type { HijackedSocket } from '../hijack';
 import { StdDemuxer } from '../stdcopy';
 import { DEFAULT_DETACH_KEYS, DetachDetector, parseDetachKeys, rawMode } from '../tty';
 
@@ -18,7 +19,16 @@ export interface StreamOptions {
 /** How a stream ended: output finished, or the user typed the detach keys. */
 export type StreamEnd = 'done' | 'detached';
 
-const write = (stream: NodeJS.WriteStream) => (chunk: Buffer) => void stream.write(chunk);
+/**
+ * A writer of output to stdout (1) or stderr (2), with write(2) itself (see
+ * writeFd); a reader that went away ends the CLI as it ends docker's: "write
+ * /dev/stdout: broken pipe", status 1 (exit handlers restore the terminal).
+ */
+const write = (fd: 1 | 2) => (chunk: Buffer) => {
+  if (writeFd(fd, chunk)) return;
+  if (fd === 1) writeFd(2, 'write /dev/stdout: broken pipe\n');
+  process.exit(1);
+};
 
 let guarded = false;
 
@@ -45,10 +55,9 @@ export class AttachedStreams {
   private stopInput: () => void = () => {};
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: HijackedSocket,
     private readonly opts: StreamOptions,
   ) {
-    exitOnClosedOutput();
     this.done = new Promise<StreamEnd>((resolve, reject) => this.begin(resolve, reject)).finally(() => this.release());
   }
 
@@ -73,9 +82,9 @@ export class AttachedStreams {
     }
     socket.on('error', (err) => reject(err));
     if (hasOutput) {
-      const out = opts.stdout ? write(process.stdout) : () => {};
+      const out = opts.stdout ? write(1) : () => {};
       // With a tty the daemon sends one raw stream; stderr shares the terminal.
-      const err = opts.stderr ? write(opts.tty ? process.stdout : process.stderr) : () => {};
+      const err = opts.stderr ? write(opts.tty ? 1 : 2) : () => {};
       const demux = opts.tty ? undefined : new StdDemuxer(out, err);
       socket.on('data', (chunk: Buffer) => {
         if (!demux) return out(chunk);

@@ -4,7 +4,7 @@ import { InvalidArgumentError } from 'commander';
 import type { ContainerPort, ContainerSummary } from '../../api/types';
 import type { Cli } from '../cli';
 import { goTimeString, timeAgo } from '../../api/time';
-import { humanSize, renderList, shortId } from '../format';
+import { humanSize, PS_ERRORS, renderList, shortId } from '../format';
 import { goQuote } from './containers-units';
 
 /** A --filter value, checked as docker's filter flag does. */
@@ -83,7 +83,7 @@ export function row(c: ContainerSummary, trunc: boolean): Record<string, unknown
   }
   const mounts = c.Mounts ?? [];
   const sizeRw = humanSize(c.SizeRw ?? 0, 3);
-  return {
+  const fields: Record<string, unknown> = {
     Command: goQuote(trunc ? ellipsis(c.Command, 20) : c.Command),
     CreatedAt: goTimeString(c.Created),
     ID: trunc ? shortId(c.Id) : c.Id,
@@ -100,32 +100,50 @@ export function row(c: ContainerSummary, trunc: boolean): Record<string, unknown
     State: c.State,
     Status: c.Status,
   };
+  // The labels themselves, for {{.Label "key"}}: not a field (kept out of {{json .}}).
+  Object.defineProperty(fields, '_labels', { value: c.Labels ?? {}, enumerable: false });
+  return fields;
 }
 
 export interface PsOptions { all?: boolean; filter?: string[]; format?: string; last: number; latest?: boolean; trunc?: boolean; quiet?: boolean; size?: boolean }
 
+const PS_HEADERS: Record<string, string> = {
+  ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Ports: 'PORTS',
+  State: 'STATE', Status: 'STATUS', Size: 'SIZE', Names: 'NAMES', Labels: 'LABELS', Mounts: 'MOUNTS', Networks: 'NETWORKS',
+  LocalVolumes: 'LOCAL VOLUMES', Platform: 'PLATFORM',
+};
+
+/** ContainerContext.Label: a label's value, its header the key's last dotted part with - and _ as spaces. */
+const PS_METHODS = {
+  Label: {
+    call: (row: Record<string, unknown>, [key]: string[]) => String((row['_labels'] as Record<string, string> | undefined)?.[key!] ?? ''),
+    header: ([key]: string[]) => key!.split('.').pop()!.replace(/[-_]/g, ' '),
+  },
+};
+
 export async function ps(cli: Cli, o: PsOptions): Promise<void> {
   const trunc = o.trunc !== false;
+  if (o.quiet && o.format) cli.err('WARNING: Ignoring custom format, because both --format and --quiet are set.\n');
   const format = o.quiet ? '{{.ID}}' : (o.format ?? '');
   const limit = o.latest && o.last === -1 ? 1 : o.last;
-  // A custom template that shows .Size asks the daemon for sizes, as docker does.
-  const size = !o.quiet && (o.size === true || (format !== '' && format !== 'json' && format !== 'table' && /\.Size\b/.test(format)));
+  const custom = format !== '' && format !== 'table';
+  const defaultTable = `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}${o.size ? '\t{{.Size}}' : ''}`;
+  const spec = { defaultTable, headers: PS_HEADERS, context: '*formatter.ContainerContext', methods: PS_METHODS, errors: PS_ERRORS };
+  // docker runs a custom template once before asking (its errors come first), and asks
+  // for sizes when the template shows them ({{json .}} does).
+  if (custom) renderList(format, { ...spec, rows: [emptyRow()] });
+  const size = !o.quiet && (o.size === true || (custom && format !== 'json' && /\.Size\b|json\s+\.\s*}}/.test(format)));
   const containers = await cli.client.get<ContainerSummary[]>('/containers/json', {
     all: o.all ? '1' : undefined,
     filters: filterArgs(o.filter),
     limit: limit > 0 ? String(limit) : undefined,
     size: size ? '1' : undefined,
   });
-  const defaultTable = `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}${o.size ? '\t{{.Size}}' : ''}`;
-  cli.out(
-    renderList(format === '' || format === 'table' ? defaultTable : format, {
-      defaultTable,
-      headers: {
-        ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Ports: 'PORTS',
-        State: 'STATE', Status: 'STATUS', Size: 'SIZE', Names: 'NAMES', Labels: 'LABELS', Mounts: 'MOUNTS', Networks: 'NETWORKS',
-        LocalVolumes: 'LOCAL VOLUMES', Platform: 'PLATFORM',
-      },
-      rows: containers.map((c) => row(c, trunc)),
-    }),
-  );
+  cli.out(renderList(custom ? format : defaultTable, { ...spec, rows: containers.map((c) => row(c, trunc)) }));
+}
+
+function emptyRow(): Record<string, unknown> {
+  const r: Record<string, unknown> = {};
+  for (const k of Object.keys(PS_HEADERS).sort()) r[k] = k === 'Platform' ? null : '';
+  return r;
 }

@@ -7,7 +7,7 @@ import { versionAtLeast } from '../../api/version';
 import type { Cli } from '../cli';
 import { CliError } from '../cli';
 import { DaemonError, errorMessage } from '../client';
-import { humanSize, renderOne, tabwrite } from '../format';
+import { humanSize, renderInspect, tabwrite } from '../format';
 import { StdDemuxer } from '../stdcopy';
 import { exitOnClosedOutput } from './containers-io';
 import { checkOutputPath, writeOutput } from './file-io';
@@ -314,7 +314,8 @@ export async function inspect(cli: Cli, names: string[], o: { format?: string; s
       errors.push(errorText(err));
     }
   }
-  if (o.format) cli.out(found.map((raw) => renderOne(o.format!, JSON.parse(raw))).join(''));
+  if (o.format === 'json') cli.out(`[${found.join(',')}]\n`);
+  else if (o.format) errors.push(...renderInspect(cli, o.format, found.map((raw) => JSON.parse(raw) as unknown)));
   else cli.out(found.length ? `${indentJson(`[${found.join(',')}]`)}\n` : '[]\n');
   if (errors.length) throw new CliError(errors.join('\n'));
 }

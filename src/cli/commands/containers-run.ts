@@ -185,6 +185,7 @@ export async function run(cli: Cli, cmd: Command, image: string, args: string[])
     const attaching = attached
       ? hijack(cli.client, `/containers/${id}/attach`, {
           query: { detachKeys: f.detachKeys, stderr: config.AttachStderr ? 1 : undefined, stdin: config.AttachStdin ? 1 : undefined, stdout: config.AttachStdout ? 1 : undefined, stream: 1 },
+          outputOnly: !config.AttachStdin,
         })
       : undefined;
     const waiting = waitRequest(cli, id, f.rm ? 'removed' : 'next-exit');
@@ -255,6 +256,7 @@ export async function start(cli: Cli, names: string[], o: { attach?: boolean; in
     const stdin = o.interactive === true && c.Config.OpenStdin;
     const socket = await hijack(cli.client, `/containers/${c.Id}/attach`, {
       query: { detachKeys: o.detachKeys, stderr: 1, stdin: stdin ? 1 : undefined, stdout: 1, stream: 1 },
+      outputOnly: !stdin,
     });
     const streams = new AttachedStreams(socket, { stdin, stdout: true, stderr: true, tty: c.Config.Tty, detachKeys: o.detachKeys, warn: (m) => cli.err(m) });
     cleanups.push(() => streams.close());
@@ -299,6 +301,7 @@ export async function attach(cli: Cli, name: string, o: { stdin: boolean; sigPro
     else cleanups.push(holdSignals());
     const socket = await hijack(cli.client, `/containers/${name}/attach`, {
       query: { detachKeys: o.detachKeys, stderr: 1, stdin: stdin ? 1 : undefined, stdout: 1, stream: 1 },
+      outputOnly: !stdin,
     });
     const streams = new AttachedStreams(socket, { stdin, stdout: true, stderr: true, tty: c.Config.Tty, detachKeys: o.detachKeys, warn: (m) => cli.err(m) });
     cleanups.push(() => streams.close());
@@ -367,7 +370,7 @@ export async function exec(cli: Cli, name: string, command: string[], o: ExecFla
     await cli.client.json('POST', `/exec/${created.Id}/start`, { body: startBody });
     return;
   }
-  const socket = await hijack(cli.client, `/exec/${created.Id}/start`, { body: startBody });
+  const socket = await hijack(cli.client, `/exec/${created.Id}/start`, { body: startBody, outputOnly: !attachStdin });
   const streams = new AttachedStreams(socket, { stdin: attachStdin, stdout: true, stderr: true, tty, detachKeys: o.detachKeys, warn: (m) => cli.err(m) });
   let stopResize = () => {};
   // exec forwards no signal: SIGINT/SIGTERM end the CLI at once with 0 as docker 28's does, the process lives on.

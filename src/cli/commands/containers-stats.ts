@@ -149,6 +149,7 @@ function render(format: string | undefined, collectors: Iterable<Collector>, tru
       Container: 'CONTAINER', ID: 'CONTAINER ID', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT',
       MemPerc: 'MEM %', NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS',
     },
+    context: '*container.statsContext',
     rows: [...collectors].map((c) => row(c, trunc)),
   });
 }

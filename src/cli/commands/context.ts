@@ -43,6 +43,7 @@ function ls(cli: Cli, o: { format?: string; quiet?: boolean }): void {
       defaultTable: 'table {{.Name}}{{if .Current}} *{{end}}\t{{.Description}}\t{{.DockerEndpoint}}\t{{.Error}}',
       // Current's header is empty: the header row gets no " *".
       headers: { Name: 'NAME', Description: 'DESCRIPTION', DockerEndpoint: 'DOCKER ENDPOINT', Current: '', Error: 'ERROR' },
+      context: '*formatter.clientContextContext',
       rows,
     }),
   );

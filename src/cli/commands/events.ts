@@ -4,7 +4,7 @@
 import type { Cli } from '../cli';
 import { rfc3339NanoFixed } from '../../api/time';
 import type { EventMessage } from '../../api/types';
-import { renderOne } from '../format';
+import { checkTemplate, renderOne } from '../format';
 import { jsonMessages } from '../jsonstream';
 import { filterArgs } from './containers-list';
 import { apiTimestamp } from './containers-units';
@@ -43,6 +43,8 @@ function goOrder(e: EventMessage): EventMessage {
 }
 
 export async function events(cli: Cli, o: EventsOptions): Promise<void> {
+  const errors = { parse: 'Error parsing format: ', exec: 'Error parsing format: ', parseExit: 64, execExit: 64 };
+  checkTemplate(o.format, errors);
   const now = Date.now();
   const query = {
     since: o.since ? apiTimestamp(o.since, now) : undefined,
@@ -50,5 +52,5 @@ export async function events(cli: Cli, o: EventsOptions): Promise<void> {
     filters: filterArgs(o.filter),
   };
   const res = await cli.client.stream('GET', '/events', { query });
-  for await (const e of jsonMessages<EventMessage>(res.body)) cli.out(o.format ? renderOne(o.format, goOrder(e)) : prettyEvent(e));
+  for await (const e of jsonMessages<EventMessage>(res.body)) cli.out(o.format ? renderOne(o.format, goOrder(e), { errors }) : prettyEvent(e));
 }

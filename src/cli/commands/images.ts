@@ -9,7 +9,7 @@ import { DaemonError } from '../client';
 import { parseNormalizedNamed } from '../../api/reference';
 import { platformJson } from '../platform';
 import { goRfc3339, goTimeString, timeAgo } from '../../api/time';
-import { humanSize, renderList, renderOne, shortId } from '../format';
+import { humanSize, renderInspect, renderList, shortId } from '../format';
 import { printMessages } from '../jsonstream';
 import { confirmed } from './containers-ops';
 import { checkOutputPath, openInput, writeOutput } from './file-io';
@@ -50,6 +50,9 @@ interface ImageRow {
   CreatedAt: string;
   Size: string;
   Containers: string;
+  SharedSize: string;
+  UniqueSize: string;
+  VirtualSize: string;
 }
 
 function imageRows(images: ImageSummary[], noTrunc: boolean): ImageRow[] {
@@ -61,6 +64,9 @@ function imageRows(images: ImageSummary[], noTrunc: boolean): ImageRow[] {
       CreatedAt: goTimeString(img.Created),
       Size: humanSize(img.Size, 3),
       Containers: img.Containers >= 0 ? String(img.Containers) : 'N/A',
+      SharedSize: img.SharedSize === -1 ? 'N/A' : humanSize(img.SharedSize),
+      UniqueSize: img.Size === -1 || img.SharedSize === -1 ? 'N/A' : humanSize(img.Size - img.SharedSize),
+      VirtualSize: humanSize(img.Size),
     };
     const digestOf = (repo: string) => img.RepoDigests.find((d) => d.startsWith(`${repo}@`))?.split('@')[1] ?? '<none>';
     if (img.RepoTags.length > 0) {
@@ -86,7 +92,8 @@ async function list(cli: Cli, reference: string | undefined, o: ListOpts): Promi
     filters: filterJson(o.filter, reference ? { reference: [reference] } : {}),
   });
   const rows = imageRows(images, o.noTrunc === true);
-  if (o.quiet) {
+  // With --format, -q is ignored (docker's image list lets the format win, silently).
+  if (o.quiet && !o.format) {
     // One line per row (per tag), as docker prints them: `images -q | wc -l` counts tags.
     cli.out(rows.map((r) => `${r.ID}\n`).join(''));
     return;
@@ -95,7 +102,11 @@ async function list(cli: Cli, reference: string | undefined, o: ListOpts): Promi
   cli.out(
     renderList(o.format, {
       defaultTable: `table {{.Repository}}\t{{.Tag}}${digestCol}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}`,
-      headers: { Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Size: 'SIZE', Containers: 'CONTAINERS' },
+      headers: {
+        Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Size: 'SIZE',
+        Containers: 'CONTAINERS', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE', VirtualSize: 'SIZE',
+      },
+      context: '*formatter.imageContext',
       rows,
     }),
   );
@@ -112,9 +123,12 @@ async function inspect(cli: Cli, names: string[], o: { format?: string; platform
       failure = err;
     }
   }
-  if (o.format) cli.out(found.map((i) => renderOne(o.format!, i)).join(''));
+  const errors: string[] = [];
+  if (o.format === 'json') cli.out(`${JSON.stringify(found)}\n`);
+  else if (o.format) errors.push(...renderInspect(cli, o.format, found));
   else cli.out(`${JSON.stringify(found, null, 4)}\n`);
   if (failure) throw failure;
+  if (errors.length) throw new CliError(errors.join('\n'));
 }
 
 async function history(cli: Cli, name: string, o: { human: boolean; noTrunc?: boolean; quiet?: boolean; format?: string; platform?: string }): Promise<void> {
@@ -127,7 +141,7 @@ async function history(cli: Cli, name: string, o: { human: boolean; noTrunc?: bo
     Size: o.human ? humanSize(h.Size, 3) : String(h.Size),
     Comment: h.Comment,
   }));
-  if (o.quiet) {
+  if (o.quiet && !o.format) {
     cli.out(rows.map((r) => `${r.ID}\n`).join(''));
     return;
   }
@@ -135,6 +149,7 @@ async function history(cli: Cli, name: string, o: { human: boolean; noTrunc?: bo
     renderList(o.format, {
       defaultTable: `table {{.ID}}\t{{.${o.human ? 'CreatedSince' : 'CreatedAt'}}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}`,
       headers: { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' },
+      context: '*image.historyContext',
       rows,
     }),
   );

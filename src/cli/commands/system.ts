@@ -4,7 +4,8 @@ import type { SystemDataUsage, SystemInfo, SystemVersion } from '../../api/types
 import { API_VERSION, ENGINE_VERSION, TSDOCKER_VERSION } from '../../api/version';
 import type { Cli } from '../cli';
 import { CliError } from '../cli';
-import { bytesSize, humanSize, renderList, renderOne, tabwrite } from '../format';
+import { bytesSize, checkTemplate, humanSize, renderList, renderOne, tabwrite } from '../format';
+import { goType, infoValue } from '../gotemplate/types';
 import { filterFlag } from './containers-list';
 import { events, type EventsOptions } from './events';
 import { definePrune } from './system-prune';
@@ -107,7 +108,8 @@ async function version(cli: Cli, opts: { format?: string }): Promise<void> {
   }
   const client = clientVersion(api);
   if (opts.format) {
-    cli.out(renderOne(opts.format, { Client: client, Server: server ?? null }));
+    const data = { Client: goClientVersion(client), Server: server ?? null };
+    cli.out(renderOne(opts.format, { t: goType('system.versionInfo'), v: data }, { name: 'version', errors: VERSION_ERRORS }));
   } else {
     const text = clientSection(client) + (server ? `\n\n${serverSection(server)}` : '');
     cli.out(tabwrite(text, 20, 1) + '\n');
@@ -166,8 +168,11 @@ function infoText(cli: Cli, i: SystemInfo): string {
 
 async function info(cli: Cli, opts: { format?: string }): Promise<void> {
   if (opts.format) {
+    checkTemplate(opts.format, VERSION_ERRORS);
     const server = await cli.client.get<SystemInfo>('/info');
-    cli.out(renderOne(opts.format, server));
+    const { ApiVersion: _api, ...rest } = goClientVersion(clientVersion(API_VERSION));
+    const clientInfo = { Debug: Boolean(cli.debug), ...rest, Plugins: [], Warnings: null };
+    cli.out(renderOne(opts.format, infoValue(server as unknown as Record<string, unknown>, clientInfo), { errors: VERSION_ERRORS }));
     return;
   }
   let server: SystemInfo;
@@ -181,10 +186,21 @@ async function info(cli: Cli, opts: { format?: string }): Promise<void> {
   if (server.Warnings?.length) cli.err(server.Warnings.map((w) => `${w}\n`).join(''));
 }
 
+/** version and info: a parse error is a usage error (64); an execution error is Go's own message. */
+const VERSION_ERRORS = { parse: 'template parsing error: ', exec: '', parseExit: 64, execExit: 1, partialOutput: true };
+
+/** The client's part as docker's clientVersion struct encodes it: Go's field order, empty fields left out (omitempty). */
+function goClientVersion(c: ClientVersion): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of ['Version', 'ApiVersion', 'DefaultAPIVersion', 'GitCommit', 'GoVersion', 'Os', 'Arch', 'BuildTime'] as const) if (c[key]) out[key] = c[key];
+  out['Context'] = c.Context;
+  return out;
+}
+
 interface DfRow {
   Type: string;
-  TotalCount: number;
-  Active: number;
+  TotalCount: string;
+  Active: string;
   Size: string;
   Reclaimable: string;
 }
@@ -206,15 +222,16 @@ async function df(cli: Cli, opts: { format?: string; verbose?: boolean }): Promi
   const unusedVolumesSize = du.Volumes.filter((v) => (v.UsageData?.RefCount ?? 0) === 0).reduce((n, v) => n + Math.max(0, v.UsageData?.Size ?? 0), 0);
   const cacheSize = du.BuildCache.reduce((n, b) => n + b.Size, 0);
   const rows: DfRow[] = [
-    { Type: 'Images', TotalCount: du.Images.length, Active: activeImages.length, Size: humanSize(imagesSize), Reclaimable: reclaimable(imagesSize - activeImagesSize, imagesSize) },
-    { Type: 'Containers', TotalCount: du.Containers.length, Active: du.Containers.filter((c) => c.State === 'running').length, Size: humanSize(containersSize), Reclaimable: reclaimable(containersSize - runningSize, containersSize) },
-    { Type: 'Local Volumes', TotalCount: du.Volumes.length, Active: activeVolumes.length, Size: humanSize(volumesSize), Reclaimable: reclaimable(unusedVolumesSize, volumesSize) },
-    { Type: 'Build Cache', TotalCount: du.BuildCache.length, Active: du.BuildCache.filter((b) => b.InUse).length, Size: humanSize(cacheSize), Reclaimable: humanSize(du.BuildCache.filter((b) => !b.InUse && !b.Shared).reduce((n, b) => n + b.Size, 0)) },
+    { Type: 'Images', TotalCount: String(du.Images.length), Active: String(activeImages.length), Size: humanSize(imagesSize), Reclaimable: reclaimable(imagesSize - activeImagesSize, imagesSize) },
+    { Type: 'Containers', TotalCount: String(du.Containers.length), Active: String(du.Containers.filter((c) => c.State === 'running').length), Size: humanSize(containersSize), Reclaimable: reclaimable(containersSize - runningSize, containersSize) },
+    { Type: 'Local Volumes', TotalCount: String(du.Volumes.length), Active: String(activeVolumes.length), Size: humanSize(volumesSize), Reclaimable: reclaimable(unusedVolumesSize, volumesSize) },
+    { Type: 'Build Cache', TotalCount: String(du.BuildCache.length), Active: String(du.BuildCache.filter((b) => b.InUse).length), Size: humanSize(cacheSize), Reclaimable: humanSize(du.BuildCache.filter((b) => !b.InUse && !b.Shared).reduce((n, b) => n + b.Size, 0)) },
   ];
   cli.out(
     renderList(opts.format, {
       defaultTable: 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}',
       headers: { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' },
+      context: '*formatter.diskUsageImagesContext',
       rows,
     }),
   );
