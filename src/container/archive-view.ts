@@ -2,7 +2,8 @@
 // openContainerFS makes one: the rootfs (mounted for the while if the
 // container does not run) with the container's bind mounts and its
 // /etc/resolv.conf, /etc/hostname and /etc/hosts on their destinations, so a
-// path under `-v /host/dir:/data` reads and writes /host/dir. Tmpfs mounts
+// path under `-v /host/dir:/data` reads and writes /host/dir (and one under a
+// volume, the volume's directory). Tmpfs mounts
 // are not part of it (they live only in the container's mount namespace):
 // there the view shows the directory beneath, as Docker's does.
 //
@@ -78,6 +79,7 @@ export function viewMounts(containers: ContainerService, rec: ContainerRecord): 
     }
     out.push({ source: m.source, destination: m.destination, readOnly: m.readOnly, recursive: !m.nonRecursive });
   }
+  for (const v of containers.volumeViewBinds(rec)) if (existsSync(v.source)) out.push({ ...v, recursive: true });
   const taken = new Set(out.map((m) => m.destination));
   const p = containers.paths;
   const etc: Array<[string, string]> = [

@@ -144,12 +144,13 @@ async function extractIn(view: ContainerFsView, rec: ContainerRecord, req: Extra
 function checkWritablePath(rec: ContainerRecord, path: string): void {
   const flagTmpfs = new Set(Object.keys(rec.hostConfig.Tmpfs ?? {}).map((d) => goJoin(d)));
   const under = (dest: string): boolean => path === dest || path.startsWith(`${dest}/`);
-  const points = userMountsOf(rec)
+  const fromOthers = (rec.mountPoints ?? []).map((m) => ({ kind: 'bind' as const, destination: m.destination, readOnly: !m.rw }));
+  const points = [...userMountsOf(rec), ...fromOthers]
     .filter((m) => !(m.kind === 'tmpfs' && flagTmpfs.has(m.destination)) && under(m.destination))
     .sort((a, b) => b.destination.length - a.destination.length);
   const point = points[0];
   if (point) {
-    const readOnly = point.kind === 'bind' ? point.readOnly : point.data.split(',').includes('ro');
+    const readOnly = point.kind === 'tmpfs' ? point.data.split(',').includes('ro') : point.readOnly;
     if (readOnly) throw new InvalidArgumentError('mounted volume is marked read-only');
     return;
   }

@@ -20,6 +20,7 @@
 import type { Logger } from 'pino';
 import type { ShimClient } from '../native/shim-client';
 import { messageOf } from '../errors';
+import type { VolumeBind } from './mount-points';
 import type { ContainerRecord } from './store';
 
 /** What the steps of one start share. */
@@ -28,6 +29,8 @@ export interface StartTask {
   /** Set by the task step: the shim holding the created container, and its init's pid. */
   shim?: ShimClient;
   pid?: number;
+  /** Set by the volumes step: the container's volumes as binds for the spec. */
+  volumeBinds?: VolumeBind[];
 }
 
 export interface StartStep {

@@ -23,6 +23,8 @@ import { shimLogOptions } from './log-config';
 import type { StartStep } from './pipeline';
 import { resolveRuntime } from './runtimes';
 import type { ContainerRecord } from './store';
+import { volumesStep } from './volume-step';
+import type { ContainerVolumes } from './volumes';
 import type { Watchers } from './watchers';
 
 export interface StepDeps {
@@ -35,6 +37,8 @@ export interface StepDeps {
   logOpts: Record<string, string>;
   /** daemon.json `init`: the Init of containers created without one (HostConfig.Init null), applied at each start like dockerd. */
   defaultInit?: boolean;
+  /** The volume service (src/volume/): the `volumes` step runs when it is given. */
+  volumes?: ContainerVolumes;
 }
 
 /** Mounts the container's overlay at its rootfs dir (also for export and cp of a stopped container). */
@@ -86,6 +90,7 @@ function taskStep(deps: StepDeps): StartStep {
         etcFiles: { hostname: paths.hostnamePath(id), hosts: paths.hostsPath(id), resolvConf: paths.resolvConfPath(id) },
         cgroupsPath: `/tsdocker/${id}`,
         network: { mode: mode === 'host' ? 'host' : mode === 'none' ? 'none' : 'private' },
+        volumeBinds: task.volumeBinds ?? [],
       });
       writeFileSync(join(stateDir, 'config.json'), serializeSpec(spec));
       const runtime = resolveRuntime(rec.runtime, deps.defaultRuntime, deps.runtimes);
@@ -151,5 +156,6 @@ function processStep(): StartStep {
 
 /** The start pipeline, in order. Network and volume steps are inserted by name (see the file's head). */
 export function startSteps(deps: StepDeps): StartStep[] {
-  return [rootfsStep(deps), mountsStep(deps), taskStep(deps), attachesStep(deps), processStep()];
+  const volumes = deps.volumes ? [volumesStep(deps.volumes, deps.paths)] : [];
+  return [rootfsStep(deps), mountsStep(deps), ...volumes, taskStep(deps), attachesStep(deps), processStep()];
 }

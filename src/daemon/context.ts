@@ -13,6 +13,8 @@ import type { ContainerJobs } from '../engine/container-jobs';
 import type { ExecJobs } from '../engine/exec-jobs';
 import type { ImageJobs } from '../engine/image-jobs';
 import type { HostFacts } from '../system/host';
+import type { VolumeJobs } from '../engine/volume-jobs';
+import type { VolumeService } from '../volume/service';
 import type { DaemonConfig } from './config';
 
 export interface DaemonContext {
@@ -30,6 +32,9 @@ export interface DaemonContext {
   containerJobs: ContainerJobs;
   execJobs: ExecJobs;
   imageJobs: ImageJobs;
+  /** Volumes (also drivers.volumes) and their jobs. */
+  volumes: VolumeService;
+  volumeJobs: VolumeJobs;
   host: HostFacts;
   daemonId: string;
   startedAt: Date;

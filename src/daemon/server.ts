@@ -16,6 +16,7 @@ import { imageRoutes } from './routes/images';
 import { distributionRoutes } from './routes/distribution';
 import { swarmRoutes } from './routes/swarm';
 import { systemRoutes } from './routes/system';
+import { volumeRoutes } from './routes/volumes';
 import { attachSchemas, checkJsonDepth, lazyValidatorCompiler } from './schemas/validation';
 import { checkVersion, splitVersion } from './versioning';
 
@@ -84,7 +85,7 @@ export async function buildApp(ctx: DaemonContext): Promise<FastifyInstance> {
   app.addHook('onRoute', attachSchemas);
 
   // One plugin per resource.
-  for (const routes of [systemRoutes, imageRoutes, containerRoutes, archiveRoutes, containerResourceRoutes, execRoutes, eventRoutes, swarmRoutes, distributionRoutes]) {
+  for (const routes of [systemRoutes, imageRoutes, containerRoutes, archiveRoutes, containerResourceRoutes, execRoutes, eventRoutes, swarmRoutes, distributionRoutes, volumeRoutes]) {
     await app.register(async (scope) => routes(scope, ctx));
   }
 

@@ -17,6 +17,7 @@ import { messageOf } from '../errors';
 import { Graph } from '../graph/graph';
 import { daemonId, type Db } from '../state/db';
 import { readHostFacts } from '../system/host';
+import { wireVolumes } from './wiring-volumes';
 import type { DaemonConfig } from './config';
 import type { DaemonContext } from './context';
 
@@ -31,6 +32,7 @@ export async function wireEngine(config: DaemonConfig, log: Logger, db: Db): Pro
     logError: (msg) => log.error(msg),
     users: { containersUsing: (id) => containers?.containersUsing(id) ?? [] },
   });
+  const vols = wireVolumes(config, log, graph.gdb, jobs);
   containers = new ContainerService({
     dataRoot: config.dataRoot,
     execRoot: config.execRoot,
@@ -40,6 +42,7 @@ export async function wireEngine(config: DaemonConfig, log: Logger, db: Db): Pro
     runtimes: config.runtimes,
     logOpts: config.logOpts,
     defaultInit: config.init,
+    volumes: vols.mounts,
     runtimeDrivers: (paths) => runtimeDrivers(config, paths),
   });
   const execs = new ExecService(containers, config);
@@ -52,7 +55,7 @@ export async function wireEngine(config: DaemonConfig, log: Logger, db: Db): Pro
   });
   service.lifecycle.probes = health;
   const containerJobs = new ContainerJobs(jobs, service, execs, health, graph, log, { liveRestore: config.liveRestore });
-  const drivers = { ...emptyDrivers(), images: graph, containers: service, execs };
+  const drivers = { ...emptyDrivers(), volumes: vols.service, images: graph, containers: service, execs };
   return {
     config,
     log,
@@ -66,6 +69,8 @@ export async function wireEngine(config: DaemonConfig, log: Logger, db: Db): Pro
     containerJobs,
     execJobs: new ExecJobs(jobs, service, execs),
     imageJobs: new ImageJobs(jobs, graph),
+    volumes: vols.service,
+    volumeJobs: vols.jobs,
     host: readHostFacts(),
     daemonId: daemonId(db),
     startedAt: new Date(),

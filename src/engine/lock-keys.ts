@@ -15,3 +15,9 @@ export const ALL_IMAGES_LOCK = imageLock('*');
 
 /** An exec instance. */
 export const execLock = (id: string): string => `exec:${id}`;
+
+/** A volume, by name (create, remove). */
+export const volumeLock = (name: string): string => `volume:${name}`;
+
+/** Every volume at once (prune). */
+export const ALL_VOLUMES_LOCK = volumeLock('*');

@@ -1,0 +1,161 @@
+// The container side of volumes (src/container/volumes.ts's ContainerVolumes),
+// as dockerd's registerMountPoints and setupMounts do it:
+//   create  -v name:/x and --mount type=volume (named, created if new), -v /x
+//           and --mount without a source (anonymous), --volumes-from (the
+//           other container's volumes and binds, ro when asked), then the
+//           image's VOLUMEs that no mount covers (anonymous): rec.mountPoints
+//   start   each volume mounted, the image's content copied up into a new one
+//   remove  references dropped; with rm -v / --rm the anonymous volumes too
+import { posix, join } from 'node:path';
+import type { Logger } from 'pino';
+import { hostPath } from '../archive/scope';
+import type { EventSink } from '../engine/drivers';
+import { InvalidArgumentError, messageOf } from '../errors';
+import type { ContainerVolumes, VolumeBind, VolumeMountPoint } from '../container/volumes';
+import type { ContainerRecord } from '../container/store';
+import { userMounts, type UserVolume } from '../runtime/mount-specs';
+import type { Tx } from '../state/tx';
+import { copyUp } from './copy-up';
+import type { VolumeService } from './service';
+
+const RW_MODES = new Set(['rw', 'ro']);
+const VALID_FROM_MODES = new Set(['rw', 'ro', 'z', 'Z', 'consistent', 'cached', 'delegated', 'default']);
+
+/** dockerd's ParseVolumesFrom: `name[:mode]`, no propagation or copy modes. */
+export function parseVolumesFrom(spec: string): { ref: string; mode: string } {
+  if (spec === '') throw new InvalidArgumentError('volumes-from specification cannot be an empty string');
+  const i = spec.indexOf(':');
+  if (i < 0) return { ref: spec, mode: 'rw' };
+  const mode = spec.slice(i + 1);
+  const parts = mode.split(',');
+  const ok = parts.every((p) => VALID_FROM_MODES.has(p)) && parts.filter((p) => RW_MODES.has(p)).length <= 1;
+  if (!ok) throw new InvalidArgumentError(`invalid mode: ${mode}`);
+  return { ref: spec.slice(0, i), mode };
+}
+
+export class ContainerVolumeMounts implements ContainerVolumes {
+  /** Anonymous volumes created by a prepare() whose create has not committed yet. */
+  private readonly pending = new Map<string, string[]>();
+
+  constructor(
+    private readonly volumes: VolumeService,
+    private readonly log: Logger,
+  ) {}
+
+  async prepare(sink: EventSink, rec: ContainerRecord, find: (ref: string) => ContainerRecord): Promise<void> {
+    const hc = rec.hostConfig;
+    const points: VolumeMountPoint[] = [];
+    const created: string[] = [];
+    this.pending.set(rec.id, created);
+    const user = userMounts(rec.config, hc);
+    const taken = new Set(user.map((m) => m.destination));
+    const fromBinds = new Set((hc.Binds ?? []).map((raw) => posix.normalize(raw.split(':')[1] ?? raw)));
+    for (const m of user) {
+      if (m.kind !== 'volume') continue;
+      points.push(await this.volumePoint(sink, m, created, fromBinds.has(m.destination)));
+    }
+    for (const spec of hc.VolumesFrom ?? []) {
+      const { ref, mode } = parseVolumesFrom(spec);
+      const other = find(ref);
+      const readOnly = mode.split(',').includes('ro');
+      for (const p of this.pointsOf(other)) {
+        if (taken.has(p.destination)) continue;
+        taken.add(p.destination);
+        points.push({ ...p, rw: p.rw && !readOnly, mode: p.type === 'volume' ? p.mode : mode, copyData: false, anonymous: false });
+      }
+    }
+    for (const t of Object.keys(hc.Tmpfs ?? {})) taken.add(posix.normalize(t));
+    for (const dest of Object.keys(rec.config.Volumes ?? {}).sort()) {
+      const destination = posix.normalize(dest);
+      if (taken.has(destination)) continue;
+      taken.add(destination);
+      const m: UserVolume = { kind: 'volume', name: '', destination, readOnly: false, mode: '', copyData: true, driver: hc.VolumeDriver ?? '', driverOpts: {}, labels: {} };
+      points.push(await this.volumePoint(sink, m, created, false));
+    }
+    if (points.length > 0) rec.mountPoints = points;
+  }
+
+  /** The volumes and binds another container shares with --volumes-from. */
+  private pointsOf(other: ContainerRecord): VolumeMountPoint[] {
+    const out = [...(other.mountPoints ?? [])];
+    for (const m of userMounts(other.config, other.hostConfig)) {
+      if (m.kind !== 'bind' || out.some((p) => p.destination === m.destination)) continue;
+      out.push({ type: 'bind', name: '', driver: '', source: m.source, destination: m.destination, rw: !m.readOnly, mode: m.mode, propagation: m.propagation, copyData: false, anonymous: false });
+    }
+    return out;
+  }
+
+  private async volumePoint(sink: EventSink, m: UserVolume, created: string[], fromBind: boolean): Promise<VolumeMountPoint> {
+    const vol = await this.volumes.create(sink, m.name, m.driver, m.driverOpts, m.labels);
+    if (m.name === '') created.push(vol.name);
+    const api = await this.volumes.toApi(vol);
+    // dockerd's setBindModeIfNull: a -v of a local volume without a mode shows "z".
+    const mode = fromBind && m.name !== '' && vol.driver === 'local' && m.mode === '' ? 'z' : m.mode;
+    return {
+      type: 'volume',
+      name: vol.name,
+      driver: vol.driver,
+      source: api.Mountpoint,
+      destination: m.destination,
+      rw: !m.readOnly,
+      mode,
+      propagation: '',
+      copyData: m.copyData,
+      anonymous: m.name === '',
+    };
+  }
+
+  hold(tx: Tx, rec: ContainerRecord): void {
+    this.pending.delete(rec.id);
+    for (const p of rec.mountPoints ?? []) if (p.type === 'volume') this.volumes.store.addRef(tx, p.name, rec.id);
+  }
+
+  async abandon(rec: ContainerRecord): Promise<void> {
+    const created = this.pending.get(rec.id) ?? [];
+    this.pending.delete(rec.id);
+    const quiet: EventSink = { emit: () => undefined, emitNow: () => undefined };
+    for (const name of created) await this.volumes.remove(quiet, name, true).catch(() => undefined);
+  }
+
+  async mount(rec: ContainerRecord, rootfs: string): Promise<VolumeBind[]> {
+    const binds: VolumeBind[] = [];
+    for (const p of rec.mountPoints ?? []) {
+      let source = p.source;
+      if (p.type === 'volume') {
+        source = await this.volumes.mount(p.name, rec.id);
+        if (p.copyData) await copyUp(hostPath(rootfs, p.destination, true), source, join(this.volumes.local.root, '.copy-up', p.name));
+      }
+      binds.push({ source, destination: p.destination, readOnly: !p.rw, propagation: p.propagation || 'rprivate' });
+    }
+    return binds;
+  }
+
+  async unmount(rec: ContainerRecord): Promise<void> {
+    for (const p of rec.mountPoints ?? []) {
+      if (p.type !== 'volume') continue;
+      await this.volumes.unmount(p.name, rec.id).catch((err) => this.log.warn({ id: rec.id, volume: p.name, err: messageOf(err) }, 'volume unmount failed'));
+    }
+  }
+
+  release(tx: Tx, rec: ContainerRecord): void {
+    this.volumes.store.releaseContainer(tx, rec.id);
+  }
+
+  async afterRemove(sink: EventSink, rec: ContainerRecord, removeAnonymous: boolean): Promise<void> {
+    if (!removeAnonymous) return;
+    for (const p of rec.mountPoints ?? []) {
+      if (p.type !== 'volume' || !p.anonymous) continue;
+      // Still used by another container (--volumes-from): kept, as dockerd.
+      await this.volumes.remove(sink, p.name, false).catch((err) => this.log.info({ id: rec.id, volume: p.name, err: messageOf(err) }, 'anonymous volume kept'));
+    }
+  }
+
+  viewBinds(rec: ContainerRecord): VolumeBind[] {
+    return (rec.mountPoints ?? []).map((p) => ({
+      source: p.type === 'volume' && p.driver === 'local' ? this.volumes.local.dataPath(p.name) : p.source,
+      destination: p.destination,
+      readOnly: !p.rw,
+      propagation: p.propagation || 'rprivate',
+    }));
+  }
+}
