@@ -10,7 +10,7 @@ import { posix, join } from 'node:path';
 import type { Logger } from 'pino';
 import { hostPath } from '../archive/scope';
 import type { EventSink } from '../engine/drivers';
-import { InvalidArgumentError, messageOf } from '../errors';
+import { InvalidArgumentError, NotFoundError, messageOf } from '../errors';
 import type { ContainerVolumes, VolumeBind, VolumeMountPoint } from '../container/volumes';
 import type { ContainerRecord } from '../container/store';
 import { userMounts, type UserVolume } from '../runtime/mount-specs';
@@ -33,6 +33,16 @@ export function parseVolumesFrom(spec: string): { ref: string; mode: string } {
   return { ref: spec.slice(0, i), mode };
 }
 
+/** The container --volumes-from names; a missing one is a 400 (not a 404, which the CLI would take for a missing image). */
+function findForVolumesFrom(find: (ref: string) => ContainerRecord, ref: string): ContainerRecord {
+  try {
+    return find(ref);
+  } catch (err) {
+    if (err instanceof NotFoundError) throw new InvalidArgumentError(err.message);
+    throw err;
+  }
+}
+
 export class ContainerVolumeMounts implements ContainerVolumes {
   /** Anonymous volumes created by a prepare() whose create has not committed yet. */
   private readonly pending = new Map<string, string[]>();
@@ -49,19 +59,18 @@ export class ContainerVolumeMounts implements ContainerVolumes {
     this.pending.set(rec.id, created);
     const user = userMounts(rec.config, hc);
     const taken = new Set(user.map((m) => m.destination));
-    const fromBinds = new Set((hc.Binds ?? []).map((raw) => posix.normalize(raw.split(':')[1] ?? raw)));
     for (const m of user) {
       if (m.kind !== 'volume') continue;
-      points.push(await this.volumePoint(sink, m, created, fromBinds.has(m.destination)));
+      points.push(await this.volumePoint(sink, m, created, true));
     }
     for (const spec of hc.VolumesFrom ?? []) {
       const { ref, mode } = parseVolumesFrom(spec);
-      const other = find(ref);
+      const other = findForVolumesFrom(find, ref);
       const readOnly = mode.split(',').includes('ro');
       for (const p of this.pointsOf(other)) {
         if (taken.has(p.destination)) continue;
         taken.add(p.destination);
-        points.push({ ...p, rw: p.rw && !readOnly, mode: p.type === 'volume' ? p.mode : mode, copyData: false, anonymous: false });
+        points.push({ ...p, rw: p.rw && !readOnly, mode: '', copyData: false, anonymous: false });
       }
     }
     for (const t of Object.keys(hc.Tmpfs ?? {})) taken.add(posix.normalize(t));
@@ -85,12 +94,13 @@ export class ContainerVolumeMounts implements ContainerVolumes {
     return out;
   }
 
-  private async volumePoint(sink: EventSink, m: UserVolume, created: string[], fromBind: boolean): Promise<VolumeMountPoint> {
+  /** `user`: from -v or --mount (dockerd shows mode "z" for a local one given without a mode), not an image VOLUME. */
+  private async volumePoint(sink: EventSink, m: UserVolume, created: string[], user: boolean): Promise<VolumeMountPoint> {
     const vol = await this.volumes.create(sink, m.name, m.driver, m.driverOpts, m.labels);
     if (m.name === '') created.push(vol.name);
     const api = await this.volumes.toApi(vol);
-    // dockerd's setBindModeIfNull: a -v of a local volume without a mode shows "z".
-    const mode = fromBind && m.name !== '' && vol.driver === 'local' && m.mode === '' ? 'z' : m.mode;
+    // dockerd's setBindModeIfNull.
+    const mode = user && vol.driver === 'local' && m.mode === '' ? 'z' : m.mode;
     return {
       type: 'volume',
       name: vol.name,

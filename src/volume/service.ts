@@ -33,6 +33,9 @@ export const volumeEvent = (action: string, name: string, attrs: Record<string, 
   Actor: { ID: name, Attributes: attrs },
 });
 
+/** dockerd shows a volume created without labels or options with `null` there. */
+const nullIfEmpty = (m: Record<string, string>): Record<string, string> | null => (Object.keys(m).length > 0 ? m : null);
+
 export class VolumeService implements VolumeUsage {
   readonly store: VolumeStore;
   readonly local: LocalDriver;
@@ -63,7 +66,10 @@ export class VolumeService implements VolumeUsage {
       if (driverName !== '' && driverName !== existing.driver) throw new ConflictError(`create ${name}: volume name must be unique`);
       return existing;
     }
-    const driver = await this.driver(driverName);
+    const driver = await this.driver(driverName).catch((err: unknown) => {
+      if (err instanceof Error) err.message = `create ${name}: ${err.message}`;
+      throw err;
+    });
     const allLabels = anonymous ? { ...labels, [ANONYMOUS_LABEL]: '' } : labels;
     try {
       await driver.create(name, options, allLabels);
@@ -96,7 +102,7 @@ export class VolumeService implements VolumeUsage {
         this.opts.log.warn({ volume: rec.name, err: messageOf(err) }, 'volume path unknown');
       }
     }
-    return { CreatedAt: rec.createdAt, Driver: rec.driver, Labels: rec.labels, Mountpoint: mountpoint, Name: rec.name, Options: rec.options, Scope: scope };
+    return { CreatedAt: rec.createdAt, Driver: rec.driver, Labels: nullIfEmpty(rec.labels), Mountpoint: mountpoint, Name: rec.name, Options: nullIfEmpty(rec.options), Scope: scope };
   }
 
   async inspect(name: string): Promise<VolumeSummary> {
@@ -105,7 +111,7 @@ export class VolumeService implements VolumeUsage {
 
   private views(): Array<VolumeView & { rec: VolumeRecord }> {
     const counts = this.store.refCounts();
-    return this.store.all().map((rec) => ({ rec, name: rec.name, driver: rec.driver, labels: rec.labels, options: rec.options, refs: counts.get(rec.name) ?? 0 }));
+    return this.store.all().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((rec) => ({ rec, name: rec.name, driver: rec.driver, labels: rec.labels, options: rec.options, refs: counts.get(rec.name) ?? 0 }));
   }
 
   async list(filters: Record<string, string[]>): Promise<{ Volumes: VolumeSummary[]; Warnings: string[] | null }> {
@@ -168,7 +174,7 @@ export class VolumeService implements VolumeUsage {
       } catch {
         // unreadable: -1, as dockerd
       }
-      out.push({ CreatedAt: rec.createdAt, Driver: rec.driver, Labels: rec.labels, Mountpoint: path, Name: rec.name, Options: rec.options, Scope: 'local', UsageData: { Size: size, RefCount: v.refs } });
+      out.push({ CreatedAt: rec.createdAt, Driver: rec.driver, Labels: nullIfEmpty(rec.labels), Mountpoint: path, Name: rec.name, Options: nullIfEmpty(rec.options), Scope: 'local', UsageData: { Size: size, RefCount: v.refs } });
     }
     return out;
   }
