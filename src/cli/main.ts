@@ -9,6 +9,7 @@ import { registerRegistryCommands } from './commands/pull';
 import { registerSystem } from './commands/system';
 import { registerTls } from './commands/tls';
 import { registerContext } from './commands/context';
+import { registerVolumes } from './commands/volumes';
 
 const FLAG_ERRORS = new Set([
   'commander.unknownOption',
@@ -41,6 +42,7 @@ function buildProgram(cli: Cli): Command {
   registerContainers(program, cli);
   registerTls(program, cli);
   registerContext(program, cli);
+  registerVolumes(program, cli);
   const configure = (cmd: Command) => {
     cmd.exitOverride().configureOutput({
       writeErr: (s) => process.stderr.write(s),

@@ -34,7 +34,9 @@ export const volumeEvent = (action: string, name: string, attrs: Record<string, 
 });
 
 /** dockerd shows a volume created without labels or options with `null` there. */
-const nullIfEmpty = (m: Record<string, string>): Record<string, string> | null => (Object.keys(m).length > 0 ? m : null);
+/** Keys sorted, as Go's encoder writes a map. */
+const nullIfEmpty = (m: Record<string, string>): Record<string, string> | null =>
+  Object.keys(m).length > 0 ? Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : null;
 
 export class VolumeService implements VolumeUsage {
   readonly store: VolumeStore;

@@ -226,3 +226,30 @@ describe('events and system df', () => {
     expect(events).toMatch(/create ev\n(.*\n)*destroy ev/);
   });
 });
+
+describe('tsdocker volume commands', () => {
+  it("print what the docker CLI prints against the same daemon (ls, inspect, rm, create errors, system df -v)", () => {
+    ok(d.docker(['volume', 'create', '--label', 'b=2', '--label', 'a=1', 'cl1']));
+    ok(d.cli(['volume', 'create', '-o', 'type=tmpfs', '-o', 'device=tmpfs', 'cl2']));
+    const id = ok(d.docker(['create', '-v', 'cl1:/d', '-v', '/x', 'busybox'])).trim();
+    const same = (args: string[], part = (s: string) => s) => {
+      const theirs = d.docker(args);
+      const ours = d.cli(args);
+      expect({ code: ours.code, stdout: part(ours.stdout), stderr: ours.stderr }).toEqual({ code: theirs.code, stdout: part(theirs.stdout), stderr: theirs.stderr });
+    };
+    same(['volume', 'ls']);
+    same(['volume', 'ls', '-q', '--filter', 'label=a=1']);
+    same(['volume', 'ls', '--format', '{{.Name}} {{.Labels}} {{.Scope}} {{.Driver}}']);
+    same(['volume', 'inspect', 'cl1', 'cl2', 'nope']);
+    same(['volume', 'inspect', '-f', '{{.Name}} {{.Options}}', 'cl2']);
+    same(['volume', 'create', '-o', 'novalue', 'zz']);
+    same(['volume', 'rm', 'cl1', 'nope']);
+    // The volumes section (the others show ages, which may tick between the two commands).
+    same(['system', 'df', '-v'], (s) => s.slice(s.indexOf('Local Volumes space usage:'), s.indexOf('Build cache usage')));
+    ok(d.docker(['rm', '-v', id]));
+    expect(ok(d.cli(['volume', 'rm', 'cl1', 'cl2']))).toBe('cl1\ncl2\n');
+    ok(d.cli(['volume', 'create', 'cl3']));
+    expect(ok(d.cli(['volume', 'prune', '-f']))).toBe('Total reclaimed space: 0B\n');
+    expect(ok(d.cli(['volume', 'prune', '-af', '--filter', 'label!=keep']))).toMatch(/^Deleted Volumes:\n(.+\n)*cl3\n(.+\n)*\nTotal reclaimed space: /);
+  });
+});

@@ -73,7 +73,7 @@ export function displayablePorts(ports: ContainerPort[]): string {
 }
 
 /** A ps row: docker's ContainerContext fields, keys sorted as its JSON output has them. */
-function row(c: ContainerSummary, trunc: boolean): Record<string, unknown> {
+export function row(c: ContainerSummary, trunc: boolean): Record<string, unknown> {
   const names = c.Names.map((n) => n.replace(/^\//, ''));
   const shown = trunc ? (names.find((n) => !n.includes('/')) ?? names[0] ?? '') : names.join(',');
   let image = c.Image || '<no image>';

@@ -49,7 +49,7 @@ interface ImageRow {
   Containers: string;
 }
 
-function imageRows(images: ImageSummary[], noTrunc: boolean): ImageRow[] {
+export function imageRows(images: ImageSummary[], noTrunc: boolean): ImageRow[] {
   const rows: ImageRow[] = [];
   for (const img of images) {
     const base = {

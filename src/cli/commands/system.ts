@@ -1,5 +1,6 @@
 // version, info, system info, system df.
 import type { Command } from 'commander';
+import { dfVerbose } from './system-df';
 import type { SystemDataUsage, SystemInfo, SystemVersion } from '../../api/types';
 import { API_VERSION, ENGINE_VERSION, TSDOCKER_VERSION } from '../../api/version';
 import type { Cli } from '../cli';
@@ -171,7 +172,7 @@ function reclaimable(bytes: number, total: number): string {
 }
 
 async function df(cli: Cli, opts: { format?: string; verbose?: boolean }): Promise<void> {
-  if (opts.verbose) throw new CliError('tsdocker: "system df -v" is not supported yet');
+  if (opts.verbose) return dfVerbose(cli, opts.format);
   const du = await cli.client.get<SystemDataUsage>('/system/df');
   const activeImages = du.Images.filter((i) => i.Containers > 0);
   const imagesSize = du.LayersSize;

@@ -1,0 +1,41 @@
+// `system df -v`: docker's verbose disk usage, a table per kind (images,
+// containers, local volumes, build cache) under docker's headings.
+import type { SystemDataUsage } from '../../api/types';
+import type { Cli } from '../cli';
+import { humanSize, renderList } from '../format';
+import { row as containerRow } from './containers-list';
+import { imageRows } from './images';
+import { VOLUME_HEADERS, volumeRows } from './volumes';
+
+export async function dfVerbose(cli: Cli, format: string | undefined): Promise<void> {
+  const du = await cli.client.get<SystemDataUsage>('/system/df', { verbose: '1' });
+  if (format !== undefined && format !== '' && format !== 'table') {
+    const all = { Images: du.Images, Containers: du.Containers, Volumes: volumeRows(du.Volumes), BuildCache: du.BuildCache };
+    cli.out(renderList(format, { defaultTable: '', headers: {}, rows: [all] }));
+    return;
+  }
+  const images = imageRows(du.Images, false).map((r) => {
+    const img = du.Images.find((i) => i.Id.includes(r.ID));
+    return { ...r, Size: humanSize(img?.Size ?? 0, 3), SharedSize: humanSize(img?.SharedSize ?? 0), UniqueSize: humanSize((img?.Size ?? 0) - (img?.SharedSize ?? 0)) };
+  });
+  const imagesTable = renderList(undefined, {
+    defaultTable: 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}',
+    headers: { Repository: 'REPOSITORY', Tag: 'TAG', ID: 'IMAGE ID', CreatedSince: 'CREATED', Size: 'SIZE', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE', Containers: 'CONTAINERS' },
+    rows: images,
+  });
+  const containersTable = renderList(undefined, {
+    defaultTable: 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}',
+    headers: { ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', LocalVolumes: 'LOCAL VOLUMES', Size: 'SIZE', RunningFor: 'CREATED', Status: 'STATUS', Names: 'NAMES' },
+    rows: du.Containers.map((c) => ({ ...containerRow(c, true), Size: humanSize(c.SizeRw ?? 0, 3) })),
+  });
+  const volumesTable = renderList(undefined, { defaultTable: 'table {{.Name}}\t{{.Links}}\t{{.Size}}', headers: VOLUME_HEADERS, rows: volumeRows(du.Volumes) });
+  const cacheSize = du.BuildCache.reduce((n, b) => n + b.Size, 0);
+  const cacheTable = renderList(undefined, {
+    defaultTable: 'table {{.ID}}\t{{.CacheType}}\t{{.Size}}\t{{.CreatedSince}}\t{{.LastUsedSince}}\t{{.UsageCount}}\t{{.Shared}}',
+    headers: { ID: 'CACHE ID', CacheType: 'CACHE TYPE', Size: 'SIZE', CreatedSince: 'CREATED', LastUsedSince: 'LAST USED', UsageCount: 'USAGE', Shared: 'SHARED' },
+    rows: [] as Array<Record<string, string>>,
+  });
+  cli.out(
+    `Images space usage:\n\n${imagesTable}\nContainers space usage:\n\n${containersTable}\nLocal Volumes space usage:\n\n${volumesTable}\nBuild cache usage: ${humanSize(cacheSize)}\n\n${cacheTable}`,
+  );
+}
