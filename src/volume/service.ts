@@ -41,6 +41,9 @@ const nullIfEmpty = (m: Record<string, string>): Record<string, string> | null =
 export class VolumeService implements VolumeUsage {
   readonly store: VolumeStore;
   readonly local: LocalDriver;
+  /** Plugins' volumes: the last path and scope their plugin gave. */
+  private readonly pluginPaths = new Map<string, string>();
+  private readonly scopes = new Map<string, 'local' | 'global'>();
 
   constructor(private readonly opts: VolumeServiceOptions) {
     this.store = new VolumeStore(opts.tdb);
@@ -90,16 +93,23 @@ export class VolumeService implements VolumeUsage {
     return rec;
   }
 
-  /** The API's Volume: CreatedAt, Driver, Labels, Mountpoint, Name, Options, Scope (dockerd's order). */
-  async toApi(rec: VolumeRecord): Promise<VolumeSummary> {
+  /**
+   * The API's Volume: CreatedAt, Driver, Labels, Mountpoint, Name, Options,
+   * Scope (dockerd's order). A plugin's volume asks the plugin its path when
+   * `ask` (inspect), else shows the last one known (list, as dockerd's cached path).
+   */
+  async toApi(rec: VolumeRecord, ask = true): Promise<VolumeSummary> {
     let mountpoint = '';
-    let scope: 'local' | 'global' = 'local';
+    let scope: 'local' | 'global' = this.scopes.get(rec.driver) ?? 'local';
     if (rec.driver === 'local') mountpoint = this.local.dataPath(rec.name);
+    else if (!ask) mountpoint = this.pluginPaths.get(rec.name) ?? '';
     else {
       try {
         const d = await this.driver(rec.driver);
         mountpoint = await d.path(rec.name);
+        this.pluginPaths.set(rec.name, mountpoint);
         scope = (await d.scope?.()) ?? 'local';
+        this.scopes.set(rec.driver, scope);
       } catch (err) {
         this.opts.log.warn({ volume: rec.name, err: messageOf(err) }, 'volume path unknown');
       }
@@ -119,7 +129,7 @@ export class VolumeService implements VolumeUsage {
   async list(filters: Record<string, string[]>): Promise<{ Volumes: VolumeSummary[]; Warnings: string[] | null }> {
     const match = listFilter(filters);
     const out: VolumeSummary[] = [];
-    for (const v of this.views()) if (match(v)) out.push(await this.toApi(v.rec));
+    for (const v of this.views()) if (match(v)) out.push(await this.toApi(v.rec, false));
     return { Volumes: out, Warnings: null };
   }
 
@@ -192,6 +202,7 @@ export class VolumeService implements VolumeUsage {
     const rec = this.resolve(name);
     const driver = await this.driver(rec.driver);
     const path = await driver.mount(name, containerId);
+    if (rec.driver !== 'local') this.pluginPaths.set(name, path);
     this.store.addMount(name, containerId);
     return path;
   }
