@@ -58,6 +58,12 @@ const COPY_MODES = ['nocopy'];
 const CONSISTENCY_MODES = ['consistent', 'cached', 'delegated', 'default'];
 const DEFAULT_PROPAGATION = 'rprivate';
 
+/** Go's path.Clean for an absolute path: normalized, no trailing slash (dockerd's MountPoint.Destination). */
+const goClean = (p: string): string => {
+  const n = posix.normalize(p);
+  return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
+};
+
 const invalidSpec = (raw: string): string => `invalid volume specification: '${raw}'`;
 
 function mountConfigError(type: string, why: string): InvalidArgumentError {
@@ -102,7 +108,7 @@ export function parseBind(raw: string, volumeDriver = ''): UserBind | UserVolume
     return {
       kind: 'volume',
       name: source,
-      destination: posix.normalize(target),
+      destination: goClean(target),
       readOnly: modes.includes('ro'),
       mode,
       copyData: !modes.includes('nocopy'),
@@ -168,7 +174,7 @@ export function parseMount(m: MountSpec): UserMount {
       return {
         kind: 'volume',
         name: source,
-        destination,
+        destination: goClean(destination),
         readOnly: m.ReadOnly === true,
         mode: '',
         copyData: m.VolumeOptions?.NoCopy !== true,

@@ -75,7 +75,7 @@ export class ContainerVolumeMounts implements ContainerVolumes {
     }
     for (const t of Object.keys(hc.Tmpfs ?? {})) taken.add(posix.normalize(t));
     for (const dest of Object.keys(rec.config.Volumes ?? {}).sort()) {
-      const destination = posix.normalize(dest);
+      const destination = posix.normalize(dest).replace(/(.)\/$/, '$1');
       if (taken.has(destination)) continue;
       taken.add(destination);
       const m: UserVolume = { kind: 'volume', name: '', destination, readOnly: false, mode: '', copyData: true, driver: hc.VolumeDriver ?? '', driverOpts: {}, labels: {} };
