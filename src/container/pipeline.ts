@@ -20,6 +20,7 @@
 import type { Logger } from 'pino';
 import type { ShimClient } from '../native/shim-client';
 import { messageOf } from '../errors';
+import type { EventSink } from '../engine/drivers';
 import type { VolumeBind } from './mount-points';
 import type { ContainerRecord } from './store';
 
@@ -29,6 +30,8 @@ export interface StartTask {
   /** Set by the task step: the shim holding the created container, and its init's pid. */
   shim?: ShimClient;
   pid?: number;
+  /** The start job's events (a step's own events, e.g. volume `mount`). */
+  sink?: EventSink;
   /** Set by the volumes step: the container's volumes as binds for the spec. */
   volumeBinds?: VolumeBind[];
 }

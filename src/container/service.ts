@@ -124,7 +124,7 @@ export class ContainerService implements ContainerUsage {
   async start(sink: EventSink, rec: ContainerRecord): Promise<void> {
     if (rec.state.Running) throw new NotModifiedError('container already started');
     if (rec.state.Status === 'removing' || rec.state.Dead) throw new ConflictError(`container is marked for removal and cannot be started`);
-    const task: StartTask = { rec };
+    const task: StartTask = { rec, sink };
     try {
       await runSteps(this.steps, task, this.opts.log);
     } catch (err) {

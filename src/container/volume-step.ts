@@ -11,7 +11,7 @@ export function volumesStep(volumes: ContainerVolumes, paths: ContainerPaths): S
     name: 'volumes',
     run: async (task) => {
       if (!task.rec.mountPoints?.length) return;
-      task.volumeBinds = await volumes.mount(task.rec, paths.rootfs(task.rec.id));
+      task.volumeBinds = await volumes.mount(task.rec, paths.rootfs(task.rec.id), task.sink);
     },
     undo: async (rec) => {
       if (!rec.mountPoints?.length) return;

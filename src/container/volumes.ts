@@ -23,7 +23,8 @@ export interface ContainerVolumes {
   prepare(sink: EventSink, rec: ContainerRecord, find: (ref: string) => ContainerRecord): Promise<void>;
   hold(tx: Tx, rec: ContainerRecord): void;
   abandon(rec: ContainerRecord): Promise<void>;
-  mount(rec: ContainerRecord, rootfs: string): Promise<VolumeBind[]>;
+  /** `sink`: where the volume `mount` events go (the start's job). */
+  mount(rec: ContainerRecord, rootfs: string, sink?: EventSink): Promise<VolumeBind[]>;
   unmount(rec: ContainerRecord): Promise<void>;
   release(tx: Tx, rec: ContainerRecord): void;
   afterRemove(sink: EventSink, rec: ContainerRecord, removeAnonymous: boolean): Promise<void>;

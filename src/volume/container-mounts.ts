@@ -16,7 +16,7 @@ import type { ContainerRecord } from '../container/store';
 import { userMounts, type UserVolume } from '../runtime/mount-specs';
 import type { Tx } from '../state/tx';
 import { copyUp } from './copy-up';
-import type { VolumeService } from './service';
+import { volumeEvent, type VolumeService } from './service';
 
 const RW_MODES = new Set(['rw', 'ro']);
 const VALID_FROM_MODES = new Set(['rw', 'ro', 'z', 'Z', 'consistent', 'cached', 'delegated', 'default']);
@@ -127,13 +127,15 @@ export class ContainerVolumeMounts implements ContainerVolumes {
     for (const name of created) await this.volumes.remove(quiet, name, true).catch(() => undefined);
   }
 
-  async mount(rec: ContainerRecord, rootfs: string): Promise<VolumeBind[]> {
+  async mount(rec: ContainerRecord, rootfs: string, sink?: EventSink): Promise<VolumeBind[]> {
     const binds: VolumeBind[] = [];
     for (const p of rec.mountPoints ?? []) {
       let source = p.source;
       if (p.type === 'volume') {
         source = await this.volumes.mount(p.name, rec.id);
         if (p.copyData) await copyUp(hostPath(rootfs, p.destination, true), source, join(this.volumes.local.root, '.copy-up', p.name));
+        // dockerd's attributes of a volume's `mount` event.
+        sink?.emit(volumeEvent('mount', p.name, { container: rec.id, destination: p.destination, driver: p.driver, propagation: p.propagation, 'read/write': String(p.rw) }));
       }
       binds.push({ source, destination: p.destination, readOnly: !p.rw, propagation: p.propagation || 'rprivate' });
     }

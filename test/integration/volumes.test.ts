@@ -222,8 +222,14 @@ describe('events and system df', () => {
     expect(df.find((v) => v.Name === 'ev')?.Links).toBe('1');
     ok(d.docker(['rm', id]));
     ok(d.docker(['volume', 'rm', 'ev']));
-    const events = ok(d.docker(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'type=volume', '--format', '{{.Action}} {{.Actor.ID}}']));
-    expect(events).toMatch(/create ev\n(.*\n)*destroy ev/);
+    const run = ok(d.docker(['run', '-d', '-v', 'ev2:/e:ro', 'busybox', 'true'])).trim();
+    ok(d.docker(['wait', run]));
+    const until = String(Math.floor(Date.now() / 1000) + 1);
+    const events = ok(d.docker(['events', '--since', String(since), '--until', until, '--filter', 'type=volume', '--format', '{{.Action}} {{.Actor.ID}}']));
+    expect(events).toMatch(/create ev\n(.*\n)*destroy ev\n(.*\n)*create ev2\n(.*\n)*mount ev2\n/);
+    const mount = ok(d.docker(['events', '--since', String(since), '--until', until, '--filter', 'event=mount', '--filter', 'volume=ev2', '--format', '{{json .Actor.Attributes}}']));
+    expect(JSON.parse(mount)).toEqual({ container: run, destination: '/e', driver: 'local', propagation: '', 'read/write': 'false' });
+    ok(d.docker(['rm', run]));
   });
 });
 
