@@ -9,11 +9,23 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConflictError, InvalidArgumentError, NotFoundError, TsdError, isErrno, messageOf } from '../errors';
-import { MNT_DETACH, mount, umount2 } from '../native';
+import { MNT_DETACH, isNativeError, mount, umount2 } from '../native';
 import { isMounted } from '../container/files';
 import { mkdirPrivate } from '../state/dirs';
 import { MOUNT_FLAGS, parseMountOptions } from './mount-opts';
 import type { VolumeDriver, VolumeInfo } from './types';
+
+/** Go's texts of the errors mount(2) gives. */
+const GO_ERRNO: Record<string, string> = {
+  ENODEV: 'no such device',
+  ENOENT: 'no such file or directory',
+  EINVAL: 'invalid argument',
+  EPERM: 'operation not permitted',
+  EACCES: 'permission denied',
+  EBUSY: 'device or resource busy',
+  ENOTDIR: 'not a directory',
+  ENOTBLK: 'block device required',
+};
 
 const VALID_OPTS = new Set(['type', 'o', 'device', 'size']);
 const MANDATORY: Record<string, string[]> = { device: ['type'], type: ['device'], o: ['device', 'type'] };
@@ -150,7 +162,10 @@ export class LocalDriver implements VolumeDriver {
       // A read-only bind is a bind, then a remount (mount(2) ignores MS_RDONLY on the first).
       if (flags & MS_BIND && flags & MS_RDONLY) mount('', target, null, MS_REMOUNT | MS_BIND | MS_RDONLY, null);
     } catch (err) {
-      throw new TsdError(`failed to mount local volume: mount ${device}:${target}, flags: 0x${flags.toString(16)}, data: ${data}: ${messageOf(err)}`);
+      // moby/sys/mount's message, wrapped as dockerd's volume mount.
+      const why = isNativeError(err) ? (GO_ERRNO[err.code] ?? err.message) : messageOf(err);
+      const dataPart = data ? `, data: ${data}` : '';
+      throw new TsdError(`error while mounting volume '${target}': failed to mount local volume: mount ${device}:${target}, flags: 0x${flags.toString(16)}${dataPart}: ${why}`);
     }
   }
 

@@ -35,6 +35,7 @@ describe('named volumes', () => {
     run(['-v', 'keep:/data', 'busybox', 'sh', '-c', 'echo hello > /data/f']);
     expect(run(['-v', 'keep:/data', 'busybox', 'cat', '/data/f'])).toBe('hello');
     expect(run(['--mount', 'type=volume,source=keep,target=/m,readonly', 'busybox', 'cat', '/m/f'])).toBe('hello');
+    expect(run(['-v', 'keep:/z:Z', '-v', 'keep:/y:z,rw', 'busybox', 'cat', '/z/f', '/y/f'])).toBe('hello\nhello');
     const ro = d.docker(['run', '--rm', '-v', 'keep:/data:ro', 'busybox', 'sh', '-c', 'echo x > /data/g']);
     expect(ro.code).not.toBe(0);
     expect(ro.stderr).toMatch(/Read-only file system/);
@@ -97,6 +98,17 @@ describe('local driver options', () => {
     // Unmounted after the last container: a tmpfs starts empty again.
     expect(run(['-v', 'tv:/t', 'busybox', 'ls', '/t'])).toBe('');
     ok(d.docker(['volume', 'rm', 'tv']));
+  });
+
+  it('mounts any filesystem type mount(2) knows, with its options (ramfs, mode=)', () => {
+    ok(d.docker(['volume', 'create', '-o', 'type=ramfs', '-o', 'device=ramfs', '-o', 'o=mode=0711,noexec', 'rv']));
+    expect(run(['-v', 'rv:/r', 'busybox', 'sh', '-c', 'grep " /r " /proc/mounts | cut -d" " -f1-3; stat -c %a /r'])).toBe('ramfs /r ramfs\n711');
+    ok(d.docker(['volume', 'create', '-o', 'type=nosuchfs', '-o', 'device=x', 'nv']));
+    const fails = d.docker(['run', '--rm', '-v', 'nv:/n', 'busybox', 'true']);
+    expect(fails.code).not.toBe(0);
+    const data = join(d.dataRoot, 'volumes', 'nv', '_data');
+    expect(fails.stderr).toContain(`error while mounting volume '${data}': failed to mount local volume: mount x:${data}, flags: 0x0: no such device`);
+    ok(d.docker(['volume', 'rm', 'rv', 'nv']));
   });
 
   it('binds a host directory (o=bind), whose files survive the volume', () => {
