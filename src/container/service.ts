@@ -159,7 +159,7 @@ export class ContainerService implements ContainerUsage {
       attributes: { exitCode: String(exit.exitCode) },
       now: true,
     });
-    await undoSteps(this.steps, rec, this.opts.log);
+    await undoSteps(this.steps, rec, this.opts.log, sink);
     this.watchers.exited(rec.id);
   }
 

@@ -13,9 +13,9 @@ export function volumesStep(volumes: ContainerVolumes, paths: ContainerPaths): S
       if (!task.rec.mountPoints?.length) return;
       task.volumeBinds = await volumes.mount(task.rec, paths.rootfs(task.rec.id), task.sink);
     },
-    undo: async (rec) => {
+    undo: async (rec, sink) => {
       if (!rec.mountPoints?.length) return;
-      await volumes.unmount(rec);
+      await volumes.unmount(rec, sink);
     },
   };
 }

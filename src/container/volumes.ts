@@ -25,7 +25,8 @@ export interface ContainerVolumes {
   abandon(rec: ContainerRecord): Promise<void>;
   /** `sink`: where the volume `mount` events go (the start's job). */
   mount(rec: ContainerRecord, rootfs: string, sink?: EventSink): Promise<VolumeBind[]>;
-  unmount(rec: ContainerRecord): Promise<void>;
+  /** `sink`: where the volume `unmount` events go (absent at restore). */
+  unmount(rec: ContainerRecord, sink?: EventSink): Promise<void>;
   release(tx: Tx, rec: ContainerRecord): void;
   afterRemove(sink: EventSink, rec: ContainerRecord, removeAnonymous: boolean): Promise<void>;
   /** The host paths of the volumes for a view of the container's files (docker cp), without mounting. */

@@ -142,10 +142,14 @@ export class ContainerVolumeMounts implements ContainerVolumes {
     return binds;
   }
 
-  async unmount(rec: ContainerRecord): Promise<void> {
+  async unmount(rec: ContainerRecord, sink?: EventSink): Promise<void> {
     for (const p of rec.mountPoints ?? []) {
       if (p.type !== 'volume') continue;
-      await this.volumes.unmount(p.name, rec.id).catch((err) => this.log.warn({ id: rec.id, volume: p.name, err: messageOf(err) }, 'volume unmount failed'));
+      try {
+        if (await this.volumes.unmount(p.name, rec.id)) sink?.emit(volumeEvent('unmount', p.name, { container: rec.id, driver: p.driver }));
+      } catch (err) {
+        this.log.warn({ id: rec.id, volume: p.name, err: messageOf(err) }, 'volume unmount failed');
+      }
     }
   }
 

@@ -207,13 +207,16 @@ export class VolumeService implements VolumeUsage {
     return path;
   }
 
-  async unmount(name: string, containerId: string): Promise<void> {
+  /** Whether the volume was mounted for that container (an undo after a crash may find it was not). */
+  async unmount(name: string, containerId: string): Promise<boolean> {
+    const mounted = this.store.hasMount(name, containerId);
     const rec = this.store.get(name);
-    if (rec) {
+    if (rec && mounted) {
       const driver = await this.driver(rec.driver);
       await driver.unmount(name, containerId);
     }
     this.store.removeMount(name, containerId);
+    return mounted;
   }
 
   /**

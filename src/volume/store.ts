@@ -92,6 +92,10 @@ export class VolumeStore {
     this.tdb.db.prepare('DELETE FROM volume_mounts WHERE name = ? AND container_id = ?').run(name, containerId);
   }
 
+  hasMount(name: string, containerId: string): boolean {
+    return this.tdb.db.prepare('SELECT 1 FROM volume_mounts WHERE name = ? AND container_id = ?').get(name, containerId) !== undefined;
+  }
+
   mounts(): Array<{ name: string; containerId: string }> {
     return (this.tdb.db.prepare('SELECT name, container_id FROM volume_mounts').all() as { name: string; container_id: string }[]).map((r) => ({
       name: r.name,

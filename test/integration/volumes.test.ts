@@ -238,9 +238,11 @@ describe('events and system df', () => {
     ok(d.docker(['wait', run]));
     const until = String(Math.floor(Date.now() / 1000) + 1);
     const events = ok(d.docker(['events', '--since', String(since), '--until', until, '--filter', 'type=volume', '--format', '{{.Action}} {{.Actor.ID}}']));
-    expect(events).toMatch(/create ev\n(.*\n)*destroy ev\n(.*\n)*create ev2\n(.*\n)*mount ev2\n/);
+    expect(events).toMatch(/create ev\n(.*\n)*destroy ev\n(.*\n)*create ev2\n(.*\n)*mount ev2\n(.*\n)*unmount ev2\n/);
     const mount = ok(d.docker(['events', '--since', String(since), '--until', until, '--filter', 'event=mount', '--filter', 'volume=ev2', '--format', '{{json .Actor.Attributes}}']));
     expect(JSON.parse(mount)).toEqual({ container: run, destination: '/e', driver: 'local', propagation: '', 'read/write': 'false' });
+    const unmount = ok(d.docker(['events', '--since', String(since), '--until', until, '--filter', 'event=unmount', '--filter', 'volume=ev2', '--format', '{{json .Actor.Attributes}}']));
+    expect(JSON.parse(unmount)).toEqual({ container: run, driver: 'local' });
     ok(d.docker(['rm', run]));
   });
 });
