@@ -6,6 +6,7 @@
 //           image's VOLUMEs that no mount covers (anonymous): rec.mountPoints
 //   start   each volume mounted, the image's content copied up into a new one
 //   remove  references dropped; with rm -v / --rm the anonymous volumes too
+import { createHash } from 'node:crypto';
 import { posix, join } from 'node:path';
 import type { Logger } from 'pino';
 import { hostPath } from '../archive/scope';
@@ -133,13 +134,18 @@ export class ContainerVolumeMounts implements ContainerVolumes {
       let source = p.source;
       if (p.type === 'volume') {
         source = await this.volumes.mount(p.name, rec.id);
-        if (p.copyData) await copyUp(hostPath(rootfs, p.destination, true), source, join(this.volumes.local.root, '.copy-up', p.name));
+        if (p.copyData) await copyUp(hostPath(rootfs, p.destination, true), source, this.markerOf(p.name));
         // dockerd's attributes of a volume's `mount` event.
         sink?.emit(volumeEvent('mount', p.name, { container: rec.id, destination: p.destination, driver: p.driver, propagation: p.propagation, 'read/write': String(p.rw) }));
       }
       binds.push({ source, destination: p.destination, readOnly: !p.rw, propagation: p.propagation || 'rprivate' });
     }
     return binds;
+  }
+
+  /** The copy-up marker of a volume: named by a hash, since a plugin's volume name may hold any character. */
+  private markerOf(name: string): string {
+    return join(this.volumes.local.root, '.copy-up', createHash('sha256').update(name).digest('hex'));
   }
 
   async unmount(rec: ContainerRecord, sink?: EventSink): Promise<void> {
