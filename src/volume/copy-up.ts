@@ -8,8 +8,8 @@
 // at a mount is a half copy: it is emptied and the copy redone, so a volume is
 // never left silently half-filled.
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { chmod, chown, copyFile, lchown, link, lstat, lutimes, mkdir, readdir, readlink, symlink, utimes } from 'node:fs/promises';
+import { closeSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeFileSync, type BigIntStats } from 'node:fs';
+import { chmod, chown, copyFile, lchown, lstat, lutimes, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno } from '../errors';
 import { lgetxattr, llistxattr, lsetxattr, mknod } from '../native';
@@ -43,36 +43,66 @@ function copyXattrs(src: string, dst: string): void {
   }
 }
 
-/** Copies `src`'s tree into the existing directory `dst` (whose own owner and mode become src's). */
-async function copyTree(src: string, dst: string, links: Map<string, string>): Promise<void> {
-  for (const name of await readdir(src)) {
-    const s = join(src, name);
-    const d = join(dst, name);
-    const st = await lstat(s, { bigint: true });
-    const key = `${st.dev}:${st.ino}`;
-    if (!st.isDirectory() && st.nlink > 1n) {
-      const first = links.get(key);
-      if (first) {
-        await link(first, d);
-        continue;
+/** File copies under way at once (copy_file_range in the kernel; the walk itself is synchronous). */
+const PARALLEL_COPIES = 8;
+
+type Entry = [src: string, dst: string, st: BigIntStats];
+
+/**
+ * Copies `src`'s tree into the existing directory `dst`: directories,
+ * symlinks and devices as the walk meets them, regular files PARALLEL_COPIES
+ * at a time, hard links once their first name is there, then the
+ * directories' owners, modes and times, deepest first (their children's
+ * creation would change their times).
+ */
+async function copyTree(src: string, dst: string): Promise<void> {
+  const files: Entry[] = [];
+  const dirs: Entry[] = [];
+  const specials: Entry[] = [];
+  const hardLinks: Array<[first: string, dst: string]> = [];
+  const firstNames = new Map<string, string>();
+  const walk = (s0: string, d0: string): void => {
+    for (const name of readdirSync(s0)) {
+      const s = join(s0, name);
+      const d = join(d0, name);
+      const st = lstatSync(s, { bigint: true });
+      if (!st.isDirectory() && st.nlink > 1n) {
+        const key = `${st.dev}:${st.ino}`;
+        const first = firstNames.get(key);
+        if (first) {
+          hardLinks.push([first, d]);
+          continue;
+        }
+        firstNames.set(key, d);
       }
-      links.set(key, d);
+      if (st.isDirectory()) {
+        mkdirSync(d, { mode: 0o700 });
+        dirs.push([s, d, st]);
+        walk(s, d);
+      } else if (st.isFile()) files.push([s, d, st]);
+      else {
+        if (st.isSymbolicLink()) symlinkSync(readlinkSync(s), d);
+        else mknod(d, Number(st.mode), Number(st.rdev >> 8n) & 0xfff, Number(st.rdev & 0xffn));
+        specials.push([s, d, st]);
+      }
     }
-    if (st.isDirectory()) {
-      await mkdir(d, { mode: 0o700 });
-      await copyTree(s, d, links);
-    } else if (st.isFile()) {
+  };
+  walk(src, dst);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const [s, d, st] = files[next++]!;
       await copyFile(s, d);
-    } else if (st.isSymbolicLink()) {
-      await symlink(await readlink(s), d);
-    } else {
-      mknod(d, Number(st.mode), Number(st.rdev >> 8n) & 0xfff, Number(st.rdev & 0xffn));
+      await copyMeta(s, d, st);
     }
-    await copyMeta(s, d, st);
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_COPIES, files.length) }, worker));
+  for (const [s, d, st] of specials) await copyMeta(s, d, st);
+  for (const [first, d] of hardLinks) linkSync(first, d);
+  for (const [s, d, st] of dirs.reverse()) await copyMeta(s, d, st);
 }
 
-async function copyMeta(s: string, d: string, st: Awaited<ReturnType<typeof lstat>> & { uid: bigint }): Promise<void> {
+async function copyMeta(s: string, d: string, st: BigIntStats): Promise<void> {
   const uid = Number(st.uid);
   const gid = Number(st.gid);
   const atime = new Date(Number(st.atimeMs));
@@ -113,7 +143,7 @@ export async function copyUp(source: string, volume: string, marker: string): Pr
   writeFileSync(marker, '', { mode: 0o600 });
   syncDir(join(marker, '..'));
   if (redo) for (const name of readdirSync(volume)) rmSync(join(volume, name), { recursive: true, force: true });
-  await copyTree(source, volume, new Map());
+  await copyTree(source, volume);
   await copyMeta(source, volume, await lstat(source, { bigint: true }));
   syncFs(volume);
   unlinkSync(marker);

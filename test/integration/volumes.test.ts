@@ -261,7 +261,9 @@ describe('tsdocker volume commands', () => {
     };
     same(['volume', 'ls']);
     same(['volume', 'ls', '-q', '--filter', 'label=a=1']);
-    same(['volume', 'ls', '--format', '{{.Name}} {{.Labels}} {{.Scope}} {{.Driver}}']);
+    same(['volume', 'ls', '--format', '{{.Name}} {{.Scope}} {{.Driver}} {{.Mountpoint}}']);
+    // The docker CLI joins .Labels in Go's map order (random); ours sorts them.
+    expect(ok(d.cli(['volume', 'ls', '--filter', 'name=cl1', '--format', '{{.Labels}}']))).toBe('a=1,b=2\n');
     same(['volume', 'inspect', 'cl1', 'cl2', 'nope']);
     same(['volume', 'inspect', '-f', '{{.Name}} {{.Options}}', 'cl2']);
     same(['volume', 'create', '-o', 'novalue', 'zz']);
