@@ -48,8 +48,11 @@ async function openView(containers: ContainerService, rec: ContainerRecord): Pro
   const thaw = (): void => {
     if (cgroup && !rec.state.Paused) void cgroup.thaw().catch(() => undefined); // restore() thaws what a crash left frozen
   };
+  let volumes: Awaited<ReturnType<ContainerService['openVolumeView']>> | undefined;
   try {
-    const view = openContainerFs(containers, rec);
+    volumes = await containers.openVolumeView(rec);
+    const release = volumes.release;
+    const view = openContainerFs(containers, rec, volumes.binds);
     return {
       root: view.root,
       close: () => {
@@ -57,11 +60,13 @@ async function openView(containers: ContainerService, rec: ContainerRecord): Pro
           view.close();
         } finally {
           thaw();
+          void release();
         }
       },
     };
   } catch (err) {
     thaw();
+    void volumes?.release();
     throw err;
   }
 }

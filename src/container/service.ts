@@ -85,9 +85,9 @@ export class ContainerService implements ContainerUsage {
       .map((c) => ({ id: c.id, running: c.state.Running }));
   }
 
-  /** The container's volumes (and --volumes-from binds) as host paths, for a view of its files (docker cp). */
-  volumeViewBinds(rec: ContainerRecord): Array<{ source: string; destination: string; readOnly: boolean }> {
-    return this.opts.volumes?.viewBinds(rec) ?? [];
+  /** The container's volumes (and --volumes-from binds) as host paths for a view of its files (docker cp); release() when done. */
+  openVolumeView(rec: ContainerRecord): Promise<{ binds: Array<{ source: string; destination: string; readOnly: boolean }>; release(): Promise<void> }> {
+    return this.opts.volumes?.openView(rec) ?? Promise.resolve({ binds: [], release: async () => undefined });
   }
 
   shim(rec: ContainerRecord): ShimClient {

@@ -29,6 +29,10 @@ export interface ContainerVolumes {
   unmount(rec: ContainerRecord, sink?: EventSink): Promise<void>;
   release(tx: Tx, rec: ContainerRecord): void;
   afterRemove(sink: EventSink, rec: ContainerRecord, removeAnonymous: boolean): Promise<void>;
-  /** The host paths of the volumes for a view of the container's files (docker cp), without mounting. */
-  viewBinds(rec: ContainerRecord): VolumeBind[];
+  /**
+   * The container's volumes as host paths for a view of its files (docker
+   * cp): those of a running container as they are mounted, those of a stopped
+   * one mounted for the view (under a mount ID of its own) until release().
+   */
+  openView(rec: ContainerRecord): Promise<{ binds: VolumeBind[]; release(): Promise<void> }>;
 }

@@ -6,7 +6,7 @@
 //           image's VOLUMEs that no mount covers (anonymous): rec.mountPoints
 //   start   each volume mounted, the image's content copied up into a new one
 //   remove  references dropped; with rm -v / --rm the anonymous volumes too
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { posix, join } from 'node:path';
 import type { Logger } from 'pino';
 import { hostPath } from '../archive/scope';
@@ -17,7 +17,7 @@ import type { ContainerRecord } from '../container/store';
 import { userMounts, type UserVolume } from '../runtime/mount-specs';
 import type { Tx } from '../state/tx';
 import { copyUp } from './copy-up';
-import { volumeEvent, type VolumeService } from './service';
+import { VIEW_MOUNT_PREFIX, volumeEvent, type VolumeService } from './service';
 
 const RW_MODES = new Set(['rw', 'ro']);
 const VALID_FROM_MODES = new Set(['rw', 'ro', 'z', 'Z', 'consistent', 'cached', 'delegated', 'default']);
@@ -172,12 +172,31 @@ export class ContainerVolumeMounts implements ContainerVolumes {
     }
   }
 
-  viewBinds(rec: ContainerRecord): VolumeBind[] {
-    return (rec.mountPoints ?? []).map((p) => ({
-      source: p.type === 'volume' && p.driver === 'local' ? this.volumes.local.dataPath(p.name) : p.source,
-      destination: p.destination,
-      readOnly: !p.rw,
-      propagation: p.propagation || 'rprivate',
-    }));
+  async openView(rec: ContainerRecord): Promise<{ binds: VolumeBind[]; release(): Promise<void> }> {
+    const points = rec.mountPoints ?? [];
+    const bind = (p: VolumeMountPoint, source: string): VolumeBind => ({ source, destination: p.destination, readOnly: !p.rw, propagation: p.propagation || 'rprivate' });
+    if (rec.state.Running || rec.state.Paused) {
+      return { binds: points.map((p) => bind(p, p.type === 'volume' && p.driver === 'local' ? this.volumes.local.dataPath(p.name) : p.source)), release: async () => undefined };
+    }
+    const viewId = `${VIEW_MOUNT_PREFIX}${randomBytes(16).toString('hex')}`;
+    const mounted: string[] = [];
+    const release = async (): Promise<void> => {
+      for (const name of mounted) await this.volumes.unmount(name, viewId).catch((err) => this.log.warn({ volume: name, err: messageOf(err) }, 'volume unmount after a copy failed'));
+    };
+    const binds: VolumeBind[] = [];
+    try {
+      for (const p of points) {
+        if (p.type !== 'volume') {
+          binds.push(bind(p, p.source));
+          continue;
+        }
+        binds.push(bind(p, await this.volumes.mount(p.name, viewId)));
+        mounted.push(p.name);
+      }
+    } catch (err) {
+      await release();
+      throw err;
+    }
+    return { binds, release };
   }
 }

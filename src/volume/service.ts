@@ -27,6 +27,9 @@ export interface VolumeServiceOptions {
   plugins?: PluginLookup;
 }
 
+/** Mount IDs of the views `docker cp` opens on a stopped container (not a container's: restore unmounts them). */
+export const VIEW_MOUNT_PREFIX = 'cp-';
+
 export const volumeEvent = (action: string, name: string, attrs: Record<string, string>): Parameters<EventSink['emit']>[0] => ({
   Type: 'volume',
   Action: action,
@@ -227,7 +230,9 @@ export class VolumeService implements VolumeUsage {
   async restore(): Promise<void> {
     for (const { name, containerId } of this.store.mounts()) {
       const rec = this.store.get(name);
-      if (!rec) {
+      if (!rec || containerId.startsWith(VIEW_MOUNT_PREFIX)) {
+        // A copy the daemon died in: its view is gone (the archive code detaches leftovers).
+        if (rec) await this.unmount(name, containerId).catch((err) => this.opts.log.warn({ volume: name, err: messageOf(err) }, 'restore: unmount of a copy view failed'));
         this.store.removeMount(name, containerId);
         continue;
       }

@@ -225,6 +225,25 @@ describe('docker cp', () => {
     expect(readFileSync(join(host, 'out.txt'), 'utf8')).toBe('out\n');
     ok(d.docker(['rm', '-f', 'cpc']));
   });
+
+  it('mounts the volumes of a stopped container that need a mount for the copy (a bind -o volume), then unmounts them', async () => {
+    const dir = join(host, 'cp-bound');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'there'), 'host\n');
+    ok(d.docker(['volume', 'create', '-o', 'type=none', '-o', `device=${dir}`, '-o', 'o=bind', 'cpb']));
+    ok(d.docker(['create', '--name', 'cpd', '-v', 'cpb:/b', 'busybox']));
+    ok(d.docker(['cp', join(host, 'in.txt'), 'cpd:/b/in.txt']));
+    expect(readFileSync(join(dir, 'in.txt'), 'utf8')).toBe('copied\n');
+    ok(d.docker(['cp', 'cpd:/b/there', join(host, 'there.txt')]));
+    expect(readFileSync(join(host, 'there.txt'), 'utf8')).toBe('host\n');
+    const data = join(d.dataRoot, 'volumes', 'cpb', '_data');
+    const mounted = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === data);
+    // The view (and its volume mounts) goes once the archive stream has closed, which may follow the answer.
+    for (let i = 0; i < 100 && mounted(); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(mounted()).toBe(false);
+    ok(d.docker(['rm', 'cpd']));
+    ok(d.docker(['volume', 'rm', 'cpb']));
+  });
 });
 
 describe('events and system df', () => {
