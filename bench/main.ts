@@ -2,8 +2,9 @@
 // markdown table. The peer is BENCH_PEER_HOST (unix:///…) when set; otherwise
 // Debian's dockerd is started here on its own socket and data root when
 // installed (BENCH_PEER=0 skips it), and stopped by PID at the end. Sections:
-// `api` (request rates, CLI start-up, idle memory), `cli` (./cli.ts), `load` (./load.ts), `network` (./network.ts),
-// `ports` (./ports.ts: published ports in the kernel vs docker-proxy), `dns` (./dns.ts: name resolution at 127.0.0.11).
+// `api` (request rates, CLI start-up, idle memory), `cli` (./cli.ts), `load` (./load.ts), `run`, `containers`, `stats`,
+// `network` (./network.ts), `ports` (./ports.ts: published ports in the kernel vs docker-proxy), `dns` (./dns.ts: name
+// resolution at 127.0.0.11) and `volumes` (./volumes.ts).
 // All traffic stays on Unix sockets on this machine; every loop is bounded.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { median, requestRate, rssOfTree, wallTimes } from './measure';
 import { portsRows } from './ports';
 import { runRows } from './run';
 import { statsRows } from './stats';
+import { volumeRows } from './volumes';
 import { fmt, ratio, type Row } from './table';
 
 /** BENCH_ONLY=api,load runs only those sections. */
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
     if (wanted('network')) rows.push(...(await networkRows(ours)));
     if (wanted('ports')) rows.push(...(await portsRows(ours)));
     if (wanted('dns')) rows.push(...(await dnsRows(ours, peer)));
+    if (wanted('volumes')) rows.push(...(await volumeRows(ours, peer)));
   } finally {
     await ours.stop();
     await peer?.stop();

@@ -14,6 +14,7 @@ import { registerRegistryCommands } from './commands/pull';
 import { registerSystem } from './commands/system';
 import { registerTls } from './commands/tls';
 import { registerContext } from './commands/context';
+import { registerVolumes } from './commands/volumes';
 
 function buildProgram(cli: Cli): Command {
   const program = new Command('tsdocker')
@@ -46,6 +47,7 @@ function buildProgram(cli: Cli): Command {
   registerNetwork(program, cli);
   registerTls(program, cli);
   registerContext(program, cli);
+  registerVolumes(program, cli);
   const configure = (cmd: Command) => {
     // One flag layer for all (pflag's `--flag=true|false`) and docker's usage errors.
     configureCommand(cmd);

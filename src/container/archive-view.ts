@@ -2,7 +2,8 @@
 // openContainerFS makes one: the rootfs (mounted for the while if the
 // container does not run) with the container's bind mounts and its
 // /etc/resolv.conf, /etc/hostname and /etc/hosts on their destinations, so a
-// path under `-v /host/dir:/data` reads and writes /host/dir. Tmpfs mounts
+// path under `-v /host/dir:/data` reads and writes /host/dir (and one under a
+// volume, the volume's directory). Tmpfs mounts
 // are not part of it (they live only in the container's mount namespace):
 // there the view shows the directory beneath, as Docker's does.
 //
@@ -34,10 +35,18 @@ export interface ViewMount {
   recursive: boolean;
 }
 
+/** A volume of the container, on the host. */
+export interface VolumeViewBind {
+  source: string;
+  destination: string;
+  readOnly: boolean;
+}
+
 /** View directories in use by this process (the others under archive/ are leftovers). */
 const open = new Set<string>();
 
-export function openContainerFs(containers: ContainerService, rec: ContainerRecord): ContainerFsView {
+/** `volumes`: the container's volumes as host paths (ContainerService.openVolumeView). */
+export function openContainerFs(containers: ContainerService, rec: ContainerRecord, volumes: readonly VolumeViewBind[] = []): ContainerFsView {
   const base = posix.join(containers.paths.execRoot, 'archive');
   mkdirSync(base, { recursive: true, mode: 0o700 });
   detachLeftovers(base);
@@ -48,7 +57,7 @@ export function openContainerFs(containers: ContainerService, rec: ContainerReco
     open.add(root);
     mount(rootfs, root, null, MS.BIND, null);
     mount('', root, null, MS.PRIVATE, null);
-    for (const m of viewMounts(containers, rec)) mountInView(root, m);
+    for (const m of viewMounts(containers, rec, volumes)) mountInView(root, m);
   } catch (err) {
     if (root) closeDir(root);
     release();
@@ -68,7 +77,7 @@ export function openContainerFs(containers: ContainerService, rec: ContainerReco
 }
 
 /** The binds of the container (-v, --mount type=bind) and its etc files, parents before children. */
-export function viewMounts(containers: ContainerService, rec: ContainerRecord): ViewMount[] {
+export function viewMounts(containers: ContainerService, rec: ContainerRecord, volumes: readonly VolumeViewBind[] = []): ViewMount[] {
   const out: ViewMount[] = [];
   for (const m of userMountsOf(rec)) {
     if (m.kind !== 'bind') continue;
@@ -78,6 +87,7 @@ export function viewMounts(containers: ContainerService, rec: ContainerRecord): 
     }
     out.push({ source: m.source, destination: m.destination, readOnly: m.readOnly, recursive: !m.nonRecursive });
   }
+  for (const v of volumes) if (existsSync(v.source)) out.push({ source: v.source, destination: v.destination, readOnly: v.readOnly, recursive: true });
   const taken = new Set(out.map((m) => m.destination));
   const p = containers.paths;
   const etc: Array<[string, string]> = [

@@ -48,8 +48,11 @@ async function openView(containers: ContainerService, rec: ContainerRecord): Pro
   const thaw = (): void => {
     if (cgroup && !rec.state.Paused) void cgroup.thaw().catch(() => undefined); // restore() thaws what a crash left frozen
   };
+  let volumes: Awaited<ReturnType<ContainerService['openVolumeView']>> | undefined;
   try {
-    const view = openContainerFs(containers, rec);
+    volumes = await containers.openVolumeView(rec);
+    const release = volumes.release;
+    const view = openContainerFs(containers, rec, volumes.binds);
     return {
       root: view.root,
       close: () => {
@@ -57,11 +60,13 @@ async function openView(containers: ContainerService, rec: ContainerRecord): Pro
           view.close();
         } finally {
           thaw();
+          void release();
         }
       },
     };
   } catch (err) {
     thaw();
+    void volumes?.release();
     throw err;
   }
 }
@@ -144,12 +149,13 @@ async function extractIn(view: ContainerFsView, rec: ContainerRecord, req: Extra
 function checkWritablePath(rec: ContainerRecord, path: string): void {
   const flagTmpfs = new Set(Object.keys(rec.hostConfig.Tmpfs ?? {}).map((d) => goJoin(d)));
   const under = (dest: string): boolean => path === dest || path.startsWith(`${dest}/`);
-  const points = userMountsOf(rec)
+  const fromOthers = (rec.mountPoints ?? []).map((m) => ({ kind: 'bind' as const, destination: m.destination, readOnly: !m.rw }));
+  const points = [...userMountsOf(rec), ...fromOthers]
     .filter((m) => !(m.kind === 'tmpfs' && flagTmpfs.has(m.destination)) && under(m.destination))
     .sort((a, b) => b.destination.length - a.destination.length);
   const point = points[0];
   if (point) {
-    const readOnly = point.kind === 'bind' ? point.readOnly : point.data.split(',').includes('ro');
+    const readOnly = point.kind === 'tmpfs' ? point.data.split(',').includes('ro') : point.readOnly;
     if (readOnly) throw new InvalidArgumentError('mounted volume is marked read-only');
     return;
   }

@@ -21,6 +21,7 @@ import type { Logger } from 'pino';
 import type { EventSink } from '../engine/drivers';
 import type { ShimClient } from '../native/shim-client';
 import { messageOf } from '../errors';
+import type { VolumeBind } from './mount-points';
 import type { ContainerRecord } from './store';
 
 /** What the steps of one start share. */
@@ -29,15 +30,18 @@ export interface StartTask {
   /** Set by the task step: the shim holding the created container, and its init's pid. */
   shim?: ShimClient;
   pid?: number;
-  /** The start job's events (the network step's `network connect`). */
+  /** The start job's events (a step's own events, e.g. volume `mount`). */
   sink?: EventSink;
+  /** Set by the volumes step: the container's volumes as binds for the spec. */
+  volumeBinds?: VolumeBind[];
 }
 
 export interface StartStep {
   /** Shown in logs and errors: `rootfs`, `mounts`, `task`, `network`, `process`. */
   readonly name: string;
   run(task: StartTask): Promise<void> | void;
-  undo(rec: ContainerRecord): Promise<void> | void;
+  /** `sink`: the events of the job undoing (absent at restore). */
+  undo(rec: ContainerRecord, sink?: EventSink): Promise<void> | void;
 }
 
 /** Runs the steps in order; on a failure, undoes those that ran (the failing one too) in reverse, then rethrows. */
@@ -49,16 +53,16 @@ export async function runSteps(steps: readonly StartStep[], task: StartTask, log
       await step.run(task);
     }
   } catch (err) {
-    await undoSteps(ran, task.rec, log);
+    await undoSteps(ran, task.rec, log, task.sink);
     throw err;
   }
 }
 
 /** Undoes the steps in reverse; a failing undo is logged and the others still run. */
-export async function undoSteps(steps: readonly StartStep[], rec: ContainerRecord, log: Logger): Promise<void> {
+export async function undoSteps(steps: readonly StartStep[], rec: ContainerRecord, log: Logger, sink?: EventSink): Promise<void> {
   for (const step of [...steps].reverse()) {
     try {
-      await step.undo(rec);
+      await step.undo(rec, sink);
     } catch (err) {
       log.warn({ id: rec.id, step: step.name, err: messageOf(err) }, 'undo of a start step failed');
     }

@@ -96,23 +96,36 @@ export class ContainerService implements ContainerUsage {
     return net.settings(netInfo(rec), rec.state.Running ? portMap(exposedPorts(rec.config.ExposedPorts, rec.hostConfig), net.published(rec.id)) : {});
   }
 
+  /** The container's volumes (and --volumes-from binds) as host paths for a view of its files (docker cp); release() when done. */
+  openVolumeView(rec: ContainerRecord): Promise<{ binds: Array<{ source: string; destination: string; readOnly: boolean }>; release(): Promise<void> }> {
+    return this.opts.volumes?.openView(rec) ?? Promise.resolve({ binds: [], release: async () => undefined });
+  }
+
   shim(rec: ContainerRecord): ShimClient {
     return this.supervisor.shim(rec);
   }
 
   // ---- create, start -------------------------------------------------------
 
-  /** The record, its name and its layer hold in one transaction; the directories before (restore removes them if the commit never came). */
-  create(sink: EventSink, body: ContainerCreateBody, nameIn: string | undefined): ContainerCreateResponse & { rec: ContainerRecord } {
+  /**
+   * The record, its name, its layer hold and its volume references in one
+   * transaction; the volumes (created if new) and the directories before
+   * (restore removes the directories if the commit never came).
+   */
+  async create(sink: EventSink, body: ContainerCreateBody, nameIn: string | undefined): Promise<ContainerCreateResponse & { rec: ContainerRecord }> {
     const { rec, warnings } = newRecord(this.opts.graph, this.store, this.opts, body, nameIn);
-    makeContainerDirs(this.paths, rec.id);
+    const volumes = this.opts.volumes;
+    await volumes?.prepare(sink, rec, (ref) => this.store.resolve(ref));
     try {
+      makeContainerDirs(this.paths, rec.id);
       this.store.insert(rec, (tx) => {
         if (rec.topLayer) this.opts.graph.layers.hold(rec.topLayer as Digest, `container:${rec.id}`, tx);
         this.opts.networking?.plan(tx, netInfo(rec), body.NetworkingConfig?.EndpointsConfig);
+        volumes?.hold(tx, rec);
       });
     } catch (err) {
       rmSync(this.paths.dir(rec.id), { recursive: true, force: true });
+      await volumes?.abandon(rec);
       throw err;
     }
     sink.emit(containerEvent(rec, 'create'));
@@ -129,7 +142,7 @@ export class ContainerService implements ContainerUsage {
     } catch (err) {
       const failure = this.startError(sink, rec, err);
       // Like dockerd: a --rm container that cannot start is removed (docker run waits for that).
-      if (rec.hostConfig.AutoRemove) await this.remove(sink, rec, { force: true }).catch(() => undefined);
+      if (rec.hostConfig.AutoRemove) await this.remove(sink, rec, { force: true, removeVolumes: true }).catch(() => undefined);
       throw failure;
     }
     const shim = task.shim!;
@@ -158,7 +171,7 @@ export class ContainerService implements ContainerUsage {
       attributes: { exitCode: String(exit.exitCode) },
       now: true,
     });
-    await undoSteps(this.steps, rec, this.opts.log);
+    await undoSteps(this.steps, rec, this.opts.log, sink);
     for (const event of this.opts.networking?.events(rec.id, 'disconnect') ?? []) sink.emit(event);
     this.watchers.exited(rec.id);
   }
@@ -252,7 +265,8 @@ export class ContainerService implements ContainerUsage {
 
   // ---- remove, rename ------------------------------------------------------
 
-  async remove(sink: EventSink, rec: ContainerRecord, opts: { force?: boolean }): Promise<void> {
+  /** `removeVolumes` (rm -v, --rm): the container's anonymous volumes go with it. */
+  async remove(sink: EventSink, rec: ContainerRecord, opts: { force?: boolean; removeVolumes?: boolean }): Promise<void> {
     if (this.store.get(rec.id) !== rec) return;
     if (rec.state.Restarting && !opts.force) {
       throw new ConflictError(`cannot remove container "${rec.name}": container is restarting: stop the container before removing or force remove`);
@@ -273,8 +287,10 @@ export class ContainerService implements ContainerUsage {
     this.store.delete(rec, (tx) => {
       if (rec.topLayer) this.opts.graph.layers.release(rec.topLayer as Digest, `container:${rec.id}`, tx);
       this.opts.networking?.release(tx, rec.id);
+      this.opts.volumes?.release(tx, rec);
     });
     sink.emit(containerEvent(rec, 'destroy'));
+    await this.opts.volumes?.afterRemove(sink, rec, opts.removeVolumes === true);
     this.watchers.removed(rec.id);
   }
 

@@ -25,6 +25,8 @@ import { hostnameOf, joinedContainer, linkEnv, netInfo, networkModeOf, portBindi
 import type { StartStep } from './pipeline';
 import { resolveRuntime } from './runtimes';
 import type { ContainerRecord } from './store';
+import { volumesStep } from './volume-step';
+import type { ContainerVolumes } from './volumes';
 import type { Watchers } from './watchers';
 
 export interface StepDeps extends NetworkingDeps {
@@ -37,6 +39,8 @@ export interface StepDeps extends NetworkingDeps {
   logOpts: Record<string, string>;
   /** daemon.json `init`: the Init of containers created without one (HostConfig.Init null), applied at each start like dockerd. */
   defaultInit?: boolean;
+  /** The volume service (src/volume/): the `volumes` step runs when it is given. */
+  volumes?: ContainerVolumes;
 }
 
 /** Mounts the container's overlay at its rootfs dir (also for export and cp of a stopped container). */
@@ -94,6 +98,7 @@ function taskStep(deps: StepDeps): StartStep {
         etcFiles: { hostname: paths.hostnamePath(id), hosts: paths.hostsPath(id), resolvConf: paths.resolvConfPath(id) },
         cgroupsPath: `/tsdocker/${id}`,
         network: runtimeNetwork(deps, rec),
+        volumeBinds: task.volumeBinds ?? [],
       });
       writeFileSync(join(stateDir, 'config.json'), serializeSpec(spec));
       const runtime = resolveRuntime(rec.runtime, deps.defaultRuntime, deps.runtimes);
@@ -174,5 +179,6 @@ function processStep(): StartStep {
 
 /** The start pipeline, in order. Network and volume steps are inserted by name (see the file's head). */
 export function startSteps(deps: StepDeps): StartStep[] {
-  return [rootfsStep(deps), mountsStep(deps), taskStep(deps), networkStep(deps), attachesStep(deps), processStep()];
+  const volumes = deps.volumes ? [volumesStep(deps.volumes, deps.paths)] : [];
+  return [rootfsStep(deps), mountsStep(deps), ...volumes, taskStep(deps), networkStep(deps), attachesStep(deps), processStep()];
 }

@@ -4,6 +4,7 @@
 import type { ContainerConfig, ContainerState, HostConfig } from '../api/containers';
 import { ConflictError, NotFoundError } from '../errors';
 import type { Tx, TxDb } from '../state/tx';
+import type { VolumeMountPoint } from './mount-points';
 
 export interface ContainerRecord {
   id: string;
@@ -25,6 +26,8 @@ export interface ContainerRecord {
   runtime: string;
   /** Set by stop/kill from the user: unless-stopped and always then stay down. */
   manuallyStopped: boolean;
+  /** Its volumes and --volumes-from binds, resolved at create (absent: none). */
+  mountPoints?: VolumeMountPoint[];
 }
 
 export class ContainerStore {

@@ -6,6 +6,7 @@ import { humanDuration, unixNanos } from '../api/time';
 import { InvalidArgumentError } from '../errors';
 import { labelMatch, parseUntil } from '../graph/image/filters';
 import { mountPoints } from '../runtime/mount-specs';
+import { recordMountPoints } from './mount-points';
 import type { ContainerPaths } from './files';
 import { inspectLogPath } from './log-config';
 import type { ContainerRecord } from './store';
@@ -44,7 +45,7 @@ export function summary(rec: ContainerRecord, net?: NetworkSettings): ContainerS
     Status: statusText(rec),
     HostConfig: { NetworkMode: rec.hostConfig.NetworkMode ?? 'default' },
     NetworkSettings: { Networks: net ? net.Networks : networks(rec) },
-    Mounts: mountPoints(rec.hostConfig),
+    Mounts: [...mountPoints(rec.hostConfig), ...recordMountPoints(rec.mountPoints)],
   };
 }
 
@@ -97,7 +98,7 @@ export function list(
     if (until.length && !until.every((u) => t < u)) return false;
     if (f.health?.length && !f.health.includes(c.state.Health?.Status ?? 'none')) return false;
     // dockerd matches a mount's destination, or its name (its source for a bind).
-    if (f.volume?.length && !mountPoints(c.hostConfig).some((m) => f.volume!.includes(m.Destination) || f.volume!.includes(m.Name || m.Source))) return false;
+    if (f.volume?.length && ![...mountPoints(c.hostConfig), ...recordMountPoints(c.mountPoints)].some((m) => f.volume!.includes(m.Destination) || f.volume!.includes(m.Name || m.Source))) return false;
     return true;
   });
   if (opts.limit !== undefined && opts.limit > 0) sorted = sorted.slice(0, opts.limit);
@@ -169,7 +170,7 @@ export function inspect(rec: ContainerRecord, paths: ContainerPaths, lowerDirs: 
         WorkDir: paths.work(rec.id),
       },
     },
-    Mounts: mountPoints(rec.hostConfig),
+    Mounts: [...mountPoints(rec.hostConfig), ...recordMountPoints(rec.mountPoints)],
     Config: rec.config,
     NetworkSettings: net ?? {
       Bridge: '',

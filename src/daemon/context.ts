@@ -15,6 +15,8 @@ import type { ImageJobs } from '../engine/image-jobs';
 import type { HostFacts } from '../system/host';
 import type { NetworkJobs } from '../engine/network-jobs';
 import type { NetworkService } from '../network/service';
+import type { VolumeJobs } from '../engine/volume-jobs';
+import type { VolumeService } from '../volume/service';
 import type { DaemonConfig } from './config';
 
 export interface DaemonContext {
@@ -35,6 +37,9 @@ export interface DaemonContext {
   /** The network driver (also drivers.networks) and its jobs. */
   networks: NetworkService;
   networkJobs: NetworkJobs;
+  /** Volumes (also drivers.volumes) and their jobs. */
+  volumes: VolumeService;
+  volumeJobs: VolumeJobs;
   host: HostFacts;
   daemonId: string;
   startedAt: Date;

@@ -17,6 +17,7 @@ import { networkRoutes } from './routes/networks';
 import { distributionRoutes } from './routes/distribution';
 import { swarmRoutes } from './routes/swarm';
 import { systemRoutes } from './routes/system';
+import { volumeRoutes } from './routes/volumes';
 import { attachSchemas, checkJsonDepth, lazyValidatorCompiler } from './schemas/validation';
 import { checkVersion, splitVersion } from './versioning';
 
@@ -85,7 +86,7 @@ export async function buildApp(ctx: DaemonContext): Promise<FastifyInstance> {
   app.addHook('onRoute', attachSchemas);
 
   // One plugin per resource.
-  for (const routes of [systemRoutes, imageRoutes, containerRoutes, archiveRoutes, containerResourceRoutes, execRoutes, eventRoutes, swarmRoutes, distributionRoutes, networkRoutes]) {
+  for (const routes of [systemRoutes, imageRoutes, containerRoutes, archiveRoutes, containerResourceRoutes, execRoutes, eventRoutes, swarmRoutes, distributionRoutes, networkRoutes, volumeRoutes]) {
     await app.register(async (scope) => routes(scope, ctx));
   }
 

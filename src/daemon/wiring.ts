@@ -26,6 +26,7 @@ import { messageOf } from '../errors';
 import { Graph } from '../graph/graph';
 import { daemonId, type Db } from '../state/db';
 import { readHostFacts } from '../system/host';
+import { wireVolumes } from './wiring-volumes';
 import type { DaemonConfig } from './config';
 import type { DaemonContext } from './context';
 import type { ContainerRecord } from '../container/store';
@@ -43,6 +44,7 @@ export async function wireEngine(config: DaemonConfig, log: Logger, db: Db): Pro
   });
   const networks = wireNetworks(config, log, graph, (id) => containers?.store.get(id));
   const networking = new ContainerNetworks(networks);
+  const vols = wireVolumes(config, log, graph.gdb, jobs);
   containers = new ContainerService({
     networking,
     defaultDns: { dns: config.dns, dnsSearch: config.dnsSearch, dnsOptions: config.dnsOpts },
@@ -54,6 +56,7 @@ export async function wireEngine(config: DaemonConfig, log: Logger, db: Db): Pro
     runtimes: config.runtimes,
     logOpts: config.logOpts,
     defaultInit: config.init,
+    volumes: vols.mounts,
     runtimeDrivers: (paths) => runtimeDrivers(config, paths),
   });
   const execs = new ExecService(containers, config);
@@ -66,7 +69,7 @@ export async function wireEngine(config: DaemonConfig, log: Logger, db: Db): Pro
   });
   service.lifecycle.probes = health;
   const containerJobs = new ContainerJobs(jobs, service, execs, health, graph, log, { liveRestore: config.liveRestore });
-  const drivers = { ...emptyDrivers(), networks, images: graph, containers: service, execs };
+  const drivers = { ...emptyDrivers(), networks, volumes: vols.service, images: graph, containers: service, execs };
   return {
     config,
     log,
@@ -82,6 +85,8 @@ export async function wireEngine(config: DaemonConfig, log: Logger, db: Db): Pro
     imageJobs: new ImageJobs(jobs, graph),
     networks,
     networkJobs: new NetworkJobs(jobs, networks, networking, service),
+    volumes: vols.service,
+    volumeJobs: vols.jobs,
     host: readHostFacts(),
     daemonId: daemonId(db),
     startedAt: new Date(),

@@ -58,8 +58,8 @@ export class ContainerJobs {
   }
 
   create(body: ContainerCreateBody, name: string | undefined): Promise<{ Id: string; Warnings: string[] }> {
-    return this.jobs.run({ name: 'container.create', object: name, locks: name ? [nameLock(name)] : [] }, (ctx) => {
-      const { Id, Warnings } = this.containers.create(ctx, body, name);
+    return this.jobs.run({ name: 'container.create', object: name, locks: name ? [nameLock(name)] : [] }, async (ctx) => {
+      const { Id, Warnings } = await this.containers.create(ctx, body, name);
       ctx.setObject(Id);
       return { Id, Warnings };
     });
@@ -92,11 +92,11 @@ export class ContainerJobs {
     });
   }
 
-  remove(ref: string, opts: { force?: boolean }): Promise<void> {
+  remove(ref: string, opts: { force?: boolean; removeVolumes?: boolean }): Promise<void> {
     return this.onContainer('container.remove', ref, (ctx, rec) => this.removeIn(ctx, rec, opts));
   }
 
-  private async removeIn(ctx: JobContext, rec: ContainerRecord, opts: { force?: boolean }): Promise<void> {
+  private async removeIn(ctx: JobContext, rec: ContainerRecord, opts: { force?: boolean; removeVolumes?: boolean }): Promise<void> {
     this.policy.forget(rec.id);
     await this.containers.remove(ctx, rec, opts);
     this.execs.forget(rec.id);
@@ -167,7 +167,7 @@ export class ContainerJobs {
       if (this.containers.store.get(rec.id) !== rec) return;
       await this.containers.recordExit(ctx, rec, exit);
       if (rec.hostConfig.AutoRemove) {
-        await this.removeIn(ctx, rec, { force: true }).catch((err) => this.log.warn({ id: rec.id, err: messageOf(err) }, 'auto-remove failed'));
+        await this.removeIn(ctx, rec, { force: true, removeVolumes: true }).catch((err) => this.log.warn({ id: rec.id, err: messageOf(err) }, 'auto-remove failed'));
         return;
       }
       this.policy.afterExit(ctx, rec, Date.parse(rec.state.FinishedAt) - Date.parse(rec.state.StartedAt));

@@ -24,3 +24,9 @@ export const networkNameLock = (name: string): string => `network-name:${name}`;
 
 /** Every network at once (prune). */
 export const ALL_NETWORKS_LOCK = networkLock('*');
+
+/** A volume, by name (create, remove). */
+export const volumeLock = (name: string): string => `volume:${name}`;
+
+/** Every volume at once (prune). */
+export const ALL_VOLUMES_LOCK = volumeLock('*');

@@ -14,6 +14,8 @@ import { tmpfsMountOptions } from './tmpfs';
 export interface MountPlan {
   hostConfig: HostConfig;
   user: UserMount[];
+  /** Volumes (and --volumes-from binds) already mounted on the host, bound as they are. */
+  volumeBinds: ReadonlyArray<{ source: string; destination: string; readOnly: boolean; propagation: string }>;
   etcFiles: { hostname: string; hosts: string; resolvConf: string };
   /** Mounts added to Docker's defaults before filtering (the docker-init bind). */
   extraDefaults: OciMount[];
@@ -24,6 +26,8 @@ export interface MountResult {
   mounts: OciMount[];
   rootfsPropagation?: string;
 }
+
+const DEFAULT_VOLUME_PROPAGATION = 'rprivate';
 
 /** Destinations Docker keeps writable under a read-only rootfs. */
 const KEEP_WRITABLE = new Set(['/proc', '/dev/pts', '/dev/shm', '/dev/mqueue', '/dev']);
@@ -83,13 +87,14 @@ export function buildMounts(plan: MountPlan): MountResult {
 
   // The user's mounts, the etc files and the IPC bind, in Docker's order, then sorted by depth.
   const ms: OciMount[] = [];
-  const taken = new Set(plan.user.map((m) => m.destination));
+  const taken = new Set([...plan.user.map((m) => m.destination), ...plan.volumeBinds.map((v) => v.destination)]);
   for (const m of plan.user) {
     if (m.kind !== 'bind') continue;
     if (m.createSource && !existsSync(m.source)) mkdirSync(m.source, { recursive: true, mode: 0o755 }); // -v creates a missing host directory
     rootfsPropagation = rootPropagationFor(m, rootfsPropagation);
     ms.push(bindMount(m.source, m.destination, m.readOnly, m.propagation, m.nonRecursive));
   }
+  for (const v of plan.volumeBinds) ms.push(bindMount(v.source, v.destination, v.readOnly, v.propagation || DEFAULT_VOLUME_PROPAGATION));
   const etc: Array<[string, string]> = [
     [plan.etcFiles.resolvConf, '/etc/resolv.conf'],
     [plan.etcFiles.hostname, '/etc/hostname'],

@@ -42,6 +42,8 @@ export interface SpecInput {
   cgroupsPath: string;
   /** private = a new network namespace (loopback only); path = join an existing one. */
   network: { mode: 'none' | 'host' | 'private' } | { mode: 'path'; path: string };
+  /** The container's volumes, mounted on the host: bound like -v binds. */
+  volumeBinds?: ReadonlyArray<{ source: string; destination: string; readOnly: boolean; propagation: string }>;
 }
 
 const INIT_PATH_IN_CONTAINER = '/sbin/docker-init';
@@ -140,7 +142,7 @@ export function buildSpec(input: SpecInput): OciSpec {
   if (security.noNewPrivileges) process.noNewPrivileges = true;
   process.oomScoreAdj = hc.OomScoreAdj ?? 0;
 
-  const { mounts, rootfsPropagation } = buildMounts({ hostConfig: hc, user: userMounts(config, hc), etcFiles: input.etcFiles, extraDefaults, writableCgroups: security.writableCgroups });
+  const { mounts, rootfsPropagation } = buildMounts({ hostConfig: hc, user: userMounts(config, hc), volumeBinds: input.volumeBinds ?? [], etcFiles: input.etcFiles, extraDefaults, writableCgroups: security.writableCgroups });
   const dev = devices(hc);
   const spec: OciSpec = {
     ociVersion: OCI_VERSION,

@@ -141,8 +141,6 @@ function validateEarly(hc: HostConfig): void {
   checkUlimits(hc.Ulimits);
   checkSysctls(hc);
   if (Object.keys(hc.StorageOpt ?? {}).length > 0) throw new InvalidArgumentError('StorageOpt (--storage-opt) is not supported by tsdocker');
-  if ((hc.VolumesFrom ?? []).length > 0) throw new InvalidArgumentError('VolumesFrom (--volumes-from) is not supported by tsdocker');
-  if ((hc.VolumeDriver ?? '') !== '') throw new InvalidArgumentError('VolumeDriver (--volume-driver) is not supported by tsdocker');
 }
 
 /** The namespaced sysctls Docker accepts (docker CLI opts.ValidateSysctl); net.* needs the container's own network namespace. */

@@ -56,6 +56,17 @@
 //   ipam_cursors(network_id, subnet, last)
 //                               the last address handed out per subnet: the next lease starts
 //                               after it (wrapping), so an address is not reused soon
+//   Volumes (src/volume/, migration 'volumes'):
+//   volumes(name, driver, created_at, labels, options)
+//                               one row per volume; labels and options are JSON objects;
+//                               anonymous volumes carry Docker's label com.docker.volume.anonymous;
+//                               a local volume's files are <data-root>/volumes/<name>/_data
+//   volume_refs(name, container_id)
+//                               which containers use a volume (the create's transaction adds
+//                               them, the removal's drops them): a volume with rows is in use
+//   volume_mounts(name, container_id)
+//                               the volume is mounted for that container (its start's `volumes`
+//                               step ran and was not undone): the mount counts restore re-reads
 //
 // Later migrations append here (never edit an applied one): each issue that
 // needs tables adds a migration at the end and documents its tables above.
@@ -170,6 +181,27 @@ export const MIGRATIONS: readonly Migration[] = [
             subnet     TEXT NOT NULL,
             last       TEXT NOT NULL,
             PRIMARY KEY (network_id, subnet)
+          ) STRICT;`,
+  },
+  {
+    name: 'volumes',
+    sql: `CREATE TABLE volumes (
+            name       TEXT PRIMARY KEY,
+            driver     TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            labels     TEXT NOT NULL,
+            options    TEXT NOT NULL
+          ) STRICT;
+          CREATE TABLE volume_refs (
+            name         TEXT NOT NULL REFERENCES volumes(name),
+            container_id TEXT NOT NULL,
+            PRIMARY KEY (name, container_id)
+          ) STRICT;
+          CREATE INDEX volume_refs_container ON volume_refs(container_id);
+          CREATE TABLE volume_mounts (
+            name         TEXT NOT NULL,
+            container_id TEXT NOT NULL,
+            PRIMARY KEY (name, container_id)
           ) STRICT;`,
   },
 ];

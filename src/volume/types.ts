@@ -28,6 +28,9 @@
 // containers that no longer run.
 import type { Driver } from '../engine/drivers';
 
+/** Docker's label of a volume created without a name (what `volume prune` removes unless --all). */
+export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
+
 export interface VolumeInfo {
   name: string;
   driver: string;
@@ -52,4 +55,8 @@ export interface VolumeDriver extends Driver {
   path(name: string): Promise<string>;
   get(name: string): Promise<VolumeInfo>;
   list(): Promise<VolumeInfo[]>;
+  /** After a daemon restart: counts a mount that survived (live-restore) without mounting again. */
+  restoreMount?(name: string, containerId: string): void;
+  /** Capabilities.Scope ('local' for the local driver). */
+  scope?(): Promise<'local' | 'global'>;
 }

@@ -215,7 +215,7 @@ describe('version-shaped answers', () => {
       // Both data roots are under the same temporary directory.
       expect(Object.fromEntries(theirs.DriverStatus)['Backing Filesystem']).toBe(status['Backing Filesystem']);
     }
-    expect(info.Plugins.Volume).toEqual([]);
+    expect(info.Plugins.Volume).toEqual(['local']); // as dockerd: its local driver (plugins are found when used)
     expect(info.Plugins.Network).toEqual(['bridge', 'host', 'macvlan', 'null']);
     for (const runtime of ['runc', 'crun']) {
       const installed = spawnSync('sh', ['-c', `command -v ${runtime}`]).status === 0;

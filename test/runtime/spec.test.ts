@@ -457,15 +457,12 @@ describe('validateCreate', () => {
 
   it('refuses what tsdocker does not implement instead of ignoring it', () => {
     expect(refuse({ DeviceRequests: [{ Count: -1 }] })).toBe('DeviceRequests (--gpus) is not supported by tsdocker');
-    expect(refuse({ Binds: ['myvol:/data'] })).toMatch(/^volumes are not supported by tsdocker yet \(\/data\)/);
-    expect(refuse({}, { Volumes: { '/data': {} } })).toMatch(/^volumes are not supported by tsdocker yet \(\/data\)/);
     expect(check({ Binds: [`${dir}:/data`] }, { Volumes: { '/data': {} } })).toEqual([]); // a bind covers the VOLUME
-    expect(refuse({ VolumesFrom: ['other'] })).toBe('VolumesFrom (--volumes-from) is not supported by tsdocker');
     expect(refuse({ IpcMode: 'shareable' })).toBe('IPC mode "shareable" is not supported by tsdocker');
     expect(refuse({ PidMode: 'container:abc' })).toBe('PID mode "container:abc" is not supported by tsdocker');
     expect(refuse({ UsernsMode: 'private' })).toBe('user namespaces (UsernsMode "private") are not supported by tsdocker');
     expect(refuse({ StorageOpt: { size: '1G' } })).toBe('StorageOpt (--storage-opt) is not supported by tsdocker');
-    expect(refuse({ Mounts: [{ Type: 'volume', Target: '/v' }] })).toMatch(/^volumes are not supported by tsdocker yet/);
+    expect(refuse({ Mounts: [{ Type: 'volume', Target: '/v', VolumeOptions: { Subpath: 'x' } }] })).toMatch(/volume subpaths are not supported by tsdocker/);
     expect(refuse({ SecurityOpt: [`seccomp=${JSON.stringify({ defaultAction: 'SCMP_ACT_NOTIFY' })}`] })).toBe('seccomp action SCMP_ACT_NOTIFY is not supported by tsdocker');
   });
 });

@@ -55,7 +55,7 @@ interface ImageRow {
   VirtualSize: string;
 }
 
-function imageRows(images: ImageSummary[], noTrunc: boolean): ImageRow[] {
+export function imageRows(images: ImageSummary[], noTrunc: boolean): ImageRow[] {
   const rows: ImageRow[] = [];
   for (const img of images) {
     const base = {

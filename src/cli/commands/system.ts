@@ -1,5 +1,6 @@
 // version, info, system info, system df.
 import type { Command } from 'commander';
+import { dfVerbose } from './system-df';
 import type { SystemDataUsage, SystemInfo, SystemVersion } from '../../api/types';
 import { API_VERSION, ENGINE_VERSION, TSDOCKER_VERSION } from '../../api/version';
 import type { Cli } from '../cli';
@@ -9,7 +10,6 @@ import { goType, infoValue } from '../gotemplate/types';
 import { filterFlag } from './containers-list';
 import { events, type EventsOptions } from './events';
 import { definePrune } from './system-prune';
-import { dfVerbose } from './system-df';
 
 interface ClientVersion {
   Platform: { Name: string };
@@ -210,8 +210,8 @@ function reclaimable(bytes: number, total: number): string {
 }
 
 async function df(cli: Cli, opts: { format?: string; verbose?: boolean }): Promise<void> {
+  if (opts.verbose) return dfVerbose(cli, opts.format);
   const du = await cli.client.get<SystemDataUsage>('/system/df');
-  if (opts.verbose && !opts.format) return dfVerbose(cli, du);
   const activeImages = du.Images.filter((i) => i.Containers > 0);
   const imagesSize = du.LayersSize;
   const activeImagesSize = activeImages.reduce((n, i) => n + i.Size - i.SharedSize, 0);

@@ -192,7 +192,7 @@ function containerOtherRoutes(app: FastifyInstance, ctx: DaemonContext): void {
   app.delete('/containers/:id', async (req, reply) => {
     const query = q(req);
     if (bool(query, 'link')) throw new InvalidArgumentError('links are not supported by tsdocker');
-    await containerJobs.remove(ref(req), { force: bool(query, 'force') });
+    await containerJobs.remove(ref(req), { force: bool(query, 'force'), removeVolumes: bool(query, 'v') });
     return reply.code(204).send();
   });
 

@@ -41,6 +41,6 @@ export function swarmRoutes(app: FastifyInstance): void {
     const slash = path.lastIndexOf('/');
     const [name, action] = slash < 0 ? [path, ''] : [path.slice(0, slash), path.slice(slash + 1)];
     if ((req.method === 'DELETE' && action === '') || PLUGIN_ACTIONS.has(action)) throw new NotFoundError(`plugin "${name}" not found`);
-    throw new NotImplementedError('plugins are not supported by tsdocker');
+    throw new NotImplementedError('managed plugins (docker plugin install) are not supported by tsdocker: they need a plugin registry; volume plugins that serve a socket in /run/docker/plugins or a spec in /etc/docker/plugins work as they do with dockerd');
   });
 }
