@@ -233,7 +233,7 @@ describe.skipIf(skip)('pull from a Registry v2', () => {
     try {
       secured.seed(join(work, 'busybox_latest.tar'), 'private:1', ['--dest-compress', '--dest-creds', 'tester:s3cret']);
       const image = `${secured.host}/private:1`;
-      expect(d.docker(['pull', image], { input: '' }).stderr).toBe(`Error response from daemon: Get "http://${secured.host}/v2/private/manifests/1": no basic auth credentials\n`);
+      expect(d.docker(['pull', image], { input: '' }).stderr).toBe(`Error response from daemon: Head "http://${secured.host}/v2/private/manifests/1": no basic auth credentials\n`);
       const wrong = d.docker(['login', '-u', 'tester', '--password-stdin', secured.host], { input: 'wrong\n' });
       expect(wrong.code).toBe(1);
       expect(wrong.stderr).toContain(`Error response from daemon: login attempt to http://${secured.host}/v2/ failed with status: 401 Unauthorized`);
@@ -354,7 +354,8 @@ describe.skipIf(skip)('pull from a Registry v2', () => {
     const dead = await freePort();
     const u = d.docker(['pull', `127.0.0.1:${dead}/x:1`]);
     expect(u.code).toBe(1);
-    expect(u.stderr).toContain(`Error response from daemon: Get "http://127.0.0.1:${dead}/v2/library/x/manifests/1"`.replace('library/', ''));
+    // dockerd 20.10 resolves a tag with a HEAD (and says so).
+    expect(u.stderr).toContain(`Error response from daemon: Head "http://127.0.0.1:${dead}/v2/x/manifests/1"`);
     expect(u.stderr).toContain('connection refused');
   });
 
@@ -389,7 +390,12 @@ describe.skipIf(skip)('pull from a Registry v2', () => {
       const pulling = dockerAsync(['pull', image]);
       const deadline = Date.now() + 20_000;
       while (proxy.interrupt && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      await new Promise((r) => setTimeout(r, 200)); // the bytes before the stall reach the ingest
+      // The bytes before the stall reach the ingest (the unpack beside it may hold them back a moment).
+      const ingested = () => {
+        const dir = join(d.dataRoot, 'content', 'ingest');
+        return readdirSync(dir).reduce((n, f) => n + (existsSync(join(dir, f, 'data')) ? statSync(join(dir, f, 'data')).size : 0), 0);
+      };
+      while (ingested() < 14 * MB && Date.now() < deadline + 10_000) await new Promise((r) => setTimeout(r, 20));
       await d.kill('SIGKILL');
       expect((await pulling).code).toBe(1);
       d = await startDaemon({ dir: d.dir });

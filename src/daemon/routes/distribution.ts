@@ -11,6 +11,7 @@ import { isIndexMediaType } from '../../graph/media-types';
 import { DEFAULT_DOMAIN, familiarName, familiarString, parseNormalizedNamed, type NamedRef } from '../../api/reference';
 import { readBounded, RegistryClient, registryAuthOf } from '../../registry/client';
 import { parsePlatform } from '../../registry/platform';
+import { Transfers } from '../../registry/layer-pull';
 import { resolvePull, runPull, type PullDeps } from '../../registry/pull';
 import { checkPushable, pushTag, pushTags, type PushDeps } from '../../registry/push';
 import type { RegistryAuth } from '../../registry/types';
@@ -25,23 +26,27 @@ interface DistributionInspect {
   Platforms: Array<{ os: string; architecture: string; variant?: string }>;
 }
 
-/** One client per daemon (its token cache), made with the configuration's registries. */
-const clients = new WeakMap<DaemonContext, RegistryClient>();
+/** One client per daemon (its token cache), made with the configuration's registries, and the blob transfers running. */
+const clients = new WeakMap<DaemonContext, { client: RegistryClient; transfers: Transfers }>();
 
 function pullDeps(ctx: DaemonContext): PullDeps & PushDeps {
-  let client = clients.get(ctx);
-  if (!client) {
-    client = new RegistryClient({
+  let shared = clients.get(ctx);
+  if (!shared) {
+    const client = new RegistryClient({
       get insecureRegistries() {
         return ctx.config.insecureRegistries;
       },
       get mirrors() {
         return ctx.config.registryMirrors;
       },
+      get certsDir() {
+        return ctx.config.registryCertsDir;
+      },
     });
-    clients.set(ctx, client);
+    shared = { client, transfers: new Transfers() };
+    clients.set(ctx, shared);
   }
-  return { client, graph: ctx.graph, maxConcurrentDownloads: ctx.config.maxConcurrentDownloads, maxConcurrentUploads: ctx.config.maxConcurrentUploads };
+  return { ...shared, graph: ctx.graph, maxConcurrentDownloads: ctx.config.maxConcurrentDownloads, maxConcurrentUploads: ctx.config.maxConcurrentUploads };
 }
 
 /** `fromImage` and `tag` as dockerd combines them: the tag may be a digest; neither means every tag. */
