@@ -161,12 +161,12 @@ export class RegistryClient implements DistributionClient {
    * A chunked upload: each chunk a PATCH with its Content-Range (the session
    * URL the registry answers each with goes on), then the PUT with the digest.
    */
-  async uploadChunks(ref: NamedRef, desc: Descriptor, chunks: AsyncIterable<Buffer>, session: URL, auth?: RegistryAuth): Promise<void> {
+  async uploadChunks(ref: NamedRef, desc: Descriptor, chunks: AsyncIterable<{ body: Readable; length: number }>, session: URL, auth?: RegistryAuth): Promise<void> {
     let location = session;
     let offset = 0;
     for await (const chunk of chunks) {
       const headers = { 'content-type': 'application/octet-stream', 'content-length': String(chunk.length), 'content-range': `${offset}-${offset + chunk.length - 1}` };
-      const res = await this.send(ref, location.toString(), headers, auth, { method: 'PATCH', body: () => chunk, push: true });
+      const res = await this.send(ref, location.toString(), headers, auth, { method: 'PATCH', body: () => chunk.body, push: true });
       const text = await res.body.text();
       if (res.statusCode !== 202 || typeof res.headers.location !== 'string') throw registryError(res.statusCode, text, ref, 'blob');
       location = new URL(res.headers.location, location);

@@ -29,6 +29,8 @@ const MAX_CONFIG = 8 * 1024 * 1024;
 
 const LAYER_TYPES = new Set([
   MEDIA_TYPE.dockerLayer,
+  'application/vnd.docker.image.rootfs.diff.tar',
+  'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
   MEDIA_TYPE.ociLayer,
   `${MEDIA_TYPE.ociLayer}+gzip`,
   `${MEDIA_TYPE.ociLayer}+zstd`,

@@ -48,8 +48,8 @@ export async function startTokenServer(opts: { users?: Record<string, string>; a
   const port = await freePort();
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const scope = url.searchParams.get('scope') ?? '';
-    scopes.push(scope);
+    const asked = url.searchParams.getAll('scope');
+    scopes.push(...asked);
     const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const [user = '', password = ''] = basic ? Buffer.from(basic, 'base64').toString().split(':') : [];
     const known = basic !== undefined && opts.users?.[user] === password;
@@ -59,12 +59,16 @@ export async function startTokenServer(opts: { users?: Record<string, string>; a
       res.end(JSON.stringify({ details: 'incorrect username or password' }));
       return;
     }
-    const [, name = '', actions = ''] = scope.split(':');
     const granted = known || opts.anonymous === 'grant';
     const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
     const now = Math.floor(Date.now() / 1000);
     const head = b64({ alg: 'RS256', typ: 'JWT', x5c: [der] });
-    const access = scope && granted ? [{ type: 'repository', name, actions: actions.split(',') }] : [];
+    const access = granted
+      ? asked.map((scope) => {
+          const [, name = '', actions = ''] = scope.split(':');
+          return { type: 'repository', name, actions: actions.split(',') };
+        })
+      : [];
     const claims = b64({ iss: 'test-issuer', sub: known ? user : 'anonymous', aud: url.searchParams.get('service'), exp: now + 300, nbf: now - 10, iat: now, jti: String(Math.random()), access });
     const signature = createSign('RSA-SHA256').update(`${head}.${claims}`).sign(readFileSync(key)).toString('base64url');
     res.setHeader('content-type', 'application/json');

@@ -5,7 +5,7 @@
 // skopeo, the independent client.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -37,25 +37,42 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function waitListening(host: string, child: ChildProcess): Promise<void> {
+function accepts(ip: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, ip.replace(/^\[|\]$/g, ''), () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+}
+
+async function waitListening(ip: string, port: number, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}`);
-    try {
-      const res = await fetch(`http://${host}/v2/`);
-      if (res.status === 200 || res.status === 401) return;
-    } catch {
-      // not listening yet
-    }
+    if (await accepts(ip, port)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('docker-registry did not start');
 }
 
-export async function startRegistry(opts: { extraConfig?: string } = {}): Promise<TestRegistry> {
+export interface RegistryOptions {
+  extraConfig?: string;
+  /** The address to listen on: 127.0.0.1 (default) or [::1] (which dockerd and tsdockerd treat as a secure registry). */
+  ip?: string;
+  /** Serve HTTPS with this certificate; `clientCa` makes it require client certificates from that CA. */
+  tls?: { cert: string; key: string; clientCa?: string };
+}
+
+export async function startRegistry(opts: RegistryOptions = {}): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'tsd-registry-'));
   const port = await freePort();
-  const host = `127.0.0.1:${port}`;
+  const ip = opts.ip ?? '127.0.0.1';
+  const host = `${ip}:${port}`;
+  const tls = opts.tls
+    ? ['  tls:', `    certificate: ${opts.tls.cert}`, `    key: ${opts.tls.key}`, ...(opts.tls.clientCa ? ['    clientcas:', `      - ${opts.tls.clientCa}`] : [])]
+    : [];
   const config = join(dir, 'config.yml');
   writeFileSync(
     config,
@@ -71,7 +88,8 @@ export async function startRegistry(opts: { extraConfig?: string } = {}): Promis
       '  delete:',
       '    enabled: true',
       'http:',
-      `  addr: ${host}`,
+      `  addr: "${host}"`,
+      ...tls,
       opts.extraConfig ?? '',
     ].join('\n'),
   );
@@ -81,7 +99,7 @@ export async function startRegistry(opts: { extraConfig?: string } = {}): Promis
   closeSync(fd);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
-    await waitListening(host, child);
+    await waitListening(ip, port, child);
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
@@ -106,4 +124,55 @@ export async function startRegistry(opts: { extraConfig?: string } = {}): Promis
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A TCP proxy to the registry that counts the bytes it sends back and, when
+ * told, cuts or stalls the connection after so many bytes of one answer.
+ */
+export interface Proxy {
+  host: string;
+  sent: number;
+  /** Cut (close) or stall (stop forwarding) once this many bytes went back. */
+  interrupt?: { after: number; mode: 'cut' | 'stall' };
+  close(): Promise<void>;
+}
+
+export async function startProxy(target: number): Promise<Proxy> {
+  const port = await freePort();
+  const sockets = new Set<Socket>();
+  const proxy: Proxy = { host: `127.0.0.1:${port}`, sent: 0, close: async () => {} };
+  const server: Server = createServer((client) => {
+    const upstream = connect(target, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    client.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => {
+      const cut = proxy.interrupt;
+      if (cut && proxy.sent + chunk.length > cut.after) {
+        proxy.interrupt = undefined;
+        if (cut.mode === 'cut') {
+          // What was forwarded reaches the daemon before the end (destroy would drop it).
+          upstream.destroy();
+          client.end();
+        } else {
+          upstream.pause();
+        }
+        return;
+      }
+      proxy.sent += chunk.length;
+      client.write(chunk);
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('end', () => client.end());
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  proxy.close = () => {
+    for (const s of sockets) s.destroy();
+    return new Promise((resolve) => server.close(() => resolve()));
+  };
+  return proxy;
 }
