@@ -2,7 +2,8 @@
 // markdown table. The peer is BENCH_PEER_HOST (unix:///…) when set; otherwise
 // Debian's dockerd is started here on its own socket and data root when
 // installed (BENCH_PEER=0 skips it), and stopped by PID at the end. Sections:
-// `api` (request rates, CLI start-up, idle memory) and `load` (./load.ts).
+// `api` (request rates, CLI start-up, idle memory), `load` (./load.ts), `run`,
+// `containers`, `stats` and `registry` (pull and push, ./registry.ts).
 // All traffic stays on Unix sockets on this machine; every loop is bounded.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { CLI_PATH, ROOT, startPeerDockerd, startTsdockerd, type Daemon } from '.
 import { containerRows } from './containers';
 import { loadRows } from './load';
 import { median, requestRate, rssOfTree, wallTimes } from './measure';
+import { registryRows } from './registry';
 import { runRows } from './run';
 import { statsRows } from './stats';
 import { fmt, ratio, type Row } from './table';
@@ -88,6 +90,7 @@ async function main(): Promise<void> {
     if (wanted('run')) rows.push(...(await runRows(ours, peer)));
     if (wanted('containers')) rows.push(...(await containerRows(ours, peer)));
     if (wanted('stats')) rows.push(...(await statsRows(ours, peer)));
+    if (wanted('registry')) rows.push(...(await registryRows(ours, peer)));
   } finally {
     await ours.stop();
     await peer?.stop();

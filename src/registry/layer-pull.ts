@@ -7,7 +7,8 @@
 // layer. A transfer the network (or a killed daemon) cut keeps its ingest; the
 // next pull asks for the rest with a Range request and replays the kept
 // prefix from disk into a fresh unpack, so every layer is still read from the
-// network once. A second pull wanting a blob that is being downloaded waits
+// network once; within a pull, a cut transfer is asked again from where it
+// stopped after a pause, and the unpack just goes on. A second pull wanting a blob that is being downloaded waits
 // for that transfer rather than fighting over its ingest.
 import { PassThrough, type Readable } from 'node:stream';
 import { InvalidArgumentError, UnavailableError } from '../errors';
@@ -96,19 +97,44 @@ interface Feed {
   overflow?: boolean;
 }
 
-/** Writes the kept prefix (to the unpacker only) and then the network's bytes (to both) as they come. */
-async function feed(writer: Writer, body: Readable | undefined, pipe: PassThrough, job: LayerJob): Promise<void> {
+/** Tries of one blob's transfer within a pull (dockerd's maxDownloadAttempts); the next pull resumes after them. */
+const MAX_ATTEMPTS = 5;
+const RETRY_DELAY_MS = 1000;
+
+/** A response body's bytes from `offset` on: the registry's answer to a Range request, or its whole body with the first `offset` bytes skipped. */
+async function* from(body: Readable, sent: number, offset: number): AsyncGenerator<Buffer> {
+  let skip = offset - sent;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (skip >= chunk.length) {
+      skip -= chunk.length;
+      continue;
+    }
+    yield skip > 0 ? chunk.subarray(skip) : chunk;
+    skip = 0;
+  }
+}
+
+/**
+ * Writes the kept prefix (to the unpacker only) and then the network's bytes
+ * (to both) as they come. A transfer the network cuts is asked again from the
+ * ingest's offset (a Range request) after a pause, up to MAX_ATTEMPTS: the
+ * unpacker just goes on reading.
+ */
+async function feed(writer: Writer, first: { stream: Readable; offset: number } | undefined, pipe: PassThrough, job: LayerJob, deps: LayerPullDeps): Promise<void> {
   const { desc } = job;
+  const id = shortDigest(desc.digest);
   const push = async (chunk: Buffer) => {
     if (!pipe.destroyed && !pipe.write(chunk)) await drained(pipe);
   };
   if (writer.offset > 0) for await (const chunk of writer.written() as AsyncIterable<Buffer>) await push(chunk);
-  if (body) {
+  const tick = progressTicker(id, 'Downloading', desc.size, job.emit);
+  let answer = first;
+  for (let attempt = 1; answer; attempt++) {
+    const body = answer.stream;
     const stop = () => body.destroy(new UnavailableError(`error pulling layer ${desc.digest}: the pull was cancelled`));
     job.signal.addEventListener('abort', stop, { once: true });
-    const tick = progressTicker(shortDigest(desc.digest), 'Downloading', desc.size, job.emit);
     try {
-      for await (const chunk of body as AsyncIterable<Buffer>) {
+      for await (const chunk of from(body, answer.offset, writer.offset)) {
         if (writer.offset + chunk.length > desc.size) {
           body.destroy();
           throw Object.assign(new UnavailableError(`error pulling layer ${desc.digest}: the registry sent more than the ${desc.size} bytes the manifest names`), { overflow: true });
@@ -117,12 +143,33 @@ async function feed(writer: Writer, body: Readable | undefined, pipe: PassThroug
         tick(writer.offset);
         await push(chunk);
       }
+      if (writer.offset >= desc.size) break;
+      throw new UnavailableError(`error pulling layer ${desc.digest}: unexpected EOF`);
+    } catch (err) {
+      if ((err as { overflow?: boolean }).overflow || job.signal.aborted || attempt >= MAX_ATTEMPTS) throw err;
+      answer = await retry(deps, job, writer.offset, attempt);
     } finally {
       job.signal.removeEventListener('abort', stop);
     }
   }
   if (writer.offset < desc.size) throw new UnavailableError(`error pulling layer ${desc.digest}: unexpected EOF`);
   pipe.end();
+}
+
+/** After a pause (dockerd's "Retrying in N seconds"), asks for the blob again from `offset`; a registry still away counts as another attempt. */
+async function retry(deps: LayerPullDeps, job: LayerJob, offset: number, attempt: number): Promise<{ stream: Readable; offset: number }> {
+  const id = shortDigest(job.desc.digest);
+  for (let n = attempt; ; n++) {
+    const seconds = (n * RETRY_DELAY_MS) / 1000;
+    job.emit(statusLine(id, `Retrying in ${seconds} second${seconds === 1 ? '' : 's'}`));
+    await new Promise((r) => setTimeout(r, n * RETRY_DELAY_MS));
+    job.signal.throwIfAborted();
+    try {
+      return await deps.client.fetchBlob(job.ref, job.desc, { offset, ...(job.auth ? { auth: job.auth } : {}) });
+    } catch (err) {
+      if (!(err instanceof UnavailableError) || n + 1 >= MAX_ATTEMPTS) throw err;
+    }
+  }
 }
 
 function verificationFailed(desc: Descriptor, err: unknown): InvalidArgumentError {
@@ -145,11 +192,10 @@ async function streamLayer(deps: LayerPullDeps, job: LayerJob): Promise<Prepared
   let writer = await content.writer(ingest, { size: desc.size, expected: desc.digest });
   let ended = false; // the ingest was committed (or failed its check, which ends it too)
   try {
-    let body: Readable | undefined;
+    let first: { stream: Readable; offset: number } | undefined;
     if (writer.offset < desc.size) {
-      const fetched = await deps.client.fetchBlob(job.ref, desc, { offset: writer.offset, ...(job.auth ? { auth: job.auth } : {}) });
-      body = fetched.stream;
-      if (fetched.offset !== writer.offset) {
+      first = await deps.client.fetchBlob(job.ref, desc, { offset: writer.offset, ...(job.auth ? { auth: job.auth } : {}) });
+      if (first.offset !== writer.offset) {
         // The registry sent the blob whole: the ingest starts over.
         await writer.abort();
         writer = await content.writer(ingest);
@@ -157,7 +203,7 @@ async function streamLayer(deps: LayerPullDeps, job: LayerJob): Promise<Prepared
     }
     const pipe = new PassThrough({ highWaterMark: 1 << 20 });
     const state: Feed = {};
-    const feeding = feed(writer, body, pipe, job).catch((err: unknown) => {
+    const feeding = feed(writer, first, pipe, job, deps).catch((err: unknown) => {
       state.cut = err as Error;
       state.overflow = (err as { overflow?: boolean }).overflow === true;
       pipe.destroy(state.cut);
