@@ -116,11 +116,12 @@ async function removeImages(d: Daemon, images: string[]): Promise<void> {
   while (Date.now() < deadline && existsSync(layers) && readdirSync(layers).some((n) => n.startsWith('.trash-'))) await new Promise((r) => setTimeout(r, 50));
 }
 
-async function seconds(fn: () => Promise<void>): Promise<number> {
+/** Milliseconds `fn` takes, after a `sync`. */
+async function millis(fn: () => Promise<void>): Promise<number> {
   spawnSync('sync');
   const t0 = process.hrtime.bigint();
   await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e9;
+  return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
 /** The floor: sha256 and gunzip of each blob, one after the other. */
@@ -128,22 +129,22 @@ async function floor(blobs: Array<{ file: string }>): Promise<void> {
   for (const b of blobs) {
     const hash = createHash('sha256');
     const sink = new Writable({ write: (_c, _e, cb) => cb() });
-    await pipeline(createReadStream(b.file, { highWaterMark: MiB }).on('data', (c) => hash.update(c)), createGunzip(), sink);
+    await pipeline(createReadStream(b.file, { highWaterMark: MiB }).on('data', (c) => hash.update(c)), createGunzip({ chunkSize: 256 * 1024 }), sink);
     hash.digest();
   }
 }
 
-/** Median seconds of a pull of `image` on `d`, the image removed before each. */
+/** Median milliseconds of a pull of `image` on `d`, the image removed before each. */
 async function pullTimes(d: Daemon, image: string): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     await removeImages(d, [image]);
-    times.push(await seconds(() => post(d.socket, `/images/create?fromImage=${encodeURIComponent(image)}`)));
+    times.push(await millis(() => post(d.socket, `/images/create?fromImage=${encodeURIComponent(image)}`)));
   }
   return median(times);
 }
 
-/** Median seconds of a push of the pulled image to a fresh registry. */
+/** Median milliseconds of a push of the pulled image to a fresh registry. */
 async function pushTimes(d: Daemon, pulled: string): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -152,7 +153,7 @@ async function pushTimes(d: Daemon, pulled: string): Promise<number> {
       const repo = `${target.host}/bench-push`;
       const status = await request(d.socket, 'POST', `/images/${encodeURIComponent(pulled)}/tag?repo=${encodeURIComponent(repo)}&tag=1`);
       if (status !== 201) throw new Error(`tag: ${status}`);
-      times.push(await seconds(() => post(d.socket, `/images/${encodeURIComponent(repo)}/push?tag=1`)));
+      times.push(await millis(() => post(d.socket, `/images/${encodeURIComponent(repo)}/push?tag=1`)));
       await removeImages(d, [`${repo}:1`]);
     } finally {
       await target.stop();
@@ -195,7 +196,7 @@ export async function registryRows(ours: Daemon, peer: Daemon | undefined): Prom
     const size = `${(total / 1e6).toFixed(0)} MB gzip, ${(unpacked / 1e6).toFixed(0)} MB unpacked, ${LAYERS} layers`;
     const image = `${reg.host}/bench-pull:1`;
     const floors: number[] = [];
-    for (let i = 0; i < RUNS; i++) floors.push(await seconds(() => floor(blobs)));
+    for (let i = 0; i < RUNS; i++) floors.push(await millis(() => floor(blobs)));
     const pullOurs = await pullTimes(ours, image);
     const pullPeer = peer ? await pullTimes(peer, image) : undefined;
     if (peer) await post(peer.socket, `/images/create?fromImage=${encodeURIComponent(image)}`);
@@ -207,10 +208,10 @@ export async function registryRows(ours: Daemon, peer: Daemon | undefined): Prom
     const resumed = await resumedRatio(ours, reg, total);
     const resumedPeer = peer ? await resumedRatio(peer, reg, total) : undefined;
     return [
-      { metric: `sha256 + gunzip of the image's blobs one after the other (${size}): the floor`, ours: median(floors), peer: undefined, unit: 's', lowerIsBetter: true },
-      { metric: `pull from docker-registry on 127.0.0.1 (${size}), median of ${RUNS}`, ours: pullOurs, peer: pullPeer, unit: 's', lowerIsBetter: true, goal: '≤ 0.6 s (layers in parallel beat the serial floor)' },
-      { metric: `push of the same to an empty docker-registry, median of ${RUNS}`, ours: pushOurs, peer: pushPeer, unit: 's', lowerIsBetter: true, goal: '≤ 1.0 s' },
-      { metric: 'pull cut once at 50 % and pulled again: bytes sent by the registry / image size', ours: resumed, peer: resumedPeer, unit: '×', lowerIsBetter: true, goal: '≤ 1.1' },
+      { metric: `sha256 + gunzip of the image's blobs one after the other (${size}): the floor`, ours: median(floors), peer: undefined, unit: 'ms', lowerIsBetter: true },
+      { metric: `pull from docker-registry on 127.0.0.1 (${size}), median of ${RUNS}`, ours: pullOurs, peer: pullPeer, unit: 'ms', lowerIsBetter: true, goal: '≤ 600 ms (layers in parallel beat the serial floor)' },
+      { metric: `push of the same to an empty docker-registry, median of ${RUNS}`, ours: pushOurs, peer: pushPeer, unit: 'ms', lowerIsBetter: true, goal: '≤ 1000 ms' },
+      { metric: 'pull cut once at 50 % (tsdockerd asks again for the rest within the pull, as dockerd): bytes sent by the registry / image size', ours: resumed, peer: resumedPeer, unit: '×', lowerIsBetter: true, goal: '≤ 1.1' },
     ];
   } finally {
     await reg.stop();

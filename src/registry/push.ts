@@ -45,7 +45,13 @@ const DOCKER_LAYER: Partial<Record<Compression, string>> = {
 
 /** The tags of `repo` to push: the one given, or all of them (`push --all-tags`). */
 export function pushTags(graph: Graph, repo: NamedRef, tag: string | undefined): string[] {
-  if (tag !== undefined) return [tag];
+  if (tag !== undefined) {
+    // dockerd names the repository, not the tag, when the tag is not here.
+    if (graph.store.lookupRef({ name: repo.name, domain: repo.domain, path: repo.path, tag }) === undefined) {
+      throw new NotFoundError(`An image does not exist locally with the tag: ${familiarName(repo)}`);
+    }
+    return [tag];
+  }
   const tags = graph.store
     .all()
     .flatMap((img) => graph.store.refs(img.id))

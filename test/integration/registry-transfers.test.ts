@@ -206,6 +206,11 @@ describe.skipIf(skip)('registry transfers', () => {
         expect(ourLogin.code).toBe(1);
         expect([ourLogin.code, ourLogin.stderr]).toEqual([theirLogin.code, theirLogin.stderr]);
       }
+      // A push of a tag neither daemon has: the same lines.
+      const push = ['push', `${basic.host}/absent:1`];
+      const [ourPush, theirPush] = [await run('docker', push), await run('docker', push, peer.host)];
+      expect(ourPush.code).toBe(1);
+      expect(ourPush).toEqual(theirPush);
     } finally {
       await peer.stop();
       for (const r of [basic, denying, emptying]) await r.stop();

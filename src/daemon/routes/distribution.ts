@@ -93,10 +93,12 @@ export async function pushRoute(ctx: DaemonContext, req: FastifyRequest, reply: 
   const repo = parseNormalizedNamed(name);
   checkPushable(repo);
   const deps = pullDeps(ctx);
-  const tags = pushTags(deps.graph, repo, str(req.query as Query, 'tag') || repo.tag);
+  const tag = str(req.query as Query, 'tag') || repo.tag;
   const auth = authOf(req);
   await progressStream(reply, async (emit) => {
     emit({ status: `The push refers to repository [${repo.name}]` });
+    // dockerd says a tag is missing in the stream, after the line above.
+    const tags = pushTags(deps.graph, repo, tag);
     for (const tag of tags) {
       const ref = { name: repo.name, domain: repo.domain, path: repo.path, tag };
       await ctx.jobs.run({ name: 'image.push', object: familiarString(ref), locks: [imageLock(familiarName(ref))] }, async (job) => {
