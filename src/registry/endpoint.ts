@@ -8,7 +8,7 @@
 // that answered is remembered for the host.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { getCACertificates } from 'node:tls';
+import * as tls from 'node:tls';
 import { Agent, interceptors, type Dispatcher } from 'undici';
 import { InvalidArgumentError, isErrno } from '../errors';
 
@@ -81,10 +81,11 @@ function readCertsDir(dir: string): HostCerts {
   return out;
 }
 
-/** The CAs every secure registry is checked against: Node's bundled ones and the system's. */
+/** The CAs every secure registry is checked against: Node's bundled ones and the system's (Node ≥ 22.15 lists them). */
 let baseCAs: string[] | undefined;
 function systemCAs(): string[] {
-  baseCAs ??= [...new Set([...getCACertificates('default'), ...getCACertificates('system')])];
+  const list = (tls as { getCACertificates?: (type: 'default' | 'system') => string[] }).getCACertificates;
+  baseCAs ??= list ? [...new Set([...list('default'), ...list('system')])] : [...tls.rootCertificates];
   return baseCAs;
 }
 

@@ -28,9 +28,10 @@ export class Transfers {
   private readonly running = new Map<Digest, Promise<unknown>>();
 
   /** Runs `work` as the one transfer of `digest`, or, while another runs, waits for it to end (however it ends). */
-  async exclusive<T>(digest: Digest, work: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+  async exclusive<T>(digest: Digest, work: () => Promise<T>, waiting?: () => void): Promise<{ ran: true; value: T } | { ran: false }> {
     const other = this.running.get(digest);
     if (other) {
+      waiting?.();
       await other.catch(() => {});
       return { ran: false };
     }
@@ -72,7 +73,7 @@ export async function fetchLayer(deps: LayerPullDeps, job: LayerJob): Promise<Fe
       job.emit(statusLine(id, 'Download complete'));
       return { stored: true };
     }
-    const outcome = await deps.transfers.exclusive(job.desc.digest, () => streamLayer(deps, job));
+    const outcome = await deps.transfers.exclusive(job.desc.digest, () => streamLayer(deps, job), () => job.emit(statusLine(id, 'Waiting')));
     if (outcome.ran) return { prepared: outcome.value };
     job.signal.throwIfAborted();
   }
