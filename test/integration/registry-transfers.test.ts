@@ -96,6 +96,23 @@ describe.skipIf(skip)('registry transfers', () => {
     expect(reg.digest('copy:1')).toBe(reg.digest('busybox:latest'));
   });
 
+  it('a mount from a registry with token auth asks one token for both repositories (push to the target, pull from the source)', async () => {
+    const tokens = await startTokenServer({ anonymous: 'grant' });
+    const tokened = await startRegistry({ extraConfig: tokens.config });
+    try {
+      ok(d.docker(['pull', `${reg.host}/busybox:latest`]));
+      ok(d.docker(['tag', `${reg.host}/busybox:latest`, `${tokened.host}/first:1`]));
+      ok(d.docker(['tag', `${reg.host}/busybox:latest`, `${tokened.host}/second:1`]));
+      ok(await run('docker', ['push', `${tokened.host}/first:1`]));
+      expect(ok(await run('docker', ['push', `${tokened.host}/second:1`]))).toMatch(/[0-9a-f]{12}: Mounted from first\n/);
+      expect(tokens.scopes).toContain('repository:first:pull');
+      expect(tokened.log()).toMatch(/"POST \/v2\/second\/blobs\/uploads\/\?mount=sha256%3A[0-9a-f]{64}&from=first HTTP\/1\.1" 201 /);
+    } finally {
+      await tokened.stop();
+      await tokens.close();
+    }
+  });
+
   it('two clients pulling the same image at once (the docker CLI twice, and tsdocker through another name of the registry) all succeed, and the layer crosses the network once', async () => {
     removeAll();
     const proxy = await startProxy(reg.port);
