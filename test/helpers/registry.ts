@@ -4,7 +4,9 @@
 // started and stopped by PID. `seed` copies a docker-archive into it with
 // skopeo, the independent client.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -172,6 +174,84 @@ export async function startProxy(target: number): Promise<Proxy> {
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   proxy.close = () => {
     for (const s of sockets) s.destroy();
+    return new Promise((resolve) => server.close(() => resolve()));
+  };
+  return proxy;
+}
+
+/** A docker-archive (`docker save`'s older layout) of the layer tars given, base first, named `name`: for `seed`. */
+export function archiveOfLayers(dir: string, name: string, layerTars: string[]): string {
+  const work = mkdtempSync(join(dir, 'archive-'));
+  const layers = layerTars.map((tar, i) => {
+    copyFileSync(tar, join(work, `layer${i}.tar`));
+    return `layer${i}.tar`;
+  });
+  const diffIds = layers.map((l) => `sha256:${createHash('sha256').update(readFileSync(join(work, l))).digest('hex')}`);
+  const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+  writeFileSync(join(work, 'config.json'), JSON.stringify({ architecture: arch, os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: diffIds }, history: [] }));
+  writeFileSync(join(work, 'manifest.json'), JSON.stringify([{ Config: 'config.json', RepoTags: [name], Layers: layers }]));
+  const archive = join(dir, `${name.replace(/[:/]/g, '_')}.archive.tar`);
+  spawnSync('tar', ['-C', work, '-cf', archive, 'config.json', 'manifest.json', ...layers]);
+  rmSync(work, { recursive: true, force: true });
+  return archive;
+}
+
+/**
+ * An HTTP proxy to the registry that holds back the body of one blob after
+ * its first `after` bytes until `release()`: a layer whose download is
+ * stalled while the others go on.
+ */
+export interface StallingProxy {
+  host: string;
+  /** The blob whose body is held. */
+  stall: { digest: string; after: number } | undefined;
+  /** Resolves once the held blob's body is being held. */
+  holding: Promise<void>;
+  release(): void;
+  close(): Promise<void>;
+}
+
+export async function startStallingProxy(target: number): Promise<StallingProxy> {
+  const port = await freePort();
+  let released!: () => void;
+  const gate = new Promise<void>((resolve) => (released = resolve));
+  let held!: () => void;
+  const proxy: StallingProxy = { host: `127.0.0.1:${port}`, stall: undefined, holding: new Promise((r) => (held = r)), release: () => released(), close: async () => {} };
+  const server = createHttpServer((req, res) => {
+    const up = httpRequest({ host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      const stall = proxy.stall;
+      if (!stall || !req.url?.endsWith(`/blobs/${stall.digest}`) || req.method !== 'GET') {
+        answer.pipe(res);
+        return;
+      }
+      let sent = 0;
+      answer.on('data', (chunk: Buffer) => {
+        if (sent >= stall.after) return;
+        const part = chunk.subarray(0, stall.after - sent);
+        sent += part.length;
+        res.write(part);
+        if (sent < stall.after) return;
+        answer.pause();
+        held();
+        void gate.then(() => {
+          res.write(chunk.subarray(part.length));
+          answer.removeAllListeners('data');
+          answer.pipe(res);
+          answer.resume();
+        });
+      });
+      answer.on('end', () => {
+        if (sent < stall.after) res.end();
+      });
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  proxy.close = () => {
+    released();
+    server.closeAllConnections();
     return new Promise((resolve) => server.close(() => resolve()));
   };
   return proxy;

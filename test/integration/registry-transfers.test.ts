@@ -15,7 +15,7 @@ import { createAuthority, issue } from '../../src/cli/certs';
 import { busyboxRootfsTar } from '../fixtures/busybox';
 import { CLI, hasDocker, startDaemon, type TestDaemon } from '../helpers/daemon';
 import { dockerdMissingReason, startDockerd, type Dockerd } from '../helpers/dockerd';
-import { hasRegistry, startProxy, startRegistry, type TestRegistry } from '../helpers/registry';
+import { archiveOfLayers, hasRegistry, startProxy, startRegistry, startStallingProxy, type TestRegistry } from '../helpers/registry';
 import { htpasswdConfig, htpasswdFile, startTokenServer } from '../helpers/registry-auth';
 
 const MB = 1024 * 1024;
@@ -110,6 +110,50 @@ describe.skipIf(skip)('registry transfers', () => {
     } finally {
       await tokened.stop();
       await tokens.close();
+    }
+  });
+
+  it('layers are fetched and unpacked in parallel: while the base layer is held back mid-download, the layers above it are unpacked; only the chain waits for it', async () => {
+    const tars = ['par0', 'par1', 'par2'].map((n, i) => randomRootfs(n, (i === 0 ? 4 : 2) * MB));
+    reg.seed(archiveOfLayers(dir, 'parallel:1', tars), 'parallel:1', ['--dest-compress']);
+    const manifest = (await (await fetch(`http://${reg.host}/v2/parallel/manifests/1`, { headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } })).json()) as {
+      layers: Array<{ digest: string }>;
+    };
+    const ids = manifest.layers.map((l) => l.digest.slice(7, 19));
+    const proxy = await startStallingProxy(reg.port);
+    proxy.stall = { digest: manifest.layers[0]!.digest, after: MB };
+    try {
+      const lines: Array<{ id?: string; status?: string; error?: string }> = [];
+      const done = new Promise<void>((resolve, reject) => {
+        const req = http.request({ socketPath: d.host.replace(/^unix:\/\//, ''), method: 'POST', path: `/images/create?fromImage=${proxy.host}/parallel&tag=1` }, (res) => {
+          let buf = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            buf += c;
+            for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+              lines.push(JSON.parse(buf.slice(0, i)) as (typeof lines)[number]);
+              buf = buf.slice(i + 1);
+            }
+          });
+          res.on('end', resolve);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      await proxy.holding;
+      const seen = (id: string, status: string) => lines.some((l) => l.id === id && l.status === status);
+      const deadline = Date.now() + 60_000;
+      while (!(seen(ids[1]!, 'Extracting') && seen(ids[2]!, 'Extracting')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(seen(ids[1]!, 'Extracting') && seen(ids[2]!, 'Extracting'), JSON.stringify(lines)).toBe(true);
+      expect(seen(ids[0]!, 'Download complete')).toBe(false);
+      expect(lines.filter((l) => l.status === 'Pull complete')).toEqual([]);
+      proxy.release();
+      await done;
+      expect(lines.filter((l) => l.status === 'Pull complete').map((l) => l.id)).toEqual(ids);
+      expect(lines.at(-1)?.status).toBe(`Status: Downloaded newer image for ${proxy.host}/parallel:1`);
+      expect(ok(d.docker(['image', 'inspect', '--format', '{{.Size}}', `${proxy.host}/parallel:1`]))).toBe(`${8 * MB}\n`);
+    } finally {
+      await proxy.close();
     }
   });
 
