@@ -121,10 +121,11 @@ function limited<T>(tasks: Array<() => Promise<T>>, limit: number): Array<Promis
   );
 }
 
-/** Pulls what `plan` names; returns the image ID. */
-export async function runPull(deps: PullDeps, plan: PullPlan, auth: RegistryAuth | undefined, emit: Emit): Promise<Digest> {
+/** Pulls what `plan` names; returns the image ID. `stop` (the client went away: Ctrl-C) ends the transfers, keeping what they verified. */
+export async function runPull(deps: PullDeps, plan: PullPlan, auth: RegistryAuth | undefined, emit: Emit, stop?: AbortSignal): Promise<Digest> {
   const { graph } = deps;
   const { ref } = plan;
+  stop?.throwIfAborted();
   // dockerd names the repository by its path on the registry (`library/busybox`).
   emit({ status: `Pulling from ${ref.path}`, id: ref.digest ?? ref.tag ?? 'latest' });
   if (graph.store.get(plan.config.digest)) return finish(deps, plan, plan.config.digest, emit); // the image is here: only its names may be new
@@ -138,6 +139,8 @@ export async function runPull(deps: PullDeps, plan: PullPlan, auth: RegistryAuth
   const present = chains.map((c) => graph.layers.get(c) !== undefined);
   plan.layers.forEach((l, i) => emit(statusLine(shortDigest(l.digest), present[i] ? 'Already exists' : 'Pulling fs layer')));
   const cancel = new AbortController();
+  const onStop = () => cancel.abort(stop?.reason);
+  stop?.addEventListener('abort', onStop, { once: true });
   const tasks = plan.layers.map((desc, i) => async (): Promise<FetchedLayer | undefined> => {
     if (present[i]) return undefined;
     cancel.signal.throwIfAborted();
@@ -177,6 +180,7 @@ export async function runPull(deps: PullDeps, plan: PullPlan, auth: RegistryAuth
     });
     throw err;
   } finally {
+    stop?.removeEventListener('abort', onStop);
     for (const l of leases) l.release();
   }
 }

@@ -5,7 +5,7 @@
 // for); push mounting a layer from another repository and sending a big one
 // in chunks; and, beside a real dockerd 20.10, the answers to a pull or login
 // a registry refuses.
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -152,6 +152,34 @@ describe.skipIf(skip)('registry transfers', () => {
       expect(lines.filter((l) => l.status === 'Pull complete').map((l) => l.id)).toEqual(ids);
       expect(lines.at(-1)?.status).toBe(`Status: Downloaded newer image for ${proxy.host}/parallel:1`);
       expect(ok(d.docker(['image', 'inspect', '--format', '{{.Size}}', `${proxy.host}/parallel:1`]))).toBe(`${8 * MB}\n`);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('Ctrl-C on docker pull stops the transfer, keeping what it verified: the next pull asks for the rest with a Range request', async () => {
+    removeAll();
+    const manifest = (await (await fetch(`http://${reg.host}/v2/big/manifests/1`, { headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } })).json()) as {
+      layers: Array<{ digest: string }>;
+    };
+    const layer = manifest.layers[0]!.digest;
+    const proxy = await startStallingProxy(reg.port);
+    proxy.stall = { digest: layer, after: 5 * MB };
+    try {
+      const image = `${proxy.host}/big:1`;
+      const env = { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: join(dir, 'config-ours') };
+      const cli = spawn('docker', ['pull', image], { env, stdio: 'ignore' });
+      const exited = new Promise((resolve) => cli.once('exit', resolve));
+      await proxy.holding;
+      process.kill(cli.pid!, 'SIGINT');
+      await exited;
+      proxy.release(); // had the pull gone on, it would now finish the layer
+      const ranges = () => reg.log().split(`"GET /v2/big/blobs/${layer} HTTP/1.1" 206 `).length - 1;
+      const before = ranges();
+      const again = ok(await run('docker', ['pull', image]));
+      expect(again).toContain(`Status: Downloaded newer image for ${image}\n`);
+      expect(ranges() - before).toBe(1);
+      expect(ok(d.docker(['image', 'inspect', '--format', '{{.Size}}', image]))).toBe(`${30 * MB}\n`);
     } finally {
       await proxy.close();
     }

@@ -4,7 +4,7 @@
 // so an unknown image or an unreachable registry is an HTTP error as dockerd
 // answers; after that, failures are in-band stream errors.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { InvalidArgumentError, NotFoundError } from '../../errors';
+import { InvalidArgumentError, NotFoundError, UnavailableError } from '../../errors';
 import { isDigest } from '../../api/digest';
 import { parseConfig } from '../../graph/image/config';
 import { isIndexMediaType } from '../../graph/media-types';
@@ -76,11 +76,16 @@ export async function pullRoute(ctx: DaemonContext, req: FastifyRequest, reply: 
   const refs = tags.map((tag) => (tag === undefined ? ref : { ...ref, tag }));
   // The first image is resolved before the stream starts: its errors get their HTTP status.
   const first = await resolvePull(deps.client, refs[0]!, platform, auth);
+  // A client gone before the end (Ctrl-C) stops the pull, as dockerd's does; its transfers keep what they verified.
+  const gone = new AbortController();
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) gone.abort(new UnavailableError('the client went away'));
+  });
   await progressStream(reply, async (emit) => {
     for (const [i, one] of refs.entries()) {
       const plan = i === 0 ? first : await resolvePull(deps.client, one, platform, auth);
       await ctx.jobs.run({ name: 'image.pull', object: familiarString(one), locks: [imageLock(familiarName(one))] }, async (job) => {
-        await runPull(deps, plan, auth, emit);
+        await runPull(deps, plan, auth, emit, gone.signal);
         job.emit({ Type: 'image', Action: 'pull', Actor: { ID: familiarString(one), Attributes: { name: familiarString(one) } } });
       });
     }
