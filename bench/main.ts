@@ -4,7 +4,7 @@
 // installed (BENCH_PEER=0 skips it), and stopped by PID at the end. Sections:
 // `api` (request rates, CLI start-up, idle memory), `cli` (./cli.ts), `load` (./load.ts), `run`, `containers`, `stats`,
 // `network` (./network.ts), `ports` (./ports.ts: published ports in the kernel vs docker-proxy), `dns` (./dns.ts: name
-// resolution at 127.0.0.11) and `volumes` (./volumes.ts).
+// resolution at 127.0.0.11), `volumes` (./volumes.ts) and `registry` (pull and push, ./registry.ts).
 // All traffic stays on Unix sockets on this machine; every loop is bounded.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { loadRows } from './load';
 import { networkRows } from './network';
 import { median, requestRate, rssOfTree, wallTimes } from './measure';
 import { portsRows } from './ports';
+import { registryRows } from './registry';
 import { runRows } from './run';
 import { statsRows } from './stats';
 import { volumeRows } from './volumes';
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
     if (wanted('ports')) rows.push(...(await portsRows(ours)));
     if (wanted('dns')) rows.push(...(await dnsRows(ours, peer)));
     if (wanted('volumes')) rows.push(...(await volumeRows(ours, peer)));
+    if (wanted('registry')) rows.push(...(await registryRows(ours, peer)));
   } finally {
     await ours.stop();
     await peer?.stop();

@@ -30,6 +30,8 @@ export interface DaemonConfig {
   defaultRuntime: string;
   insecureRegistries: string[];
   registryMirrors: string[];
+  /** docker's certs.d for registries: <dir>/<host[:port]>/{*.crt,*.cert,*.key} (daemon.json `registry-certs-dir`). */
+  registryCertsDir: string;
   /** Layers a pull downloads at once (dockerd's `max-concurrent-downloads`). */
   maxConcurrentDownloads: number;
   /** Layers a push uploads at once (dockerd's `max-concurrent-uploads`). */
@@ -85,6 +87,7 @@ export const DEFAULTS: DaemonConfig = {
   defaultRuntime: 'tsd-runtime',
   insecureRegistries: [],
   registryMirrors: [],
+  registryCertsDir: '/etc/tsdocker/certs.d',
   maxConcurrentDownloads: 3,
   maxConcurrentUploads: 5,
   tls: false,
@@ -132,6 +135,7 @@ const FILE_KEYS: Record<string, { field: keyof DaemonConfig; kind: Kind }> = {
   'default-runtime': { field: 'defaultRuntime', kind: 'string' },
   'insecure-registries': { field: 'insecureRegistries', kind: 'string[]' },
   'registry-mirrors': { field: 'registryMirrors', kind: 'string[]' },
+  'registry-certs-dir': { field: 'registryCertsDir', kind: 'string' },
   'max-concurrent-downloads': { field: 'maxConcurrentDownloads', kind: 'count' },
   'max-concurrent-uploads': { field: 'maxConcurrentUploads', kind: 'count' },
   tls: { field: 'tls', kind: 'boolean' },
@@ -157,7 +161,7 @@ const FILE_KEYS: Record<string, { field: keyof DaemonConfig; kind: Kind }> = {
 /** The subset of fields that SIGHUP may change in a running daemon. */
 export const RELOADABLE: readonly (keyof DaemonConfig)[] = [
   'logLevel', 'debug', 'labels', 'liveRestore', 'logOpts', 'runtimes', 'defaultRuntime',
-  'insecureRegistries', 'registryMirrors', 'experimental', 'maxConcurrentDownloads', 'maxConcurrentUploads',
+  'insecureRegistries', 'registryMirrors', 'registryCertsDir', 'experimental', 'maxConcurrentDownloads', 'maxConcurrentUploads',
 ];
 
 function checkKind(key: string, kind: Kind, value: unknown): void {

@@ -1,12 +1,22 @@
 // The distribution client (see ./types.ts for the contract): the registry HTTP
 // API v2 over undici. Endpoints: Docker Hub's names go to registry-1.docker.io
-// (or a configured mirror); loopback hosts and `insecure-registries` speak
-// plain HTTP, every other registry HTTPS. Authentication follows the
-// registry's 401 challenge: Basic, or a Bearer token fetched from the realm it
-// names for the repository's scope (cached per scope until it expires).
+// (or a configured mirror); the scheme and TLS of other hosts as dockerd picks
+// them (./endpoint.ts). Authentication follows the registry's 401 challenge:
+// Basic, or a Bearer token fetched from the realm it names for the
+// repository's scope (cached per scope until it expires). A tag is resolved
+// with a HEAD first, as dockerd does (registries do not count it against pull
+// limits), and the manifest fetched by its digest.
 import { STATUS_CODES } from 'node:http';
-import type { Readable } from 'node:stream';
-import { Agent, interceptors, request } from 'undici';
+import { Readable } from 'node:stream';
+import { request } from 'undici';
+import { NotImplementedError, TsdError, UnauthorizedError, UnavailableError } from '../errors';
+import { isDigest, sha256, type Digest } from '../api/digest';
+import { isIndexMediaType, isManifestMediaType, MEDIA_TYPE } from '../graph/media-types';
+import { DEFAULT_DOMAIN, familiarString, type NamedRef } from '../api/reference';
+import { challengeOf, tokenFrom, type Challenge } from './auth';
+import { Endpoints, type EndpointOptions } from './endpoint';
+import { pullDenied, registryError, requestName, tokenRefused } from './errors';
+import type { Descriptor, DistributionClient, RegistryAuth } from './types';
 
 type Response = Awaited<ReturnType<typeof request>>;
 type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH';
@@ -17,13 +27,9 @@ interface SendOptions {
   body?: () => Buffer | Readable;
   /** Asks for push access too. */
   push?: boolean;
+  /** Another repository's pull access in the same token (a cross-repository mount's source). */
+  alsoPull?: string;
 }
-import { NotFoundError, NotImplementedError, TsdError, UnauthorizedError, UnavailableError } from '../errors';
-import { isDigest, sha256, type Digest } from '../api/digest';
-import { isIndexMediaType, isManifestMediaType, MEDIA_TYPE } from '../graph/media-types';
-import { DEFAULT_DOMAIN, familiarName, familiarString, type NamedRef } from '../api/reference';
-import { challengeOf, tokenFrom, type Challenge } from './auth';
-import type { Descriptor, DistributionClient, RegistryAuth } from './types';
 
 /** Manifests and indexes are small documents: more than this is refused unread. */
 const MAX_MANIFEST = 4 * 1024 * 1024;
@@ -32,16 +38,9 @@ const DOCKER_HUB_ENDPOINT = 'https://registry-1.docker.io';
 const SCHEMA1_TYPES = new Set(['application/vnd.docker.distribution.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v1+prettyjws']);
 const ACCEPT = [MEDIA_TYPE.dockerManifestList, MEDIA_TYPE.ociIndex, MEDIA_TYPE.dockerManifest, MEDIA_TYPE.ociManifest, ...SCHEMA1_TYPES].join(', ');
 
-export interface RegistryOptions {
-  /** `host[:port]` or CIDRs served over plain HTTP (daemon.json `insecure-registries`). */
-  insecureRegistries: readonly string[];
+export interface RegistryOptions extends EndpointOptions {
   /** Mirrors of Docker Hub, tried in order before it (daemon.json `registry-mirrors`). */
-  mirrors: readonly string[];
-}
-
-/** A registry's error body: {"errors":[{"code","message"}]}. */
-interface RegistryErrorBody {
-  errors?: Array<{ code?: string; message?: string }>;
+  readonly mirrors: readonly string[];
 }
 
 /** A manifest or index as fetched: its descriptor and bytes (digest checked). */
@@ -50,71 +49,19 @@ export interface FetchedManifest {
   bytes: Buffer;
 }
 
-function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-  return bare === 'localhost' || bare === '::1' || /^127\.\d+\.\d+\.\d+$/.test(bare);
-}
-
-function ipv4(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return undefined;
-  const parts = m.slice(1).map(Number);
-  return parts.every((p) => p <= 255) ? parts.reduce((n, p) => n * 256 + p, 0) : undefined;
-}
-
-/** An `insecure-registries` entry names the host: `host[:port]` itself, or a CIDR holding its IPv4 address. */
-function insecureEntryMatches(entry: string, domain: string): boolean {
-  const bare = entry.replace(/^https?:\/\//, '').replace(/\/+$/, '');
-  const slash = bare.indexOf('/');
-  if (slash < 0) return bare === domain;
-  const net = ipv4(bare.slice(0, slash));
-  const bits = Number(bare.slice(slash + 1));
-  const host = ipv4(domain.replace(/:\d+$/, ''));
-  if (net === undefined || host === undefined || !Number.isInteger(bits) || bits < 0 || bits > 32) return false;
-  const size = 2 ** (32 - bits);
-  return Math.floor(host / size) === Math.floor(net / size);
-}
-
-/** The error of a registry answer, worded as dockerd's distribution/errors.go does for the reference. */
-function registryError(status: number, body: string, ref: NamedRef, what: 'manifest' | 'blob'): TsdError {
-  let first: { code?: string; message?: string } | undefined;
-  try {
-    first = (JSON.parse(body) as RegistryErrorBody).errors?.[0];
-  } catch {
-    first = undefined;
-  }
-  const cause = first?.code ? `${first.code.toLowerCase().replace(/_/g, ' ')}: ${first.message ?? ''}` : `unexpected status ${status}`;
-  switch (first?.code) {
-    case 'MANIFEST_UNKNOWN':
-      return new NotFoundError(`manifest for ${familiarString(ref)} not found: ${cause}`);
-    case 'NAME_UNKNOWN':
-      return new NotFoundError(`repository ${familiarName(ref)} not found: ${cause}`);
-    case 'UNAUTHORIZED':
-      return new TsdError(cause); // a 401 would make the docker CLI prompt for credentials
-    case 'DENIED':
-      return new NotFoundError(`pull access denied for ${familiarName(ref)}, repository does not exist or may require 'docker login': ${cause}`);
-    case 'BLOB_UNKNOWN':
-      return new NotFoundError(`${what} unknown to registry: ${cause}`);
-  }
-  if (status === 404) return new NotFoundError(`${what} for ${familiarString(ref)} not found: ${cause}`);
-  if (status === 401) return new TsdError(`${familiarName(ref)}: ${cause}`);
-  return new UnavailableError(`received unexpected HTTP status: ${status} from ${ref.domain}`);
-}
-
 export class RegistryClient implements DistributionClient {
   /** Authorization headers (Basic, or Bearer tokens) by `<registry> <scope> <user>`, with their expiry (ms). */
   private readonly tokens = new Map<string, { authorization: string; expires: number }>();
+  private readonly endpoints: Endpoints;
 
-  /** Blob GETs may redirect to a storage backend (S3, a CDN). */
-  private readonly dispatcher = new Agent().compose(interceptors.redirect({ maxRedirections: 3 }));
-
-  constructor(private readonly opts: RegistryOptions) {}
+  constructor(private readonly opts: RegistryOptions) {
+    this.endpoints = new Endpoints(opts);
+  }
 
   /** The base URL of a registry host. */
   endpoint(domain: string): string {
     if (domain === DEFAULT_DOMAIN) return this.opts.mirrors[0]?.replace(/\/+$/, '') ?? DOCKER_HUB_ENDPOINT;
-    const insecure = isLoopbackHost(domain) || this.opts.insecureRegistries.some((e) => insecureEntryMatches(e, domain));
-    return `${insecure ? 'http' : 'https'}://${domain}`;
+    return `${this.endpoints.schemesFor(domain)[0]}://${domain}`;
   }
 
   async resolve(ref: NamedRef, auth?: RegistryAuth): Promise<Descriptor> {
@@ -123,7 +70,15 @@ export class RegistryClient implements DistributionClient {
 
   /** The manifest or index `reference` (a tag or digest) names; schema 1 is refused as dockerd does. */
   async manifest(ref: NamedRef, reference: string, auth?: RegistryAuth): Promise<FetchedManifest> {
-    const res = await this.send(ref, `/v2/${ref.path}/manifests/${reference}`, { accept: ACCEPT }, auth);
+    let wanted = reference;
+    if (!isDigest(reference)) {
+      // A tag: HEAD for its digest, then the manifest by digest (a registry that answers no digest gets a GET by tag).
+      const head = await this.send(ref, `/v2/${ref.path}/manifests/${reference}`, { accept: ACCEPT }, auth, { method: 'HEAD' });
+      await head.body.dump();
+      const digest = head.headers['docker-content-digest'];
+      if (head.statusCode === 200 && typeof digest === 'string' && isDigest(digest)) wanted = digest;
+    }
+    const res = await this.send(ref, `/v2/${ref.path}/manifests/${wanted}`, { accept: ACCEPT }, auth);
     if (res.statusCode !== 200) throw registryError(res.statusCode, await res.body.text(), ref, 'manifest');
     const bytes = await readBounded(res.body, MAX_MANIFEST, `manifest for ${familiarString(ref)}`);
     const mediaType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim() || mediaTypeField(bytes);
@@ -133,7 +88,7 @@ export class RegistryClient implements DistributionClient {
       );
     }
     const digest = sha256(bytes);
-    if (isDigest(reference) && digest !== reference) throw new UnavailableError(`manifest verification failed for digest ${reference}`);
+    if (isDigest(wanted) && digest !== wanted) throw new UnavailableError(`manifest verification failed for digest ${wanted}`);
     return { desc: { mediaType, digest, size: bytes.length }, bytes };
   }
 
@@ -177,15 +132,48 @@ export class RegistryClient implements DistributionClient {
     throw registryError(res.statusCode, '', ref, 'blob');
   }
 
+  /**
+   * Starts an upload session; with `mountFrom` (a repository of the same
+   * registry known to hold the blob) asks for a cross-repository mount first:
+   * 'mounted' when the registry did it, else the session's URL.
+   */
+  async startUpload(ref: NamedRef, digest: Digest, auth?: RegistryAuth, mountFrom?: string): Promise<URL | 'mounted'> {
+    const query = mountFrom ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(mountFrom)}` : '';
+    const start = await this.send(ref, `/v2/${ref.path}/blobs/uploads/${query}`, {}, auth, { method: 'POST', push: true, ...(mountFrom ? { alsoPull: mountFrom } : {}) });
+    const body = await start.body.text();
+    if (mountFrom && start.statusCode === 201) return 'mounted';
+    if (start.statusCode !== 202 || typeof start.headers.location !== 'string') throw registryError(start.statusCode, body, ref, 'blob');
+    return new URL(start.headers.location, this.endpoint(ref.domain));
+  }
+
   /** A monolithic upload: POST for an upload URL, then PUT of the bytes with their digest. */
-  async uploadBlob(ref: NamedRef, desc: Descriptor, body: Readable, auth?: RegistryAuth): Promise<void> {
-    const start = await this.send(ref, `/v2/${ref.path}/blobs/uploads/`, {}, auth, { method: 'POST', push: true });
-    const startBody = await start.body.text();
-    if (start.statusCode !== 202 || typeof start.headers.location !== 'string') throw registryError(start.statusCode, startBody, ref, 'blob');
-    const location = new URL(start.headers.location, this.endpoint(ref.domain));
+  async uploadBlob(ref: NamedRef, desc: Descriptor, body: Readable, auth?: RegistryAuth, session?: URL): Promise<void> {
+    const location = session ?? (await this.startUpload(ref, desc.digest, auth));
+    if (location === 'mounted') return;
     location.searchParams.set('digest', desc.digest);
     const headers = { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) };
     const res = await this.send(ref, location.toString(), headers, auth, { method: 'PUT', body: () => body, push: true });
+    const text = await res.body.text();
+    if (res.statusCode !== 201) throw registryError(res.statusCode, text, ref, 'blob');
+  }
+
+  /**
+   * A chunked upload: each chunk a PATCH with its Content-Range (the session
+   * URL the registry answers each with goes on), then the PUT with the digest.
+   */
+  async uploadChunks(ref: NamedRef, desc: Descriptor, chunks: AsyncIterable<{ body: Readable; length: number }>, session: URL, auth?: RegistryAuth): Promise<void> {
+    let location = session;
+    let offset = 0;
+    for await (const chunk of chunks) {
+      const headers = { 'content-type': 'application/octet-stream', 'content-length': String(chunk.length), 'content-range': `${offset}-${offset + chunk.length - 1}` };
+      const res = await this.send(ref, location.toString(), headers, auth, { method: 'PATCH', body: () => chunk.body, push: true });
+      const text = await res.body.text();
+      if (res.statusCode !== 202 || typeof res.headers.location !== 'string') throw registryError(res.statusCode, text, ref, 'blob');
+      location = new URL(res.headers.location, location);
+      offset += chunk.length;
+    }
+    location.searchParams.set('digest', desc.digest);
+    const res = await this.send(ref, location.toString(), { 'content-length': '0' }, auth, { method: 'PUT', push: true });
     const text = await res.body.text();
     if (res.statusCode !== 201) throw registryError(res.statusCode, text, ref, 'blob');
   }
@@ -203,50 +191,59 @@ export class RegistryClient implements DistributionClient {
    */
   async login(domain: string, auth: RegistryAuth): Promise<void> {
     const url = `${this.endpoint(domain)}/v2/`;
-    const failed = (status: number) => new UnauthorizedError(`login attempt to ${url} failed with status: ${status} ${STATUS_CODES[status] ?? ''}`);
-    const first = await this.get(url, {});
+    // dockerd answers a failed Basic login with a 500, a token server's refusal with a 401 in the server's words.
+    const failed = (status: number) => new TsdError(`login attempt to ${url} failed with status: ${status} ${STATUS_CODES[status] ?? ''}`);
+    const first = await this.call('GET', url, {});
     await first.body.dump();
+    const base = `${this.endpoint(domain)}/v2/`; // the scheme that answered
     if (first.statusCode === 200) return;
     const challenge = challengeOf(first.headers['www-authenticate']);
     if (first.statusCode !== 401 || !challenge) throw failed(first.statusCode);
-    const value = await this.authorize(challenge, undefined, auth, `${url} login ${auth.username ?? ''}`).catch((err: unknown) => {
-      throw err instanceof UnauthorizedError ? failed(401) : err;
+    const value = await this.authorize(challenge, [], auth, `${base} login ${auth.username ?? ''}`).catch((err: unknown) => {
+      if (!(err instanceof UnauthorizedError)) throw err;
+      throw challenge.scheme === 'bearer' ? new UnauthorizedError(`${requestName('GET', base)}: ${err.message}`) : failed(401);
     });
-    const res = await this.get(url, { authorization: value });
+    const res = await this.call('GET', base, { authorization: value });
     await res.body.dump();
     if (res.statusCode !== 200) throw failed(res.statusCode);
   }
 
-  /** One GET, authenticated as the registry's challenge asks (one retry after a 401). */
   /**
    * One request, authenticated as the registry's challenge asks (one retry
    * after a 401: `body` is opened again for it). `path` may be a URL the
    * registry gave (an upload's Location).
    */
   private async send(ref: NamedRef, path: string, headers: Record<string, string>, auth?: RegistryAuth, opts: SendOptions = {}): Promise<Response> {
-    const base = this.endpoint(ref.domain);
-    const url = new URL(path, base).toString();
     const method = opts.method ?? 'GET';
-    const scope = `repository:${ref.path}:${opts.push ? 'pull,push' : 'pull'}`;
-    const cacheKey = `${base} ${scope} ${auth?.username ?? ''}`;
-    const cached = this.tokens.get(cacheKey);
+    const scopes = [`repository:${ref.path}:${opts.push ? 'pull,push' : 'pull'}`, ...(opts.alsoPull ? [`repository:${opts.alsoPull}:pull`] : [])];
+    const cacheKey = () => `${this.endpoint(ref.domain)} ${scopes.join(' ')} ${auth?.username ?? ''}`;
+    const cached = this.tokens.get(cacheKey());
     const authorization = cached && cached.expires > Date.now() ? cached.authorization : undefined;
+    let url = new URL(path, this.endpoint(ref.domain)).toString();
     let res = await this.call(method, url, { ...headers, ...(authorization ? { authorization } : {}) }, opts.body?.());
+    url = new URL(path, this.endpoint(ref.domain)).toString(); // the scheme that answered
     if (res.statusCode !== 401) return res;
     const challenge = challengeOf(res.headers['www-authenticate']);
     await res.body.dump();
     if (!challenge) throw new TsdError(`${ref.domain}: authentication required`);
     // dockerd answers a pull it could not authorize with a 500: a 401 would make the docker CLI prompt for credentials.
-    const verb = method.charAt(0) + method.slice(1).toLowerCase();
-    if (challenge.scheme === 'basic' && auth?.username === undefined) throw new TsdError(`${verb} "${url}": no basic auth credentials`);
-    const value = await this.authorize(challenge, scope, auth, cacheKey).catch((err: unknown) => {
-      throw err instanceof UnauthorizedError ? new TsdError(err.message) : err;
+    if (challenge.scheme === 'basic' && auth?.username === undefined) throw new TsdError(`${requestName(method, url)}: no basic auth credentials`);
+    const value = await this.authorize(challenge, scopes, auth, cacheKey()).catch((err: unknown) => {
+      throw err instanceof UnauthorizedError ? new TsdError(`${requestName(method, url)}: ${err.message}`) : err;
     });
     res = await this.call(method, url, { ...headers, authorization: value }, opts.body?.());
+    if (res.statusCode === 401 && challenge.scheme === 'bearer') {
+      // Authorized, and still refused: the token does not grant the repository.
+      await res.body.dump();
+      this.tokens.delete(cacheKey());
+      if (!opts.push) throw pullDenied(ref);
+      throw new TsdError('denied: requested access to the resource is denied');
+    }
     return res;
   }
 
-  private async authorize(challenge: Challenge, scope: string | undefined, auth: RegistryAuth | undefined, cacheKey: string): Promise<string> {
+  /** The Authorization value for `challenge`: Basic credentials, or a token from its realm for `scopes`. */
+  private async authorize(challenge: Challenge, scopes: readonly string[], auth: RegistryAuth | undefined, cacheKey: string): Promise<string> {
     const basic = auth?.username !== undefined ? `Basic ${Buffer.from(`${auth.username}:${auth.password ?? ''}`).toString('base64')}` : undefined;
     if (challenge.scheme === 'basic') {
       if (!basic) throw new UnauthorizedError('no basic auth credentials');
@@ -255,32 +252,46 @@ export class RegistryClient implements DistributionClient {
     }
     const url = new URL(challenge.params.realm ?? '');
     if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
-    if (scope !== undefined) url.searchParams.set('scope', scope);
-    const res = await this.get(url.toString(), basic ? { authorization: basic } : {});
+    for (const scope of scopes) url.searchParams.append('scope', scope);
+    const res = await this.call('GET', url.toString(), basic ? { authorization: basic } : {});
     const body = (await readBounded(res.body, 1024 * 1024, 'token')).toString();
-    if (res.statusCode !== 200) throw new UnauthorizedError(`failed to authorize: ${res.statusCode === 401 ? 'authentication required' : `unexpected status ${res.statusCode}`}`);
+    if (res.statusCode !== 200) throw new UnauthorizedError(tokenRefused(res.statusCode, body));
     const token = tokenFrom(body);
     this.tokens.set(cacheKey, { authorization: `Bearer ${token.token}`, expires: token.expires });
     return `Bearer ${token.token}`;
   }
 
-  private get(url: string, headers: Record<string, string>): Promise<Response> {
-    return this.call('GET', url, headers);
-  }
-
+  /**
+   * One HTTP request. An insecure registry is tried over HTTPS first: a
+   * failure to connect there (before any byte of a streamed body went) tries
+   * plain HTTP, and the host's scheme is remembered.
+   */
   private async call(method: HttpMethod, url: string, headers: Record<string, string>, body?: Buffer | Readable): Promise<Response> {
+    const u = new URL(url);
     try {
-      return await request(url, { method, headers, body: body ?? null, dispatcher: this.dispatcher, headersTimeout: 30_000, bodyTimeout: 60_000 });
+      const res = await request(u, { method, headers, body: body ?? null, dispatcher: this.endpoints.dispatcher(u), headersTimeout: 30_000, bodyTimeout: 60_000 });
+      this.endpoints.answered(u.host, u.protocol === 'https:' ? 'https' : 'http');
+      return res;
     } catch (err) {
-      const { hostname, port, protocol } = new URL(url);
-      const code = (err as { code?: string }).code;
-      const dial = `dial tcp ${hostname}:${port || (protocol === 'https:' ? '443' : '80')}`;
-      const verb = `${method.charAt(0)}${method.slice(1).toLowerCase()}`;
-      if (code === 'ECONNREFUSED') throw new UnavailableError(`${verb} "${url}": ${dial}: connect: connection refused`);
-      if (code === 'ENOTFOUND') throw new UnavailableError(`${verb} "${url}": ${dial}: lookup ${hostname}: no such host`);
-      throw new UnavailableError(`${method.charAt(0)}${method.slice(1).toLowerCase()} "${url}": ${(err as Error).message}`);
+      if (u.protocol === 'https:' && this.endpoints.schemesFor(u.host).includes('http') && !(body instanceof Readable)) {
+        this.endpoints.answered(u.host, 'http');
+        u.protocol = 'http:';
+        return this.call(method, u.toString(), headers, body);
+      }
+      throw connectError(method, u, err);
     }
   }
+}
+
+/** A request that got no answer, worded as Go's net/http and net do. */
+function connectError(method: string, u: URL, err: unknown): UnavailableError {
+  const code = (err as { code?: string }).code;
+  const dial = `dial tcp ${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
+  const name = requestName(method, u.toString());
+  if (code === 'ECONNREFUSED') return new UnavailableError(`${name}: ${dial}: connect: connection refused`);
+  if (code === 'ENOTFOUND') return new UnavailableError(`${name}: ${dial}: lookup ${u.hostname}: no such host`);
+  if (code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code)) return new UnavailableError(`${name}: x509: certificate signed by unknown authority`);
+  return new UnavailableError(`${name}: ${(err as Error).message}`);
 }
 
 function mediaTypeField(bytes: Buffer): string {

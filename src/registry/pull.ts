@@ -1,18 +1,17 @@
 // `docker pull`: a reference resolved to one image manifest (a manifest list
 // or OCI index picks the platform's entry), its config fetched, the layers
-// missing here downloaded in parallel into the content store, each through an
-// ingest named after its digest, so a pull cut short (network, Ctrl-C, a
-// killed daemon) keeps the bytes written and the next pull asks for the rest
-// with a Range request; the commit checks size and digest. Layers are then
-// registered in order as each download completes, the image created holding
-// the manifests it came with, and tagged with its tag and its RepoDigest.
-// Progress goes out as dockerd's JSON messages, so the docker CLI draws its bars.
+// missing here fetched in parallel, each downloaded and unpacked in one pass
+// into a directory of its own (./layer-pull.ts: a resumable ingest named
+// after its digest, so a pull cut short resumes with a Range request; the
+// digest is checked at the end). Only the chain's registration follows the
+// layers' order; then the image is created holding the manifests it came
+// with, and tagged with its tag and its RepoDigest. Progress goes out as
+// dockerd's JSON messages, so the docker CLI draws its bars.
 import { Readable } from 'node:stream';
-import { InvalidArgumentError, NotImplementedError, UnavailableError } from '../errors';
+import { InvalidArgumentError, NotImplementedError } from '../errors';
 import type { HeldBlob } from '../graph/content/refs';
 import { writeBlob } from '../graph/content/helpers';
 import { isDigest, sha256, type Digest } from '../api/digest';
-import { AlreadyExistsError } from '../graph/errors';
 import type { Graph } from '../graph/graph';
 import { parseConfig } from '../graph/image/config';
 import { chainIds } from '../graph/layers/chain';
@@ -21,23 +20,24 @@ import { isIndexMediaType, isManifestMediaType, MEDIA_TYPE } from '../graph/medi
 import { familiarString, type NamedRef } from '../api/reference';
 import type { Tx } from '../state/tx';
 import { readBounded, type FetchedManifest, type RegistryClient } from './client';
+import { fetchLayer, type FetchedLayer, type LayerPullDeps } from './layer-pull';
 import { selectManifest, type Platform } from './platform';
-import { counted, progressTicker, shortDigest, statusLine, type Emit } from './progress';
+import { counted, shortDigest, statusLine, type Emit } from './progress';
 import type { Descriptor, RegistryAuth } from './types';
 
 const MAX_CONFIG = 8 * 1024 * 1024;
 
 const LAYER_TYPES = new Set([
   MEDIA_TYPE.dockerLayer,
+  'application/vnd.docker.image.rootfs.diff.tar',
+  'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
   MEDIA_TYPE.ociLayer,
   `${MEDIA_TYPE.ociLayer}+gzip`,
   `${MEDIA_TYPE.ociLayer}+zstd`,
   'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
 ]);
 
-export interface PullDeps {
-  client: RegistryClient;
-  graph: Graph;
+export interface PullDeps extends LayerPullDeps {
   /** Layers downloaded at once (daemon.json `max-concurrent-downloads`). */
   maxConcurrentDownloads: number;
 }
@@ -121,58 +121,11 @@ function limited<T>(tasks: Array<() => Promise<T>>, limit: number): Array<Promis
   );
 }
 
-/**
- * Downloads one blob into the content store: resumes the ingest a cut pull
- * left (a Range request from its offset), checks the digest at commit; a
- * mismatch keeps nothing of it and names the layer.
- */
-async function download(deps: PullDeps, ref: NamedRef, desc: Descriptor, auth: RegistryAuth | undefined, emit: Emit): Promise<void> {
-  const id = shortDigest(desc.digest);
-  const content = deps.graph.content;
-  if (await content.has(desc.digest)) {
-    emit(statusLine(id, 'Download complete'));
-    return;
-  }
-  let writer = await content.writer(`pull/${desc.digest}`, { size: desc.size, expected: desc.digest });
-  let committed = false;
-  try {
-    if (writer.offset < desc.size) {
-      const { stream, offset } = await deps.client.fetchBlob(ref, desc, { offset: writer.offset, ...(auth ? { auth } : {}) });
-      if (offset !== writer.offset) {
-        // The registry sent the blob whole: the ingest starts over.
-        await writer.abort();
-        writer = await content.writer(`pull/${desc.digest}`);
-      }
-      const tick = progressTicker(id, 'Downloading', desc.size, emit);
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        if (writer.offset + chunk.length > desc.size) {
-          stream.destroy();
-          await writer.abort();
-          throw new UnavailableError(`error pulling layer ${desc.digest}: the registry sent more than the ${desc.size} bytes the manifest names`);
-        }
-        await writer.write(chunk);
-        tick(writer.offset);
-      }
-      // A body cut short without an error: keep what came for the next pull.
-      if (writer.offset < desc.size) throw new UnavailableError(`error pulling layer ${desc.digest}: unexpected EOF`);
-    }
-    emit(statusLine(id, 'Verifying Checksum'));
-    committed = true; // commit ends the ingest, success or not
-    await writer.commit(desc.size, desc.digest).catch((err: unknown) => {
-      if (err instanceof AlreadyExistsError) return;
-      throw new InvalidArgumentError(`filesystem layer verification failed for digest ${desc.digest}: ${(err as Error).message}`);
-    });
-    emit(statusLine(id, 'Download complete'));
-  } finally {
-    // A cut transfer keeps its verified-so-far bytes for the next pull.
-    if (!committed) await writer.close();
-  }
-}
-
-/** Pulls what `plan` names; returns the image ID. */
-export async function runPull(deps: PullDeps, plan: PullPlan, auth: RegistryAuth | undefined, emit: Emit): Promise<Digest> {
+/** Pulls what `plan` names; returns the image ID. `stop` (the client went away: Ctrl-C) ends the transfers, keeping what they verified. */
+export async function runPull(deps: PullDeps, plan: PullPlan, auth: RegistryAuth | undefined, emit: Emit, stop?: AbortSignal): Promise<Digest> {
   const { graph } = deps;
   const { ref } = plan;
+  stop?.throwIfAborted();
   // dockerd names the repository by its path on the registry (`library/busybox`).
   emit({ status: `Pulling from ${ref.path}`, id: ref.digest ?? ref.tag ?? 'latest' });
   if (graph.store.get(plan.config.digest)) return finish(deps, plan, plan.config.digest, emit); // the image is here: only its names may be new
@@ -185,19 +138,30 @@ export async function runPull(deps: PullDeps, plan: PullPlan, auth: RegistryAuth
   const chains = chainIds(diffIds);
   const present = chains.map((c) => graph.layers.get(c) !== undefined);
   plan.layers.forEach((l, i) => emit(statusLine(shortDigest(l.digest), present[i] ? 'Already exists' : 'Pulling fs layer')));
-  const tasks = plan.layers.map((l, i) => () => (present[i] ? Promise.resolve() : download(deps, ref, l, auth, emit)));
-  const downloads = limited(tasks, Math.max(1, deps.maxConcurrentDownloads));
-  downloads.forEach((d) => d.catch(() => {})); // awaited in order below; a later failure must not go unhandled
+  const cancel = new AbortController();
+  const onStop = () => cancel.abort(stop?.reason);
+  stop?.addEventListener('abort', onStop, { once: true });
+  const tasks = plan.layers.map((desc, i) => async (): Promise<FetchedLayer | undefined> => {
+    if (present[i]) return undefined;
+    cancel.signal.throwIfAborted();
+    return fetchLayer(deps, { ref, desc, diffId: diffIds[i]!, auth, emit, signal: cancel.signal });
+  });
+  const fetched = limited(tasks, Math.max(1, deps.maxConcurrentDownloads));
+  fetched.forEach((d) => d.catch(() => cancel.abort())); // one failure stops the others (they keep their ingests)
   const leases: Lease[] = [];
+  const committed = new Set<number>();
   try {
     let parent: Digest | null = null;
     for (let i = 0; i < plan.layers.length; i++) {
-      await downloads[i];
-      const layer = plan.layers[i]!;
-      const expectedDiffId = diffIds[i]!;
-      const lease: Lease = present[i]
-        ? await graph.layers.register(emptyStream(), { parent, expectedDiffId })
-        : await registerBlob(graph, layer, { parent, expectedDiffId }, emit);
+      const got = await fetched[i];
+      const opts = { parent, expectedDiffId: diffIds[i]! };
+      let lease: Lease;
+      if (got === undefined) lease = await graph.layers.register(emptyStream(), opts);
+      else if ('prepared' in got) {
+        committed.add(i);
+        lease = graph.layers.commit(got.prepared, parent);
+        emit(statusLine(shortDigest(plan.layers[i]!.digest), 'Pull complete'));
+      } else lease = await registerBlob(graph, plan.layers[i]!, opts, emit);
       leases.push(lease);
       parent = lease.layer.chainId;
     }
@@ -207,7 +171,16 @@ export async function runPull(deps: PullDeps, plan: PullPlan, auth: RegistryAuth
       documents.push({ digest: doc.desc.digest, mediaType: doc.desc.mediaType });
     }
     return finish(deps, plan, await graph.store.create(configBytes, { documents }), emit);
+  } catch (err) {
+    cancel.abort();
+    // Layers unpacked but never committed go; their blobs stay for the next pull (GC'd at start if it never comes).
+    const settled = await Promise.allSettled(fetched);
+    settled.forEach((r, i) => {
+      if (r.status === 'fulfilled' && r.value && 'prepared' in r.value && !committed.has(i)) graph.layers.discard(r.value.prepared);
+    });
+    throw err;
   } finally {
+    stop?.removeEventListener('abort', onStop);
     for (const l of leases) l.release();
   }
 }

@@ -4,7 +4,10 @@
 // content store holds them (gzip, zstd or plain tar); one stored with a
 // compression registries do not take (bzip2, xz) goes as its plain tar. A
 // zstd layer makes the manifest OCI's; otherwise it is Docker's schema 2, as
-// dockerd pushes. The pushed digest becomes a RepoDigest of the image.
+// dockerd pushes. The pushed digest becomes a RepoDigest of the image. A blob
+// the registry lacks is mounted from another repository there that an image
+// holding it came from or went to (cross-repository mount), else uploaded:
+// one PUT, or PATCHes with Content-Range for a big one.
 import { Readable } from 'node:stream';
 import { InvalidArgumentError, NotFoundError } from '../errors';
 import type { Compression } from '../archive/compression';
@@ -23,6 +26,8 @@ export interface PushDeps {
   graph: Graph;
   /** Layers uploaded at once (dockerd's `max-concurrent-uploads`). */
   maxConcurrentUploads: number;
+  /** Bytes per PATCH of a chunked upload (UPLOAD_CHUNK_SIZE). */
+  uploadChunkSize?: number;
 }
 
 /** A blob to send: its descriptor and how to read it. */
@@ -40,7 +45,13 @@ const DOCKER_LAYER: Partial<Record<Compression, string>> = {
 
 /** The tags of `repo` to push: the one given, or all of them (`push --all-tags`). */
 export function pushTags(graph: Graph, repo: NamedRef, tag: string | undefined): string[] {
-  if (tag !== undefined) return [tag];
+  if (tag !== undefined) {
+    // dockerd names the repository, not the tag, when the tag is not here.
+    if (graph.store.lookupRef({ name: repo.name, domain: repo.domain, path: repo.path, tag }) === undefined) {
+      throw new NotFoundError(`An image does not exist locally with the tag: ${familiarName(repo)}`);
+    }
+    return [tag];
+  }
   const tags = graph.store
     .all()
     .flatMap((img) => graph.store.refs(img.id))
@@ -76,6 +87,71 @@ async function inParallel(tasks: Array<() => Promise<void>>, limit: number): Pro
   await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, worker));
 }
 
+/** Blobs bigger than this go as PATCHes of this many bytes each (distribution's chunked upload). */
+export const UPLOAD_CHUNK_SIZE = 16 * 1024 * 1024;
+
+/**
+ * A repository of `ref`'s registry the blob is known to be in: one an image
+ * holding the layer was pulled from or pushed to (its RepoDigests), so the
+ * registry can mount it instead of receiving it again.
+ */
+export function mountSource(graph: Graph, ref: NamedRef, digest: Digest): string | undefined {
+  for (const img of graph.store.all()) {
+    const repos = graph.store.refs(img.id).filter((r) => r.digest !== undefined && r.domain === ref.domain && r.path !== ref.path);
+    if (repos.length === 0 || img.topLayer === null) continue;
+    if (graph.layers.chain(img.topLayer).some((l) => l.blob.digest === digest || l.diffId === digest)) return repos[0]!.path;
+  }
+  return undefined;
+}
+
+/** `source` (`total` bytes) cut into bodies of `size` bytes, each streamed as it is read. */
+export async function* slices(source: Readable, total: number, size: number): AsyncGenerator<{ body: Readable; length: number }> {
+  const it = (source as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  let carry: Buffer | undefined;
+  for (let offset = 0; offset < total; offset += size) {
+    const length = Math.min(size, total - offset);
+    let left = length;
+    const part = async function* (): AsyncGenerator<Buffer> {
+      while (left > 0) {
+        let chunk = carry;
+        carry = undefined;
+        if (!chunk) {
+          const next = await it.next();
+          if (next.done) throw new InvalidArgumentError(`blob shorter than its ${total} bytes`);
+          chunk = next.value;
+        }
+        if (chunk.length > left) {
+          carry = chunk.subarray(left);
+          chunk = chunk.subarray(0, left);
+        }
+        left -= chunk.length;
+        yield chunk;
+      }
+    };
+    yield { body: Readable.from(part()), length };
+  }
+}
+
+/** One blob: nothing when the registry has it, a mount when another repository there has it, else an upload (chunked when big). */
+async function pushBlob(deps: PushDeps, ref: NamedRef, b: PushBlob, auth: RegistryAuth | undefined, emit: Emit): Promise<void> {
+  const { client, graph } = deps;
+  if (await client.hasBlob(ref, b.desc.digest, auth)) {
+    emit(statusLine(b.id, 'Layer already exists'));
+    return;
+  }
+  const from = mountSource(graph, ref, b.desc.digest);
+  const session = await client.startUpload(ref, b.desc.digest, auth, from);
+  if (session === 'mounted') {
+    emit(statusLine(b.id, `Mounted from ${from}`));
+    return;
+  }
+  const body = counted(await b.open(), b.id, 'Pushing', b.desc.size, emit);
+  const chunk = deps.uploadChunkSize ?? UPLOAD_CHUNK_SIZE;
+  if (b.desc.size > chunk) await client.uploadChunks(ref, b.desc, slices(body, b.desc.size, chunk), session, auth);
+  else await client.uploadBlob(ref, b.desc, body, auth, session);
+  emit(statusLine(b.id, 'Pushed'));
+}
+
 /** Pushes `repo:tag`; returns the manifest's digest. */
 export async function pushTag(deps: PushDeps, repo: NamedRef, tag: string, auth: RegistryAuth | undefined, emit: Emit): Promise<Digest> {
   const { graph, client } = deps;
@@ -84,14 +160,7 @@ export async function pushTag(deps: PushDeps, repo: NamedRef, tag: string, auth:
   const { blobs, oci } = layerBlobs(deps, img);
   for (const b of blobs) emit(statusLine(b.id, 'Preparing'));
   await inParallel(
-    blobs.map((b) => async () => {
-      if (await client.hasBlob(ref, b.desc.digest, auth)) {
-        emit(statusLine(b.id, 'Layer already exists'));
-        return;
-      }
-      await client.uploadBlob(ref, b.desc, counted(await b.open(), b.id, 'Pushing', b.desc.size, emit), auth);
-      emit(statusLine(b.id, 'Pushed'));
-    }),
+    blobs.map((b) => () => pushBlob(deps, ref, b, auth, emit)),
     Math.max(1, deps.maxConcurrentUploads),
   );
   const configInfo = await graph.content.info(img.id);

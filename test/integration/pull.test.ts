@@ -9,65 +9,13 @@ import { createSign } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRootfsTar } from '../fixtures/busybox';
 import { CLI, hasDocker, startDaemon, type TestDaemon } from '../helpers/daemon';
-import { freePort, hasRegistry, startRegistry, type TestRegistry } from '../helpers/registry';
+import { freePort, hasRegistry, startProxy, startRegistry, type TestRegistry } from '../helpers/registry';
 
 const MB = 1024 * 1024;
-
-/**
- * A TCP proxy to the registry that counts the bytes it sends back and, when
- * told, cuts or stalls the connection after so many bytes of one answer.
- */
-interface Proxy {
-  host: string;
-  sent: number;
-  /** Cut (close) or stall (stop forwarding) once this many bytes went back. */
-  interrupt?: { after: number; mode: 'cut' | 'stall' };
-  close(): Promise<void>;
-}
-
-async function startProxy(target: number): Promise<Proxy> {
-  const port = await freePort();
-  const sockets = new Set<Socket>();
-  const proxy: Proxy = { host: `127.0.0.1:${port}`, sent: 0, close: async () => {} };
-  const server: Server = createServer((client) => {
-    const upstream = connect(target, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    client.pipe(upstream);
-    upstream.on('data', (chunk: Buffer) => {
-      const cut = proxy.interrupt;
-      if (cut && proxy.sent + chunk.length > cut.after) {
-        proxy.interrupt = undefined;
-        if (cut.mode === 'cut') {
-          // What was forwarded reaches the daemon before the end (destroy would drop it).
-          upstream.destroy();
-          client.end();
-        } else {
-          upstream.pause();
-        }
-        return;
-      }
-      proxy.sent += chunk.length;
-      client.write(chunk);
-    });
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('end', () => client.end());
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  proxy.close = () => {
-    for (const s of sockets) s.destroy();
-    return new Promise((resolve) => server.close(() => resolve()));
-  };
-  return proxy;
-}
 
 const skip = !hasDocker || !hasRegistry;
 if (skip) console.warn('pull tests skipped: they need the docker CLI, docker-registry and skopeo');
@@ -233,7 +181,7 @@ describe.skipIf(skip)('pull from a Registry v2', () => {
     try {
       secured.seed(join(work, 'busybox_latest.tar'), 'private:1', ['--dest-compress', '--dest-creds', 'tester:s3cret']);
       const image = `${secured.host}/private:1`;
-      expect(d.docker(['pull', image], { input: '' }).stderr).toBe(`Error response from daemon: Get "http://${secured.host}/v2/private/manifests/1": no basic auth credentials\n`);
+      expect(d.docker(['pull', image], { input: '' }).stderr).toBe(`Error response from daemon: Head "http://${secured.host}/v2/private/manifests/1": no basic auth credentials\n`);
       const wrong = d.docker(['login', '-u', 'tester', '--password-stdin', secured.host], { input: 'wrong\n' });
       expect(wrong.code).toBe(1);
       expect(wrong.stderr).toContain(`Error response from daemon: login attempt to http://${secured.host}/v2/ failed with status: 401 Unauthorized`);
@@ -267,7 +215,7 @@ describe.skipIf(skip)('pull from a Registry v2', () => {
     ok(d.docker(['tag', `${reg.host}/busybox:latest`, `${reg.host}/pushed:1`]));
     const out = ok(d.docker(['push', `${reg.host}/pushed:1`]));
     expect(out).toMatch(new RegExp(`^The push refers to repository \\[${reg.host}/pushed\\]\n`));
-    expect(out).toMatch(/[0-9a-f]{12}: (Pushed|Layer already exists)\n/);
+    expect(out).toMatch(/[0-9a-f]{12}: (Pushed|Layer already exists|Mounted from busybox)\n/);
     const digest = reg.digest('pushed:1');
     expect(out).toContain(`1: digest: ${digest} size: `);
     expect(JSON.parse(ok(d.docker(['image', 'inspect', '--format', '{{json .RepoDigests}}', `${reg.host}/pushed:1`])))).toContain(`${reg.host}/pushed@${digest}`);
@@ -354,23 +302,21 @@ describe.skipIf(skip)('pull from a Registry v2', () => {
     const dead = await freePort();
     const u = d.docker(['pull', `127.0.0.1:${dead}/x:1`]);
     expect(u.code).toBe(1);
-    expect(u.stderr).toContain(`Error response from daemon: Get "http://127.0.0.1:${dead}/v2/library/x/manifests/1"`.replace('library/', ''));
+    // dockerd 20.10 resolves a tag with a HEAD (and says so).
+    expect(u.stderr).toContain(`Error response from daemon: Head "http://127.0.0.1:${dead}/v2/x/manifests/1"`);
     expect(u.stderr).toContain('connection refused');
   });
 
-  it('a pull cut mid-layer keeps what it verified and resumes with a Range request', async () => {
+  it('a pull cut mid-layer asks again from where it stopped (a Range request) after a pause, and the unpack goes on', async () => {
     const proxy = await startProxy(reg.port);
     try {
       const image = `${proxy.host}/big:1`;
       proxy.interrupt = { after: 12 * MB, mode: 'cut' };
-      const first = await dockerAsync(['pull', image]);
-      expect(first.code, first.stdout).toBe(1);
-      expect(contentFiles().some((f) => f.startsWith('ingest/')), `${first.stdout}${first.stderr}${contentFiles().join(' ')}`).toBe(true);
-      const before = proxy.sent;
-      ok(await dockerAsync(['pull', image]));
-      const second = proxy.sent - before;
-      // The second pull fetched the rest: far less than the 30 MB layer.
-      expect(second).toBeLessThan(30 * MB - 8 * MB);
+      const out = ok(await dockerAsync(['pull', image]));
+      expect(out).toMatch(/[0-9a-f]{12}: Retrying in 1 second\n/);
+      expect(out).toContain(`Status: Downloaded newer image for ${image}\n`);
+      // Each byte crossed once (the cut lost at most what was in flight).
+      expect(proxy.sent).toBeLessThan(30 * MB + 2 * MB);
       expect(reg.log()).toMatch(/"GET \/v2\/big\/blobs\/sha256:[0-9a-f]{64} HTTP\/1\.1" 206 /);
       expect(ok(d.docker(['image', 'inspect', '--format', '{{.Size}}', image]))).toBe(`${30 * MB}\n`);
       expect(contentFiles().some((f) => f.startsWith('ingest/'))).toBe(false);
@@ -389,7 +335,12 @@ describe.skipIf(skip)('pull from a Registry v2', () => {
       const pulling = dockerAsync(['pull', image]);
       const deadline = Date.now() + 20_000;
       while (proxy.interrupt && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      await new Promise((r) => setTimeout(r, 200)); // the bytes before the stall reach the ingest
+      // The bytes before the stall reach the ingest (the unpack beside it may hold them back a moment).
+      const ingested = () => {
+        const dir = join(d.dataRoot, 'content', 'ingest');
+        return readdirSync(dir).reduce((n, f) => n + (existsSync(join(dir, f, 'data')) ? statSync(join(dir, f, 'data')).size : 0), 0);
+      };
+      while (ingested() < 14 * MB && Date.now() < deadline + 10_000) await new Promise((r) => setTimeout(r, 20));
       await d.kill('SIGKILL');
       expect((await pulling).code).toBe(1);
       d = await startDaemon({ dir: d.dir });

@@ -5,20 +5,21 @@ import { describe, expect, it } from 'vitest';
 import { progressString } from '../../src/api/units';
 import { challengeOf, tokenFrom } from '../../src/registry/auth';
 import { RegistryClient, registryAuthOf } from '../../src/registry/client';
+import { Endpoints } from '../../src/registry/endpoint';
 import { parsePlatform, selectManifest } from '../../src/registry/platform';
 import type { Descriptor } from '../../src/registry/types';
 
 describe('registry endpoints', () => {
-  const client = new RegistryClient({ insecureRegistries: ['myreg:5000', '10.1.0.0/16'], mirrors: [] });
-  it('loopback, listed hosts and CIDRs are plain HTTP; everything else HTTPS; Docker Hub is registry-1.docker.io', () => {
-    expect(client.endpoint('127.0.0.1:5000')).toBe('http://127.0.0.1:5000');
-    expect(client.endpoint('localhost:5000')).toBe('http://localhost:5000');
-    expect(client.endpoint('myreg:5000')).toBe('http://myreg:5000');
-    expect(client.endpoint('10.1.2.3:443')).toBe('http://10.1.2.3:443');
-    expect(client.endpoint('10.2.0.1')).toBe('https://10.2.0.1');
+  const endpoints = new Endpoints({ insecureRegistries: ['myreg:5000', '10.1.0.0/16'], certsDir: '/nonexistent' });
+  it("127.0.0.0/8, localhost, listed hosts and CIDRs try HTTPS unverified then plain HTTP; everything else (::1 too, as dockerd) verified HTTPS; Docker Hub is registry-1.docker.io", () => {
+    for (const host of ['127.0.0.1:5000', 'localhost:5000', 'myreg:5000', '10.1.2.3:443']) expect(endpoints.schemesFor(host), host).toEqual(['https', 'http']);
+    for (const host of ['10.2.0.1', 'quay.io', '[::1]:5000']) expect(endpoints.schemesFor(host), host).toEqual(['https']);
+    endpoints.answered('127.0.0.1:5000', 'http');
+    expect(endpoints.schemesFor('127.0.0.1:5000')).toEqual(['http']);
+    const client = new RegistryClient({ insecureRegistries: [], mirrors: [], certsDir: '/nonexistent' });
     expect(client.endpoint('quay.io')).toBe('https://quay.io');
     expect(client.endpoint('docker.io')).toBe('https://registry-1.docker.io');
-    expect(new RegistryClient({ insecureRegistries: [], mirrors: ['http://127.0.0.1:9/'] }).endpoint('docker.io')).toBe('http://127.0.0.1:9');
+    expect(new RegistryClient({ insecureRegistries: [], mirrors: ['http://127.0.0.1:9/'], certsDir: '/nonexistent' }).endpoint('docker.io')).toBe('http://127.0.0.1:9');
   });
 });
 

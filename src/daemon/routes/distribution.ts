@@ -4,13 +4,14 @@
 // so an unknown image or an unreachable registry is an HTTP error as dockerd
 // answers; after that, failures are in-band stream errors.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { InvalidArgumentError, NotFoundError } from '../../errors';
+import { InvalidArgumentError, NotFoundError, UnavailableError } from '../../errors';
 import { isDigest } from '../../api/digest';
 import { parseConfig } from '../../graph/image/config';
 import { isIndexMediaType } from '../../graph/media-types';
 import { DEFAULT_DOMAIN, familiarName, familiarString, parseNormalizedNamed, type NamedRef } from '../../api/reference';
 import { readBounded, RegistryClient, registryAuthOf } from '../../registry/client';
 import { parsePlatform } from '../../registry/platform';
+import { Transfers } from '../../registry/layer-pull';
 import { resolvePull, runPull, type PullDeps } from '../../registry/pull';
 import { checkPushable, pushTag, pushTags, type PushDeps } from '../../registry/push';
 import type { RegistryAuth } from '../../registry/types';
@@ -25,23 +26,27 @@ interface DistributionInspect {
   Platforms: Array<{ os: string; architecture: string; variant?: string }>;
 }
 
-/** One client per daemon (its token cache), made with the configuration's registries. */
-const clients = new WeakMap<DaemonContext, RegistryClient>();
+/** One client per daemon (its token cache), made with the configuration's registries, and the blob transfers running. */
+const clients = new WeakMap<DaemonContext, { client: RegistryClient; transfers: Transfers }>();
 
 function pullDeps(ctx: DaemonContext): PullDeps & PushDeps {
-  let client = clients.get(ctx);
-  if (!client) {
-    client = new RegistryClient({
+  let shared = clients.get(ctx);
+  if (!shared) {
+    const client = new RegistryClient({
       get insecureRegistries() {
         return ctx.config.insecureRegistries;
       },
       get mirrors() {
         return ctx.config.registryMirrors;
       },
+      get certsDir() {
+        return ctx.config.registryCertsDir;
+      },
     });
-    clients.set(ctx, client);
+    shared = { client, transfers: new Transfers() };
+    clients.set(ctx, shared);
   }
-  return { client, graph: ctx.graph, maxConcurrentDownloads: ctx.config.maxConcurrentDownloads, maxConcurrentUploads: ctx.config.maxConcurrentUploads };
+  return { ...shared, graph: ctx.graph, maxConcurrentDownloads: ctx.config.maxConcurrentDownloads, maxConcurrentUploads: ctx.config.maxConcurrentUploads };
 }
 
 /** `fromImage` and `tag` as dockerd combines them: the tag may be a digest; neither means every tag. */
@@ -71,11 +76,16 @@ export async function pullRoute(ctx: DaemonContext, req: FastifyRequest, reply: 
   const refs = tags.map((tag) => (tag === undefined ? ref : { ...ref, tag }));
   // The first image is resolved before the stream starts: its errors get their HTTP status.
   const first = await resolvePull(deps.client, refs[0]!, platform, auth);
+  // A client gone before the end (Ctrl-C) stops the pull, as dockerd's does; its transfers keep what they verified.
+  const gone = new AbortController();
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) gone.abort(new UnavailableError('the client went away'));
+  });
   await progressStream(reply, async (emit) => {
     for (const [i, one] of refs.entries()) {
       const plan = i === 0 ? first : await resolvePull(deps.client, one, platform, auth);
       await ctx.jobs.run({ name: 'image.pull', object: familiarString(one), locks: [imageLock(familiarName(one))] }, async (job) => {
-        await runPull(deps, plan, auth, emit);
+        await runPull(deps, plan, auth, emit, gone.signal);
         job.emit({ Type: 'image', Action: 'pull', Actor: { ID: familiarString(one), Attributes: { name: familiarString(one) } } });
       });
     }
@@ -88,10 +98,12 @@ export async function pushRoute(ctx: DaemonContext, req: FastifyRequest, reply: 
   const repo = parseNormalizedNamed(name);
   checkPushable(repo);
   const deps = pullDeps(ctx);
-  const tags = pushTags(deps.graph, repo, str(req.query as Query, 'tag') || repo.tag);
+  const tag = str(req.query as Query, 'tag') || repo.tag;
   const auth = authOf(req);
   await progressStream(reply, async (emit) => {
     emit({ status: `The push refers to repository [${repo.name}]` });
+    // dockerd says a tag is missing in the stream, after the line above.
+    const tags = pushTags(deps.graph, repo, tag);
     for (const tag of tags) {
       const ref = { name: repo.name, domain: repo.domain, path: repo.path, tag };
       await ctx.jobs.run({ name: 'image.push', object: familiarString(ref), locks: [imageLock(familiarName(ref))] }, async (job) => {

@@ -6,7 +6,7 @@
 // See ./types.ts for the lifecycle.
 import { createReadStream, promises as fsp, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { NotFoundError, ConflictError, InvalidArgumentError, isErrno } from '../../errors';
 import { Digester, hexOf, isDigest, sha256, type Digest } from '../../api/digest';
 import { AlreadyExistsError } from '../errors';
@@ -216,6 +216,11 @@ class LocalWriter implements Writer {
 
   digest(): Digest {
     return this.digester.digest();
+  }
+
+  written(): Readable {
+    if (this.offset === 0) return Readable.from([]);
+    return createReadStream(join(this.dir, 'data'), { highWaterMark: READ_CHUNK, start: 0, end: this.offset - 1 });
   }
 
   async write(chunk: Uint8Array): Promise<void> {

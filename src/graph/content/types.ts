@@ -45,6 +45,8 @@ export interface Writer {
   readonly offset: number;
   /** Digest of the bytes written so far. */
   digest(): Digest;
+  /** The bytes written so far (a resumed ingest's, for a consumer that must see the blob from its start). */
+  written(): Readable;
   /** Verifies, makes the blob visible, and ends the writer and its ingest (even on failure). */
   commit(size: number, expected?: Digest): Promise<BlobInfo>;
   /** Abandons the ingest: its bytes are removed. Idempotent; a no-op after commit. */

@@ -17,7 +17,7 @@ import { mkdirPrivate, mkdirPrivateAsync } from '../../state/dirs';
 import type { Tx, TxDb } from '../../state/tx';
 import { fileSink, writerSink } from './blob-sink';
 import { chainId as computeChainId } from './chain';
-import type { LayerInfo, LayerStore, Lease, MountedOverlay, OverlayMount, RegisterOptions } from './types';
+import type { LayerInfo, LayerStore, Lease, MountedOverlay, OverlayMount, PreparedLayer, RegisterOptions, UnpackOptions } from './types';
 import { unpackLayer } from './unpack';
 
 interface LayerRow {
@@ -109,12 +109,15 @@ export class OverlayLayerStore implements LayerStore {
         return lease;
       }
     }
+    return this.commit(await this.unpack(tar, opts), opts.parent);
+  }
+
+  async unpack(tar: Readable, opts: UnpackOptions = {}): Promise<PreparedLayer> {
     const { compression, stream } = await peekCompression(tar);
-    const sink = opts.file !== undefined ? fileSink(this.content, opts.file, compression !== 'none') : await writerSink(this.content);
+    const sink = opts.sink ?? (opts.file !== undefined ? fileSink(this.content, opts.file, compression !== 'none') : await writerSink(this.content));
     const tmp = join(this.root, randomName('tmp-'));
     const diff = join(tmp, 'diff');
     let unpacked;
-    let blob;
     try {
       await mkdirPrivateAsync(tmp); // becomes layers/<id>: only diff/, the layer's root directory, is 0755
       await fsp.mkdir(diff, { mode: 0o755 });
@@ -128,13 +131,17 @@ export class OverlayLayerStore implements LayerStore {
       throw err;
     }
     try {
-      blob = await sink.finish(unpacked);
+      const blob = await sink.finish(unpacked);
+      return { dir: tmp, ...unpacked, compression, blob };
     } catch (err) {
       await fsp.rm(tmp, { recursive: true, force: true });
       throw err;
     }
-    const { digest: blobDigest, size: blobSize } = blob;
-    const chainId = computeChainId(opts.parent, unpacked.diffId);
+  }
+
+  commit(prepared: PreparedLayer, parent: Digest | null): Lease {
+    if (parent !== null && !this.get(parent)) throw new NotFoundError(`parent layer ${parent}: not found`);
+    const chainId = computeChainId(parent, prepared.diffId);
     const final = this.dir(chainId);
     let discard = false;
     const lease = this.gdb.update((tx) => {
@@ -143,18 +150,22 @@ export class OverlayLayerStore implements LayerStore {
         return this.lease(tx, chainId);
       }
       if (existsSync(final)) rmSync(final, { recursive: true, force: true }); // left by a crash
-      renameSync(tmp, final);
+      renameSync(prepared.dir, final);
       tx.db
         .prepare(
           `INSERT INTO layers (chain_id, diff_id, parent, size, tar_size, blob_digest, blob_media_type, blob_size, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(chainId, unpacked.diffId, opts.parent, unpacked.size, unpacked.tarSize, blobDigest, compression, blobSize, Date.now());
-      if (opts.parent !== null) this.hold(opts.parent, `layer:${chainId}`, tx);
+        .run(chainId, prepared.diffId, parent, prepared.size, prepared.tarSize, prepared.blob.digest, prepared.compression, prepared.blob.size, Date.now());
+      if (parent !== null) this.hold(parent, `layer:${chainId}`, tx);
       return this.lease(tx, chainId);
     });
-    if (discard) await fsp.rm(tmp, { recursive: true, force: true });
+    if (discard) this.discard(prepared);
     return lease;
+  }
+
+  discard(prepared: PreparedLayer): void {
+    void fsp.rm(prepared.dir, { recursive: true, force: true });
   }
 
   private lease(tx: Tx, chainId: Digest): Lease {

@@ -23,6 +23,7 @@ import type { OverlayMethod } from '../../native';
 import type { Compression } from '../../archive/compression';
 import type { Digest } from '../../api/digest';
 import type { Tx } from '../../state/tx';
+import type { BlobSink } from './blob-sink';
 
 export interface LayerInfo {
   chainId: Digest;
@@ -60,6 +61,31 @@ export interface RegisterOptions {
   file?: string;
 }
 
+/** How unpack() gets the layer's blob into the content store. */
+export interface UnpackOptions {
+  /** As in RegisterOptions: the tar is this file, adopted as the blob. */
+  file?: string;
+  /** Checked against what the unpacker hashed: a mismatch keeps nothing. */
+  expectedDiffId?: Digest;
+  /**
+   * The caller handles the blob itself (a pull writes the bytes to its own
+   * resumable ingest as they arrive): `through` sees the stream, `finish`
+   * commits (and verifies) the blob once the tar is unpacked.
+   */
+  sink?: BlobSink;
+}
+
+/** A layer unpacked in a private directory, not yet part of any chain. */
+export interface PreparedLayer {
+  /** <data-root>/layers/tmp-*: becomes the layer's directory at commit. */
+  readonly dir: string;
+  readonly diffId: Digest;
+  readonly size: number;
+  readonly tarSize: number;
+  readonly compression: Compression;
+  readonly blob: { digest: Digest; size: number };
+}
+
 export interface OverlayMount {
   /**
    * The options as one mount(2) data string: lowerdir=…,upperdir=…,workdir=….
@@ -82,6 +108,17 @@ export interface MountedOverlay extends OverlayMount {
 
 export interface LayerStore {
   register(tar: Readable, opts: RegisterOptions): Promise<Lease>;
+  /**
+   * register's first half, which needs no parent: an overlay layer is a
+   * directory of its own, so the layers of an image unpack in parallel and
+   * only commit() follows the chain's order. A crash leaves a tmp-* directory
+   * that open() removes.
+   */
+  unpack(tar: Readable, opts?: UnpackOptions): Promise<PreparedLayer>;
+  /** register's second half: `prepared` becomes the layer on `parent` (a chain already there keeps its own). */
+  commit(prepared: PreparedLayer, parent: Digest | null): Lease;
+  /** Removes a prepared layer that will not be committed. */
+  discard(prepared: PreparedLayer): void;
   get(chainId: Digest): LayerInfo | undefined;
   /** The layers of a chain, top first. NotFoundError if the chain is unknown. */
   chain(chainId: Digest): LayerInfo[];
