@@ -3,7 +3,7 @@
 // the daemon's 101 (older dockerds answer attach with 200) the same socket
 // carries raw stream bytes both ways. node:net directly, not undici's upgrade
 // API: nothing more to load, and the socket can be half-closed after stdin's EOF.
-import type net from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ApiClient, RequestOptions } from './client';
 import { DaemonError, connectError, errorMessage } from './client';
 import { connect, readBody, readHead } from './http';
@@ -15,7 +15,7 @@ export interface HijackOptions {
 }
 
 /** Opens the hijacked stream; rejects with DaemonError on an error answer. */
-export async function hijack(client: ApiClient, path: string, opts: HijackOptions = {}): Promise<net.Socket> {
+export async function hijack(client: ApiClient, path: string, opts: HijackOptions = {}): Promise<Duplex> {
   const url = await client.url(path, opts.query);
   const body = opts.body === undefined ? '' : JSON.stringify(opts.body);
   const socket = connect(client.host, client.tls);

@@ -4,12 +4,15 @@
 // request at a time per connection, kept alive between them. Streamed bodies
 // (logs, stats, events, archives) go through undici (client.ts).
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { tcpTarget, tlsConnectOptions, type TlsSettings } from './endpoint';
+import { dialSsh } from './ssh';
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 const MAX_HEAD = 64 * 1024;
 
-export function connect(host: string, tls?: TlsSettings): net.Socket {
+/** A new connection to the daemon: a socket, or for ssh:// an ssh process's stdio (ssh.ts). */
+export function connect(host: string, tls?: TlsSettings): Duplex {
   if (host.startsWith('unix://')) return net.connect({ path: host.slice('unix://'.length), allowHalfOpen: true });
   if (host.startsWith('tcp://')) {
     const { hostname, port } = tcpTarget(host, tls);
@@ -18,6 +21,7 @@ export function connect(host: string, tls?: TlsSettings): net.Socket {
     // TLS over that socket keeps its half-open mode; `host` is the name the server's certificate is checked against.
     return tls ? process.getBuiltinModule('node:tls').connect({ socket, host: hostname, ...tlsConnectOptions(tls, hostname) }) : socket;
   }
+  if (host.startsWith('ssh://')) return dialSsh(host);
   throw new Error(`unsupported protocol scheme in host: ${host}`);
 }
 
@@ -28,7 +32,7 @@ export interface Head {
 }
 
 /** Reads the status line and headers; what follows them is handed back as `rest`. */
-export function readHead(socket: net.Socket): Promise<Head> {
+export function readHead(socket: Duplex): Promise<Head> {
   return new Promise((resolve, reject) => {
     let buffered = Buffer.alloc(0);
     const done = (err?: Error, head?: Head) => {
@@ -63,7 +67,7 @@ export function readHead(socket: net.Socket): Promise<Head> {
 }
 
 /** The body of an error answer: by Content-Length, chunked, or up to the close. */
-export function readBody(socket: net.Socket, headers: Map<string, string>, rest: Buffer): Promise<string> {
+export function readBody(socket: Duplex, headers: Map<string, string>, rest: Buffer): Promise<string> {
   const length = headers.get('content-length');
   const chunked = /chunked/i.test(headers.get('transfer-encoding') ?? '');
   return new Promise((resolve) => {
@@ -117,7 +121,7 @@ export interface HttpAnswer {
 
 /** A kept-alive connection to the daemon serving one request at a time, in the order asked. */
 export class HttpConnection {
-  private socket: net.Socket | undefined;
+  private socket: Duplex | undefined;
   private idle: Promise<unknown> = Promise.resolve();
 
   constructor(

@@ -2,7 +2,7 @@
 // hijackedIOStreamer: output (raw with a tty, else demultiplexed to stdout and
 // stderr), stdin piped up the socket and then half-closed on EOF while output
 // keeps flowing, raw terminal and detach keys with a tty. Also the signal proxy.
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { StdDemuxer } from '../stdcopy';
 import { DEFAULT_DETACH_KEYS, DetachDetector, parseDetachKeys, rawMode } from '../tty';
 
@@ -45,7 +45,7 @@ export class AttachedStreams {
   private stopInput: () => void = () => {};
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: Duplex,
     private readonly opts: StreamOptions,
   ) {
     exitOnClosedOutput();

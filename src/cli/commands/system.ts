@@ -6,6 +6,7 @@ import type { Cli } from '../cli';
 import { CliError } from '../cli';
 import { bytesSize, humanSize, renderList, renderOne, tabwrite } from '../format';
 import { filterFlag } from './containers-list';
+import { registerDialStdio } from './dial-stdio';
 import { events, type EventsOptions } from './events';
 
 interface ClientVersion {
@@ -224,6 +225,7 @@ export function registerSystem(program: Command, cli: Cli): void {
   const system = program.command('system').description('Manage tsdocker');
   infoCommand(system.command('info'));
   eventsCommand(system.command('events'));
+  registerDialStdio(system, cli);
   system
     .command('df')
     .description('Show tsdocker disk usage')
