@@ -2,7 +2,7 @@
 // markdown table. The peer is BENCH_PEER_HOST (unix:///…) when set; otherwise
 // Debian's dockerd is started here on its own socket and data root when
 // installed (BENCH_PEER=0 skips it), and stopped by PID at the end. Sections:
-// `api` (request rates, CLI start-up, idle memory) and `load` (./load.ts).
+// `api` (request rates, CLI start-up, idle memory), `load` (./load.ts), `tls` (TLS and ssh://, ./tls.ts).
 // All traffic stays on Unix sockets on this machine; every loop is bounded.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { loadRows } from './load';
 import { median, requestRate, rssOfTree, wallTimes } from './measure';
 import { runRows } from './run';
 import { statsRows } from './stats';
+import { tlsRows } from './tls';
 import { fmt, ratio, type Row } from './table';
 
 /** BENCH_ONLY=api,load runs only those sections. */
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
     if (wanted('run')) rows.push(...(await runRows(ours, peer)));
     if (wanted('containers')) rows.push(...(await containerRows(ours, peer)));
     if (wanted('stats')) rows.push(...(await statsRows(ours, peer)));
+    if (wanted('tls')) rows.push(...(await tlsRows()));
   } finally {
     await ours.stop();
     await peer?.stop();

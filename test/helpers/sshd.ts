@@ -12,7 +12,6 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, sy
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI } from './daemon';
 import { freePort } from './tls';
 
 export const SSHD = '/usr/sbin/sshd';
@@ -65,8 +64,8 @@ async function waitListening(port: number, child: ChildProcess, logs: () => stri
   throw new Error(`sshd did not listen on ${port}: ${logs()}`);
 }
 
-/** Starts sshd whose sessions reach the daemon on `daemonSocket` as the remote `docker`. */
-export async function startSshd(daemonSocket: string): Promise<TestSshd> {
+/** Starts sshd whose sessions reach the daemon on `daemonSocket` with `cli` (bin/tsdocker) as the remote `docker`. */
+export async function startSshd(daemonSocket: string, cli: string): Promise<TestSshd> {
   const dir = mkdtempSync(join(tmpdir(), 'tsd-sshd-'));
   const port = await freePort();
   const hostKey = keygen(join(dir, 'host_key'));
@@ -76,7 +75,7 @@ export async function startSshd(daemonSocket: string): Promise<TestSshd> {
 
   // The remote side: `docker` is our tsdocker, talking to the test daemon.
   mkdirSync(join(dir, 'remote-bin'), { mode: 0o700 });
-  symlinkSync(CLI, join(dir, 'remote-bin', 'docker'));
+  symlinkSync(cli, join(dir, 'remote-bin', 'docker'));
   script(
     join(dir, 'session.sh'),
     `#!/bin/sh\nPATH=${join(dir, 'remote-bin')}:/usr/sbin:/usr/bin:/sbin:/bin\nDOCKER_HOST=unix://${daemonSocket}\nexport PATH DOCKER_HOST\nexec /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n`,

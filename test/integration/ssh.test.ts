@@ -17,7 +17,7 @@ let sshd: TestSshd | undefined;
 beforeAll(async () => {
   if (missing) return;
   d = await startBusyboxDaemon();
-  sshd = await startSshd(d.socket);
+  sshd = await startSshd(d.socket, CLI);
 }, 60_000);
 
 afterAll(async () => {
