@@ -48,7 +48,7 @@ function quote(word: string): string {
 
 /** ssh's arguments for one connection: the docker CLI's, with the multiplexing options first when given. */
 export function sshArgs(spec: SshSpec, mux: string[] = []): string[] {
-  const remote = spec.path ? ['docker', `--host=unix://${spec.path}`, 'system', 'dial-stdio'] : ['docker', 'system', 'dial-stdio'];
+  const remote = spec.path ? ['docker', '--host', `unix://${spec.path}`, 'system', 'dial-stdio'] : ['docker', 'system', 'dial-stdio'];
   return [
     ...mux,
     '-o', 'ConnectTimeout=30',

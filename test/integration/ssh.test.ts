@@ -78,6 +78,15 @@ describe.skipIf(missing !== undefined)('the tsdocker CLI’s ssh connection', ()
     }
   }, 40_000);
 
+  it('passes the URL’s socket path on to the remote side (docker --host unix://PATH system dial-stdio), in both CLIs', () => {
+    for (const run of [d!.cli, d!.docker]) {
+      const r = run(['-H', `${sshd!.url}/nonexistent/remote.sock`, 'ps'], { env: sshEnv() });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/has exited with exit status 1, .*stderr=failed to open the raw stream connection: .*\/nonexistent\/remote\.sock/s);
+    }
+    expect(ok(CLIS.tsdocker(['version', '-f', '{{.Server.Os}}'])).trim()).toBe('linux');
+  }, 40_000);
+
   it('says what went wrong when ssh cannot connect', () => {
     const r = d!.cli(['-H', 'ssh://root@127.0.0.1:1', 'ps'], { env: sshEnv() });
     expect(r.code).toBe(1);

@@ -4,7 +4,7 @@
 // load, run -it under a pty, exec -i); and what is refused with nothing served: no client certificate, one from
 // another CA, an expired one, plaintext HTTP, TLS 1.0 and 1.1, an encrypted key, `--tls` without
 // verification off loopback. Only 127.0.0.1 is used.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -126,6 +126,17 @@ describe('the tsdocker CLI’s TLS settings', () => {
     const soon = await makeCerts(join(dir, 'soon'), 2);
     const r = d!.cli(['--tlsverify', '--tlscacert', certs.ca, '--tlscert', soon.clientCert, '--tlskey', soon.clientKey, '-H', `tcp://127.0.0.1:${port}`, 'version', '-f', '{{.Server.Os}}']);
     expect(r.stderr).toMatch(new RegExp(`^WARNING: the client certificate ${soon.clientCert} expires on \\S+: renew it with 'tsdocker tls renew'\n`));
+  });
+
+  it('dials the TLS daemon for system dial-stdio (the remote end of an ssh:// host)', async () => {
+    const child = spawn(CLI, [...tlsFlags(), 'system', 'dial-stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.stdin.write('GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n');
+    expect(await exited).toBe(0);
+    child.stdin.destroy();
+    expect(out).toMatch(/^HTTP\/1.1 200 OK\r\n[\s\S]*\r\n\r\nOK$/);
   });
 
   it('fails, serving nothing, without TLS', () => {

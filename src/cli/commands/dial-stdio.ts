@@ -13,7 +13,10 @@ import { connect } from '../http';
 /** Resolves once the connection is up (TLS handshake included), rejects with why not. */
 function opened(conn: Duplex): Promise<void> {
   return new Promise((resolve, reject) => {
-    const ready = conn.constructor.name === 'TLSSocket' ? 'secureConnect' : conn.constructor.name === 'Socket' ? 'connect' : undefined;
+    const { TLSSocket } = process.getBuiltinModule('node:tls');
+    const { Socket } = process.getBuiltinModule('node:net');
+    const ready = conn instanceof TLSSocket ? 'secureConnect' : conn instanceof Socket ? 'connect' : undefined;
+    // An ssh:// host's stream is writable at once (ssh.ts reports its own failures).
     if (ready === undefined) return resolve();
     const onError = (err: Error) => reject(err);
     conn.once('error', onError).once(ready, () => {
