@@ -4,6 +4,7 @@
 // `system dial-stdio` itself: the bytes both ways and the half-close, and one
 // ssh connection shared by all the connections of one invocation of our CLI.
 import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, cleanupWithContainers, ok, startBusyboxDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
 import { sshdMissingReason, startSshd, type TestSshd } from '../helpers/sshd';
@@ -55,6 +56,14 @@ describe.skipIf(missing !== undefined).each(['docker', 'tsdocker'] as const)('th
 
   it('pipes stdin through the hijacked attach, with the half-close', () => {
     expect(ok(run(['run', '-i', '--rm', 'busybox', 'sh', '-c', 'tr a-z A-Z'], 'piped over ssh\n'))).toBe('PIPED OVER SSH\n');
+  }, 40_000);
+
+  it('runs -it under a pty (script(1)), the exit status coming back', () => {
+    const binary = cli === 'docker' ? 'docker' : CLI;
+    const line = [binary, '-H', sshd!.url, 'run', '-it', '--rm', 'busybox', 'sh', '-c', 'tty; echo in a tty; exit 3'].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('script', ['-qec', line, '/dev/null'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...sshEnv(), DOCKER_CONFIG: join(d!.dir, 'docker-config') } });
+    expect(r.stdout.replace(/\r|\^@/g, '')).toMatch(/\/dev\/pts\/\d+\nin a tty\n/);
+    expect(r.status).toBe(3);
   }, 40_000);
 
   it('gives back the exit status of run', () => {
