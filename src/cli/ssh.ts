@@ -135,12 +135,6 @@ export class CommandConn extends Duplex {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
     callback(err);
   }
-
-  /** Lets the CLI exit with the connection still open (a kept-alive one). */
-  unref(): this {
-    this.child.unref();
-    return this;
-  }
 }
 
 /** The private directory of this invocation's ControlMaster socket, made on first use and removed at exit. */

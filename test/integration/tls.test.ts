@@ -89,6 +89,19 @@ describe.each(['docker', 'tsdocker'] as const)('the %s CLI over --tlsverify', (c
     expect(r.status).toBe(4);
   }, 40_000);
 
+  it('survives stdin that keeps coming after the exec’s process has exited (the input is dropped)', () => {
+    const name = `${cli}-stdin-sleeper`;
+    ok(run(['run', '-d', '--name', name, 'busybox', 'sleep', '600']));
+    const r = spawnSync('sh', ['-c', `yes 'more input' | head -c 8000000 | "$0" "$@" exec -i ${name} true`, cli === 'docker' ? 'docker' : CLI, ...tlsFlags()], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, DOCKER_CONFIG: join(d!.dir, 'docker-config') },
+    });
+    expect(r.status).toBe(0);
+    expect(ok(run(['version', '-f', '{{.Server.Os}}'])).trim()).toBe('linux');
+    expect(d!.logs()).not.toContain('Unhandled');
+  }, 40_000);
+
   it('streams logs -f and events until the container ends', () => {
     const started = Math.floor(Date.now() / 1000);
     const id = ok(run(['run', '-d', 'busybox', 'sh', '-c', 'for i in 1 2 3; do echo line $i; sleep 0.2; done'])).trim();
