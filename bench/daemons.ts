@@ -35,7 +35,8 @@ function stopper(child: ChildProcess, dir: string, after: () => void = () => und
   };
 }
 
-export async function startTsdockerd(): Promise<Daemon> {
+/** Our daemon on its own socket; `args` adds flags (more -H hosts, TLS). */
+export async function startTsdockerd(args: string[] = []): Promise<Daemon> {
   const dir = mkdtempSync(join(tmpdir(), 'tsd-bench-'));
   const socket = join(dir, 'tsdocker.sock');
   writeFileSync(join(dir, 'none.json'), '{}');
@@ -43,7 +44,7 @@ export async function startTsdockerd(): Promise<Daemon> {
   const child = spawn(
     join(ROOT, 'bin', 'tsdockerd'),
     ['-H', `unix://${socket}`, '--data-root', join(dir, 'root'), '--exec-root', join(dir, 'exec'),
-      '--pidfile', join(dir, 'd.pid'), '--config-file', join(dir, 'none.json'), '--log-level', 'warn'],
+      '--pidfile', join(dir, 'd.pid'), '--config-file', join(dir, 'none.json'), '--log-level', 'warn', ...args],
     { stdio: 'ignore' },
   );
   await waitForPing(socket, child, 'tsdockerd', 20_000);

@@ -4,7 +4,8 @@
 // installed (BENCH_PEER=0 skips it), and stopped by PID at the end. Sections:
 // `api` (request rates, CLI start-up, idle memory), `cli` (./cli.ts), `load` (./load.ts), `run`, `containers`, `stats`,
 // `network` (./network.ts), `ports` (./ports.ts: published ports in the kernel vs docker-proxy), `dns` (./dns.ts: name
-// resolution at 127.0.0.11), `volumes` (./volumes.ts) and `registry` (pull and push, ./registry.ts).
+// resolution at 127.0.0.11), `volumes` (./volumes.ts) `registry` (pull and push, ./registry.ts)
+// and `tls` (TLS and ssh://, ./tls.ts).
 // All traffic stays on Unix sockets on this machine; every loop is bounded.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ import { registryRows } from './registry';
 import { runRows } from './run';
 import { statsRows } from './stats';
 import { volumeRows } from './volumes';
+import { tlsRows } from './tls';
 import { fmt, ratio, type Row } from './table';
 
 /** BENCH_ONLY=api,load runs only those sections. */
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
     if (wanted('dns')) rows.push(...(await dnsRows(ours, peer)));
     if (wanted('volumes')) rows.push(...(await volumeRows(ours, peer)));
     if (wanted('registry')) rows.push(...(await registryRows(ours, peer)));
+    if (wanted('tls')) rows.push(...(await tlsRows()));
   } finally {
     await ours.stop();
     await peer?.stop();

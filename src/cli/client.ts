@@ -9,6 +9,7 @@ import type { Dispatcher } from 'undici';
 import { API_VERSION, FALLBACK_API_VERSION, compareVersions } from '../api/version';
 import { HttpConnection, type HttpAnswer } from './http';
 import { DEFAULT_HOST, tcpTarget, tlsConnectOptions, type TlsSettings } from './endpoint';
+import { CommandExitError, dialSsh, parseSshUrl } from './ssh';
 
 /** An error answer from the daemon; the CLI prints "Error response from daemon: …". */
 export class DaemonError extends Error {
@@ -48,6 +49,12 @@ async function makeClient(host: string, tls: TlsSettings | undefined): Promise<D
     const target = tcpTarget(host, tls);
     return new Client(target.origin, tls ? { connect: tlsConnectOptions(tls, target.hostname) } : {}) as unknown as Dispatcher;
   }
+  if (host.startsWith('ssh://')) {
+    // Each connection undici asks for is a session over this invocation's ssh connection (ssh.ts).
+    // Answered on a later tick: undici's dispatch loop stops at a connect and misses a socket handed over at once.
+    const connect = (_opts: unknown, done: (err: Error | null, socket: unknown) => void) => process.nextTick(() => done(null, dialSsh(host)));
+    return new Client('http://docker.example.com', { connect } as ConstructorParameters<typeof Client>[1]) as unknown as Dispatcher;
+  }
   throw new Error(`unsupported protocol scheme in host: ${host}`);
 }
 
@@ -60,7 +67,8 @@ export class ApiClient {
     readonly host: string,
     readonly tls?: TlsSettings,
   ) {
-    if (!host.startsWith('unix://') && !host.startsWith('tcp://')) throw new Error(`unsupported protocol scheme in host: ${host}`);
+    if (host.startsWith('ssh://')) parseSshUrl(host);
+    else if (!host.startsWith('unix://') && !host.startsWith('tcp://')) throw new Error(`unsupported protocol scheme in host: ${host}`);
     this.connection = new HttpConnection(host, tls);
     const pinned = process.env['DOCKER_API_VERSION'];
     if (pinned) this.version = pinned;
@@ -172,6 +180,7 @@ export class ApiClient {
 
 /** The CLI's "cannot connect" error for a failed connection, or `err` itself. */
 export function connectError(err: unknown, host: string): unknown {
+  if (err instanceof CommandExitError) return new ConnectError(`error during connect: ${err.message}`);
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES' || code === 'UND_ERR_SOCKET') {
     const hint = code === 'EACCES' ? ' (permission denied: are you in the tsdocker group, or root?)' : '';

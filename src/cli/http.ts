@@ -5,16 +5,19 @@
 // (logs, stats, events, archives) go through undici (client.ts).
 import type { EventEmitter } from 'node:events';
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { tcpTarget, tlsConnectOptions, type TlsSettings } from './endpoint';
 import { connectPipe } from './pipe';
 
 /** What the request code uses of a connection: a net.Socket, or pipe.ts's PipeSocket. */
 export type ByteSocket = EventEmitter & { write(data: string): unknown; pause(): unknown; resume(): unknown; destroy(): unknown; readonly destroyed: boolean };
+import { dialSsh } from './ssh';
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 const MAX_HEAD = 64 * 1024;
 
-export function connect(host: string, tls?: TlsSettings): net.Socket {
+/** A new connection to the daemon: a socket, or for ssh:// an ssh process's stdio (ssh.ts). */
+export function connect(host: string, tls?: TlsSettings): Duplex {
   if (host.startsWith('unix://')) return net.connect({ path: host.slice('unix://'.length), allowHalfOpen: true });
   if (host.startsWith('tcp://')) {
     const { hostname, port } = tcpTarget(host, tls);
@@ -23,6 +26,7 @@ export function connect(host: string, tls?: TlsSettings): net.Socket {
     // TLS over that socket keeps its half-open mode; `host` is the name the server's certificate is checked against.
     return tls ? process.getBuiltinModule('node:tls').connect({ socket, host: hostname, ...tlsConnectOptions(tls, hostname) }) : socket;
   }
+  if (host.startsWith('ssh://')) return dialSsh(host);
   throw new Error(`unsupported protocol scheme in host: ${host}`);
 }
 

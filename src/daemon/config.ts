@@ -224,5 +224,8 @@ export function resolveConfig(flags: Partial<DaemonConfig>, file: Partial<Daemon
   if (config.hosts.length === 0) config.hosts = [...DEFAULTS.hosts];
   // `tlsverify` implies `tls`; `"tlsverify": false` is read as off, not as "set" (dockerd turned TLS on for it, moby#27105).
   if (config.tlsVerify) config.tls = true;
+  // As dockerd (its TLSVerify defaults to TLS): `--tls` alone requires client certificates; only an explicit
+  // `--tlsverify=false` / `"tlsverify": false` serves TLS to clients without one.
+  else if (config.tls && flags.tlsVerify === undefined && file.tlsVerify === undefined) config.tlsVerify = true;
   return config;
 }

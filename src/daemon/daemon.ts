@@ -9,7 +9,8 @@ import { closeDir, closeStateRoot } from '../state/dirs';
 import { RELOADABLE, readConfigFile, resolveConfig, type DaemonConfig } from './config';
 import type { DaemonContext } from './context';
 import { checkHosts, listen, type Listener } from './listeners';
-import { loadTls } from './tls';
+import { loadTls, type TlsOptions } from './tls';
+import { messageOf } from '../errors';
 import { acquirePidFile } from './lock';
 import { buildApp } from './server';
 import { wireEngine } from './wiring';
@@ -23,6 +24,23 @@ export interface RunningDaemon {
 
 export function createLogger(config: DaemonConfig): Logger {
   return pino({ level: config.logLevel, base: { pid: process.pid } }, pino.destination({ fd: 2, sync: true }));
+}
+
+/**
+ * SIGHUP's certificate reload: the TLS files read again, new connections get
+ * them; a file that does not load leaves the old ones in use, logged.
+ */
+function reloadTls(config: DaemonConfig, listeners: Listener[], log: Logger): void {
+  let options: TlsOptions | undefined;
+  try {
+    options = loadTls(config);
+  } catch (err) {
+    log.error({ err: messageOf(err) }, 'TLS certificates not reloaded; the old ones stay in use');
+    return;
+  }
+  if (!options) return;
+  for (const listener of listeners) listener.setTls?.(options);
+  log.info({ tlscert: config.tlsCert, tlskey: config.tlsKey, tlscacert: config.tlsVerify ? config.tlsCaCert : undefined }, 'TLS certificates reloaded');
 }
 
 export async function startDaemon(config: DaemonConfig, log: Logger): Promise<RunningDaemon> {
@@ -54,6 +72,9 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
           { host },
           '!!! API is listening on plain TCP without TLS: every local user and process (a browser\'s scripts too) that reaches this port is root on this host. Prefer the Unix socket. !!!',
         );
+      } else if (host.startsWith('tcp://') && !config.tlsVerify) {
+        // dockerd's words for TLS without client certificates (--tlsverify=false).
+        log.warn({ host }, 'Binding to IP address without --tlsverify is insecure and gives root access on this machine to everyone who has access to your network.');
       }
     }
   } catch (err) {
@@ -87,6 +108,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
         }
       }
       log.level = config.logLevel;
+      if (tls) reloadTls(config, listeners, log);
       return changed;
     },
   };

@@ -80,6 +80,8 @@ export async function checkHosts(values: readonly string[], tlsVerify: boolean):
 
 export interface Listener {
   readonly address: string;
+  /** New TLS settings for the connections to come (a TLS listener only). */
+  setTls?(options: TlsOptions): void;
   close(): Promise<void>;
 }
 
@@ -154,6 +156,7 @@ export async function listen(app: FastifyInstance, value: string, group: string,
   }
   return {
     address: value,
+    ...(server instanceof https.Server ? { setTls: (options: TlsOptions) => server.setSecureContext(options) } : {}),
     close: () =>
       new Promise<void>((resolve) => {
         if (bound !== server) bound.close();

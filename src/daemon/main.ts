@@ -1,12 +1,19 @@
 // tsdockerd: parses dockerd-style flags, starts the daemon, and handles signals
 // (SIGTERM/SIGINT stop cleanly, SIGHUP reloads the configuration file).
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ENGINE_VERSION } from '../api/version';
 import { messageOf } from '../errors';
 import { DEFAULTS, LOG_LEVELS, readConfigFile, resolveConfig, type DaemonConfig, type LogLevel } from './config';
 import { createLogger, startDaemon } from './daemon';
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+/** A boolean flag's optional value, as Go's flag package reads `--tls=false`. */
+function parseBool(value: string): boolean {
+  if (/^(1|t|true)$/i.test(value)) return true;
+  if (/^(0|f|false)$/i.test(value)) return false;
+  throw new InvalidArgumentError(`invalid boolean value "${value}"`);
+}
 
 function parseFlags(argv: string[]): { flags: Partial<DaemonConfig>; configFile: string; explicitConfig: boolean } {
   const program = new Command('tsdockerd')
@@ -24,8 +31,8 @@ function parseFlags(argv: string[]): { flags: Partial<DaemonConfig>; configFile:
     .option('--live-restore', 'Keep containers running while the daemon is down (default on)')
     .option('--no-live-restore', 'Stop containers when the daemon stops')
     .option('--experimental', 'Enable experimental features')
-    .option('--tls', 'Use TLS; implied by --tlsverify')
-    .option('--tlsverify', 'Use TLS and verify the remote')
+    .option('--tls [bool]', 'Use TLS; implied by --tlsverify', parseBool)
+    .option('--tlsverify [bool]', 'Use TLS and verify the remote (the default with --tls, as dockerd; --tlsverify=false to serve TLS without client certificates)', parseBool)
     .option('--tlscacert <file>', 'Trust certs signed only by this CA (default "~/.docker/ca.pem")')
     .option('--tlscert <file>', 'Path to TLS certificate file (default "~/.docker/cert.pem")')
     .option('--tlskey <file>', 'Path to TLS key file (default "~/.docker/key.pem")')

@@ -241,8 +241,12 @@ function makeAttach(sock: Socket, initial: Buffer, withStdin: boolean): ShimAtta
 
   const stdin = withStdin
     ? new Writable({
+        // Input for a process that has gone (the shim ended its side: an exec that exited while the client still
+        // types) is dropped, as dockerd drops it; a failed write is the connection's error (handled above), never
+        // this stream's, whose unhandled 'error' would end the daemon.
         write(chunk: Buffer, _enc, cb) {
-          sock.write(chunk, cb);
+          if (sock.destroyed || !sock.writable) return cb();
+          sock.write(chunk, () => cb());
         },
         final(cb) {
           sock.end();

@@ -101,7 +101,7 @@ function ownedBy(pid: number, execRoot: string): boolean {
 
 /** Starts dockerd on a fresh temp dir; throws (with its log) if it does not come up within a minute. */
 /** `bridge`: an existing Linux bridge for dockerd's default network (still no iptables rules); none by default. */
-export async function startDockerd(opts: { prefix?: string; namespace?: string; bridge?: string } = {}): Promise<Dockerd> {
+export async function startDockerd(opts: { prefix?: string; namespace?: string; bridge?: string; args?: string[] } = {}): Promise<Dockerd> {
   const version = dockerdVersion();
   if (version === undefined) throw new Error(dockerdMissingReason());
   const dir = mkdtempSync(join(tmpdir(), opts.prefix ?? 'dockerd-test-'));
@@ -114,7 +114,7 @@ export async function startDockerd(opts: { prefix?: string; namespace?: string; 
     'dockerd',
     ['--host', `unix://${socket}`, '--data-root', dataRoot, '--exec-root', execRoot, '--pidfile', join(dir, 'dockerd.pid'),
       '--config-file', join(dir, 'daemon.json'), '--bridge', opts.bridge ?? 'none', '--iptables=false', '--ip6tables=false', '--ip-masq=false',
-      '--containerd-namespace', namespace, '--containerd-plugins-namespace', `${namespace}-plugins`],
+      '--containerd-namespace', namespace, '--containerd-plugins-namespace', `${namespace}-plugins`, ...(opts.args ?? [])],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let log = '';

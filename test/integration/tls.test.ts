@@ -4,9 +4,9 @@
 // load, run -it under a pty, exec -i); and what is refused with nothing served: no client certificate, one from
 // another CA, an expired one, plaintext HTTP, TLS 1.0 and 1.1, an encrypted key, `--tls` without
 // verification off loopback. Only 127.0.0.1 is used.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,6 +79,29 @@ describe.each(['docker', 'tsdocker'] as const)('the %s CLI over --tlsverify', (c
     expect(r.status).toBe(3);
   }, 40_000);
 
+  it('runs exec -it under a pty (script(1)), the exit status coming back', () => {
+    const binary = cli === 'docker' ? 'docker' : CLI;
+    const name = `${cli}-tty-sleeper`;
+    ok(run(['run', '-d', '--name', name, 'busybox', 'sleep', '600']));
+    const line = [binary, ...tlsFlags(), 'exec', '-it', name, 'sh', '-c', 'tty; echo in an exec tty; exit 4'].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('script', ['-qec', line, '/dev/null'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, DOCKER_CONFIG: join(d!.dir, 'docker-config') } });
+    expect(r.stdout.replace(/\r|\^@/g, '')).toMatch(/\/dev\/pts\/\d+\nin an exec tty\n/);
+    expect(r.status).toBe(4);
+  }, 40_000);
+
+  it('survives stdin that keeps coming after the exec’s process has exited (the input is dropped)', () => {
+    const name = `${cli}-stdin-sleeper`;
+    ok(run(['run', '-d', '--name', name, 'busybox', 'sleep', '600']));
+    const r = spawnSync('sh', ['-c', `yes 'more input' | head -c 8000000 | "$0" "$@" exec -i ${name} true`, cli === 'docker' ? 'docker' : CLI, ...tlsFlags()], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, DOCKER_CONFIG: join(d!.dir, 'docker-config') },
+    });
+    expect(r.status).toBe(0);
+    expect(ok(run(['version', '-f', '{{.Server.Os}}'])).trim()).toBe('linux');
+    expect(d!.logs()).not.toContain('Unhandled');
+  }, 40_000);
+
   it('streams logs -f and events until the container ends', () => {
     const started = Math.floor(Date.now() / 1000);
     const id = ok(run(['run', '-d', 'busybox', 'sh', '-c', 'for i in 1 2 3; do echo line $i; sleep 0.2; done'])).trim();
@@ -116,6 +139,17 @@ describe('the tsdocker CLI’s TLS settings', () => {
     const soon = await makeCerts(join(dir, 'soon'), 2);
     const r = d!.cli(['--tlsverify', '--tlscacert', certs.ca, '--tlscert', soon.clientCert, '--tlskey', soon.clientKey, '-H', `tcp://127.0.0.1:${port}`, 'version', '-f', '{{.Server.Os}}']);
     expect(r.stderr).toMatch(new RegExp(`^WARNING: the client certificate ${soon.clientCert} expires on \\S+: renew it with 'tsdocker tls renew'\n`));
+  });
+
+  it('dials the TLS daemon for system dial-stdio (the remote end of an ssh:// host)', async () => {
+    const child = spawn(CLI, [...tlsFlags(), 'system', 'dial-stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.stdin.write('GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n');
+    expect(await exited).toBe(0);
+    child.stdin.destroy();
+    expect(out).toMatch(/^HTTP\/1.1 200 OK\r\n[\s\S]*\r\n\r\nOK$/);
   });
 
   it('fails, serving nothing, without TLS', () => {
@@ -193,14 +227,20 @@ describe('TLS settings checked at start', () => {
     expect(r.stderr).toContain(`could not load --tlscert ${join(dir, 'nope.pem')}`);
   });
 
-  it('refuses --tls without --tlsverify off loopback (anyone could connect), as dockerd ≥ 27', () => {
+  it('refuses TLS without client certificates (--tlsverify=false) off loopback: anyone could connect', () => {
     // 192.0.2.0/24 is TEST-NET-1: refused before anything is bound.
-    const r = refusedStart(['-H', 'tcp://192.0.2.10:23760', '--tls', '--tlscert', certs.serverCert, '--tlskey', certs.serverKey]);
+    const r = refusedStart(['-H', 'tcp://192.0.2.10:23760', '--tls', '--tlsverify=false', '--tlscert', certs.serverCert, '--tlskey', certs.serverKey]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('refusing to listen on tcp://192.0.2.10:23760: binding to IP address without --tlsverify is insecure');
   });
 
-  it('serves --tls alone on loopback: encrypted, no client certificate asked; "tlsverify": false is not verification', async () => {
+  it('reads a bad boolean for --tlsverify= as an error', () => {
+    const r = refusedStart(['--tls', '--tlsverify=maybe', '--tlscert', certs.serverCert, '--tlskey', certs.serverKey]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('invalid boolean value "maybe"');
+  });
+
+  it('serves "tls": true, "tlsverify": false on loopback: encrypted, no client certificate asked, dockerd’s warning', async () => {
     const tlsPort = await freePort();
     const configDir = mkdtempSync(join(tmpdir(), 'tsd-tls-only-'));
     writeFileSync(join(configDir, 'daemon.json'), JSON.stringify({ tls: true, tlsverify: false, tlscert: certs.serverCert, tlskey: certs.serverKey }));
@@ -210,9 +250,69 @@ describe('TLS settings checked at start', () => {
       expect(r.error).toBeUndefined();
       expect(r.data).toMatch(/^HTTP\/1.1 200 OK/);
       expect(ok(only.docker(['--tls', '--tlscacert', certs.ca, '-H', `tcp://127.0.0.1:${tlsPort}`, 'version', '-f', '{{.Server.Os}}'])).trim()).toBe('linux');
+      expect(only.logs()).toContain('Binding to IP address without --tlsverify is insecure');
+      expect(only.logs()).toContain('"tls":"encryption only"');
     } finally {
       await only.cleanup();
       rmSync(configDir, { recursive: true, force: true });
     }
   }, 30_000);
+});
+
+describe('--tls alone, and the certificates reloaded on SIGHUP', () => {
+  let live: TestDaemon | undefined;
+  let livePort: number;
+  let other: TestCerts;
+  const liveDir = () => join(dir, 'live');
+  const files = () => ({ ca: join(liveDir(), 'ca.pem'), cert: join(liveDir(), 'server-cert.pem'), key: join(liveDir(), 'server-key.pem') });
+  /** Puts `from`'s CA and server certificate and key where the daemon reads them. */
+  const install = (from: TestCerts) => {
+    mkdirSync(liveDir(), { recursive: true, mode: 0o700 });
+    copyFileSync(from.ca, files().ca);
+    copyFileSync(from.serverCert, files().cert);
+    copyFileSync(from.serverKey, files().key);
+  };
+  const client = (from: TestCerts) => ({ ca: readFileSync(from.ca), cert: readFileSync(from.clientCert), key: readFileSync(from.clientKey) });
+  /** Sends SIGHUP and waits for the daemon to log `message` once more than before. */
+  const hangUp = async (message: string) => {
+    const before = live!.logs().split(message).length;
+    live!.process.kill('SIGHUP');
+    for (let i = 0; i < 200 && live!.logs().split(message).length === before; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(live!.logs().split(message).length).toBe(before + 1);
+  };
+
+  beforeAll(async () => {
+    other = await makeCerts(join(dir, 'other-ca'));
+    install(certs);
+    livePort = await freePort();
+    // --tls without --tlsverify: dockerd's TLSVerify defaults to TLS, so client certificates are required.
+    live = await startDaemon({ hosts: [`tcp://127.0.0.1:${livePort}`], args: ['--tls', '--tlscacert', files().ca, '--tlscert', files().cert, '--tlskey', files().key] });
+  }, 30_000);
+
+  afterAll(async () => {
+    await live?.cleanup();
+  });
+
+  it('requires client certificates under --tls alone, as dockerd', async () => {
+    expect(live!.logs()).toContain('"tls":"client certificates from the CA required"');
+    expect((await ping(livePort, { ca: readFileSync(certs.ca), maxVersion: 'TLSv1.2' })).data).toBe('');
+    expect((await ping(livePort, client(certs))).data).toMatch(/^HTTP\/1.1 200 OK/);
+  });
+
+  it('serves new connections with the new CA, certificate and key after SIGHUP', async () => {
+    install(other);
+    await hangUp('TLS certificates reloaded');
+    expect((await ping(livePort, client(other))).data).toMatch(/^HTTP\/1.1 200 OK/);
+    // The old CA neither trusts the new server certificate nor is trusted for client certificates any more.
+    const old = await ping(livePort, client(certs));
+    expect(old.data).toBe('');
+    expect(old.error).toBeDefined();
+  });
+
+  it('keeps the certificates in use when a new file does not load, and says so', async () => {
+    writeFileSync(files().key, '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n', { mode: 0o600 });
+    await hangUp('TLS certificates not reloaded; the old ones stay in use');
+    expect((await ping(livePort, client(other))).data).toMatch(/^HTTP\/1.1 200 OK/);
+    expect(live!.process.exitCode).toBeNull();
+  });
 });

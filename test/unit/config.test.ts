@@ -46,12 +46,16 @@ describe('daemon configuration', () => {
     expect(() => parseHost('fd://')).toThrow(/invalid bind address format/);
     expect(() => parseHost('unix://relative')).toThrow(/invalid unix socket path/);
   });
-  it('reads the TLS keys of daemon.json; "tlsverify": false is off, not "set" (moby#27105)', () => {
+  it('reads the TLS keys of daemon.json; "tlsverify": false is off, not "set" (moby#27105); "tls" alone verifies', () => {
     const off = resolveConfig({}, readConfigFile(file('{"tlsverify": false}'), true));
     expect([off.tls, off.tlsVerify]).toEqual([false, false]);
     const on = resolveConfig({}, readConfigFile(file('{"tlsverify": true, "tlscacert": "/ca.pem", "tlscert": "/c.pem", "tlskey": "/k.pem"}'), true));
     expect(on).toMatchObject({ tls: true, tlsVerify: true, tlsCaCert: '/ca.pem', tlsCert: '/c.pem', tlsKey: '/k.pem' });
-    expect(resolveConfig({}, readConfigFile(file('{"tls": true}'), true))).toMatchObject({ tls: true, tlsVerify: false });
+    // As dockerd (TLSVerify defaults to TLS): "tls" alone requires client certificates, by the file or the flag.
+    expect(resolveConfig({}, readConfigFile(file('{"tls": true}'), true))).toMatchObject({ tls: true, tlsVerify: true });
+    expect(resolveConfig({ tls: true }, {})).toMatchObject({ tls: true, tlsVerify: true });
+    expect(resolveConfig({}, readConfigFile(file('{"tls": true, "tlsverify": false}'), true))).toMatchObject({ tls: true, tlsVerify: false });
+    expect(resolveConfig({ tls: true, tlsVerify: false }, {})).toMatchObject({ tls: true, tlsVerify: false });
     expect(() => readConfigFile(file('{"tlsverify": "yes"}'), true)).toThrow(/invalid value for "tlsverify"/);
   });
   it('serves plain TCP on loopback only (no address is bound by this check)', async () => {

@@ -8,6 +8,7 @@ import { CliError } from '../cli';
 import { bytesSize, checkTemplate, humanSize, renderList, renderOne, tabwrite } from '../format';
 import { goType, infoValue } from '../gotemplate/types';
 import { filterFlag } from './containers-list';
+import { registerDialStdio } from './dial-stdio';
 import { events, type EventsOptions } from './events';
 import { definePrune } from './system-prune';
 
@@ -265,6 +266,7 @@ export function registerSystem(program: Command, cli: Cli): void {
   infoCommand(system.command('info'));
   eventsCommand(system.command('events'));
   definePrune(system.command('prune'), cli);
+  registerDialStdio(system, cli);
   system
     .command('df')
     .description('Show tsdocker disk usage')
