@@ -40,7 +40,7 @@ function run(c: FormatCase, program: 'docker' | 'tsdocker'): CommandResult {
   return { code: r.code, stdout: mask(r.stdout, program, c.mask), stderr: mask(r.stderr, program, c.mask) };
 }
 
-describe.skipIf(!hasDocker)('--format as the docker CLI runs it (docker CLI not installed: skipped)', () => {
+describe.skipIf(!hasDocker)('--format as the docker CLI runs it (skipped where it is not installed)', () => {
   it.each([...TEMPLATE_CASES, ...JSON_CASES].map((c) => [c.why, c.args.join(' '), c] as const))('%s: %s', (_why, _line, c) => {
     const theirs = run(c, 'docker');
     const ours = run(c, 'tsdocker');

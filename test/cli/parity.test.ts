@@ -70,7 +70,7 @@ function runCase(c: ParityCase, program: 'docker' | 'tsdocker'): CommandResult {
   }
 }
 
-describe.skipIf(!hasDocker)('parity with the docker CLI (skipped: docker CLI not installed)', () => {
+describe.skipIf(!hasDocker)('parity with the docker CLI (skipped where it is not installed)', () => {
   it.each(PARITY_CASES.map((c) => [c.why, c.args.join(' '), c] as const))('%s: %s', (_why, _line, c) => {
     const theirs = runCase(c, 'docker');
     const ours = runCase(c, 'tsdocker');

@@ -92,7 +92,7 @@ describe('tsdocker CLI', () => {
     expect(r.stdout).toMatch(/\nServer: tsdocker Engine - Community\n Engine:\n  Version: +28\.2\.2\n  API version: +1\.50 \(minimum version 1\.24\)/);
   });
   it('version and info take --format templates', () => {
-    expect(d.cli(['version', '--format', '{{.Server.ApiVersion}}|{{.Client.ApiVersion}}']).stdout).toBe(`${API_VERSION}|${API_VERSION}\n`);
+    expect(d.cli(['version', '--format', '{{.Server.APIVersion}}|{{.Client.APIVersion}}']).stdout).toBe(`${API_VERSION}|${API_VERSION}\n`);
     const info = d.cli(['info', '--format', '{{json .}}']);
     expect(JSON.parse(info.stdout).DockerRootDir).toBe(d.dataRoot);
     expect(d.cli(['system', 'info', '--format', '{{.Driver}}']).stdout).toBe('overlay2\n');
@@ -112,7 +112,7 @@ describe('tsdocker CLI', () => {
     expect(r.stdout).toMatch(/\nBuild Cache +0 +0 +0B +0B\n$/);
   });
   it('negotiates down to an older daemon version when pinned', () => {
-    const r = d.cli(['version', '--format', '{{.Client.ApiVersion}}'], { env: { DOCKER_API_VERSION: '1.41' } });
+    const r = d.cli(['version', '--format', '{{.Client.APIVersion}}'], { env: { DOCKER_API_VERSION: '1.41' } });
     expect(r.stdout).toBe('1.41\n');
   });
   it('fails like docker: bad flag 125, unknown command 1, no daemon 1', () => {

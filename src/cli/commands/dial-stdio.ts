@@ -60,7 +60,8 @@ async function dialStdio(cli: Cli): Promise<void> {
 /** Registers `system dial-stdio` under the `system` group. */
 export function registerDialStdio(system: Command, cli: Cli): void {
   system
-    .command('dial-stdio')
+    // Hidden from help, as docker's: only ssh:// connection helpers run it.
+    .command('dial-stdio', { hidden: true })
     .description('Proxy the stdio stream to the daemon connection. Should not be invoked manually.')
     .action(() => dialStdio(cli));
 }

@@ -14,7 +14,8 @@ export async function dfVerbose(cli: Cli, format: string | undefined): Promise<v
     cli.out(renderList(format, { defaultTable: '', headers: {}, rows: [all] }));
     return;
   }
-  const images = imageRows(du.Images, false).map((r) => {
+  // docker's verbose df shows an image once, by its first tag.
+  const images = imageRows(du.Images.map((i) => ({ ...i, RepoTags: (i.RepoTags ?? []).slice(0, 1) })), false).map((r) => {
     const img = du.Images.find((i) => i.Id.includes(r.ID));
     return { ...r, Size: humanSize(img?.Size ?? 0, 3), SharedSize: humanSize(img?.SharedSize ?? 0), UniqueSize: humanSize((img?.Size ?? 0) - (img?.SharedSize ?? 0)) };
   });
