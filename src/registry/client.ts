@@ -8,7 +8,6 @@
 // limits), and the manifest fetched by its digest.
 import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
-import { request } from 'undici';
 import { NotImplementedError, TsdError, UnauthorizedError, UnavailableError } from '../errors';
 import { isDigest, sha256, type Digest } from '../api/digest';
 import { isIndexMediaType, isManifestMediaType, MEDIA_TYPE } from '../graph/media-types';
@@ -18,7 +17,7 @@ import { Endpoints, type EndpointOptions } from './endpoint';
 import { pullDenied, registryError, requestName, tokenRefused } from './errors';
 import type { Descriptor, DistributionClient, RegistryAuth } from './types';
 
-type Response = Awaited<ReturnType<typeof request>>;
+type Response = Awaited<ReturnType<typeof import('undici').request>>;
 type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH';
 
 interface SendOptions {
@@ -269,7 +268,8 @@ export class RegistryClient implements DistributionClient {
   private async call(method: HttpMethod, url: string, headers: Record<string, string>, body?: Buffer | Readable): Promise<Response> {
     const u = new URL(url);
     try {
-      const res = await request(u, { method, headers, body: body ?? null, dispatcher: this.endpoints.dispatcher(u), headersTimeout: 30_000, bodyTimeout: 60_000 });
+      const { request } = await import('undici');
+      const res = await request(u, { method, headers, body: body ?? null, dispatcher: await this.endpoints.dispatcher(u), headersTimeout: 30_000, bodyTimeout: 60_000 });
       this.endpoints.answered(u.host, u.protocol === 'https:' ? 'https' : 'http');
       return res;
     } catch (err) {
