@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { layerBytes, makeBigImage, type BigImage } from '../test/fixtures/big-image';
 import type { Daemon } from './daemons';
-import { median } from './measure';
+import { median, requestStatus } from './measure';
 import type { Row } from './table';
 
 const RUNS = 5;
@@ -32,17 +32,6 @@ function postFile(socket: string, path: string, file: string): Promise<void> {
     });
     req.on('error', reject);
     createReadStream(file, { highWaterMark: 1024 * 1024 }).on('error', reject).pipe(req);
-  });
-}
-
-function request(socket: string, method: string, path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath: socket, method, path }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end();
   });
 }
 
@@ -76,7 +65,7 @@ interface Subject {
 function daemonSubjects(label: string, d: Daemon, img: BigImage): Subject[] {
   const names = img.layers.map((_, i) => `bench-import:${i}`);
   const removeAll = async () => {
-    for (const name of [...names, img.name]) await request(d.socket, 'DELETE', `/images/${name}?force=1`);
+    for (const name of [...names, img.name]) await requestStatus(d.socket, 'DELETE', `/images/${name}?force=1`);
     await settled(d);
   };
   return [

@@ -9,18 +9,21 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** Requests per second for GET `path`, 8 keep-alive connections, at most 3 s or 20 000 requests. */
-export async function requestRate(socket: string, path: string): Promise<number> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-  const get = () =>
+/** One GET that resolves once its 200 answer has been read; `send` starts it with the response callback. */
+export function okGet(path: string, send: (onResponse: (res: http.IncomingMessage) => void) => http.ClientRequest): () => Promise<void> {
+  return () =>
     new Promise<void>((resolve, reject) => {
-      const req = http.get({ socketPath: socket, path, agent }, (res) => {
+      const req = send((res) => {
         res.resume();
         res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${path}: ${res.statusCode}`))));
       });
       req.on('error', reject);
     });
-  for (let i = 0; i < 200; i++) await get(); // warm-up
+}
+
+/** Requests per second of `get` after 200 warm-up requests: 8 at a time, at most 3 s or 20 000 requests. */
+export async function rateOf(get: () => Promise<void>): Promise<number> {
+  for (let i = 0; i < 200; i++) await get();
   const started = process.hrtime.bigint();
   const deadline = Date.now() + 3000;
   let done = 0;
@@ -31,9 +34,29 @@ export async function requestRate(socket: string, path: string): Promise<number>
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  agent.destroy();
-  return done / seconds;
+  return done / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+/** Requests per second for GET `path` over the Unix socket, 8 keep-alive connections (see rateOf). */
+export async function requestRate(socket: string, path: string): Promise<number> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  try {
+    return await rateOf(okGet(path, (cb) => http.get({ socketPath: socket, path, agent }, cb)));
+  } finally {
+    agent.destroy();
+  }
+}
+
+/** The status of one bodiless request over the Unix socket, once its answer has been read. */
+export function requestStatus(socket: string, method: string, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath: socket, method, path }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** Wall times in ms of `runs` runs of a command (after one warm-up run). */

@@ -18,7 +18,7 @@ import { Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { hasRegistry, startProxy, startRegistry, type TestRegistry } from '../test/helpers/registry';
 import type { Daemon } from './daemons';
-import { median } from './measure';
+import { median, requestStatus } from './measure';
 import type { Row } from './table';
 
 const RUNS = 3;
@@ -96,20 +96,9 @@ function post(socket: string, path: string): Promise<void> {
   });
 }
 
-function request(socket: string, method: string, path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath: socket, method, path }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 /** Removes `images` and waits until tsdockerd's background deletion of their layers is done. */
 async function removeImages(d: Daemon, images: string[]): Promise<void> {
-  for (const image of images) await request(d.socket, 'DELETE', `/images/${encodeURIComponent(image)}?force=1`);
+  for (const image of images) await requestStatus(d.socket, 'DELETE', `/images/${encodeURIComponent(image)}?force=1`);
   if (d.dataRoot === undefined) return;
   const layers = join(d.dataRoot, 'layers');
   const deadline = Date.now() + 60_000;
@@ -151,7 +140,7 @@ async function pushTimes(d: Daemon, pulled: string): Promise<number> {
     const target = await startRegistry();
     try {
       const repo = `${target.host}/bench-push`;
-      const status = await request(d.socket, 'POST', `/images/${encodeURIComponent(pulled)}/tag?repo=${encodeURIComponent(repo)}&tag=1`);
+      const status = await requestStatus(d.socket, 'POST', `/images/${encodeURIComponent(pulled)}/tag?repo=${encodeURIComponent(repo)}&tag=1`);
       if (status !== 201) throw new Error(`tag: ${status}`);
       times.push(await millis(() => post(d.socket, `/images/${encodeURIComponent(repo)}/push?tag=1`)));
       await removeImages(d, [`${repo}:1`]);

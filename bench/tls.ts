@@ -13,9 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dockerdVersion, startDockerd } from '../test/helpers/dockerd';
 import { sshdMissingReason, startSshd } from '../test/helpers/sshd';
-import { freePort, makeCerts, type TestCerts } from '../test/helpers/tls';
+import { freePort } from '../test/helpers/ports';
+import { makeCerts, type TestCerts } from '../test/helpers/tls';
 import { CLI_PATH, startTsdockerd, type Daemon } from './daemons';
-import { median, requestRate, wallTimes } from './measure';
+import { median, okGet, rateOf, requestRate, wallTimes } from './measure';
 import { importBusybox } from './run';
 import type { Row } from './table';
 
@@ -23,7 +24,7 @@ const PATH = '/containers/json';
 /** Runs per CLI command (a `docker run` over ssh:// takes seconds). */
 const CLI_RUNS = { ps: 11, run: 7 } as const;
 
-/** Requests per second for GET `path` over mutual TLS: 8 keep-alive connections, at most 3 s or 20 000 requests. */
+/** Requests per second for GET `path` over mutual TLS, 8 keep-alive connections (see rateOf; the warm-up makes the 8 handshakes). */
 async function tlsRequestRate(port: number, certs: TestCerts, path: string): Promise<number> {
   const agent = new https.Agent({
     keepAlive: true,
@@ -32,28 +33,11 @@ async function tlsRequestRate(port: number, certs: TestCerts, path: string): Pro
     cert: readFileSync(certs.clientCert),
     key: readFileSync(certs.clientKey),
   });
-  const get = () =>
-    new Promise<void>((resolve, reject) => {
-      const req = https.get({ host: '127.0.0.1', port, path, agent, servername: 'localhost' }, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${path}: ${res.statusCode}`))));
-      });
-      req.on('error', reject);
-    });
-  for (let i = 0; i < 200; i++) await get(); // warm-up (and the 8 handshakes)
-  const started = process.hrtime.bigint();
-  const deadline = Date.now() + 3000;
-  let done = 0;
-  const worker = async () => {
-    while (done < 20_000 && Date.now() < deadline) {
-      done++;
-      await get();
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  agent.destroy();
-  return done / seconds;
+  try {
+    return await rateOf(okGet(path, (cb) => https.get({ host: '127.0.0.1', port, path, agent, servername: 'localhost' }, cb)));
+  } finally {
+    agent.destroy();
+  }
 }
 
 function tlsArgs(certs: TestCerts, port: number): string[] {
