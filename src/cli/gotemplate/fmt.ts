@@ -1,7 +1,7 @@
 // Go's fmt for template values: %v of every kind (structs in field order,
 // maps sorted, nil as <nil>, floats as %g), Sprint/Sprintln spacing, and
 // Sprintf with flags, width, precision and the verbs scripts use.
-import { concrete, entries, type GoValue, isNilish, typeName } from './value';
+import { concrete, entries, type GoValue, isNilish, typeName, zero } from './value';
 
 /** Go's strconv 'g' with the shortest precision (what %v prints for a float64). */
 export function goFloat(f: number): string {
@@ -41,7 +41,7 @@ export function formatV(x0: GoValue, plus = false, top = true): string {
       const obj = v as Record<string, unknown>;
       const parts = x.t.fields.map((f) => {
         const key = f.json ?? f.name;
-        const fv = { t: f.type, v: f.embedded ? obj : Object.hasOwn(obj, key) && obj[key] !== undefined ? obj[key] : zeroOf(f.type) };
+        const fv = { t: f.type, v: f.embedded ? obj : Object.hasOwn(obj, key) && obj[key] !== undefined ? obj[key] : zero(f.type) };
         const shown = formatV(fv, plus, false);
         return plus ? `${f.name}:${shown}` : shown;
       });
@@ -54,17 +54,6 @@ export function formatV(x0: GoValue, plus = false, top = true): string {
     }
     default:
       return v === null ? '<nil>' : String(v);
-  }
-}
-
-function zeroOf(t: GoValue['t']): unknown {
-  switch (t.k) {
-    case 'string': case 'number': return '';
-    case 'bool': return false;
-    case 'int': case 'uint': case 'float': return 0;
-    case 'time': return '0001-01-01T00:00:00Z';
-    case 'struct': return {};
-    default: return null;
   }
 }
 
