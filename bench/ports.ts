@@ -14,7 +14,6 @@
 //     without ports (time, processes, daemon RSS).
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { Firewall, type FirewallEndpoint } from '../src/network/firewall';
 import { portElement, portLines } from '../src/network/firewall/ruleset';
 import { nftRun } from '../src/native/nft';
@@ -25,17 +24,9 @@ import { median } from './measure';
 import { memoryOf, tsdockerdProcesses } from './procs';
 import { BENCH_LABEL, docker } from './run';
 import type { Row } from './table';
+import { freePort } from '../test/helpers/ports';
 
 const log = { warn: () => undefined, info: () => undefined, debug: () => undefined };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Gbit/s received by iperf3 -s (one 2-second TCP run). */
 function iperf(host: string, port: number): number {

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './registry';
+import { freePort } from './ports';
 
 /** `user:bcrypt(password)` written to a file in `dir`; its path. */
 export function htpasswdFile(dir: string, user: string, password: string): string {

@@ -10,6 +10,7 @@ import { createServer as createHttpServer, request as httpRequest } from 'node:h
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports';
 
 export const hasRegistry = spawnSync('docker-registry', ['--version']).status === 0 && spawnSync('skopeo', ['--version']).status === 0;
 
@@ -25,18 +26,6 @@ export interface TestRegistry {
   /** `skopeo inspect`'s manifest digest of `<host>/<name>`. */
   digest(name: string, args?: string[]): string;
   stop(): Promise<void>;
-}
-
-/** A port nothing listens on now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 function accepts(ip: string, port: number): Promise<boolean> {

@@ -56,15 +56,6 @@ export async function makeCerts(dir: string, days = 365): Promise<TestCerts> {
   };
 }
 
-/** A free loopback port (bound, then released). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 export interface Exchange {
   /** Everything the server sent back. */
   data: string;

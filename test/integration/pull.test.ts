@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRootfsTar } from '../fixtures/busybox';
 import { CLI, hasDocker, startDaemon, type TestDaemon } from '../helpers/daemon';
-import { freePort, hasRegistry, startProxy, startRegistry, type TestRegistry } from '../helpers/registry';
+import { freePort } from '../helpers/ports';
+import { hasRegistry, startProxy, startRegistry, type TestRegistry } from '../helpers/registry';
 
 const MB = 1024 * 1024;
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok, startDaemon, type TestDaemon } from '../helpers/daemon';
-import { freePort } from '../helpers/tls';
+import { freePort } from '../helpers/ports';
 
 let home: string;
 let dir: string;

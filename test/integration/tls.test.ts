@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, cleanupWithContainers, ok, refusedStart, startBusyboxDaemon, startDaemon, type CommandResult, type TestDaemon } from '../helpers/daemon';
-import { freePort, makeCerts, ping, type TestCerts } from '../helpers/tls';
+import { freePort } from '../helpers/ports';
+import { makeCerts, ping, type TestCerts } from '../helpers/tls';
 
 let dir: string;
 let certs: TestCerts;

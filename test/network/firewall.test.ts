@@ -4,35 +4,17 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Firewall, type FirewallEndpoint, type FirewallNetwork } from '../../src/network/firewall';
 import { ROOT } from '../helpers/daemon';
 import { NetLab, type LabBridge, type LabNs } from '../helpers/netlab';
+import { freePort, listenOn } from '../helpers/ports';
 
 const log = { warn: () => undefined, info: () => undefined, debug: () => undefined } as const;
 const PORT = 8080; // inside the containers
 
 function nft(...args: string[]): string {
   return execFileSync('nft', args, { encoding: 'utf8' });
-}
-
-/** A free host port: bound by the kernel's pick then released. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function listenOn(port: number, host: string): Promise<string> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
-    s.listen(port, host, () => s.close(() => resolve('ok')));
-  });
 }
 
 describe('firewall (nftables, port reservations)', () => {

@@ -6,13 +6,13 @@
 // a dead loopback address, so no query leaves the machine.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nftTableName } from '../../src/network/host-names';
 import { cleanupWithContainers, httpRequest, ok, startBusyboxDaemon, startDaemon, type TestDaemon } from '../helpers/daemon';
 import { dockerdMissingReason, startDockerd, type Dockerd } from '../helpers/dockerd';
+import { freePort, listenOn } from '../helpers/ports';
 
 let d: TestDaemon;
 let table: string;
@@ -28,23 +28,6 @@ afterAll(async () => {
 }, 60_000);
 
 const HTTPD = ['sh', '-c', 'mkdir -p /www && echo hello-from-container > /www/index.html && exec httpd -f -p 80 -h /www'];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function listenOn(port: number, host: string): Promise<string> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
-    s.listen(port, host, () => s.close(() => resolve('ok')));
-  });
-}
 
 /** curl from the host: the body, or '' when nothing answers (curl retries while httpd starts). */
 function curl(url: string, retry = true): string {
