@@ -3,7 +3,8 @@
 // that `tsdocker` loads a single script at start-up; the daemon keeps its
 // dependencies external (better-sqlite3 is a native addon).
 import { build } from 'esbuild';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,6 +104,21 @@ module.exports = lazy;`,
   },
 };
 
+// The packages the CLI keeps in node_modules, required when first used. In the
+// start-up snapshot (below) `require` reaches builtins only: they are required
+// from the bundle's own path, the install's node_modules.
+const CLI_EXTERNAL = ['@peculiar/x509', 'reflect-metadata'];
+const fromInstall = {
+  name: 'from-install',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${CLI_EXTERNAL.join('|')})$`) }, (args) => ({ path: args.path, namespace: 'from-install' }));
+    b.onLoad({ filter: /.*/, namespace: 'from-install' }, (args) => ({
+      contents: `module.exports = process.getBuiltinModule('node:module').createRequire(__filename)(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -116,13 +132,21 @@ const common = {
 await Promise.all([
   build({ ...common, entryPoints: { tsdockerd: './src/daemon/main.ts' }, outdir: 'dist', external: ['better-sqlite3'] }),
   // The X.509 package (only `tls init`/`renew` load it) stays in node_modules: bundled, it doubled the script every command parses.
-  build({ ...common, entryPoints: { tsdocker: './src/cli/main.ts' }, outdir: 'dist', minifyWhitespace: true, minifySyntax: true, legalComments: 'none', plugins: [withoutHttp2, lazyBuiltins], external: ['@peculiar/x509', 'reflect-metadata'] }),
+  build({ ...common, entryPoints: { tsdocker: './src/cli/main.ts' }, outdir: 'dist', minifyWhitespace: true, minifySyntax: true, legalComments: 'none', plugins: [withoutHttp2, lazyBuiltins, fromInstall] }),
   build({ ...common, entryPoints: { bench: './bench/main.ts' }, outdir: 'dist', packages: 'external' }),
   build({ ...common, entryPoints: { 'busybox-rootfs': './scripts/busybox-rootfs.ts' }, outdir: 'dist', packages: 'external' }),
 ]);
 
-// A first run of the CLI writes its V8 code cache (see bin/tsdocker), with the
-// flags of its #! line: V8 rejects a cache made under other flags.
-rmSync(join(root, 'dist', 'tsdocker.cache'), { force: true });
-rmSync(join(root, 'dist', 'code-cache'), { recursive: true, force: true });
-execFileSync(join(root, 'bin', 'tsdocker'), ['--help'], { stdio: 'ignore' });
+// The CLI's V8 start-up snapshot (see src/cli/main.ts and bin/tsdocker): the
+// bundle loaded and its command tree built, so that a command starts from the
+// deserialized heap instead of compiling and running the bundle's set-up.
+// Without Node's code cache of its own builtins (4 MB of the blob, which every
+// start would read, for builtins the commands mostly do not load).
+const builder = mkdtempSync(join(tmpdir(), 'tsdocker-snapshot-'));
+try {
+  const config = join(builder, 'config.json');
+  writeFileSync(config, JSON.stringify({ builder: join(root, 'dist', 'tsdocker.js'), withoutCodeCache: true }));
+  execFileSync(runtime.node, ['--snapshot-blob', join(root, 'dist', 'tsdocker.blob'), '--build-snapshot-config', config], { stdio: 'inherit' });
+} finally {
+  rmSync(builder, { recursive: true, force: true });
+}

@@ -59,22 +59,36 @@ function buildProgram(cli: Cli): Command {
   return program;
 }
 
-async function main(argv: string[]): Promise<void> {
-  let program: Command | undefined;
-  const cli = new Cli(() => (program?.opts() ?? {}) as GlobalOptions);
-  program = buildProgram(cli);
-  let code = 0;
-  try {
-    await program.parseAsync(argv);
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // help (also a group without its subcommand) and version end with 0; a bad flag is docker's 125; anything else 1.
-      if (err.exitCode === 0 || err.code === 'commander.help' || err.code === 'commander.version') code = 0;
-      else code = FLAG_ERRORS.has(err.code) ? 125 : 1;
-    } else code = reportError(err);
-  }
-  await cli.close();
-  process.exitCode = code;
+/**
+ * Builds the command tree once and returns the function that runs a command
+ * line on it. `npm run build` runs this in a V8 start-up snapshot
+ * (dist/tsdocker.blob, which bin/tsdocker starts node with): the bundle is
+ * loaded and the tree built at build time, and a command starts from the
+ * deserialized heap. Nothing that depends on the machine or the environment
+ * may happen here (endpoints, env, config files: the command reads them).
+ */
+function prepare(): (argv: string[]) => Promise<void> {
+  const cli = new Cli(() => program.opts<GlobalOptions>());
+  const program = buildProgram(cli);
+  return async (argv) => {
+    let code = 0;
+    try {
+      await program.parseAsync(argv);
+    } catch (err) {
+      if (err instanceof CommanderError) {
+        // help (also a group without its subcommand) and version end with 0; a bad flag is docker's 125; anything else 1.
+        if (err.exitCode === 0 || err.code === 'commander.help' || err.code === 'commander.version') code = 0;
+        else code = FLAG_ERRORS.has(err.code) ? 125 : 1;
+      } else code = reportError(err);
+    }
+    await cli.close();
+    process.exitCode = code;
+  };
 }
 
-void main(process.argv);
+const { startupSnapshot } = process.getBuiltinModule('node:v8');
+const main = prepare();
+if (startupSnapshot.isBuildingSnapshot()) {
+  // A snapshot's process.argv has no script: [node, ...arguments].
+  startupSnapshot.setDeserializeMainFunction(() => void main([process.argv[0] ?? 'node', 'tsdocker', ...process.argv.slice(1)]));
+} else void main(process.argv);
