@@ -3,7 +3,7 @@
 // that `tsdocker` loads a single script at start-up; the daemon keeps its
 // dependencies external (better-sqlite3 is a native addon).
 import { build } from 'esbuild';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -142,6 +142,11 @@ await Promise.all([
 // deserialized heap instead of compiling and running the bundle's set-up.
 // Without Node's code cache of its own builtins (4 MB of the blob, which every
 // start would read, for builtins the commands mostly do not load).
+// V8 keeps a script with one non-ASCII character as a two-byte string: the
+// bundle's 750 KB twice over in the snapshot, read at every start.
+const cliBundle = readFileSync(join(root, 'dist', 'tsdocker.js'), 'latin1');
+const nonAscii = cliBundle.search(/[^\x00-\x7f]/);
+if (nonAscii >= 0) throw new Error(`dist/tsdocker.js is not ASCII at ${nonAscii} (${JSON.stringify(cliBundle.slice(nonAscii - 40, nonAscii + 10))}): write the character as an escape`);
 const builder = mkdtempSync(join(tmpdir(), 'tsdocker-snapshot-'));
 try {
   const config = join(builder, 'config.json');

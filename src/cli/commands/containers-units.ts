@@ -61,7 +61,8 @@ export function parseDuration(s: string): number {
   if (rest === '0') return 0;
   if (rest === '') throw invalid();
   let total = 0;
-  const part = /^(\d*\.?\d*)(ns|us|µs|μs|ms|s|m|h)/;
+  // µs and μs as escapes: the CLI bundle stays ASCII (scripts/build.mjs).
+  const part = /^(\d*\.?\d*)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/;
   while (rest !== '') {
     const m = part.exec(rest);
     if (!m || m[1] === '' || m[1] === '.') {
