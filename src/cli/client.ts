@@ -62,6 +62,7 @@ export class ApiClient {
   private dispatcher: Promise<Dispatcher> | undefined;
   private readonly connection: HttpConnection;
   private version: string | undefined;
+  private negotiating: Promise<string> | undefined;
 
   constructor(
     readonly host: string,
@@ -74,16 +75,20 @@ export class ApiClient {
     if (pinned) this.version = pinned;
   }
 
-  /** The API version in use: ours, or the daemon's when it is older. */
-  async apiVersion(): Promise<string> {
-    if (this.version === undefined) {
-      // GET, not docker's HEAD (the answer is the same): one connection for all.
-      const res = await this.send('GET', '/_ping', {}, false);
-      await res.body;
-      const header = res.headers.get('api-version');
-      const server = header ? header : FALLBACK_API_VERSION;
-      this.version = compareVersions(server, API_VERSION) < 0 ? server : API_VERSION;
-    }
+  /** The API version in use: ours, or the daemon's when it is older (one ping at a time; a failed one is tried again). */
+  apiVersion(): Promise<string> {
+    if (this.version !== undefined) return Promise.resolve(this.version);
+    this.negotiating ??= this.ping().finally(() => (this.negotiating = undefined));
+    return this.negotiating;
+  }
+
+  private async ping(): Promise<string> {
+    // GET, not docker's HEAD (the answer is the same): one connection for all.
+    const res = await this.send('GET', '/_ping', {}, false);
+    await res.body;
+    const header = res.headers.get('api-version');
+    const server = header ? header : FALLBACK_API_VERSION;
+    this.version = compareVersions(server, API_VERSION) < 0 ? server : API_VERSION;
     return this.version;
   }
 

@@ -16,6 +16,9 @@ import { registerTls } from './commands/tls';
 import { registerContext } from './commands/context';
 import { registerVolumes } from './commands/volumes';
 
+/** The commands that do not talk to the daemon (no ping ahead of them). */
+const LOCAL_COMMANDS = new Set(['context', 'help', 'tls']);
+
 function buildProgram(cli: Cli): Command {
   const program = new Command('tsdocker')
     .usage('[OPTIONS] COMMAND')
@@ -36,9 +39,10 @@ function buildProgram(cli: Cli): Command {
     .exitOverride();
   program.configureHelp({ formatHelp: (cmd, helper) => dockerHelp(cmd, helper) });
   // docker reads --log-level before any command (logrus.ParseLevel), exit 1.
-  program.hook('preSubcommand', () => {
+  program.hook('preSubcommand', (_program, command) => {
     const level = program.opts<GlobalOptions>().logLevel;
     if (level !== undefined && !LOG_LEVELS.has(level.toLowerCase())) throw new CliError(`Unable to parse logging level: ${level}`);
+    return LOCAL_COMMANDS.has(command.name()) ? undefined : cli.prefetchVersion();
   });
   registerSystem(program, cli);
   registerImages(program, cli);
