@@ -2,8 +2,9 @@
 // against the same tsdockerd (issue 16 point 1, issue 10 item 20): `ps`,
 // `images`, `version` and `run --rm busybox true`, with the Node floor (the
 // pinned node that bin/tsdocker runs, `-e 0`) and `tsdocker --version` (the
-// CLI loaded and its flags parsed, no request) as the breakdown. Subjects
-// take turns in each round, so a busy machine weighs on all of them alike.
+// CLI's start-up snapshot deserialized and its flags parsed, no request) as
+// the breakdown, in wall time and in CPU time. Subjects take turns in each
+// round, so a busy machine weighs on all of them alike.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -64,7 +65,7 @@ export async function cliRows(ours: Daemon): Promise<Row[]> {
   const rows: Row[] = [
     { metric: 'CLI: Node floor (`node -e 0`, the node bin/tsdocker runs), median', ours: floor, peer: undefined, unit: 'ms', lowerIsBetter: true },
     {
-      metric: 'CLI: `tsdocker --version` (bundle loaded, flags parsed, no request), median',
+      metric: 'CLI: `tsdocker --version` (start-up snapshot deserialized, flags parsed, no request), median',
       ours: t.get('tsdocker --version'),
       peer: undefined,
       unit: 'ms',
@@ -74,6 +75,16 @@ export async function cliRows(ours: Daemon): Promise<Row[]> {
   ];
   const floorCpu = cpuMs(subjects[0]!.cmd, subjects[0]!.args, env);
   rows.push({ metric: 'CLI: Node floor, CPU time (user + system), mean', ours: floorCpu, peer: undefined, unit: 'ms', lowerIsBetter: true });
+  // The breakdown in CPU: Node's start (the floor), ours (the snapshot and the flags: --version), then each command's request(s) and output.
+  const startCpu = cpuMs(CLI_PATH, ['--version'], env);
+  rows.push({
+    metric: 'CLI: `tsdocker --version` CPU time (user + system), mean',
+    ours: startCpu,
+    peer: undefined,
+    unit: 'ms',
+    lowerIsBetter: true,
+    goal: `floor + ${(startCpu - floorCpu).toFixed(1)} ms of CPU`,
+  });
   for (const c of commands) {
     const mineCpu = cpuMs(CLI_PATH, c, env);
     rows.push({
@@ -82,7 +93,7 @@ export async function cliRows(ours: Daemon): Promise<Row[]> {
       peer: cpuMs('docker', c, env),
       unit: 'ms',
       lowerIsBetter: true,
-      goal: `floor + ${(mineCpu - floorCpu).toFixed(1)} ms of CPU`,
+      goal: `floor + ${(mineCpu - floorCpu).toFixed(1)} ms of CPU (--version + ${(mineCpu - startCpu).toFixed(1)})`,
     });
   }
   for (const c of commands) {

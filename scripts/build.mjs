@@ -132,7 +132,8 @@ const common = {
 await Promise.all([
   build({ ...common, entryPoints: { tsdockerd: './src/daemon/main.ts' }, outdir: 'dist', external: ['better-sqlite3'] }),
   // The X.509 package (only `tls init`/`renew` load it) stays in node_modules: bundled, it doubled the script every command parses.
-  build({ ...common, entryPoints: { tsdocker: './src/cli/main.ts' }, outdir: 'dist', minifyWhitespace: true, minifySyntax: true, legalComments: 'none', plugins: [withoutHttp2, lazyBuiltins, fromInstall] }),
+  // Minified names too: a smaller script and heap in the start-up snapshot, and less source for each function V8 compiles on its first call.
+  build({ ...common, entryPoints: { tsdocker: './src/cli/main.ts' }, outdir: 'dist', minify: true, legalComments: 'none', plugins: [withoutHttp2, lazyBuiltins, fromInstall] }),
   build({ ...common, entryPoints: { bench: './bench/main.ts' }, outdir: 'dist', packages: 'external' }),
   build({ ...common, entryPoints: { 'busybox-rootfs': './scripts/busybox-rootfs.ts' }, outdir: 'dist', packages: 'external' }),
 ]);
