@@ -3,7 +3,7 @@
 // that `tsdocker` loads a single script at start-up; the daemon keeps its
 // dependencies external (better-sqlite3 is a native addon).
 import { build } from 'esbuild';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -152,7 +152,10 @@ const builder = mkdtempSync(join(tmpdir(), 'tsdocker-snapshot-'));
 try {
   const config = join(builder, 'config.json');
   writeFileSync(config, JSON.stringify({ builder: join(root, 'dist', 'tsdocker.js'), withoutCodeCache: true }));
-  execFileSync(runtime.node, ['--snapshot-blob', join(root, 'dist', 'tsdocker.blob'), '--build-snapshot-config', config], { stdio: 'inherit' });
+  // Written aside and renamed into place: a command starting meanwhile reads the old blob or the new, whole.
+  const blob = join(root, 'dist', 'tsdocker.blob');
+  execFileSync(runtime.node, ['--snapshot-blob', `${blob}.tmp`, '--build-snapshot-config', config], { stdio: 'inherit' });
+  renameSync(`${blob}.tmp`, blob);
 } finally {
   rmSync(builder, { recursive: true, force: true });
 }
