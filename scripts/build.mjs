@@ -115,6 +115,8 @@ const common = {
 
 await Promise.all([
   build({ ...common, entryPoints: { tsdockerd: './src/daemon/main.ts' }, outdir: 'dist', external: ['better-sqlite3'] }),
+  // The worker thread that unpacks a big layer (src/graph/layers/unpack-thread.ts) starts from a bundle of its own: only the unpack's code.
+  build({ ...common, entryPoints: { 'layer-worker': './src/graph/layers/unpack-worker.ts' }, outdir: 'dist' }),
   // The X.509 package (only `tls init`/`renew` load it) stays in node_modules: bundled, it doubled the script every command parses.
   build({ ...common, entryPoints: { tsdocker: './src/cli/main.ts' }, outdir: 'dist', minifyWhitespace: true, minifySyntax: true, legalComments: 'none', plugins: [withoutHttp2, lazyBuiltins], external: ['@peculiar/x509', 'reflect-metadata'] }),
   build({ ...common, entryPoints: { bench: './bench/main.ts' }, outdir: 'dist', packages: 'external' }),

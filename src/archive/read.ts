@@ -18,8 +18,9 @@ export type TarHeader = TarEntry['header'];
  * file(exit status 1): <error>".
  */
 export class TarError extends TsdError {
+  static readonly PREFIX = 'Error processing tar file(exit status 1): ';
   constructor(detail: string) {
-    super(`Error processing tar file(exit status 1): ${detail}`);
+    super(`${TarError.PREFIX}${detail}`);
   }
 }
 

@@ -73,6 +73,8 @@ export interface UnpackOptions {
    * commits (and verifies) the blob once the tar is unpacked.
    */
   sink?: BlobSink;
+  /** Bytes of the tar as received, when known: a big layer is unpacked on a worker thread (./unpack-thread.ts). */
+  size?: number;
 }
 
 /** A layer unpacked in a private directory, not yet part of any chain. */
