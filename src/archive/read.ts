@@ -12,15 +12,17 @@ import { tarExtract } from './pax';
 export type TarEntry = tar.Extract extends AsyncIterable<infer S> ? S : never;
 export type TarHeader = TarEntry['header'];
 
+/** What a TarError's message starts with. */
+export const TAR_ERROR_PREFIX = 'Error processing tar file(exit status 1): ';
+
 /**
  * A tar that could not be read or applied, as dockerd words it: its
  * untar runs in a child whose failure it reports as "Error processing tar
  * file(exit status 1): <error>".
  */
 export class TarError extends TsdError {
-  static readonly PREFIX = 'Error processing tar file(exit status 1): ';
   constructor(detail: string) {
-    super(`${TarError.PREFIX}${detail}`);
+    super(`${TAR_ERROR_PREFIX}${detail}`);
   }
 }
 

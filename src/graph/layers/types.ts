@@ -59,6 +59,8 @@ export interface RegisterOptions {
    * link) instead of being copied.
    */
   file?: string;
+  /** As in UnpackOptions: the tar's size as received, when known. */
+  size?: number;
 }
 
 /** How unpack() gets the layer's blob into the content store. */

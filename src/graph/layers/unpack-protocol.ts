@@ -3,8 +3,8 @@
 // makes of what it receives (a message is input from another isolate).
 import { isDigest } from '../../api/digest';
 import type { Compression } from '../../archive/compression';
-import { TarError } from '../../archive/read';
-import { InvalidArgumentError, TsdError, UnavailableError } from '../../errors';
+import { TAR_ERROR_PREFIX, TarError } from '../../archive/read';
+import { InvalidArgumentError, TsdError, UnavailableError, type ErrorCode } from '../../errors';
 import type { UnpackResult } from './unpack';
 
 /** One layer to unpack. */
@@ -21,9 +21,12 @@ export interface UnpackJob {
  */
 export type ToWorker = { job: number } & ({ start: UnpackJob } | { chunk: ArrayBuffer } | { end: true } | { cancel: true });
 
-/** An error as the worker caught it: its class (by name), words and system-error fields. */
+/**
+ * An error as the worker caught it: one of ours by its class (the name a
+ * bundler gives a class is no proof), its words, a system error's fields.
+ */
 export interface WireError {
-  name: string;
+  ours?: ErrorCode | 'tar';
   message: string;
   code?: string;
   errno?: number;
@@ -54,7 +57,7 @@ function isUnpackResult(v: unknown): v is UnpackResult {
 }
 
 function isWireError(v: unknown): v is WireError {
-  return isObject(v) && typeof v['name'] === 'string' && typeof v['message'] === 'string';
+  return isObject(v) && typeof v['message'] === 'string' && (v['ours'] === undefined || typeof v['ours'] === 'string');
 }
 
 export function isFromWorker(v: unknown): v is FromWorker {
@@ -63,9 +66,11 @@ export function isFromWorker(v: unknown): v is FromWorker {
 }
 
 export function toWire(err: unknown): WireError {
-  if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
+  if (err instanceof TarError) return { ours: 'tar', message: err.message };
+  if (err instanceof TsdError) return { ours: err.code, message: err.message };
+  if (!(err instanceof Error)) return { message: String(err) };
   const e = err as NodeJS.ErrnoException;
-  const wire: WireError = { name: err.name, message: err.message };
+  const wire: WireError = { message: err.message };
   if (typeof e.code === 'string') wire.code = e.code;
   if (typeof e.errno === 'number') wire.errno = e.errno;
   if (typeof e.syscall === 'string') wire.syscall = e.syscall;
@@ -73,18 +78,16 @@ export function toWire(err: unknown): WireError {
   return wire;
 }
 
-/** The classes an unpack throws, made again with their own constructors (their codes are set there). */
-const CLASSES = new Map<string, (message: string) => Error>([
-  ['TarError', (message) => new TarError(message.slice(TarError.PREFIX.length))],
-  ['InvalidArgumentError', (message) => new InvalidArgumentError(message)],
-  ['UnavailableError', (message) => new UnavailableError(message)],
-  ['TsdError', (message) => new TsdError(message)],
+/** Our classes an unpack throws, made again with their own constructors (which set their codes). */
+const CLASSES = new Map<WireError['ours'], (message: string) => Error>([
+  ['tar', (message) => new TarError(message.slice(TAR_ERROR_PREFIX.length))],
+  ['INVALID_ARGUMENT', (message) => new InvalidArgumentError(message)],
+  ['UNAVAILABLE', (message) => new UnavailableError(message)],
 ]);
 
 /** The worker's error on this side: the same class where it is one of ours, else an Error with the system-error fields. */
 export function fromWire(wire: WireError): Error {
-  const make = CLASSES.get(wire.name);
-  if (make) return make(wire.message);
-  const { name: _name, message, ...fields } = wire;
+  const { ours, message, ...fields } = wire;
+  if (ours !== undefined) return (CLASSES.get(ours) ?? ((m: string) => new TsdError(m)))(message);
   return Object.assign(new Error(message), fields);
 }
