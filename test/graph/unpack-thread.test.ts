@@ -1,7 +1,8 @@
 // Big layers unpacked on worker threads (src/graph/layers/unpack-thread.ts):
 // the same layer as the daemon's thread makes, several at once; a source that
 // fails mid-layer, or a layer that cannot be read, fails that unpack only and
-// leaves nothing behind; the threads end once idle.
+// leaves nothing behind; the threads end once idle, or at once when all they
+// run is given up.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,12 +63,20 @@ describe('unpack on a worker thread', () => {
   test('a source cut mid-layer fails that unpack with its error, keeps nothing, and the worker goes on with the others', async () => {
     const layer = await bigLayer(4);
     const [cut, whole] = await Promise.allSettled([
-      r.layers.unpack(chunked(layer, 2 * MiB), { size: layer.length }),
+      r.layers.unpack(chunked(layer, layer.length >> 1), { size: layer.length }),
       r.layers.unpack(chunked(layer), { size: layer.length }),
     ]);
     expect(cut.status === 'rejected' && (cut.reason as Error).message).toBe('connection reset');
     expect(whole.status).toBe('fulfilled');
     expect(leftovers().map((n) => join(r.layers.root, n))).toEqual(whole.status === 'fulfilled' ? [whole.value.dir] : []);
+  });
+
+  test('a pull giving up on the only unpack a worker runs ends the thread at once', async () => {
+    const layer = await bigLayer(3);
+    await expect(r.layers.unpack(chunked(layer, layer.length >> 1), { size: layer.length })).rejects.toThrow('connection reset');
+    for (let i = 0; i < 100 && workerThreads() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(workerThreads()).toBe(0);
+    expect(leftovers()).toEqual([]);
   });
 
   test('a layer that cannot be read fails as on the daemon thread, keeping nothing', async () => {

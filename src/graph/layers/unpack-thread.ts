@@ -13,8 +13,9 @@
 // an unpack allocates a lot, briefly). Whatever happens there (an unpack's
 // error, running out of memory, the thread's exit) becomes the error of the
 // unpacks it ran, never the daemon's. An unpack whose source fails (a pull
-// cut or cancelled) is cancelled in the worker, and returns only once the
-// worker confirms it stopped: nothing writes into its directory after.
+// cut or cancelled) is cancelled in the worker (the thread ends at once when
+// it runs nothing else) and returns only once the worker confirms it stopped
+// or has ended: nothing writes into its directory after.
 import { availableParallelism } from 'node:os';
 import { finished, type Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
@@ -41,7 +42,9 @@ type Listener = (msg: FromWorker | { failed: unknown }) => void;
 class UnpackWorker {
   private readonly worker = new Worker(bundlePath('layer-worker'), { resourceLimits: RESOURCE_LIMITS });
   readonly jobs = new Map<number, Listener>();
+  private readonly cancelled = new Set<number>();
   private idle: NodeJS.Timeout | undefined;
+  private ended = false;
 
   constructor(private readonly gone: (w: UnpackWorker) => void) {
     this.worker.on('message', (msg: unknown) => {
@@ -62,19 +65,31 @@ class UnpackWorker {
     this.jobs.set(job, listener);
   }
 
+  /** Stops an unpack: the worker ends it, or, when every unpack it runs is being given up (a pull's cancel), the thread ends at once. */
+  cancel(job: number): void {
+    this.cancelled.add(job);
+    if ([...this.jobs.keys()].every((j) => this.cancelled.has(j))) this.fail(new UnavailableError('layer unpack cancelled'));
+    else this.send({ job, cancel: true });
+  }
+
   remove(job: number): void {
     this.jobs.delete(job);
-    if (this.jobs.size > 0) return;
+    this.cancelled.delete(job);
+    if (this.jobs.size > 0 || this.ended) return;
     this.idle = setTimeout(() => this.fail(new UnavailableError('layer worker ended')), IDLE_MS).unref();
   }
 
-  /** Ends the thread; its unpacks fail with `err`. */
+  /** Ends the thread; once it has stopped, its unpacks fail with `err`. */
   private fail(err: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
     clearTimeout(this.idle);
     this.gone(this);
-    void this.worker.terminate();
-    for (const listener of this.jobs.values()) listener({ failed: err });
+    const listeners = [...this.jobs.values()];
     this.jobs.clear();
+    this.cancelled.clear();
+    const tell = () => listeners.forEach((listener) => listener({ failed: err }));
+    this.worker.terminate().then(tell, tell);
   }
 }
 
@@ -124,7 +139,7 @@ class UnpackWorkers {
         return worker.send({ job, end: true });
       }
       cut = { err };
-      worker.send({ job, cancel: true });
+      worker.cancel(job);
     });
     source.on('data', onData);
     try {
