@@ -30,7 +30,7 @@ const BATCH = 512 * 1024;
 /** Bytes of one unpack sent and not yet taken by the worker, above which its source waits. */
 const IN_FLIGHT = 4 * 1024 * 1024;
 /** A worker's heap: a young generation for an unpack's short-lived chunks, and a bound. */
-const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 48, maxOldGenerationSizeMb: 256 };
+const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 256 };
 /** A worker without an unpack for this long ends. */
 const IDLE_MS = 5000;
 const MAX_WORKERS = Math.max(1, availableParallelism() - 1);
