@@ -159,13 +159,14 @@ class UnpackWorkers {
 
 /** Bytes copied into fresh buffers of BATCH bytes, each handed to `send` when full (or flushed). */
 class Batches {
-  private batch = new Uint8Array(BATCH);
+  private batch: Uint8Array<ArrayBuffer> | undefined;
   private filled = 0;
 
   constructor(private readonly send: (bytes: ArrayBuffer) => void) {}
 
   add(chunk: Uint8Array): void {
     for (let at = 0; at < chunk.length; ) {
+      this.batch ??= new Uint8Array(BATCH);
       const n = Math.min(BATCH - this.filled, chunk.length - at);
       this.batch.set(chunk.subarray(at, at + n), this.filled);
       this.filled += n;
@@ -175,10 +176,9 @@ class Batches {
   }
 
   flush(): void {
-    if (this.filled === 0) return;
-    const bytes = this.filled === BATCH ? this.batch.buffer : this.batch.buffer.slice(0, this.filled);
-    this.send(bytes);
-    this.batch = new Uint8Array(BATCH);
+    if (!this.batch || this.filled === 0) return;
+    this.send(this.filled === BATCH ? this.batch.buffer : this.batch.buffer.slice(0, this.filled));
+    this.batch = undefined;
     this.filled = 0;
   }
 }
