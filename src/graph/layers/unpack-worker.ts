@@ -56,7 +56,8 @@ function serve(port: MessagePort): void {
   const start = (job: number, what: UnpackJob) => {
     const feed = new Feed((consumed) => send({ job, consumed }));
     jobs.set(job, feed);
-    unpackLayer(decompress(feed.source, what.compression), what.root)
+    Promise.resolve()
+      .then(() => unpackLayer(decompress(feed.source, what.compression), what.root))
       .then(
         (done) => send({ job, done }),
         (err: unknown) => send({ job, error: toWire(err) }),
