@@ -14,6 +14,9 @@ import { printMessages } from '../jsonstream';
 import { confirmed } from './containers-ops';
 import { checkOutputPath, openInput, writeOutput } from './file-io';
 import { collect } from './containers-opts';
+import { renderTree } from './images-tree';
+import { compareVersions } from '../../api/version';
+import { isTerminal, terminalSize } from '../tty';
 
 
 /** `--filter k=v` flags as the API's filters JSON. */
@@ -84,13 +87,23 @@ export function imageRows(images: ImageSummary[], noTrunc: boolean): ImageRow[] 
   return rows;
 }
 
-interface ListOpts { all?: boolean; quiet?: boolean; digests?: boolean; noTrunc?: boolean; filter?: string[]; format?: string }
+interface ListOpts { all?: boolean; quiet?: boolean; digests?: boolean; noTrunc?: boolean; filter?: string[]; format?: string; tree?: boolean }
+
+/** `images --tree`: the flags it cannot show yet refused, an older daemon too, as docker does. */
+async function listTree(cli: Cli, filters: string | undefined, o: ListOpts): Promise<void> {
+  const refused = o.quiet ? '--quiet' : o.noTrunc ? '--no-trunc' : o.digests ? '--show-digest' : o.format ? '--format' : undefined;
+  if (refused) throw new CliError(`${refused} is not yet supported with --tree`);
+  const version = await cli.client.apiVersion();
+  if (compareVersions(version, '1.47') < 0) throw new CliError(`"--tree" requires API version 1.47, but the Docker daemon API version is ${version}`);
+  const images = await cli.client.get<ImageSummary[]>('/images/json', { all: o.all ? '1' : undefined, filters, manifests: '1' });
+  const terminal = isTerminal(1);
+  cli.out(renderTree(images, o.all === true, { terminal, width: terminal ? terminalSize()[1] : 0 }));
+}
 
 async function list(cli: Cli, reference: string | undefined, o: ListOpts): Promise<void> {
-  const images = await cli.client.get<ImageSummary[]>('/images/json', {
-    all: o.all ? '1' : undefined,
-    filters: filterJson(o.filter, reference ? { reference: [reference] } : {}),
-  });
+  const filters = filterJson(o.filter, reference ? { reference: [reference] } : {});
+  if (o.tree) return listTree(cli, filters, o);
+  const images = await cli.client.get<ImageSummary[]>('/images/json', { all: o.all ? '1' : undefined, filters });
   const rows = imageRows(images, o.noTrunc === true);
   // With --format, -q is ignored (docker's image list lets the format win, silently).
   if (o.quiet && !o.format) {
@@ -229,17 +242,21 @@ async function load(cli: Cli, o: { input?: string; quiet?: boolean; platform?: s
   await printMessages(res.body, (s) => cli.out(s));
 }
 
+function listCommand(cmd: Command, cli: Cli): Command {
+  return cmd
+    .argument('[REPOSITORY[:TAG]]')
+    .option('-a, --all', 'Show all images (default hides intermediate images)')
+    .option('--digests', 'Show digests')
+    .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect)
+    .option('--format <string>', 'Format output using a custom template')
+    .option('--no-trunc', "Don't truncate output")
+    .option('-q, --quiet', 'Only show image IDs')
+    .option('--tree', 'List multi-platform images as a tree (EXPERIMENTAL)')
+    .action((ref: string | undefined, o: ListOpts & { trunc?: boolean }) => list(cli, ref, { ...o, noTrunc: o.trunc === false }));
+}
+
 export function registerImages(program: Command, cli: Cli): void {
-  const lsCommand = (cmd: Command) =>
-    cmd
-      .argument('[REPOSITORY[:TAG]]')
-      .option('-a, --all', 'Show all images (default hides intermediate images)')
-      .option('--digests', 'Show digests')
-      .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect)
-      .option('--format <string>', 'Format output using a custom template')
-      .option('--no-trunc', "Don't truncate output")
-      .option('-q, --quiet', 'Only show image IDs')
-      .action((ref: string | undefined, o: ListOpts & { trunc?: boolean }) => list(cli, ref, { ...o, noTrunc: o.trunc === false }));
+  const lsCommand = (cmd: Command) => listCommand(cmd, cli);
   const inspectCommand = (cmd: Command) =>
     cmd
       .argument('<IMAGE...>')
