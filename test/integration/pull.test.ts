@@ -140,6 +140,13 @@ describe.skipIf(skip)('pull from a Registry v2', () => {
     expect(d.docker(['pull', '--platform', 'linux/s390x', image]).stderr).toBe(
       'Error response from daemon: no matching manifest for linux/s390x in the manifest list entries\n',
     );
+    // The index's platforms beneath the image (both held here, so both available), as both CLIs draw them.
+    const tree = ok(d.docker(['images', '--tree', image]));
+    expect(tree).toMatch(/\n├─ linux\/arm64\/v8 +[0-9a-f]{12} .*\n└─ linux\/amd64 +[0-9a-f]{12} /);
+    expect(ok(d.cli(['images', '--tree', image]))).toBe(tree);
+    const listed = async (v: string) => JSON.parse((await d.request('GET', `/v${v}/images/json?manifests=1&filters=${encodeURIComponent(JSON.stringify({ reference: { [image]: true } }))}`)).body) as Array<{ Manifests?: Array<{ Available: boolean; Kind: string }> }>;
+    expect((await listed('1.47'))[0]?.Manifests?.map((m) => [m.Kind, m.Available])).toEqual([['image', true], ['image', true]]);
+    expect((await listed('1.46'))[0]?.Manifests).toBeUndefined();
     const inspect = JSON.parse((await d.request('GET', `/distribution/${image}/json`)).body) as { Descriptor: { digest: string }; Platforms: unknown[] };
     expect(inspect.Descriptor.digest).toBe(reg.digest('busybox:multi'));
     expect(inspect.Platforms).toEqual([{ os: 'linux', architecture: 'arm64', variant: 'v8' }, { os: 'linux', architecture: 'amd64' }]);
