@@ -68,8 +68,21 @@ function helperFor(config: ConfigFile, key: string): string | undefined {
 
 /** The saved credentials for a registry host, if any. */
 export function loadCredentials(domain: string): Credentials | undefined {
+  return credentialsOf(readConfig(), registryKey(domain));
+}
+
+/** Every saved credential by its `auths` key (the docker CLI's GetAll: what login wrote, a helper's too). */
+export function allCredentials(): Record<string, Credentials> {
   const config = readConfig();
-  const key = registryKey(domain);
+  const out: Record<string, Credentials> = {};
+  for (const key of new Set([...Object.keys(config.auths ?? {}), ...Object.keys(config.credHelpers ?? {})])) {
+    const creds = credentialsOf(config, key);
+    if (creds) out[key] = creds;
+  }
+  return out;
+}
+
+function credentialsOf(config: ConfigFile, key: string): Credentials | undefined {
   const store = helperFor(config, key);
   if (store) {
     const got = JSON.parse(helper(store, 'get', key) || '{}') as { Username?: string; Secret?: string };

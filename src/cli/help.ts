@@ -94,6 +94,8 @@ function aliasLine(cmd: Command): string | undefined {
   }
   if (!entry) {
     const inGroup = CONTAINER_SHORTCUTS.has(name) ? 'container' : IMAGE_SHORTCUTS.has(name) ? 'image' : undefined;
+    // Any other command with aliases (`network ls, network list`): its names in its group.
+    if (group !== undefined && group !== inGroup && cmd.aliases().length > 0) return [name, ...cmd.aliases()].map((n) => `${program} ${group} ${n}`).join(', ');
     if (!inGroup || (group !== undefined && group !== inGroup)) return undefined;
     entry = { group: inGroup, shortcut: name, names: name === 'rm' ? ['rm', 'remove'] : [name] };
   }
@@ -111,10 +113,12 @@ export function dockerHelp(cmd: Command, helper: Help): string {
   const subcommands = helper.visibleCommands(cmd).filter((c) => c.name() !== 'help');
   if (subcommands.length) {
     out.push('Commands:');
-    for (const c of [...subcommands].sort((a, b) => a.name().localeCompare(b.name()))) out.push(`  ${c.name().padEnd(11)} ${c.description()}`);
+    // A command's summary is its line here; its description (docker's Long) heads its own help.
+    for (const c of [...subcommands].sort((a, b) => a.name().localeCompare(b.name()))) out.push(`  ${c.name().padEnd(11)} ${c.summary() || c.description()}`);
     out.push('');
   }
-  const options = optionLines(cmd, cmd.options);
+  // pflag lists --help where -h means something else (run, create: --hostname).
+  const options = optionLines(cmd, helper.visibleOptions(cmd).filter((o) => o.long !== '--help' || !o.short));
   if (options.length) out.push(cmd.parent ? 'Options:' : 'Global Options:', ...options, '');
   if (subcommands.length) out.push(`Run '${path} COMMAND --help' for more information on a command.`);
   else out.pop();
