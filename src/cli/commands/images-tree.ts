@@ -6,6 +6,7 @@
 import type { ImageManifestSummary, ImageSummary } from '../../api/types';
 import { humanSize } from '../../api/units';
 import { shortId } from '../format';
+import { INFO_HEADER, RESET } from '../note';
 
 interface Details { id: string; diskUsage: string; contentSize: string; inUse: boolean }
 interface TopImage { names: string[]; details: Details; children: SubImage[]; created: number }
@@ -14,13 +15,11 @@ interface SubImage { platform: string; available: boolean; details: Details }
 /** Where the view goes: a terminal (colours, its width) or not (width 0: 80 columns, plain). */
 export interface TreeOutput { terminal: boolean; width: number }
 
-const RESET = '\x1b[0m';
 const TITLE = '\x1b[39m\x1b[1m';
 const TOP_NAME = '\x1b[34m\x1b[1m';
 const NORMAL = '\x1b[39m';
 const FAINT = '\x1b[39m\x1b[2m';
 const WARNING = '\x1b[93m';
-const INFO_HEADER = { plain: ' Info -> ', fancy: `\x1b[1m\x1b[106m\x1b[30mi${RESET}${RESET} \x1b[96mInfo → ${RESET}${RESET}` };
 const CHIP_IN_USE = { plain: 'U', fancy: `\x1b[38;5;0m\x1b[48;5;14m U ${RESET}` };
 const CHIP_PLACEHOLDER = { plain: ' ', fancy: '   ' };
 const COLUMN_SPACING = '   ';
