@@ -21,9 +21,9 @@ export function checkPlatform(platform: string, what = 'error parsing specified 
 
 const ARCH_ALIASES: Record<string, [string, string?]> = { i386: ['386'], x86_64: ['amd64'], 'x86-64': ['amd64'], aarch64: ['arm64'], armhf: ['arm', 'v7'], armel: ['arm', 'v6'] };
 
-/** The platform as the API's JSON (ocispec.Platform in Go's field order), after checking it as docker does. */
-export function platformJson(platform: string): string {
-  checkPlatform(platform, '');
+/** The platform as the API's JSON (ocispec.Platform in Go's field order), after checking it as docker does (`what` starts its error). */
+export function platformJson(platform: string, what = ''): string {
+  checkPlatform(platform, what);
   const parts = platform.toLowerCase().split('/');
   const hostArch = process.arch === 'x64' ? 'amd64' : process.arch;
   let os = 'linux';
