@@ -1,5 +1,5 @@
 // volume create|ls|inspect|rm|prune, with docker's flags and output.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { VolumeSummary } from '../../api/types';
 import type { Cli } from '../cli';
 import { CliError } from '../cli';
@@ -109,15 +109,15 @@ export function registerVolumes(program: Command, cli: Cli): void {
     .description('Create a volume')
     .argument('[VOLUME]')
     .option('-d, --driver <string>', 'Specify volume driver name', 'local')
-    .option('--label <label>', 'Set metadata for a volume', collect)
-    .option('-o, --opt <opt>', 'Set driver specific options', collect)
-    .option('--name <string>', 'Specify volume name')
+    .option('--label <list>', 'Set metadata for a volume', collect)
+    .option('-o, --opt <map>', 'Set driver specific options (default map[])', collect)
+    .addOption(new Option('--name <string>', 'Specify volume name').hideHelp())
     .action((name: string | undefined, o: CreateOpts) => create(cli, name, o));
   volume
     .command('ls')
     .alias('list')
     .description('List volumes')
-    .option('-f, --filter <filter>', "Provide filter values (e.g. 'dangling=true')", collect)
+    .option('-f, --filter <filter>', 'Provide filter values (e.g. "dangling=true")', collect)
     .option('--format <string>', 'Format output using a custom template')
     .option('-q, --quiet', 'Only display volume names')
     .action((o: { filter?: string[]; format?: string; quiet?: boolean }) => list(cli, o));
@@ -130,7 +130,8 @@ export function registerVolumes(program: Command, cli: Cli): void {
   volume
     .command('rm')
     .alias('remove')
-    .description('Remove one or more volumes')
+    .summary('Remove one or more volumes')
+    .description('Remove one or more volumes. You cannot remove a volume that is in use by a container.')
     .argument('<VOLUME...>')
     .option('-f, --force', 'Force the removal of one or more volumes')
     .action((names: string[], o: { force?: boolean }) => remove(cli, names, o));
