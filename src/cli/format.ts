@@ -163,17 +163,18 @@ export function renderOne(format: string, data: GoValue | object | null, spec: O
 }
 
 /**
- * docker's template inspector: each object through the template (typed, then
- * as raw JSON with missingkey=error), the output written at once ("\n" when
- * none); returns the error messages of the objects that failed.
+ * docker's template inspector: each object through the template (typed, then,
+ * unless `typedOnly` as docker's context inspect, as raw JSON with
+ * missingkey=error), the output written at once ("\n" when none); returns the
+ * error messages of the objects that failed.
  */
-export function renderInspect(cli: { out(s: string): void }, format: string, objects: unknown[]): string[] {
+export function renderInspect(cli: { out(s: string): void }, format: string, objects: unknown[], typedOnly = false): string[] {
   compile(expandEscapes(format), INSPECT_ERRORS);
   let out = '';
   const errors: string[] = [];
   for (const obj of objects) {
     try {
-      out += renderOne(format, inspectValue(obj), { raw: obj });
+      out += renderOne(format, inspectValue(obj), typedOnly ? {} : { raw: obj });
     } catch (e) {
       if (!(e instanceof CliError)) throw e;
       errors.push(e.message);

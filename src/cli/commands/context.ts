@@ -5,9 +5,10 @@ import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import type { Command } from 'commander';
 import { CliError, type Cli } from '../cli';
-import { checkContextName, contextPaths, currentContext, DEFAULT_CONTEXT, dockerConfigDir, listContexts, readContext, removeContext, useContext, writeContext, type DockerContext, type TlsFiles } from '../contexts';
-import { contextName, DEFAULT_HOST } from '../endpoint';
-import { renderList } from '../format';
+import { checkContextName, contextPaths, currentContext, DEFAULT_CONTEXT, listContexts, readContext, removeContext, useContext, writeContext, type TlsFiles } from '../contexts';
+import { contextName } from '../endpoint';
+import { renderInspect, renderList } from '../format';
+import { configDir, defaultContext, lookup, registerContextEdits } from './context-edit';
 
 interface ContextRow {
   Name: string;
@@ -15,18 +16,6 @@ interface ContextRow {
   DockerEndpoint: string;
   Current: boolean;
   Error: string;
-}
-
-const configDir = (cli: Cli) => dockerConfigDir(cli.configFlag);
-
-/** The default context: -H/DOCKER_HOST's host, kept nowhere on disk. */
-function defaultContext(): DockerContext {
-  const host = process.env['TSDOCKER_HOST'] || process.env['DOCKER_HOST'] || DEFAULT_HOST;
-  return { name: DEFAULT_CONTEXT, description: 'Current DOCKER_HOST based configuration', host, skipTlsVerify: false, tls: {} };
-}
-
-function lookup(cli: Cli, name: string): DockerContext {
-  return name === DEFAULT_CONTEXT ? defaultContext() : readContext(configDir(cli), name);
 }
 
 function ls(cli: Cli, o: { format?: string; quiet?: boolean }): void {
@@ -49,6 +38,25 @@ function ls(cli: Cli, o: { format?: string; quiet?: boolean }): void {
   );
 }
 
+/** docker context inspect: each context as JSON (Go's encoder escapes < and >, as in the default context's "<IN MEMORY>") or through --format; those not found reported after. */
+function inspect(cli: Cli, names: string[], format: string | undefined): void {
+  const wanted = names.length > 0 ? names : [contextName(cli.flags, configDir(cli)) ?? DEFAULT_CONTEXT];
+  const objects: unknown[] = [];
+  const errors: string[] = [];
+  for (const name of wanted) {
+    try {
+      objects.push(inspectOne(cli, name));
+    } catch (err) {
+      if (!(err instanceof CliError)) throw err;
+      errors.push(err.message);
+    }
+  }
+  const escape = (json: string) => json.replace(/[<>]/g, (c) => (c === '<' ? '\\u003c' : '\\u003e'));
+  if (format && format !== 'json') errors.push(...renderInspect(cli, format, objects, true));
+  else cli.out(`${escape(format === 'json' ? JSON.stringify(objects) : JSON.stringify(objects, null, 4))}\n`);
+  if (errors.length) throw new CliError(errors.join('\n'));
+}
+
 /** docker context inspect's shape (its store's metadata, TLS file names and paths). */
 function inspectOne(cli: Cli, name: string): unknown {
   const c = lookup(cli, name);
@@ -61,39 +69,6 @@ function inspectOne(cli: Cli, name: string): unknown {
     TLSMaterial: tlsFiles.length > 0 ? { docker: tlsFiles } : {},
     Storage: { MetadataPath: paths.meta, TLSPath: paths.tls },
   };
-}
-
-/** Parses --docker "host=…,ca=…,cert=…,key=…,skip-tls-verify=…". */
-function parseDockerEndpoint(value: string): { host: string; skipTlsVerify: boolean; files: TlsFiles } {
-  const fields = new Map<string, string>();
-  for (const part of value.split(',').filter(Boolean)) {
-    const eq = part.indexOf('=');
-    if (eq < 0) throw new CliError(`invalid docker endpoint option "${part}": expected key=value`);
-    const key = part.slice(0, eq);
-    if (!['host', 'ca', 'cert', 'key', 'skip-tls-verify'].includes(key)) throw new CliError(`unrecognized config key: ${key}`);
-    fields.set(key, part.slice(eq + 1));
-  }
-  const files: TlsFiles = {};
-  for (const kind of ['ca', 'cert', 'key'] as const) {
-    const path = fields.get(kind);
-    if (path) files[kind] = path;
-  }
-  return { host: fields.get('host') || defaultContext().host, skipTlsVerify: fields.get('skip-tls-verify') === 'true', files };
-}
-
-function create(cli: Cli, name: string, o: { docker?: string; description?: string }): void {
-  const endpoint = parseDockerEndpoint(o.docker ?? '');
-  const pem: TlsFiles = {};
-  for (const [kind, path] of Object.entries(endpoint.files) as [keyof TlsFiles, string][]) {
-    try {
-      pem[kind] = readFileSync(path, 'utf8');
-    } catch (err) {
-      throw new CliError(`unable to read ${kind} file ${path}: ${(err as Error).message}`);
-    }
-  }
-  writeContext(configDir(cli), { name, description: o.description ?? '', host: endpoint.host, skipTlsVerify: endpoint.skipTlsVerify }, pem);
-  cli.out(`${name}\n`);
-  cli.err(`Successfully created context "${name}"\n`);
 }
 
 function rm(cli: Cli, names: string[], o: { force?: boolean }): void {
@@ -192,7 +167,7 @@ export function registerContext(program: Command, cli: Cli): void {
     .action((o: { format?: string; quiet?: boolean }) => ls(cli, o));
   context
     .command('use')
-    .argument('<context>')
+    .argument('<CONTEXT>')
     .description('Set the current docker context')
     .action((name: string) => {
       useContext(configDir(cli), name);
@@ -201,37 +176,30 @@ export function registerContext(program: Command, cli: Cli): void {
     });
   context
     .command('inspect')
-    .argument('[context...]')
+    .usage('[OPTIONS] [CONTEXT] [CONTEXT...]')
+    .argument('[CONTEXT...]')
     .description('Display detailed information on one or more contexts')
-    .action((names: string[]) => {
-      const wanted = names.length > 0 ? names : [contextName(cli.flags, configDir(cli)) ?? DEFAULT_CONTEXT];
-      // Go's encoder escapes < and > (the default context's "<IN MEMORY>").
-      const json = JSON.stringify(wanted.map((n) => inspectOne(cli, n)), null, 4).replace(/[<>]/g, (c) => (c === '<' ? '\\u003c' : '\\u003e'));
-      cli.out(`${json}\n`);
-    });
-  context
-    .command('create')
-    .argument('<context>')
-    .description('Create a context')
-    .option('--description <string>', 'Description of the context')
-    .option('--docker <string>', 'set the docker endpoint (host=…,ca=…,cert=…,key=…,skip-tls-verify=…)')
-    .action((name: string, o: { docker?: string; description?: string }) => create(cli, name, o));
+    .option('-f, --format <string>', 'Format output using a custom template')
+    .action((names: string[], o: { format?: string }) => inspect(cli, names, o.format));
+  registerContextEdits(context, cli);
   context
     .command('export')
-    .argument('<context>')
-    .argument('[file]', 'Where to write it ("-" for stdout; default "<context>.dockercontext")')
-    .description('Export a context to a tar archive')
+    .usage('[OPTIONS] CONTEXT [FILE|-]')
+    .argument('<CONTEXT>')
+    .argument('[FILE|-]')
+    .description('Export a context to a tar archive FILE or a tar stream on STDOUT.')
     .action((name: string, file: string | undefined) => exportContext(cli, name, file));
   context
     .command('import')
-    .argument('<context>')
-    .argument('<file>', 'The archive ("-" for stdin)')
-    .description('Import a context from a tar archive')
+    .argument('<CONTEXT>')
+    .argument('<FILE|->')
+    .description('Import a context from a tar or zip file')
     .action((name: string, file: string) => importContext(cli, name, file));
   context
     .command('rm')
     .alias('remove')
-    .argument('<context...>')
+    .usage('CONTEXT [CONTEXT...]')
+    .argument('<CONTEXT...>')
     .description('Remove one or more contexts')
     .option('-f, --force', 'Force the removal of a context in use')
     .action((names: string[], o: { force?: boolean }) => rm(cli, names, o));

@@ -41,6 +41,12 @@ const DEFS: Record<string, string> = {
   'types.Version': 'Platform system.platformInfo, Components~ []types.ComponentVersion, Version string, APIVersion@ApiVersion string, MinAPIVersion~ string, GitCommit string, GoVersion string, Os string, Arch string, KernelVersion~ string, Experimental~ bool, BuildTime~ string',
   'types.ComponentVersion': 'Name string, Version string, Details~ map[string]string',
   'system.clientInfo': 'Debug bool, ^system.clientVersion, Plugins []?, Warnings []string',
+  // docker context inspect's contextWithTLSListing (its Metadata's Description is left out when empty).
+  'context.contextWithTLSListing': '^store.Metadata, TLSMaterial map[string][]string, Storage store.StorageInfo',
+  'store.Metadata': 'Name~ string, Metadata~ command.DockerContext, Endpoints~ map[string]docker.EndpointMeta',
+  'command.DockerContext': 'Description~ string, AdditionalFields~ map[string]any',
+  'docker.EndpointMeta': 'Host~ string, SkipTLSVerify bool',
+  'store.StorageInfo': 'MetadataPath string, TLSPath string',
 };
 
 const cache = new Map<string, GoType>();
@@ -100,6 +106,7 @@ export function inspectValue(obj: unknown): { t: GoType; v: unknown } {
   if (obj !== null && typeof obj === 'object' && !Array.isArray(obj)) {
     if ('State' in obj && 'HostConfig' in obj) return { t: goType('container.InspectResponse'), v: obj };
     if ('RepoTags' in obj && 'RootFS' in obj) return { t: goType('image.InspectResponse'), v: obj };
+    if ('Endpoints' in obj && 'Storage' in obj) return { t: goType('context.contextWithTLSListing'), v: obj };
   }
   return { t: T.infer, v: obj };
 }
