@@ -67,7 +67,8 @@ function optionLines(cmd: Command, options: readonly Option[]): string[] {
   const shown = options.filter((o) => !o.hidden).sort((a, b) => (a.long ?? a.short ?? '').replace(/^-+/, '').localeCompare((b.long ?? b.short ?? '').replace(/^-+/, '')));
   const cols = shown.map(flagColumn);
   const width = Math.max(0, ...cols.map((c) => c.length));
-  return shown.map((o, i) => `${cols[i]!.padEnd(width)}   ${wrap(width + 3, 79, `${usageText(cmd, o)}${defaultText(o)}`)}`);
+  const defaults = (o: Option) => (cmd.parent ? defaultText(o) : globalDefault(o));
+  return shown.map((o, i) => `${cols[i]!.padEnd(width)}   ${wrap(width + 3, 79, `${usageText(cmd, o)}${defaults(o)}`)}`);
 }
 
 const CONTAINER_SHORTCUTS = new Set(['attach', 'commit', 'cp', 'create', 'diff', 'exec', 'export', 'kill', 'logs', 'pause', 'port', 'rename', 'restart', 'rm', 'run', 'start', 'stats', 'stop', 'top', 'unpause', 'update', 'wait']);
@@ -102,6 +103,31 @@ function aliasLine(cmd: Command): string | undefined {
   return [...entry.names.map((n) => `${program} ${entry.group} ${n}`), `${program} ${entry.shortcut}`].join(', ');
 }
 
+/** docker's "Common Commands", in its order. */
+const COMMON = ['run', 'exec', 'ps', 'build', 'pull', 'push', 'images', 'login', 'logout', 'search', 'version', 'info'];
+
+/** The root's command lists as docker groups them: common ones, management commands (groups), then the rest, sorted. */
+function rootCommandLines(commands: readonly Command[]): string[] {
+  const line = (c: Command) => `  ${c.name().padEnd(11)} ${c.summary() || c.description()}`;
+  const sorted = [...commands].sort((a, b) => a.name().localeCompare(b.name()));
+  const common = COMMON.flatMap((n) => commands.filter((c) => c.name() === n));
+  // A group whose subcommands are registered on first use (container) has none yet: its description tells.
+  const isGroup = (c: Command) => c.commands.length > 0 || c.description().startsWith('Manage ');
+  const management = sorted.filter((c) => !COMMON.includes(c.name()) && isGroup(c));
+  const rest = sorted.filter((c) => !COMMON.includes(c.name()) && !isGroup(c));
+  return ['Common Commands:', ...common.map(line), '', 'Management Commands:', ...management.map(line), '', 'Commands:', ...rest.map(line), ''];
+}
+
+/** The defaults docker's global flags show: its config directory, the TLS files in it (or in $DOCKER_CERT_PATH), the log level. */
+function globalDefault(o: Option): string {
+  const env = process.env;
+  const config = env['DOCKER_CONFIG'] || `${env['HOME'] ?? ''}/.docker`;
+  const certs = env['DOCKER_CERT_PATH'] || config;
+  const defaults: Record<string, string> = { '--config': config, '--log-level': 'info', '--tlscacert': `${certs}/ca.pem`, '--tlscert': `${certs}/cert.pem`, '--tlskey': `${certs}/key.pem` };
+  const d = o.long ? defaults[o.long] : undefined;
+  return d === undefined ? '' : ` (default ${JSON.stringify(d)})`;
+}
+
 /** The whole help text of `cmd`. */
 export function dockerHelp(cmd: Command, helper: Help): string {
   const out = [`Usage:  ${cmd.parent ? useLine(cmd) : `${commandPath(cmd)} [OPTIONS] COMMAND`}`, ''];
@@ -111,7 +137,8 @@ export function dockerHelp(cmd: Command, helper: Help): string {
   const aliases = aliasLine(cmd);
   if (aliases) out.push('Aliases:', `  ${aliases}`, '');
   const subcommands = helper.visibleCommands(cmd).filter((c) => c.name() !== 'help');
-  if (subcommands.length) {
+  if (!cmd.parent) out.push(...rootCommandLines(subcommands));
+  else if (subcommands.length) {
     out.push('Commands:');
     // A command's summary is its line here; its description (docker's Long) heads its own help.
     for (const c of [...subcommands].sort((a, b) => a.name().localeCompare(b.name()))) out.push(`  ${c.name().padEnd(11)} ${c.summary() || c.description()}`);
@@ -122,5 +149,6 @@ export function dockerHelp(cmd: Command, helper: Help): string {
   if (options.length) out.push(cmd.parent ? 'Options:' : 'Global Options:', ...options, '');
   if (subcommands.length) out.push(`Run '${path} COMMAND --help' for more information on a command.`);
   else out.pop();
+  if (!cmd.parent) out.push('', 'For more help on how to use Docker, head to https://docs.docker.com/go/guides/');
   return `${out.join('\n')}\n`;
 }
