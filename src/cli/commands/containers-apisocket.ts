@@ -1,7 +1,7 @@
 // run/create --use-api-socket (docker 28): the daemon's Unix socket bound into
 // the container at /var/run/docker.sock and, unless the container's
 // environment names a DOCKER_CONFIG already, the client's registry
-// credentials copied in as /run/secrets/docker/config.json with DOCKER_CONFIG
+// credentials (when it has any) copied in as /run/secrets/docker/config.json with DOCKER_CONFIG
 // pointing there, as the docker CLI does (a config file of `auths` alone,
 // tab-indented, 0600, written after the create).
 import { posix } from 'node:path';
@@ -23,8 +23,11 @@ export function useApiSocket(host: string, body: Record<string, unknown>): Buffe
   hostConfig['Mounts'] = [...mounts, { Type: 'bind', Source: host.slice('unix://'.length), Target: '/var/run/docker.sock', BindOptions: {} }];
   const env: unknown[] = Array.isArray(body['Env']) ? body['Env'] : [];
   if (env.some((e) => typeof e === 'string' && e.startsWith('DOCKER_CONFIG='))) return undefined;
+  const creds = Object.entries(allCredentials());
+  // No credentials: no config file, no DOCKER_CONFIG.
+  if (creds.length === 0) return undefined;
   body['Env'] = [...env, `DOCKER_CONFIG=${posix.dirname(CONFIG_PATH)}`];
-  const auths = Object.fromEntries(Object.entries(allCredentials()).sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, c]) => [key, { auth: Buffer.from(`${c.username}:${c.password}`).toString('base64') }]));
+  const auths = Object.fromEntries(creds.sort(([a], [b]) => (a < b ? -1 : 1)));
   return Buffer.from(JSON.stringify({ auths }, null, '\t'));
 }
 
