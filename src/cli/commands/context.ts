@@ -167,9 +167,13 @@ export function registerContext(program: Command, cli: Cli): void {
     .action((o: { format?: string; quiet?: boolean }) => ls(cli, o));
   context
     .command('use')
-    .argument('<CONTEXT>')
+    .usage('CONTEXT')
+    // cobra's ExactArgs here, not docker's own wording.
+    .argument('[CONTEXT...]')
     .description('Set the current docker context')
-    .action((name: string) => {
+    .action((names: string[]) => {
+      if (names.length !== 1) throw new CliError(`accepts 1 arg(s), received ${names.length}`);
+      const name = names[0]!;
       useContext(configDir(cli), name);
       cli.out(`${name}\n`);
       cli.err(`Current context is now "${name}"\n`);

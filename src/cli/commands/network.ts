@@ -234,7 +234,7 @@ function defineCreate(net: Command, cli: Cli): void {
 }
 
 export function registerNetwork(program: Command, cli: Cli): void {
-  const net = program.command('network').description('Manage networks').usage('COMMAND');
+  const net = program.command('network').description('Manage networks');
   defineCreate(net, cli);
   net
     .command('ls')

@@ -103,7 +103,7 @@ async function prune(cli: Cli, o: { all?: boolean; force?: boolean; filter?: str
 }
 
 export function registerVolumes(program: Command, cli: Cli): void {
-  const volume = program.command('volume').description('Manage volumes');
+  const volume = program.command('volume').description('Manage volumes').usage('COMMAND');
   volume
     .command('create')
     .description('Create a volume')
@@ -135,6 +135,18 @@ export function registerVolumes(program: Command, cli: Cli): void {
     .argument('<VOLUME...>')
     .option('-f, --force', 'Force the removal of one or more volumes')
     .action((names: string[], o: { force?: boolean }) => remove(cli, names, o));
+  // A swarm command: docker hides it, and its flag, from a daemon outside a swarm (as tsdockerd always is).
+  volume
+    .command('update', { hidden: true })
+    .description('Update a volume (cluster volumes only)')
+    .usage('[OPTIONS] [VOLUME]')
+    .argument('<VOLUME>')
+    .addOption(new Option('--availability <string>', 'Cluster Volume availability ("active", "pause", "drain")').default('active').hideHelp())
+    .action(async (name: string) => {
+      // tsdockerd is no swarm: it has no cluster volumes, and docker's CLI says so once it has looked the volume up.
+      const found = await cli.client.get<VolumeSummary & { ClusterVolume?: unknown }>(`/volumes/${encodeURIComponent(name)}`);
+      if (!found.ClusterVolume) throw new CliError('can only update cluster volumes');
+    });
   volume
     .command('prune')
     .description('Remove unused local volumes')
