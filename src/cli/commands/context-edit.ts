@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { CliError, type Cli } from '../cli';
 import { DEFAULT_CONTEXT, dockerConfigDir, readContext, writeContext, type DockerContext, type TlsFiles } from '../contexts';
 import { contextName, DEFAULT_HOST } from '../endpoint';
+import { goPathError } from './containers-units';
 
 export const configDir = (cli: Cli): string => dockerConfigDir(cli.configFlag);
 
@@ -29,7 +30,7 @@ function readPem(files: TlsFiles): TlsFiles {
     try {
       pem[kind] = readFileSync(path, 'utf8');
     } catch (err) {
-      throw new CliError(`unable to read ${kind} file ${path}: ${(err as Error).message}`);
+      throw new CliError(`unable to create docker endpoint config: ${goPathError(err)}`);
     }
   }
   return pem;

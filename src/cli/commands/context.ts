@@ -9,6 +9,7 @@ import { checkContextName, contextPaths, currentContext, DEFAULT_CONTEXT, listCo
 import { contextName } from '../endpoint';
 import { renderInspect, renderList } from '../format';
 import { configDir, defaultContext, lookup, registerContextEdits } from './context-edit';
+import { goPathError } from './containers-units';
 
 interface ContextRow {
   Name: string;
@@ -19,6 +20,13 @@ interface ContextRow {
 }
 
 function ls(cli: Cli, o: { format?: string; quiet?: boolean }): void {
+  listContextsOut(cli, o);
+  // After the list, as docker: a host in the environment wins over any context.
+  const variable = process.env['DOCKER_HOST'] ? 'DOCKER_HOST' : process.env['TSDOCKER_HOST'] ? 'TSDOCKER_HOST' : undefined;
+  if (variable) cli.err(`Warning: ${variable} environment variable overrides the active context. To use a context, either set the global --context flag, or unset ${variable} environment variable.\n`);
+}
+
+function listContextsOut(cli: Cli, o: { format?: string; quiet?: boolean }): void {
   const dir = configDir(cli);
   const current = contextName(cli.flags, dir) ?? DEFAULT_CONTEXT;
   const contexts = [defaultContext(), ...listContexts(dir)];
@@ -89,20 +97,24 @@ const IMPORTED = new Set(['meta.json', 'tls/docker/ca.pem', 'tls/docker/cert.pem
 
 /** docker context export's tar: meta.json, then tls/docker/{ca,cert,key}.pem. */
 async function exportContext(cli: Cli, name: string, file: string | undefined): Promise<void> {
-  const c = readContext(configDir(cli), name);
-  const meta = JSON.stringify({ Name: c.name, Metadata: { Description: c.description }, Endpoints: { docker: { Host: c.host, SkipTLSVerify: c.skipTlsVerify } } });
+  const c = lookup(cli, name);
+  // The default context's description is the list's, not its metadata's; an empty one is left out.
+  const description = name !== DEFAULT_CONTEXT && c.description ? { Description: c.description } : {};
+  const meta = JSON.stringify({ Name: c.name, Metadata: description, Endpoints: { docker: { Host: c.host, SkipTLSVerify: c.skipTlsVerify } } });
   const pack = tar.pack();
   const mtime = new Date(0);
   pack.entry({ name: 'meta.json', mode: 0o644, mtime }, meta);
+  pack.entry({ name: 'tls', type: 'directory', mode: 0o700, mtime });
   const files = Object.entries(c.tls) as [keyof TlsFiles, string][];
   if (files.length > 0) {
-    pack.entry({ name: 'tls', type: 'directory', mode: 0o700, mtime });
     pack.entry({ name: 'tls/docker', type: 'directory', mode: 0o700, mtime });
     for (const [kind, path] of files) pack.entry({ name: `tls/docker/${kind}.pem`, mode: 0o600, mtime }, readFileSync(path));
   }
   pack.finalize();
   const target = file === undefined ? `${name}.dockercontext` : file;
-  await pipeline(pack, target === '-' ? process.stdout : createWriteStream(target, { mode: 0o600 }));
+  await pipeline(pack, target === '-' ? process.stdout : createWriteStream(target, { mode: 0o600 })).catch((err: unknown) => {
+    throw new CliError(goPathError(err));
+  });
   if (target !== '-') cli.err(`Written file "${target}"\n`);
 }
 
@@ -132,6 +144,7 @@ async function importContext(cli: Cli, name: string, file: string): Promise<void
   } catch (err) {
     source.destroy();
     if (err instanceof CliError) throw err;
+    if ((err as NodeJS.ErrnoException).syscall) throw new CliError(goPathError(err));
     const endedBetweenMembers = !inMember && members.size > 0 && (err as Error).message === 'Unexpected end of data';
     if (!endedBetweenMembers) throw new CliError(`${file}: not a context export: ${(err as Error).message}`);
   }

@@ -100,7 +100,8 @@ async function login(cli: Cli, server: string | undefined, o: { username?: strin
   if (o.passwordStdin && !o.username) throw new CliError('Must provide --username with --password-stdin');
   if (o.password !== undefined) cli.err('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
   const password = o.passwordStdin ? await readStdin() : o.password;
-  if (!o.username || password === undefined) throw new CliError('Error: Cannot perform an interactive login from a non TTY device');
+  // An empty password (from stdin too) means a prompt, as docker's: impossible off a terminal.
+  if (!o.username || !password) throw new CliError('Error: Cannot perform an interactive login from a non TTY device');
   const domain = server ? server.replace(/^https?:\/\//, '').replace(/\/.*$/, '') : 'docker.io';
   const serveraddress = registryKey(domain);
   await cli.client.json('POST', '/auth', { body: { username: o.username, password, serveraddress } });
