@@ -6,7 +6,7 @@ import { memSwapBytes, nanoCpus, parseDuration, ramInBytes, splitKV } from './co
 import { enableGoFlags } from './containers-flags';
 import { parseMount, type Mount } from './containers-mounts';
 import { parseDnsAddress, parseDnsSearch, parseExtraHost, parseLink, parseNetworkOpt, type NetworkAttachment } from './containers-netflags';
-import { parseGpus, throttleBps, validateEnv, validateSysctl, validateThrottleIOps, validateWeightDevice } from './containers-validate';
+import { parseGpus, throttleBps, validateAttach, validateDeviceCgroupRule, validateEnv, validateSysctl, validateThrottleIOps, validateWeightDevice } from './containers-validate';
 
 /** A parse error docker reports as `docker: <msg>` + the help hint, exit 125. */
 export class FlagError extends Error {}
@@ -73,7 +73,7 @@ export function addCpuFlags(cmd: Command, update = false): Command {
 /** The flags that make up the container's configuration (docker's AddFlags). */
 export function addContainerFlags(cmd: Command): void {
   cmd
-    .option('-a, --attach <list>', 'Attach to STDIN, STDOUT or STDERR', collect)
+    .option('-a, --attach <list>', 'Attach to STDIN, STDOUT or STDERR', collectParsed(validateAttach))
     .option('--add-host <list>', 'Add a custom host-to-IP mapping (host:ip)', collectParsed(parseExtraHost))
     .option('--annotation <map>', 'Add an annotation to the container (passed through to the OCI runtime) (default map[])', collect)
     .option('--blkio-weight <uint16>', 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)', int)
@@ -88,7 +88,7 @@ export function addContainerFlags(cmd: Command): void {
   addCpuFlags(cmd);
   cmd
     .option('--device <list>', 'Add a host device to the container', collect)
-    .option('--device-cgroup-rule <list>', 'Add a rule to the cgroup allowed devices list', collect)
+    .option('--device-cgroup-rule <list>', 'Add a rule to the cgroup allowed devices list', collectParsed(validateDeviceCgroupRule))
     .option('--dns <list>', 'Set custom DNS servers', collectParsed(parseDnsAddress))
     .option('--dns-option <list>', 'Set DNS options', collect)
     .option('--dns-search <list>', 'Set custom DNS search domains', collectParsed(parseDnsSearch))
