@@ -5,6 +5,7 @@ import { CliError } from './cli-error';
 import { writeOut } from './cli';
 import { ArgCountError } from './gotemplate/exec';
 import { inspectValue } from './gotemplate/types';
+import { goEscape } from './gotemplate/json';
 import { dynamic, type GoValue, type Method, str, T } from './gotemplate/value';
 import { compileTemplate, ExecError, ParseError, type Template } from './template';
 
@@ -182,6 +183,17 @@ export function renderInspect(cli: { out(s: string): void }, format: string, obj
   }
   cli.out(out === '' ? '\n' : out);
   return errors;
+}
+
+/**
+ * An inspect command's output: indented JSON, one line with `--format json`,
+ * or each object through the template (`typedOnly` as for renderInspect);
+ * returns the template's error messages.
+ */
+export function printInspect(cli: { out(s: string): void }, format: string | undefined, objects: unknown[], typedOnly = false): string[] {
+  if (format && format !== 'json') return renderInspect(cli, format, objects, typedOnly);
+  cli.out(`${goEscape(format === 'json' ? JSON.stringify(objects) : JSON.stringify(objects, null, 4), true)}\n`);
+  return [];
 }
 
 /** Parses a template up front (docker checks --format before its first request). */

@@ -222,6 +222,18 @@ export const LATER_CASES: ParityCase[] = [
   { why: '6 context file errors', args: ['context', 'export', 'default', '{dir}/no/such'] },
   { why: '6 context file errors', args: ['context', 'create', 'tsdpar-ctx5', '--docker', 'ca={dir}/nosuch.pem'] },
   { why: '6 login: an empty password', args: ['login', '-u', 'x', '--password-stdin', '127.0.0.1:1'] },
+  { why: '4 volume ls json', args: ['volume', 'ls', '--format', 'json', '--filter', 'name=tsdpar-vol2'], before: [['volume', 'create', 'tsdpar-vol2']], after: [['volume', 'rm', 'tsdpar-vol2']] },
+  { why: '3 volume ls: no CreatedAt', args: ['volume', 'ls', '--format', '{{.CreatedAt}}'] },
+  {
+    why: '3 volume inspect typed, json as an array',
+    args: ['volume', 'inspect', '--format', '{{.Labels}} {{.Options}} {{.Nope}}', 'tsdpar-vol3'],
+    before: [['volume', 'create', 'tsdpar-vol3']],
+    after: [['volume', 'rm', 'tsdpar-vol3']],
+  },
+  { why: '4 volume inspect json', args: ['volume', 'inspect', '--format', 'json', 'tsdpar-vol4'], before: [['volume', 'create', 'tsdpar-vol4']], after: [['volume', 'rm', 'tsdpar-vol4']] },
+  { why: '4 system df -v json', args: ['system', 'df', '-v', '--format', 'json'] },
+  { why: '4 version: the engine build time as docker shows it', args: ['version', '--format', '{{json .Server.Components}}'] },
+  { why: '4 info: maps in Go order', args: ['info', '--format', '{{json .RegistryConfig}}|{{json .Runtimes}}'] },
   { why: '9 volume create --name (hidden)', args: ['volume', 'create', '--name', 'tsdpar-vol'], after: [['volume', 'rm', 'tsdpar-vol']] },
 ];
 

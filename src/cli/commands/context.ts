@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { CliError, type Cli } from '../cli';
 import { checkContextName, contextPaths, currentContext, DEFAULT_CONTEXT, listContexts, readContext, removeContext, useContext, writeContext, type TlsFiles } from '../contexts';
 import { contextName } from '../endpoint';
-import { renderInspect, renderList } from '../format';
+import { printInspect, renderList } from '../format';
 import { configDir, defaultContext, lookup, registerContextEdits } from './context-edit';
 import { goPathError } from './containers-units';
 
@@ -46,7 +46,7 @@ function listContextsOut(cli: Cli, o: { format?: string; quiet?: boolean }): voi
   );
 }
 
-/** docker context inspect: each context as JSON (Go's encoder escapes < and >, as in the default context's "<IN MEMORY>") or through --format; those not found reported after. */
+/** docker context inspect: each context as JSON or through --format (typed only); those not found reported after. */
 function inspect(cli: Cli, names: string[], format: string | undefined): void {
   const wanted = names.length > 0 ? names : [contextName(cli.flags, configDir(cli)) ?? DEFAULT_CONTEXT];
   const objects: unknown[] = [];
@@ -59,9 +59,7 @@ function inspect(cli: Cli, names: string[], format: string | undefined): void {
       errors.push(err.message);
     }
   }
-  const escape = (json: string) => json.replace(/[<>]/g, (c) => (c === '<' ? '\\u003c' : '\\u003e'));
-  if (format && format !== 'json') errors.push(...renderInspect(cli, format, objects, true));
-  else cli.out(`${escape(format === 'json' ? JSON.stringify(objects) : JSON.stringify(objects, null, 4))}\n`);
+  errors.push(...printInspect(cli, format, objects, true));
   if (errors.length) throw new CliError(errors.join('\n'));
 }
 

@@ -9,7 +9,7 @@ import { DaemonError } from '../client';
 import { parseNormalizedNamed } from '../../api/reference';
 import { platformJson } from '../platform';
 import { goRfc3339, goTimeString, timeAgo } from '../../api/time';
-import { humanSize, renderInspect, renderList, shortId } from '../format';
+import { humanSize, printInspect, renderList, shortId } from '../format';
 import { printMessages } from '../jsonstream';
 import { confirmed } from './containers-ops';
 import { checkOutputPath, openInput, writeOutput } from './file-io';
@@ -136,10 +136,7 @@ async function inspect(cli: Cli, names: string[], o: { format?: string; platform
       failure = err;
     }
   }
-  const errors: string[] = [];
-  if (o.format === 'json') cli.out(`${JSON.stringify(found)}\n`);
-  else if (o.format) errors.push(...renderInspect(cli, o.format, found));
-  else cli.out(`${JSON.stringify(found, null, 4)}\n`);
+  const errors = printInspect(cli, o.format, found);
   if (failure) throw failure;
   if (errors.length) throw new CliError(errors.join('\n'));
 }

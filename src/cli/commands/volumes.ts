@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import type { VolumeSummary } from '../../api/types';
 import type { Cli } from '../cli';
 import { CliError } from '../cli';
-import { humanSize, renderList, renderOne } from '../format';
+import { humanSize, printInspect, renderList } from '../format';
 import { confirmed, eachContainer, errorText } from './containers-ops';
 import { collect } from './containers-opts';
 import { filterJson } from './images';
@@ -48,7 +48,6 @@ export function volumeRows(vols: VolumeSummary[]): Array<Record<string, string>>
       Labels: labelsText(v.Labels),
       Links: v.UsageData ? String(v.UsageData.RefCount) : 'N/A',
       Size: v.UsageData ? (v.UsageData.Size < 0 ? 'N/A' : humanSize(v.UsageData.Size)) : 'N/A',
-      CreatedAt: v.CreatedAt ?? '',
       Availability: 'N/A',
       Group: 'N/A',
       Status: 'N/A',
@@ -57,7 +56,7 @@ export function volumeRows(vols: VolumeSummary[]): Array<Record<string, string>>
 
 export const VOLUME_HEADERS = {
   Name: 'VOLUME NAME', Driver: 'DRIVER', Scope: 'SCOPE', Mountpoint: 'MOUNTPOINT', Labels: 'LABELS', Links: 'LINKS', Size: 'SIZE',
-  CreatedAt: 'CREATED', Availability: 'AVAILABILITY', Group: 'GROUP', Status: 'STATUS',
+  Availability: 'AVAILABILITY', Group: 'GROUP', Status: 'STATUS',
 };
 
 async function list(cli: Cli, o: { filter?: string[]; format?: string; quiet?: boolean }): Promise<void> {
@@ -67,7 +66,7 @@ async function list(cli: Cli, o: { filter?: string[]; format?: string; quiet?: b
     cli.out(rows.map((r) => `${r.Name}\n`).join(''));
     return;
   }
-  cli.out(renderList(o.format, { defaultTable: 'table {{.Driver}}\t{{.Name}}', headers: VOLUME_HEADERS, rows }));
+  cli.out(renderList(o.format, { defaultTable: 'table {{.Driver}}\t{{.Name}}', headers: VOLUME_HEADERS, context: '*formatter.volumeContext', rows }));
 }
 
 async function inspect(cli: Cli, names: string[], o: { format?: string }): Promise<void> {
@@ -80,8 +79,8 @@ async function inspect(cli: Cli, names: string[], o: { format?: string }): Promi
       errors.push(errorText(err));
     }
   }
-  if (o.format) cli.out(found.map((v) => renderOne(o.format!, v)).join(''));
-  else cli.out(`${JSON.stringify(found, null, 4)}\n`);
+  // docker's volume inspect has no raw fallback: a missing field is the typed error.
+  errors.push(...printInspect(cli, o.format, found, true));
   if (errors.length) throw new CliError(errors.join('\n'));
 }
 
