@@ -37,11 +37,13 @@ export interface EndpointFlags {
   tlskey?: string;
 }
 
-function readPem(what: string, path: string): Buffer {
+function readPem(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new CliError(`could not read ${what} "${path}": ${(err as Error).message}`);
+    // Go's words for the file error ("open x: no such file or directory"), as docker's CLI fails at start.
+    const why = /^[A-Z]+: (.*?), /.exec((err as Error).message)?.[1] ?? (err as Error).message;
+    throw new CliError(`Failed to initialize: unable to resolve docker endpoint: open ${path}: ${why}`);
   }
 }
 
@@ -58,10 +60,11 @@ function warnExpiry(cert: Buffer, path: string): void {
 
 function loadTls(files: TlsFiles, verify: boolean): TlsSettings {
   const settings: TlsSettings = { verify };
-  if (verify && files.ca) settings.ca = readPem('CA certificate', files.ca);
+  // Read whenever TLS is on, as docker reads its files (the CA is used to verify only with verify).
+  if (files.ca) settings.ca = readPem(files.ca);
   if (files.cert && files.key) {
-    settings.cert = readPem('client certificate', files.cert);
-    settings.key = readPem('client key', files.key);
+    settings.cert = readPem(files.cert);
+    settings.key = readPem(files.key);
     warnExpiry(settings.cert, files.cert);
   }
   return settings;
