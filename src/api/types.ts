@@ -134,6 +134,23 @@ export interface ImageSummary {
   VirtualSize?: number;
   Labels: Record<string, string> | null;
   Containers: number;
+  /** With `?manifests=1` (API 1.47+): the manifests the image holds. */
+  Manifests?: ImageManifestSummary[];
+}
+
+/** One manifest of an image (image.ManifestSummary): a platform's image, or an attestation. */
+export interface ImageManifestSummary {
+  ID: string;
+  Descriptor: { mediaType: string; digest: string; size: number };
+  Available: boolean;
+  Size: { Total: number; Content: number };
+  Kind: 'image' | 'attestation' | 'unknown';
+  ImageData?: {
+    Platform: { architecture: string; os: string; variant?: string; 'os.version'?: string };
+    Containers: string[];
+    Size: { Unpacked: number };
+  };
+  AttestationData?: { For: string };
 }
 
 export interface ContainerPort {

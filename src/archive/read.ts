@@ -12,6 +12,9 @@ import { tarExtract } from './pax';
 export type TarEntry = tar.Extract extends AsyncIterable<infer S> ? S : never;
 export type TarHeader = TarEntry['header'];
 
+/** What a TarError's message starts with. */
+export const TAR_ERROR_PREFIX = 'Error processing tar file(exit status 1): ';
+
 /**
  * A tar that could not be read or applied, as dockerd words it: its
  * untar runs in a child whose failure it reports as "Error processing tar
@@ -19,7 +22,7 @@ export type TarHeader = TarEntry['header'];
  */
 export class TarError extends TsdError {
   constructor(detail: string) {
-    super(`Error processing tar file(exit status 1): ${detail}`);
+    super(`${TAR_ERROR_PREFIX}${detail}`);
   }
 }
 

@@ -147,6 +147,8 @@ export function unknownCommand(cmd: Command, errorText: string): string | undefi
   const path: string[] = [];
   for (let c: Command | null = cmd; c; c = c.parent) path.unshift(c.name());
   const where = path.join(' ');
-  const usage = cmd.parent ? `\nUsage:  ${where}\n` : '';
+  // docker prints the group's Use: its name, and what it sets itself (volume's "COMMAND").
+  const own = cmd.usage();
+  const usage = cmd.parent ? `\nUsage:  ${where}${/\[options\]|\[command\]/.test(own) ? '' : ` ${own}`}\n` : '';
   return `tsdocker: unknown command: ${where} ${name}\n${usage}\nRun '${where} --help' for more information\n`;
 }

@@ -16,8 +16,16 @@ export interface Credentials {
   password: string;
 }
 
+/** A registry's entry in `auths`, as the docker CLI writes it (its other fields omitted when empty). */
+export interface AuthEntry {
+  auth?: string;
+  email?: string;
+  identitytoken?: string;
+  registrytoken?: string;
+}
+
 interface ConfigFile {
-  auths?: Record<string, { auth?: string }>;
+  auths?: Record<string, AuthEntry>;
   credsStore?: string;
   credHelpers?: Record<string, string>;
   [key: string]: unknown;
@@ -68,8 +76,25 @@ function helperFor(config: ConfigFile, key: string): string | undefined {
 
 /** The saved credentials for a registry host, if any. */
 export function loadCredentials(domain: string): Credentials | undefined {
+  return credentialsOf(readConfig(), registryKey(domain));
+}
+
+/** Every saved credential by its `auths` key (the docker CLI's GetAll: what login wrote, a helper's too), as a config file holds them. */
+export function allCredentials(): Record<string, AuthEntry> {
   const config = readConfig();
-  const key = registryKey(domain);
+  const out: Record<string, AuthEntry> = {};
+  for (const key of new Set([...Object.keys(config.auths ?? {}), ...Object.keys(config.credHelpers ?? {})])) {
+    const entry = config.auths?.[key];
+    const creds = credentialsOf(config, key);
+    if (!entry && !creds) continue;
+    const auth = creds && (creds.username || creds.password) ? Buffer.from(`${creds.username}:${creds.password}`).toString('base64') : undefined;
+    const { email, identitytoken, registrytoken } = entry ?? {};
+    out[key] = { ...(auth ? { auth } : {}), ...(email ? { email } : {}), ...(identitytoken ? { identitytoken } : {}), ...(registrytoken ? { registrytoken } : {}) };
+  }
+  return out;
+}
+
+function credentialsOf(config: ConfigFile, key: string): Credentials | undefined {
   const store = helperFor(config, key);
   if (store) {
     const got = JSON.parse(helper(store, 'get', key) || '{}') as { Username?: string; Secret?: string };

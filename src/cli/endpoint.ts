@@ -37,11 +37,13 @@ export interface EndpointFlags {
   tlskey?: string;
 }
 
-function readPem(what: string, path: string): Buffer {
+function readPem(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new CliError(`could not read ${what} "${path}": ${(err as Error).message}`);
+    // Go's words for the file error ("open x: no such file or directory"), as docker's CLI fails at start.
+    const why = /^[A-Z]+: (.*?), /.exec((err as Error).message)?.[1] ?? (err as Error).message;
+    throw new CliError(`${UNRESOLVED}open ${path}: ${why}`);
   }
 }
 
@@ -58,10 +60,11 @@ function warnExpiry(cert: Buffer, path: string): void {
 
 function loadTls(files: TlsFiles, verify: boolean): TlsSettings {
   const settings: TlsSettings = { verify };
-  if (verify && files.ca) settings.ca = readPem('CA certificate', files.ca);
+  // Read whenever TLS is on, as docker reads its files (the CA is used to verify only with verify).
+  if (files.ca) settings.ca = readPem(files.ca);
   if (files.cert && files.key) {
-    settings.cert = readPem('client certificate', files.cert);
-    settings.key = readPem('client key', files.key);
+    settings.cert = readPem(files.cert);
+    settings.key = readPem(files.key);
     warnExpiry(settings.cert, files.cert);
   }
   return settings;
@@ -83,8 +86,8 @@ export function resolveEndpoint(flags: EndpointFlags): Endpoint {
     const tls = Object.keys(context.tls).length > 0 ? loadTls(context.tls, !context.skipTlsVerify) : undefined;
     return tls ? { host: context.host, tls } : { host: context.host };
   }
-  if (flags.host && flags.host.length > 1) throw new CliError('Please specify only one -H');
-  const host = flags.host?.[0] || process.env['TSDOCKER_HOST'] || process.env['DOCKER_HOST'] || DEFAULT_HOST;
+  if (flags.host && flags.host.length > 1) throw new CliError(`${UNRESOLVED}Specify only one -H`);
+  const host = parseHost(flags.host?.[0] || process.env['TSDOCKER_HOST'] || process.env['DOCKER_HOST'] || '');
   const verify = flags.tlsverify === true || (process.env['DOCKER_TLS_VERIFY'] ?? '') !== '';
   if (!verify && flags.tls !== true) return { host };
   const certDir = process.env['DOCKER_CERT_PATH'] || configDir;
@@ -96,6 +99,36 @@ export function resolveEndpoint(flags: EndpointFlags): Endpoint {
   if (cert !== undefined) files.cert = cert;
   if (key !== undefined) files.key = key;
   return { host, tls: loadTls(files, verify) };
+}
+
+const UNRESOLVED = 'Failed to initialize: unable to resolve docker endpoint: ';
+
+/**
+ * -H/DOCKER_HOST as docker's CLI takes it at start (opts.ParseHost): blank is
+ * the default socket, an address without a scheme is tcp, `tcp://` and
+ * `tcp://:port` are localhost's, `unix://` the default socket; other schemes
+ * are refused in docker's words.
+ */
+function parseHost(value: string): string {
+  const addr = value.trim();
+  if (addr === '') return DEFAULT_HOST;
+  const cut = addr.indexOf('://');
+  const [proto, rest] = cut < 0 ? ['tcp', addr] : [addr.slice(0, cut), addr.slice(cut + 3)];
+  switch (proto) {
+    case 'tcp':
+      if (rest === '') return 'tcp://localhost:2375';
+      return `tcp://${rest.startsWith(':') ? `localhost${rest}` : rest}`;
+    case 'unix':
+      return rest === '' ? DEFAULT_HOST : addr;
+    case 'ssh':
+      return addr;
+    case 'fd':
+      throw new CliError(`Failed to initialize: unable to parse docker host \`${addr}\``);
+    case 'npipe':
+      throw new CliError('Failed to initialize: protocol not available');
+    default:
+      throw new CliError(`${UNRESOLVED}invalid bind address format: ${addr}`);
+  }
 }
 
 /** The address and node:tls options for a TCP host (docker's default port: 2376 with TLS, 2375 without). */

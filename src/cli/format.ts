@@ -5,6 +5,7 @@ import { CliError } from './cli-error';
 import { writeOut } from './cli';
 import { ArgCountError } from './gotemplate/exec';
 import { inspectValue } from './gotemplate/types';
+import { goEscape } from './gotemplate/json';
 import { dynamic, type GoValue, type Method, str, T } from './gotemplate/value';
 import { compileTemplate, ExecError, ParseError, type Template } from './template';
 
@@ -163,17 +164,18 @@ export function renderOne(format: string, data: GoValue | object | null, spec: O
 }
 
 /**
- * docker's template inspector: each object through the template (typed, then
- * as raw JSON with missingkey=error), the output written at once ("\n" when
- * none); returns the error messages of the objects that failed.
+ * docker's template inspector: each object through the template (typed, then,
+ * unless `typedOnly` as docker's context inspect, as raw JSON with
+ * missingkey=error), the output written at once ("\n" when none); returns the
+ * error messages of the objects that failed.
  */
-export function renderInspect(cli: { out(s: string): void }, format: string, objects: unknown[]): string[] {
+export function renderInspect(cli: { out(s: string): void }, format: string, objects: unknown[], typedOnly = false): string[] {
   compile(expandEscapes(format), INSPECT_ERRORS);
   let out = '';
   const errors: string[] = [];
   for (const obj of objects) {
     try {
-      out += renderOne(format, inspectValue(obj), { raw: obj });
+      out += renderOne(format, inspectValue(obj), typedOnly ? {} : { raw: obj });
     } catch (e) {
       if (!(e instanceof CliError)) throw e;
       errors.push(e.message);
@@ -181,6 +183,17 @@ export function renderInspect(cli: { out(s: string): void }, format: string, obj
   }
   cli.out(out === '' ? '\n' : out);
   return errors;
+}
+
+/**
+ * An inspect command's output: indented JSON, one line with `--format json`,
+ * or each object through the template (`typedOnly` as for renderInspect);
+ * returns the template's error messages.
+ */
+export function printInspect(cli: { out(s: string): void }, format: string | undefined, objects: unknown[], typedOnly = false): string[] {
+  if (format && format !== 'json') return renderInspect(cli, format, objects, typedOnly);
+  cli.out(`${goEscape(format === 'json' ? JSON.stringify(objects) : JSON.stringify(objects, null, 4), true)}\n`);
+  return [];
 }
 
 /** Parses a template up front (docker checks --format before its first request). */

@@ -67,7 +67,8 @@ function optionLines(cmd: Command, options: readonly Option[]): string[] {
   const shown = options.filter((o) => !o.hidden).sort((a, b) => (a.long ?? a.short ?? '').replace(/^-+/, '').localeCompare((b.long ?? b.short ?? '').replace(/^-+/, '')));
   const cols = shown.map(flagColumn);
   const width = Math.max(0, ...cols.map((c) => c.length));
-  return shown.map((o, i) => `${cols[i]!.padEnd(width)}   ${wrap(width + 3, 79, `${usageText(cmd, o)}${defaultText(o)}`)}`);
+  const defaults = (o: Option) => (cmd.parent ? defaultText(o) : globalDefault(o));
+  return shown.map((o, i) => `${cols[i]!.padEnd(width)}   ${wrap(width + 3, 79, `${usageText(cmd, o)}${defaults(o)}`)}`);
 }
 
 const CONTAINER_SHORTCUTS = new Set(['attach', 'commit', 'cp', 'create', 'diff', 'exec', 'export', 'kill', 'logs', 'pause', 'port', 'rename', 'restart', 'rm', 'run', 'start', 'stats', 'stop', 'top', 'unpause', 'update', 'wait']);
@@ -94,10 +95,37 @@ function aliasLine(cmd: Command): string | undefined {
   }
   if (!entry) {
     const inGroup = CONTAINER_SHORTCUTS.has(name) ? 'container' : IMAGE_SHORTCUTS.has(name) ? 'image' : undefined;
+    // Any other command with aliases (`network ls, network list`): its names in its group.
+    if (group !== undefined && group !== inGroup && cmd.aliases().length > 0) return [name, ...cmd.aliases()].map((n) => `${program} ${group} ${n}`).join(', ');
     if (!inGroup || (group !== undefined && group !== inGroup)) return undefined;
     entry = { group: inGroup, shortcut: name, names: name === 'rm' ? ['rm', 'remove'] : [name] };
   }
   return [...entry.names.map((n) => `${program} ${entry.group} ${n}`), `${program} ${entry.shortcut}`].join(', ');
+}
+
+/** docker's "Common Commands", in its order. */
+const COMMON = ['run', 'exec', 'ps', 'build', 'pull', 'push', 'images', 'login', 'logout', 'search', 'version', 'info'];
+
+/** The root's command lists as docker groups them: common ones, management commands (groups), then the rest, sorted. */
+function rootCommandLines(commands: readonly Command[]): string[] {
+  const line = (c: Command) => `  ${c.name().padEnd(11)} ${c.summary() || c.description()}`;
+  const sorted = [...commands].sort((a, b) => a.name().localeCompare(b.name()));
+  const common = COMMON.flatMap((n) => commands.filter((c) => c.name() === n));
+  // A group whose subcommands are registered on first use (container) has none yet: its description tells.
+  const isGroup = (c: Command) => c.commands.length > 0 || c.description().startsWith('Manage ');
+  const management = sorted.filter((c) => !COMMON.includes(c.name()) && isGroup(c));
+  const rest = sorted.filter((c) => !COMMON.includes(c.name()) && !isGroup(c));
+  return ['Common Commands:', ...common.map(line), '', 'Management Commands:', ...management.map(line), '', 'Commands:', ...rest.map(line), ''];
+}
+
+/** The defaults docker's global flags show: its config directory, the TLS files in it (or in $DOCKER_CERT_PATH), the log level. */
+function globalDefault(o: Option): string {
+  const env = process.env;
+  const config = env['DOCKER_CONFIG'] || `${env['HOME'] ?? ''}/.docker`;
+  const certs = env['DOCKER_CERT_PATH'] || config;
+  const defaults: Record<string, string> = { '--config': config, '--log-level': 'info', '--tlscacert': `${certs}/ca.pem`, '--tlscert': `${certs}/cert.pem`, '--tlskey': `${certs}/key.pem` };
+  const d = o.long ? defaults[o.long] : undefined;
+  return d === undefined ? '' : ` (default ${JSON.stringify(d)})`;
 }
 
 /** The whole help text of `cmd`. */
@@ -109,14 +137,18 @@ export function dockerHelp(cmd: Command, helper: Help): string {
   const aliases = aliasLine(cmd);
   if (aliases) out.push('Aliases:', `  ${aliases}`, '');
   const subcommands = helper.visibleCommands(cmd).filter((c) => c.name() !== 'help');
-  if (subcommands.length) {
+  if (!cmd.parent) out.push(...rootCommandLines(subcommands));
+  else if (subcommands.length) {
     out.push('Commands:');
-    for (const c of [...subcommands].sort((a, b) => a.name().localeCompare(b.name()))) out.push(`  ${c.name().padEnd(11)} ${c.description()}`);
+    // A command's summary is its line here; its description (docker's Long) heads its own help.
+    for (const c of [...subcommands].sort((a, b) => a.name().localeCompare(b.name()))) out.push(`  ${c.name().padEnd(11)} ${c.summary() || c.description()}`);
     out.push('');
   }
-  const options = optionLines(cmd, cmd.options);
+  // pflag lists --help where -h means something else (run, create: --hostname).
+  const options = optionLines(cmd, helper.visibleOptions(cmd).filter((o) => o.long !== '--help' || !o.short));
   if (options.length) out.push(cmd.parent ? 'Options:' : 'Global Options:', ...options, '');
   if (subcommands.length) out.push(`Run '${path} COMMAND --help' for more information on a command.`);
   else out.pop();
+  if (!cmd.parent) out.push('', 'For more help on how to use Docker, head to https://docs.docker.com/go/guides/');
   return `${out.join('\n')}\n`;
 }

@@ -4,7 +4,7 @@
 // carries raw stream bytes both ways. node:net directly, not undici's upgrade
 // API: nothing more to load, and the socket can be half-closed after stdin's EOF.
 import type { ApiClient, RequestOptions } from './client';
-import { DaemonError, connectError, errorMessage } from './client';
+import { connectError } from './client';
 import { type ByteSocket, connect, readBody, readHead } from './http';
 import { connectPipe } from './pipe';
 
@@ -19,7 +19,7 @@ export interface HijackOptions {
   outputOnly?: boolean;
 }
 
-/** Opens the hijacked stream; rejects with DaemonError on an error answer. */
+/** Opens the hijacked stream; rejects on an error answer as the docker client does. */
 export async function hijack(client: ApiClient, path: string, opts: HijackOptions = {}): Promise<HijackedSocket> {
   const url = await client.url(path, opts.query);
   const body = opts.body === undefined ? '' : JSON.stringify(opts.body);
@@ -41,9 +41,10 @@ export async function hijack(client: ApiClient, path: string, opts: HijackOption
       if (rest.length > 0) socket.unshift(rest);
       return socket;
     }
-    const text = await readBody(socket, headers, rest);
+    await readBody(socket, headers, rest);
     socket.destroy();
-    throw new DaemonError(status, errorMessage(text, status));
+    // The docker client's words for any other answer, whatever the daemon's message.
+    throw new Error(`unable to upgrade to tcp, received ${status}`);
   } catch (err) {
     socket.destroy();
     throw connectError(err, client.host);

@@ -9,21 +9,30 @@ const ARCHES = new Set([
   'i386', 'x86_64', 'x86-64', 'aarch64', 'armhf', 'armel',
 ]);
 
+// containerd's platforms.Parse: an OS (with an optional "(version)"), then components.
+const OS_COMPONENT = /^([A-Za-z0-9_-]+)(?:\(([A-Za-z0-9_.-]*)\))?$/;
+const COMPONENT = /^[A-Za-z0-9_.-]+$/;
+
 /** Throws docker's error for a platform it could not parse; `what` is the message's start. */
 export function checkPlatform(platform: string, what = 'error parsing specified platform'): void {
-  const fail = (why: string) => {
-    throw new CliError(`${what ? `${what}: ` : ''}${JSON.stringify(platform)}: ${why}: invalid argument`);
+  const fail = (message: string) => {
+    throw new CliError(`${what ? `${what}: ` : ''}${message}: invalid argument`);
   };
+  const q = JSON.stringify;
   const parts = platform.split('/');
-  if (parts.length > 3 || parts.some((p) => !/^[A-Za-z0-9_.-]+$/.test(p))) fail('invalid platform specifier');
-  if (parts.length === 1 && !OSES.has(parts[0]!.toLowerCase()) && !ARCHES.has(parts[0]!.toLowerCase())) fail('unknown operating system or architecture');
+  if (platform.includes('*')) fail(`${q(platform)}: wildcards not yet supported`);
+  if (!OS_COMPONENT.test(parts[0]!)) fail(`${q(parts[0])} is an invalid OS component of ${q(platform)}: OSAndVersion specifier component must match ${q(OS_COMPONENT.source)}`);
+  const bad = parts.slice(1).find((p) => !COMPONENT.test(p));
+  if (bad !== undefined) fail(`${q(bad)} is an invalid component of ${q(platform)}: platform specifier component must match ${q(COMPONENT.source)}`);
+  if (parts.length > 3) fail(`${q(platform)}: cannot parse platform specifier`);
+  if (parts.length === 1 && !OSES.has(parts[0]!.toLowerCase()) && !ARCHES.has(parts[0]!.toLowerCase())) fail(`${q(platform)}: unknown operating system or architecture`);
 }
 
 const ARCH_ALIASES: Record<string, [string, string?]> = { i386: ['386'], x86_64: ['amd64'], 'x86-64': ['amd64'], aarch64: ['arm64'], armhf: ['arm', 'v7'], armel: ['arm', 'v6'] };
 
-/** The platform as the API's JSON (ocispec.Platform in Go's field order), after checking it as docker does. */
-export function platformJson(platform: string): string {
-  checkPlatform(platform, '');
+/** The platform as the API's JSON (ocispec.Platform in Go's field order), after checking it as docker does (`what` starts its error). */
+export function platformJson(platform: string, what = ''): string {
+  checkPlatform(platform, what);
   const parts = platform.toLowerCase().split('/');
   const hostArch = process.arch === 'x64' ? 'amd64' : process.arch;
   let os = 'linux';

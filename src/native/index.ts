@@ -6,7 +6,7 @@
 // The addon is loaded on first use, so processes that never call it do not pay.
 import { addonPath } from './paths';
 
-export { addonPath, runtimePath } from './paths';
+export { addonPath, bundlePath, runtimePath } from './paths';
 
 /** The error every native call throws. */
 export interface NativeError extends Error {

@@ -1,4 +1,4 @@
-// Where the native artifacts live. Code runs from src/ (vitest, tsc) or bundled
+// Where the native artifacts (and the bundles worker threads start from) live. Code runs from src/ (vitest, tsc) or bundled
 // into dist/*.js (esbuild, CJS), so paths are found from __dirname by walking up
 // to the package root (the directory holding package.json). TSD_NATIVE_DIR
 // overrides the build directory (tests, packaging).
@@ -42,4 +42,9 @@ export function shimPath(): string {
 /** Path of tsd-init, the static PID 1 of `--init` containers (bound to /sbin/docker-init). */
 export function initPath(): string {
   return join(nativeBuildDir(), 'tsd-init');
+}
+
+/** Path of one of the package's bundles (dist/<name>.js): a worker thread's entry. */
+export function bundlePath(name: string): string {
+  return join(packageRoot(), 'dist', `${name}.js`);
 }

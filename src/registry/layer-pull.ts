@@ -224,7 +224,7 @@ async function streamLayer(deps: LayerPullDeps, job: LayerJob): Promise<Prepared
       abort: async () => undefined,
     };
     try {
-      const prepared = await layers.unpack(pipe, { sink, expectedDiffId: job.diffId });
+      const prepared = await layers.unpack(pipe, { sink, expectedDiffId: job.diffId, size: desc.size });
       emit(progressLine(id, 'Extracting', desc.size, desc.size));
       return prepared;
     } catch (err) {

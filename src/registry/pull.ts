@@ -198,7 +198,7 @@ async function registerBlob(graph: Graph, layer: Descriptor, opts: { parent: Dig
   const id = shortDigest(layer.digest);
   const file = graph.content.blobPath(layer.digest);
   try {
-    const lease = await graph.layers.register(counted(await graph.content.reader(layer.digest), id, 'Extracting', layer.size, emit), { ...opts, file });
+    const lease = await graph.layers.register(counted(await graph.content.reader(layer.digest), id, 'Extracting', layer.size, emit), { ...opts, file, size: layer.size });
     emit(statusLine(id, 'Pull complete'));
     return lease;
   } catch (err) {

@@ -67,7 +67,6 @@ describe('create request', () => {
     };
     expect(await fail(['--rm', '--restart', 'always', 'busybox'])).toBe('tsdocker: conflicting options: cannot specify both --restart and --rm');
     expect(await fail(['--pull', 'bogus', 'busybox'])).toBe(`tsdocker: invalid pull option: 'bogus': must be one of "always", "missing" or "never"`);
-    expect(await fail(['-a', 'stdfoo', 'busybox'])).toBe('tsdocker: valid streams are STDIN, STDOUT and STDERR');
     expect(await fail(['--no-healthcheck', '--health-cmd', 'x', 'busybox'])).toBe('tsdocker: --no-healthcheck conflicts with --health-* options');
     expect(await fail(['--env-file', '/nonexistent.env', 'busybox'])).toBe('tsdocker: open /nonexistent.env: no such file or directory');
     expect(await fail(['--memory-swappiness', '101', 'busybox'])).toBe('tsdocker: invalid value: 101. Valid memory swappiness range is 0-100');

@@ -5,8 +5,6 @@
 // the daemon SIGKILLed) resumes with a Range request; a tampered blob is
 // refused, naming the layer, and nothing of it is kept.
 import { execFile, execFileSync } from 'node:child_process';
-import { createSign } from 'node:crypto';
-import { createServer as createHttpServer } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +13,7 @@ import { busyboxRootfsTar } from '../fixtures/busybox';
 import { CLI, hasDocker, startDaemon, type TestDaemon } from '../helpers/daemon';
 import { freePort } from '../helpers/ports';
 import { hasRegistry, startProxy, startRegistry, type TestRegistry } from '../helpers/registry';
+import { htpasswdConfig, htpasswdFile, startTokenServer } from '../helpers/registry-auth';
 
 const MB = 1024 * 1024;
 
@@ -141,6 +140,13 @@ describe.skipIf(skip)('pull from a Registry v2', () => {
     expect(d.docker(['pull', '--platform', 'linux/s390x', image]).stderr).toBe(
       'Error response from daemon: no matching manifest for linux/s390x in the manifest list entries\n',
     );
+    // The index's platforms beneath the image (both held here, so both available), as both CLIs draw them.
+    const tree = ok(d.docker(['images', '--tree', image]));
+    expect(tree).toMatch(/\n├─ linux\/arm64\/v8 +[0-9a-f]{12} .*\n└─ linux\/amd64 +[0-9a-f]{12} /);
+    expect(ok(d.cli(['images', '--tree', image]))).toBe(tree);
+    const listed = async (v: string) => JSON.parse((await d.request('GET', `/v${v}/images/json?manifests=1&filters=${encodeURIComponent(JSON.stringify({ reference: { [image]: true } }))}`)).body) as Array<{ Manifests?: Array<{ Available: boolean; Kind: string }> }>;
+    expect((await listed('1.47'))[0]?.Manifests?.map((m) => [m.Kind, m.Available])).toEqual([['image', true], ['image', true]]);
+    expect((await listed('1.46'))[0]?.Manifests).toBeUndefined();
     const inspect = JSON.parse((await d.request('GET', `/distribution/${image}/json`)).body) as { Descriptor: { digest: string }; Platforms: unknown[] };
     expect(inspect.Descriptor.digest).toBe(reg.digest('busybox:multi'));
     expect(inspect.Platforms).toEqual([{ os: 'linux', architecture: 'arm64', variant: 'v8' }, { os: 'linux', architecture: 'amd64' }]);
@@ -173,12 +179,7 @@ describe.skipIf(skip)('pull from a Registry v2', () => {
 
   it('docker login (POST /auth) and a pull with its credentials from a registry with htpasswd Basic auth', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsd-htpasswd-'));
-    const htpasswd = join(dir, 'htpasswd');
-    // bcrypt, the only scheme distribution's htpasswd takes (libxcrypt's crypt(3) through Python).
-    const hash = execFileSync('python3', ['-W', 'ignore', '-c', "import crypt,sys; print(crypt.crypt('s3cret', '$2b$05$abcdefghijklmnopqrstuv'))"], { encoding: 'utf8' }).trim();
-    expect(hash).toMatch(/^\$2b\$05\$/);
-    writeFileSync(htpasswd, `tester:${hash}\n`);
-    const secured = await startRegistry({ extraConfig: ['auth:', '  htpasswd:', '    realm: test', `    path: ${htpasswd}`].join('\n') });
+    const secured = await startRegistry({ extraConfig: htpasswdConfig(htpasswdFile(dir, 'tester', 's3cret')) });
     try {
       secured.seed(join(work, 'busybox_latest.tar'), 'private:1', ['--dest-compress', '--dest-creds', 'tester:s3cret']);
       const image = `${secured.host}/private:1`;
@@ -251,30 +252,8 @@ describe.skipIf(skip)('pull from a Registry v2', () => {
   });
 
   it('the Bearer token flow: a token server named by the registry auth.token config grants pull and push per repository', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tsd-token-'));
-    const key = join(dir, 'key.pem');
-    const cert = join(dir, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=token-issuer'], { stdio: 'ignore' });
-    const der = execFileSync('openssl', ['x509', '-in', cert, '-outform', 'DER']).toString('base64');
-    const scopes: string[] = [];
-    const tokenPort = await freePort();
-    const tokens = createHttpServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const scope = url.searchParams.get('scope') ?? '';
-      scopes.push(scope);
-      const [, name = '', actions = ''] = scope.split(':');
-      const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-      const now = Math.floor(Date.now() / 1000);
-      const head = b64({ alg: 'RS256', typ: 'JWT', x5c: [der] });
-      const claims = b64({ iss: 'test-issuer', sub: 'anonymous', aud: url.searchParams.get('service'), exp: now + 300, nbf: now - 10, iat: now, jti: String(Math.random()), access: scope ? [{ type: 'repository', name, actions: actions.split(',') }] : [] });
-      const signature = createSign('RSA-SHA256').update(`${head}.${claims}`).sign(readFileSync(key)).toString('base64url');
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ token: `${head}.${claims}.${signature}`, expires_in: 300 }));
-    });
-    await new Promise<void>((resolve) => tokens.listen(tokenPort, '127.0.0.1', resolve));
-    const secured = await startRegistry({
-      extraConfig: ['auth:', '  token:', `    realm: http://127.0.0.1:${tokenPort}/token`, '    service: test-registry', '    issuer: test-issuer', `    rootcertbundle: ${cert}`].join('\n'),
-    });
+    const tokens = await startTokenServer({ anonymous: 'grant' });
+    const secured = await startRegistry({ extraConfig: tokens.config });
     try {
       const image = `${secured.host}/tokened:1`;
       ok(d.docker(['pull', `${reg.host}/busybox:latest`]));
@@ -283,12 +262,11 @@ describe.skipIf(skip)('pull from a Registry v2', () => {
       expect(ok(await dockerAsync(['push', image]))).toContain('1: digest: ');
       ok(d.docker(['rmi', image]));
       expect(ok(await dockerAsync(['pull', image]))).toContain(`Status: Downloaded newer image for ${image}\n`);
-      expect(scopes).toContain('repository:tokened:pull,push');
-      expect(scopes).toContain('repository:tokened:pull');
+      expect(tokens.scopes).toContain('repository:tokened:pull,push');
+      expect(tokens.scopes).toContain('repository:tokened:pull');
     } finally {
       await secured.stop();
-      await new Promise((resolve) => tokens.close(resolve));
-      rmSync(dir, { recursive: true, force: true });
+      await tokens.close();
     }
   });
 

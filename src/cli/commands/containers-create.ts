@@ -128,21 +128,13 @@ function devices(list: string[] | undefined): Array<{ PathOnHost: string; PathIn
   });
 }
 
-/** -a: the streams to attach, each one of stdin, stdout, stderr. */
-function attachStreams(list: string[] | undefined): Set<string> {
-  return new Set((list ?? []).map((a) => {
-    const s = a.toLowerCase();
-    if (!['stdin', 'stdout', 'stderr'].includes(s)) throw new FlagError('valid streams are STDIN, STDOUT and STDERR');
-    return s;
-  }));
-}
-
 /**
  * The flags' values that need checking or reading, parsed in the order
  * docker's `parse` checks them, so a bad command line gets docker's first error.
  */
 function parseFlags(f: ContainerFlags, changed: (flag: string) => boolean) {
-  const attach = attachStreams(f.attach);
+  // -a's values are checked and lower-cased as parsed.
+  const attach = new Set(f.attach ?? []);
   if (f.macAddress !== undefined && !/^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$/.test(f.macAddress.trim())) {
     throw new FlagError(`${f.macAddress} is not a valid mac address`);
   }

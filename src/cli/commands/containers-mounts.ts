@@ -158,12 +158,18 @@ export function parseMount(value: string): Mount {
 
 type PortBinding = { HostIp: string; HostPort: string };
 
+/** nat.ParsePortRange, with Go's strconv errors. */
 function portRange(s: string): [number, number] {
-  const m = /^(\d+)(?:-(\d+))?$/.exec(s);
-  if (!m) throw new Error('invalid range');
-  const start = Number(m[1]);
-  const end = m[2] === undefined ? start : Number(m[2]);
-  if (start > 65535 || end > 65535 || end < start) throw new Error('invalid range');
+  if (s === '') throw new Error('empty string specified for ports');
+  const uint16 = (v: string) => {
+    if (!/^\d+$/.test(v)) throw new Error(`strconv.ParseUint: parsing ${JSON.stringify(v)}: invalid syntax`);
+    if (Number(v) > 65535) throw new Error(`strconv.ParseUint: parsing ${JSON.stringify(v)}: value out of range`);
+    return Number(v);
+  };
+  const [first, second] = s.split('-');
+  const start = uint16(first!);
+  const end = second === undefined ? start : uint16(second);
+  if (end < start) throw new Error(`invalid range specified for port: ${s}`);
   return [start, end];
 }
 

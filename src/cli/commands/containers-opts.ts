@@ -6,7 +6,7 @@ import { memSwapBytes, nanoCpus, parseDuration, ramInBytes, splitKV } from './co
 import { enableGoFlags } from './containers-flags';
 import { parseMount, type Mount } from './containers-mounts';
 import { parseDnsAddress, parseDnsSearch, parseExtraHost, parseLink, parseNetworkOpt, type NetworkAttachment } from './containers-netflags';
-import { parseGpus, throttleBps, validateEnv, validateSysctl, validateThrottleIOps, validateWeightDevice } from './containers-validate';
+import { parseGpus, throttleBps, validateAttach, validateDeviceCgroupRule, validateEnv, validateSysctl, validateThrottleIOps, validateWeightDevice } from './containers-validate';
 
 /** A parse error docker reports as `docker: <msg>` + the help hint, exit 125. */
 export class FlagError extends Error {}
@@ -49,19 +49,21 @@ export function addCreateFlags(cmd: Command, run: boolean): void {
   }
   cmd
     .option('--name <string>', 'Assign a name to the container')
-    .option('--pull <string>', 'Pull image before running ("always", "missing", "never")', 'missing')
+    // docker's own words, its create's stray '|' too.
+    .option('--pull <string>', run ? 'Pull image before running ("always", "missing", "never")' : 'Pull image before creating ("always", "|missing", "never")', 'missing')
     .option('-q, --quiet', 'Suppress the pull output')
     .option('--platform <string>', 'Set platform if server is multi-platform capable')
     .option('--disable-content-trust', 'Skip image verification (default true)');
 }
 
-/** The CPU flags run, create and update share. */
-export function addCpuFlags(cmd: Command): Command {
+/** The CPU flags run, create and update share (update words the real-time ones its own way). */
+export function addCpuFlags(cmd: Command, update = false): Command {
+  const the = update ? 'the ' : '';
   return cmd
     .option('--cpu-period <int>', 'Limit CPU CFS (Completely Fair Scheduler) period', int)
     .option('--cpu-quota <int>', 'Limit CPU CFS (Completely Fair Scheduler) quota', int)
-    .option('--cpu-rt-period <int>', 'Limit CPU real-time period in microseconds', int)
-    .option('--cpu-rt-runtime <int>', 'Limit CPU real-time runtime in microseconds', int)
+    .option('--cpu-rt-period <int>', `Limit ${the}CPU real-time period in microseconds`, int)
+    .option('--cpu-rt-runtime <int>', `Limit ${the}CPU real-time runtime in microseconds`, int)
     .option('-c, --cpu-shares <int>', 'CPU shares (relative weight)', int)
     .option('--cpus <decimal>', 'Number of CPUs', parser(nanoCpus))
     .option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)')
@@ -71,19 +73,22 @@ export function addCpuFlags(cmd: Command): Command {
 /** The flags that make up the container's configuration (docker's AddFlags). */
 export function addContainerFlags(cmd: Command): void {
   cmd
-    .option('-a, --attach <list>', 'Attach to STDIN, STDOUT or STDERR', collect)
+    .option('-a, --attach <list>', 'Attach to STDIN, STDOUT or STDERR', collectParsed(validateAttach))
     .option('--add-host <list>', 'Add a custom host-to-IP mapping (host:ip)', collectParsed(parseExtraHost))
-    .option('--annotation <map>', 'Add an annotation to the container (passed through to the OCI runtime)', collect)
+    .option('--annotation <map>', 'Add an annotation to the container (passed through to the OCI runtime) (default map[])', collect)
     .option('--blkio-weight <uint16>', 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)', int)
     .option('--cap-add <list>', 'Add Linux capabilities', collect)
     .option('--cap-drop <list>', 'Drop Linux capabilities', collect)
     .option('--cgroup-parent <string>', 'Optional parent cgroup for the container')
-    .option('--cgroupns <string>', 'Cgroup namespace to use (host|private)')
+    .option(
+      '--cgroupns <string>',
+      "Cgroup namespace to use (host|private)\n'host':    Run the container in the Docker host's cgroup namespace\n'private': Run the container in its own private cgroup namespace\n'':        Use the cgroup namespace as configured by the\n           default-cgroupns-mode option on the daemon (default)",
+    )
     .option('--cidfile <string>', 'Write the container ID to the file');
   addCpuFlags(cmd);
   cmd
     .option('--device <list>', 'Add a host device to the container', collect)
-    .option('--device-cgroup-rule <list>', 'Add a rule to the cgroup allowed devices list', collect)
+    .option('--device-cgroup-rule <list>', 'Add a rule to the cgroup allowed devices list', collectParsed(validateDeviceCgroupRule))
     .option('--dns <list>', 'Set custom DNS servers', collectParsed(parseDnsAddress))
     .option('--dns-option <list>', 'Set DNS options', collect)
     .option('--dns-search <list>', 'Set custom DNS search domains', collectParsed(parseDnsSearch))
@@ -93,17 +98,11 @@ export function addContainerFlags(cmd: Command): void {
     .option('--env-file <list>', 'Read in a file of environment variables', collect)
     .option('--expose <list>', 'Expose a port or a range of ports', collect)
     .option('--group-add <list>', 'Add additional groups to join', collect)
-    .option('--health-cmd <string>', 'Command to run to check health')
-    .option('--health-interval <duration>', 'Time between running the check (ms|s|m|h) (default 0s)', duration)
-    .option('--health-retries <int>', 'Consecutive failures needed to report unhealthy', int)
-    .option('--health-start-interval <duration>', 'Time between running the check during the start period (ms|s|m|h) (default 0s)', duration)
-    .option('--health-start-period <duration>', 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)', duration)
-    .option('--health-timeout <duration>', 'Maximum time to allow one check to run (ms|s|m|h) (default 0s)', duration)
     .option('-h, --hostname <string>', 'Container host name')
     .option('--init', 'Run an init inside the container that forwards signals and reaps processes')
     .option('-i, --interactive', 'Keep STDIN open even if not attached')
-    .option('--ip <ip>', 'IPv4 address (e.g., 172.30.100.104)')
-    .option('--ip6 <ip>', 'IPv6 address (e.g., 2001:db8::33)')
+    .option('--ip <string>', 'IPv4 address (e.g., 172.30.100.104)')
+    .option('--ip6 <string>', 'IPv6 address (e.g., 2001:db8::33)')
     .option('--ipc <string>', 'IPC mode to use')
     .option('--isolation <string>', 'Container isolation technology')
     .option('-l, --label <list>', 'Set meta data on a container', collect)
@@ -136,10 +135,11 @@ export function addContainerFlags(cmd: Command): void {
     .option('--stop-signal <string>', 'Signal to stop the container')
     .option('--stop-timeout <int>', 'Timeout (in seconds) to stop a container', int)
     .option('--storage-opt <list>', 'Storage driver options for the container', collect)
-    .option('--sysctl <map>', 'Sysctl options', collectParsed(validateSysctl))
+    .option('--sysctl <map>', 'Sysctl options (default map[])', collectParsed(validateSysctl))
     .option('--tmpfs <list>', 'Mount a tmpfs directory', collect)
     .option('-t, --tty', 'Allocate a pseudo-TTY')
-    .option('--ulimit <ulimit>', 'Ulimit options', collectParsed(parseUlimit))
+    .option('--ulimit <ulimit>', 'Ulimit options (default [])', collectParsed(parseUlimit))
+    .option('--use-api-socket', 'Bind mount Docker API socket and required auth')
     .option('-u, --user <string>', 'Username or UID (format: <name|uid>[:<group|gid>])')
     .option('--userns <string>', 'User namespace to use')
     .option('--uts <string>', 'UTS namespace to use')
@@ -175,11 +175,23 @@ function addDeviceFlags(cmd: Command): void {
     .option('--link-local-ip <list>', 'Container IPv4/IPv6 link-local addresses', collect);
 }
 
+/** The healthcheck flags (docker's Health* of the container config). */
+function addHealthFlags(cmd: Command): void {
+  cmd
+    .option('--health-cmd <string>', 'Command to run to check health')
+    .option('--health-interval <duration>', 'Time between running the check (ms|s|m|h) (default 0s)', duration)
+    .option('--health-retries <int>', 'Consecutive failures needed to report unhealthy', int)
+    .option('--health-start-interval <duration>', 'Time between running the check during the start period (ms|s|m|h) (default 0s)', duration)
+    .option('--health-start-period <duration>', 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)', duration)
+    .option('--health-timeout <duration>', 'Maximum time to allow one check to run (ms|s|m|h) (default 0s)', duration);
+}
+
 /** run's or create's arguments and flags (`-h` is --hostname there, so help is --help only). */
 export function defineCreateCommand(cmd: Command, run: boolean): Command {
   cmd.helpOption('--help', 'Print usage').usage('[OPTIONS] IMAGE [COMMAND] [ARG...]').argument('<IMAGE>').argument('[COMMAND...]').passThroughOptions();
   addCreateFlags(cmd, run);
   addContainerFlags(cmd);
+  addHealthFlags(cmd);
   addDeviceFlags(cmd);
   return enableGoFlags(cmd, false);
 }
@@ -203,7 +215,7 @@ export interface ContainerFlags {
   oomScoreAdj?: number; pid?: string; pidsLimit?: number; privileged?: boolean; publish?: string[]; publishAll?: boolean;
   readOnly?: boolean; restart: string; rm?: boolean; runtime?: string; securityOpt?: string[]; shmSize?: number;
   stopSignal?: string; stopTimeout?: number; storageOpt?: string[]; sysctl?: string[]; tmpfs?: string[]; tty?: boolean;
-  ulimit?: Ulimit[]; user?: string; userns?: string; uts?: string; volume?: string[]; volumeDriver?: string;
+  ulimit?: Ulimit[]; useApiSocket?: boolean; user?: string; userns?: string; uts?: string; volume?: string[]; volumeDriver?: string;
   volumesFrom?: string[]; workdir?: string;
   // run and create
   name?: string; pull: string; quiet?: boolean; platform?: string;

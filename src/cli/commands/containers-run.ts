@@ -119,6 +119,9 @@ const isNoSuchImage = (err: unknown) => err instanceof DaemonError && err.status
 
 /** docker's createContainer: create, and on a missing image pull it (unless --pull never) and create again. */
 async function createContainer(cli: Cli, req: CreateRequest, f: ContainerFlags, image: string): Promise<string> {
+  // Loaded only when asked for: a plain run does not pay for the tar writer.
+  const apiSocket = f.useApiSocket ? await import('./containers-apisocket') : undefined;
+  const config = apiSocket?.useApiSocket(cli.host, req.body);
   const cid = openCidFile(f.cidfile);
   try {
     if (f.pull === 'always') await pullImage(cli, image, f.quiet === true, f.platform);
@@ -133,6 +136,7 @@ async function createContainer(cli: Cli, req: CreateRequest, f: ContainerFlags, 
       res = await create();
     }
     for (const w of res.body.Warnings ?? []) cli.err(`WARNING: ${w}\n`);
+    if (apiSocket && config) await apiSocket.copyConfigIn(cli, res.body.Id, config);
     cid.write(res.body.Id);
     return res.body.Id;
   } finally {

@@ -17,7 +17,7 @@ export function pauseOrUnpause(action: 'pause' | 'unpause') {
 /** `docker update`'s flags, each mapped to the UpdateConfig field it sets. */
 export function defineUpdate(cmd: Command, cli: Cli): Command {
   cmd.argument('<CONTAINER...>').option('--blkio-weight <uint16>', 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)', int);
-  return addCpuFlags(cmd)
+  return addCpuFlags(cmd, true)
     .option('-m, --memory <bytes>', 'Memory limit', bytes)
     .option('--memory-reservation <bytes>', 'Memory soft limit', bytes)
     .option('--memory-swap <bytes>', 'Swap limit equal to memory plus swap: -1 to enable unlimited swap', parser(memSwapBytes))

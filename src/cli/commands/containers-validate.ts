@@ -62,21 +62,43 @@ export function validateThrottleIOps(v: string): { Path: string; Rate: number } 
   return { Path: path, Rate: Number(value) };
 }
 
+// The device cgroup rules and attached streams are the flags' own checks, as docker's (125 with the usage).
+const DEVICE_CGROUP_RULE = /^[acb] ([0-9]+|\*):([0-9]+|\*) [rwm]{1,3}$/;
+
+export function validateDeviceCgroupRule(v: string): string {
+  if (!DEVICE_CGROUP_RULE.test(v)) throw new Error(`invalid device cgroup format '${v}'`);
+  return v;
+}
+
+/** -a: one of stdin, stdout, stderr (any case; kept lower-cased). */
+export function validateAttach(v: string): string {
+  const s = v.toLowerCase();
+  if (!['stdin', 'stdout', 'stderr'].includes(s)) throw new Error('valid streams are STDIN, STDOUT and STDERR');
+  return s;
+}
+
 /** opts.GpuOpts: `all`, a count, or `count=N,device=a,b,driver=x,capabilities=y` (one request). */
 export function parseGpus(v: string): { Driver: string; Count: number; DeviceIDs: string[] | null; Capabilities: string[][]; Options: Record<string, string> } {
   const req = { Driver: '', Count: 0, DeviceIDs: null as string[] | null, Capabilities: [['gpu']], Options: {} as Record<string, string> };
-  if (v === 'all') return { ...req, Count: -1 };
-  if (/^\d+$/.test(v)) return { ...req, Count: Number(v) };
+  const count = (value: string) => {
+    if (value === 'all') return -1;
+    if (!/^[+-]?\d+$/.test(value)) throw new Error(`invalid count (${value}): value must be either "all" or an integer: invalid syntax`);
+    return Number(value);
+  };
   for (const field of v.split(',')) {
     const eq = field.indexOf('=');
-    const [key, value] = eq < 0 ? [field, ''] : [field.slice(0, eq), field.slice(eq + 1)];
-    if (key === 'count') req.Count = value === 'all' ? -1 : /^\d+$/.test(value) ? Number(value) : NaN;
+    // A field without '=' is the count.
+    if (eq < 0) {
+      req.Count = count(field);
+      continue;
+    }
+    const [key, value] = [field.slice(0, eq), field.slice(eq + 1)];
+    if (key === 'count') req.Count = count(value);
     else if (key === 'device') req.DeviceIDs = value.split(',');
     else if (key === 'driver') req.Driver = value;
     else if (key === 'capabilities') req.Capabilities = [value.split(',')];
     else if (key === 'options') req.Options[value] = '';
-    else throw new Error(`unexpected key '${key}' in '${v}'`);
-    if (key === 'count' && Number.isNaN(req.Count)) throw new Error(`invalid count (${value}): value must be either "all" or an integer: invalid syntax`);
+    else throw new Error(`unexpected key '${key}' in '${field}'`);
   }
   return req;
 }

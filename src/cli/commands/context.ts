@@ -5,9 +5,11 @@ import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import type { Command } from 'commander';
 import { CliError, type Cli } from '../cli';
-import { checkContextName, contextPaths, currentContext, DEFAULT_CONTEXT, dockerConfigDir, listContexts, readContext, removeContext, useContext, writeContext, type DockerContext, type TlsFiles } from '../contexts';
-import { contextName, DEFAULT_HOST } from '../endpoint';
-import { renderList } from '../format';
+import { checkContextName, contextPaths, currentContext, DEFAULT_CONTEXT, listContexts, readContext, removeContext, useContext, writeContext, type TlsFiles } from '../contexts';
+import { contextName } from '../endpoint';
+import { printInspect, renderList } from '../format';
+import { configDir, defaultContext, lookup, registerContextEdits } from './context-edit';
+import { goPathError } from './containers-units';
 
 interface ContextRow {
   Name: string;
@@ -17,19 +19,14 @@ interface ContextRow {
   Error: string;
 }
 
-const configDir = (cli: Cli) => dockerConfigDir(cli.configFlag);
-
-/** The default context: -H/DOCKER_HOST's host, kept nowhere on disk. */
-function defaultContext(): DockerContext {
-  const host = process.env['TSDOCKER_HOST'] || process.env['DOCKER_HOST'] || DEFAULT_HOST;
-  return { name: DEFAULT_CONTEXT, description: 'Current DOCKER_HOST based configuration', host, skipTlsVerify: false, tls: {} };
-}
-
-function lookup(cli: Cli, name: string): DockerContext {
-  return name === DEFAULT_CONTEXT ? defaultContext() : readContext(configDir(cli), name);
-}
-
 function ls(cli: Cli, o: { format?: string; quiet?: boolean }): void {
+  listContextsOut(cli, o);
+  // After the list, as docker: a host in the environment wins over any context.
+  const variable = process.env['DOCKER_HOST'] ? 'DOCKER_HOST' : process.env['TSDOCKER_HOST'] ? 'TSDOCKER_HOST' : undefined;
+  if (variable) cli.err(`Warning: ${variable} environment variable overrides the active context. To use a context, either set the global --context flag, or unset ${variable} environment variable.\n`);
+}
+
+function listContextsOut(cli: Cli, o: { format?: string; quiet?: boolean }): void {
   const dir = configDir(cli);
   const current = contextName(cli.flags, dir) ?? DEFAULT_CONTEXT;
   const contexts = [defaultContext(), ...listContexts(dir)];
@@ -49,6 +46,23 @@ function ls(cli: Cli, o: { format?: string; quiet?: boolean }): void {
   );
 }
 
+/** docker context inspect: each context as JSON or through --format (typed only); those not found reported after. */
+function inspect(cli: Cli, names: string[], format: string | undefined): void {
+  const wanted = names.length > 0 ? names : [contextName(cli.flags, configDir(cli)) ?? DEFAULT_CONTEXT];
+  const objects: unknown[] = [];
+  const errors: string[] = [];
+  for (const name of wanted) {
+    try {
+      objects.push(inspectOne(cli, name));
+    } catch (err) {
+      if (!(err instanceof CliError)) throw err;
+      errors.push(err.message);
+    }
+  }
+  errors.push(...printInspect(cli, format, objects, true));
+  if (errors.length) throw new CliError(errors.join('\n'));
+}
+
 /** docker context inspect's shape (its store's metadata, TLS file names and paths). */
 function inspectOne(cli: Cli, name: string): unknown {
   const c = lookup(cli, name);
@@ -61,39 +75,6 @@ function inspectOne(cli: Cli, name: string): unknown {
     TLSMaterial: tlsFiles.length > 0 ? { docker: tlsFiles } : {},
     Storage: { MetadataPath: paths.meta, TLSPath: paths.tls },
   };
-}
-
-/** Parses --docker "host=…,ca=…,cert=…,key=…,skip-tls-verify=…". */
-function parseDockerEndpoint(value: string): { host: string; skipTlsVerify: boolean; files: TlsFiles } {
-  const fields = new Map<string, string>();
-  for (const part of value.split(',').filter(Boolean)) {
-    const eq = part.indexOf('=');
-    if (eq < 0) throw new CliError(`invalid docker endpoint option "${part}": expected key=value`);
-    const key = part.slice(0, eq);
-    if (!['host', 'ca', 'cert', 'key', 'skip-tls-verify'].includes(key)) throw new CliError(`unrecognized config key: ${key}`);
-    fields.set(key, part.slice(eq + 1));
-  }
-  const files: TlsFiles = {};
-  for (const kind of ['ca', 'cert', 'key'] as const) {
-    const path = fields.get(kind);
-    if (path) files[kind] = path;
-  }
-  return { host: fields.get('host') || defaultContext().host, skipTlsVerify: fields.get('skip-tls-verify') === 'true', files };
-}
-
-function create(cli: Cli, name: string, o: { docker?: string; description?: string }): void {
-  const endpoint = parseDockerEndpoint(o.docker ?? '');
-  const pem: TlsFiles = {};
-  for (const [kind, path] of Object.entries(endpoint.files) as [keyof TlsFiles, string][]) {
-    try {
-      pem[kind] = readFileSync(path, 'utf8');
-    } catch (err) {
-      throw new CliError(`unable to read ${kind} file ${path}: ${(err as Error).message}`);
-    }
-  }
-  writeContext(configDir(cli), { name, description: o.description ?? '', host: endpoint.host, skipTlsVerify: endpoint.skipTlsVerify }, pem);
-  cli.out(`${name}\n`);
-  cli.err(`Successfully created context "${name}"\n`);
 }
 
 function rm(cli: Cli, names: string[], o: { force?: boolean }): void {
@@ -114,20 +95,24 @@ const IMPORTED = new Set(['meta.json', 'tls/docker/ca.pem', 'tls/docker/cert.pem
 
 /** docker context export's tar: meta.json, then tls/docker/{ca,cert,key}.pem. */
 async function exportContext(cli: Cli, name: string, file: string | undefined): Promise<void> {
-  const c = readContext(configDir(cli), name);
-  const meta = JSON.stringify({ Name: c.name, Metadata: { Description: c.description }, Endpoints: { docker: { Host: c.host, SkipTLSVerify: c.skipTlsVerify } } });
+  const c = lookup(cli, name);
+  // The default context's description is the list's, not its metadata's; an empty one is left out.
+  const description = name !== DEFAULT_CONTEXT && c.description ? { Description: c.description } : {};
+  const meta = JSON.stringify({ Name: c.name, Metadata: description, Endpoints: { docker: { Host: c.host, SkipTLSVerify: c.skipTlsVerify } } });
   const pack = tar.pack();
   const mtime = new Date(0);
   pack.entry({ name: 'meta.json', mode: 0o644, mtime }, meta);
+  pack.entry({ name: 'tls', type: 'directory', mode: 0o700, mtime });
   const files = Object.entries(c.tls) as [keyof TlsFiles, string][];
   if (files.length > 0) {
-    pack.entry({ name: 'tls', type: 'directory', mode: 0o700, mtime });
     pack.entry({ name: 'tls/docker', type: 'directory', mode: 0o700, mtime });
     for (const [kind, path] of files) pack.entry({ name: `tls/docker/${kind}.pem`, mode: 0o600, mtime }, readFileSync(path));
   }
   pack.finalize();
   const target = file === undefined ? `${name}.dockercontext` : file;
-  await pipeline(pack, target === '-' ? process.stdout : createWriteStream(target, { mode: 0o600 }));
+  await pipeline(pack, target === '-' ? process.stdout : createWriteStream(target, { mode: 0o600 })).catch((err: unknown) => {
+    throw new CliError(goPathError(err));
+  });
   if (target !== '-') cli.err(`Written file "${target}"\n`);
 }
 
@@ -157,6 +142,7 @@ async function importContext(cli: Cli, name: string, file: string): Promise<void
   } catch (err) {
     source.destroy();
     if (err instanceof CliError) throw err;
+    if ((err as NodeJS.ErrnoException).syscall) throw new CliError(goPathError(err));
     const endedBetweenMembers = !inMember && members.size > 0 && (err as Error).message === 'Unexpected end of data';
     if (!endedBetweenMembers) throw new CliError(`${file}: not a context export: ${(err as Error).message}`);
   }
@@ -192,46 +178,43 @@ export function registerContext(program: Command, cli: Cli): void {
     .action((o: { format?: string; quiet?: boolean }) => ls(cli, o));
   context
     .command('use')
-    .argument('<context>')
+    .usage('CONTEXT')
+    // cobra's ExactArgs here, not docker's own wording.
+    .argument('[CONTEXT...]')
     .description('Set the current docker context')
-    .action((name: string) => {
+    .action((names: string[]) => {
+      if (names.length !== 1) throw new CliError(`accepts 1 arg(s), received ${names.length}`);
+      const name = names[0]!;
       useContext(configDir(cli), name);
       cli.out(`${name}\n`);
       cli.err(`Current context is now "${name}"\n`);
     });
   context
     .command('inspect')
-    .argument('[context...]')
+    .usage('[OPTIONS] [CONTEXT] [CONTEXT...]')
+    .argument('[CONTEXT...]')
     .description('Display detailed information on one or more contexts')
-    .action((names: string[]) => {
-      const wanted = names.length > 0 ? names : [contextName(cli.flags, configDir(cli)) ?? DEFAULT_CONTEXT];
-      // Go's encoder escapes < and > (the default context's "<IN MEMORY>").
-      const json = JSON.stringify(wanted.map((n) => inspectOne(cli, n)), null, 4).replace(/[<>]/g, (c) => (c === '<' ? '\\u003c' : '\\u003e'));
-      cli.out(`${json}\n`);
-    });
-  context
-    .command('create')
-    .argument('<context>')
-    .description('Create a context')
-    .option('--description <string>', 'Description of the context')
-    .option('--docker <string>', 'set the docker endpoint (host=…,ca=…,cert=…,key=…,skip-tls-verify=…)')
-    .action((name: string, o: { docker?: string; description?: string }) => create(cli, name, o));
+    .option('-f, --format <string>', 'Format output using a custom template')
+    .action((names: string[], o: { format?: string }) => inspect(cli, names, o.format));
+  registerContextEdits(context, cli);
   context
     .command('export')
-    .argument('<context>')
-    .argument('[file]', 'Where to write it ("-" for stdout; default "<context>.dockercontext")')
-    .description('Export a context to a tar archive')
+    .usage('[OPTIONS] CONTEXT [FILE|-]')
+    .argument('<CONTEXT>')
+    .argument('[FILE|-]')
+    .description('Export a context to a tar archive FILE or a tar stream on STDOUT.')
     .action((name: string, file: string | undefined) => exportContext(cli, name, file));
   context
     .command('import')
-    .argument('<context>')
-    .argument('<file>', 'The archive ("-" for stdin)')
-    .description('Import a context from a tar archive')
+    .argument('<CONTEXT>')
+    .argument('<FILE|->')
+    .description('Import a context from a tar or zip file')
     .action((name: string, file: string) => importContext(cli, name, file));
   context
     .command('rm')
     .alias('remove')
-    .argument('<context...>')
+    .usage('CONTEXT [CONTEXT...]')
+    .argument('<CONTEXT...>')
     .description('Remove one or more contexts')
     .option('-f, --force', 'Force the removal of a context in use')
     .action((names: string[], o: { force?: boolean }) => rm(cli, names, o));

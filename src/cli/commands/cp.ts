@@ -17,13 +17,19 @@ const run = () => import('./cp-run');
 /** The usage line after the command name, as docker's. */
 const CP_USAGE = '[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\ttsdocker cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH';
 
+const CP_LONG = "Use '-' as the source to read a tar archive from stdin\nand extract it to a directory destination in a container.\nUse '-' as the destination to stream a tar archive of a\ncontainer source to stdout.";
+
 export function defineCp(cmd: Command, cli: Cli): Command {
+  // The group lists the summary; cp's own help adds docker's Long text.
+  const summary = cmd.description();
   return enableGoFlags(
     cmd
+      .summary(summary)
+      .description(`${summary}\n\n${CP_LONG}`)
       .usage(CP_USAGE)
       .argument('[paths...]')
       .option('-a, --archive', 'Archive mode (copy all uid/gid information)')
-      .option('-L, --follow-link', 'Always follow symlinks in SRC_PATH')
+      .option('-L, --follow-link', 'Always follow symbol link in SRC_PATH')
       .option('-q, --quiet', 'Suppress progress output during copy. Progress output is automatically suppressed if no terminal is attached'),
     true,
   ).action(async (paths: string[], o: CpFlags, self: Command) => {

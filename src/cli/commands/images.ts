@@ -9,11 +9,14 @@ import { DaemonError } from '../client';
 import { parseNormalizedNamed } from '../../api/reference';
 import { platformJson } from '../platform';
 import { goRfc3339, goTimeString, timeAgo } from '../../api/time';
-import { humanSize, renderInspect, renderList, shortId } from '../format';
+import { humanSize, printInspect, renderList, shortId } from '../format';
 import { printMessages } from '../jsonstream';
 import { confirmed } from './containers-ops';
 import { checkOutputPath, openInput, writeOutput } from './file-io';
 import { collect } from './containers-opts';
+import { renderTree } from './images-tree';
+import { compareVersions } from '../../api/version';
+import { isTerminal, terminalSize } from '../tty';
 
 
 /** `--filter k=v` flags as the API's filters JSON. */
@@ -84,13 +87,23 @@ export function imageRows(images: ImageSummary[], noTrunc: boolean): ImageRow[] 
   return rows;
 }
 
-interface ListOpts { all?: boolean; quiet?: boolean; digests?: boolean; noTrunc?: boolean; filter?: string[]; format?: string }
+interface ListOpts { all?: boolean; quiet?: boolean; digests?: boolean; noTrunc?: boolean; filter?: string[]; format?: string; tree?: boolean }
+
+/** `images --tree`: the flags it cannot show yet refused, an older daemon too, as docker does. */
+async function listTree(cli: Cli, filters: string | undefined, o: ListOpts): Promise<void> {
+  const refused = o.quiet ? '--quiet' : o.noTrunc ? '--no-trunc' : o.digests ? '--show-digest' : o.format ? '--format' : undefined;
+  if (refused) throw new CliError(`${refused} is not yet supported with --tree`);
+  const version = await cli.client.apiVersion();
+  if (compareVersions(version, '1.47') < 0) throw new CliError(`"--tree" requires API version 1.47, but the Docker daemon API version is ${version}`);
+  const images = await cli.client.get<ImageSummary[]>('/images/json', { all: o.all ? '1' : undefined, filters, manifests: '1' });
+  const terminal = isTerminal(1);
+  cli.out(renderTree(images, o.all === true, { terminal, width: terminal ? terminalSize()[1] : 0 }));
+}
 
 async function list(cli: Cli, reference: string | undefined, o: ListOpts): Promise<void> {
-  const images = await cli.client.get<ImageSummary[]>('/images/json', {
-    all: o.all ? '1' : undefined,
-    filters: filterJson(o.filter, reference ? { reference: [reference] } : {}),
-  });
+  const filters = filterJson(o.filter, reference ? { reference: [reference] } : {});
+  if (o.tree) return listTree(cli, filters, o);
+  const images = await cli.client.get<ImageSummary[]>('/images/json', { all: o.all ? '1' : undefined, filters });
   const rows = imageRows(images, o.noTrunc === true);
   // With --format, -q is ignored (docker's image list lets the format win, silently).
   if (o.quiet && !o.format) {
@@ -123,16 +136,13 @@ async function inspect(cli: Cli, names: string[], o: { format?: string; platform
       failure = err;
     }
   }
-  const errors: string[] = [];
-  if (o.format === 'json') cli.out(`${JSON.stringify(found)}\n`);
-  else if (o.format) errors.push(...renderInspect(cli, o.format, found));
-  else cli.out(`${JSON.stringify(found, null, 4)}\n`);
+  const errors = printInspect(cli, o.format, found);
   if (failure) throw failure;
   if (errors.length) throw new CliError(errors.join('\n'));
 }
 
 async function history(cli: Cli, name: string, o: { human: boolean; noTrunc?: boolean; quiet?: boolean; format?: string; platform?: string }): Promise<void> {
-  const items = await cli.client.get<HistoryResponseItem[]>(`/images/${name}/history`, { platform: o.platform ? platformJson(o.platform) : undefined });
+  const items = await cli.client.get<HistoryResponseItem[]>(`/images/${name}/history`, { platform: o.platform ? platformJson(o.platform, 'invalid platform') : undefined });
   const rows = items.map((h) => ({
     ID: h.Id === '<missing>' ? h.Id : o.noTrunc ? h.Id : shortId(h.Id),
     CreatedSince: o.human ? timeAgo(h.Created) : goRfc3339(h.Created),
@@ -170,10 +180,11 @@ async function tag(cli: Cli, source: string, target: string): Promise<void> {
 
 async function remove(cli: Cli, names: string[], o: { force?: boolean; prune: boolean; platform?: string[] }): Promise<void> {
   let failed = false;
+  const platforms = o.platform?.map((p) => platformJson(p));
   for (const name of names) {
     try {
       const { body } = await cli.client.json<ImageDeleteResponseItem[]>('DELETE', `/images/${name}`, {
-        query: { force: o.force ? '1' : undefined, noprune: o.prune ? undefined : '1', platforms: o.platform?.map(platformJson) },
+        query: { force: o.force ? '1' : undefined, noprune: o.prune ? undefined : '1', platforms },
       });
       for (const item of body) cli.out(item.Untagged ? `Untagged: ${item.Untagged}\n` : `Deleted: ${item.Deleted}\n`);
     } catch (err) {
@@ -209,19 +220,19 @@ async function importImage(cli: Cli, file: string, reference: string | undefined
   await printMessages(res.body, (s) => cli.out(s));
 }
 
-async function save(cli: Cli, names: string[], o: { output?: string; platform?: string[] }): Promise<void> {
+async function save(cli: Cli, names: string[], o: { output?: string; platform?: string }): Promise<void> {
   if (!o.output && process.stdout.isTTY) {
     throw new CliError('tsdocker: cowardly refusing to save to a terminal. Use the -o flag or redirect');
   }
   if (o.output) await checkOutputPath(o.output, 'failed to save image');
-  const res = await cli.client.stream('GET', '/images/get', { query: { names, platform: o.platform?.map(platformJson) } });
+  const res = await cli.client.stream('GET', '/images/get', { query: { names, platform: o.platform === undefined ? undefined : platformJson(o.platform, 'invalid platform') } });
   if (o.output) await writeOutput(res.body, o.output, 'failed to save image');
   else await pipeline(res.body, process.stdout);
 }
 
-async function load(cli: Cli, o: { input?: string; quiet?: boolean; platform?: string[] }): Promise<void> {
+async function load(cli: Cli, o: { input?: string; quiet?: boolean; platform?: string }): Promise<void> {
   if (!o.input && process.stdin.isTTY) throw new CliError('requested load from stdin, but stdin is empty');
-  const query = { quiet: o.quiet || !process.stdout.isTTY ? '1' : undefined, platform: o.platform?.map(platformJson) };
+  const query = { quiet: o.quiet || !process.stdout.isTTY ? '1' : undefined, platform: o.platform === undefined ? undefined : platformJson(o.platform, 'invalid platform') };
   const res = await cli.client.stream('POST', '/images/load', {
     query,
     stream: o.input ? await openInput(cli, o.input, 'POST', '/images/load', query) : process.stdin,
@@ -229,22 +240,29 @@ async function load(cli: Cli, o: { input?: string; quiet?: boolean; platform?: s
   await printMessages(res.body, (s) => cli.out(s));
 }
 
+function listCommand(cmd: Command, cli: Cli): Command {
+  return cmd
+    .argument('[REPOSITORY[:TAG]]')
+    .option('-a, --all', 'Show all images (default hides intermediate images)')
+    .option('--digests', 'Show digests')
+    .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect)
+    .option('--format <string>', 'Format output using a custom template')
+    .option('--no-trunc', "Don't truncate output")
+    .option('-q, --quiet', 'Only show image IDs')
+    .option('--tree', 'List multi-platform images as a tree (EXPERIMENTAL)')
+    .action((ref: string | undefined, o: ListOpts & { trunc?: boolean }) => list(cli, ref, { ...o, noTrunc: o.trunc === false }));
+}
+
 export function registerImages(program: Command, cli: Cli): void {
-  const lsCommand = (cmd: Command) =>
-    cmd
-      .argument('[REPOSITORY[:TAG]]')
-      .option('-a, --all', 'Show all images (default hides intermediate images)')
-      .option('--digests', 'Show digests')
-      .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect)
-      .option('--format <string>', 'Format output using a custom template')
-      .option('--no-trunc', "Don't truncate output")
-      .option('-q, --quiet', 'Only show image IDs')
-      .action((ref: string | undefined, o: ListOpts & { trunc?: boolean }) => list(cli, ref, { ...o, noTrunc: o.trunc === false }));
+  const lsCommand = (cmd: Command) => listCommand(cmd, cli);
   const inspectCommand = (cmd: Command) =>
     cmd
       .argument('<IMAGE...>')
       .option('-f, --format <string>', 'Format output using a custom template')
-      .option('--platform <string>', 'Inspect a specific platform of the multi-platform image.')
+      .option(
+        '--platform <string>',
+        "Inspect a specific platform of the multi-platform image.\nIf the image or the server is not multi-platform capable, the command will error out if the platform does not match.\n'os[/arch[/variant]]': Explicit platform (eg. linux/amd64)",
+      )
       .action((names: string[], o: { format?: string; platform?: string }) => inspect(cli, names, o));
   const historyCommand = (cmd: Command) =>
     cmd
@@ -253,7 +271,7 @@ export function registerImages(program: Command, cli: Cli): void {
       .option('--no-trunc', "Don't truncate output")
       .option('-q, --quiet', 'Only show image IDs')
       .option('--format <string>', 'Format output using a custom template')
-      .option('--platform <string>', 'Show history for the given platform.')
+      .option('--platform <string>', 'Show history for the given platform. Formatted as "os[/arch[/variant]]" (e.g., "linux/amd64")')
       .action((name: string, o: { human: boolean; trunc?: boolean; quiet?: boolean; format?: string; platform?: string }) => history(cli, name, { ...o, noTrunc: o.trunc === false }));
   const tagCommand = (cmd: Command) => cmd.argument('<SOURCE_IMAGE[:TAG]>').argument('<TARGET_IMAGE[:TAG]>').action((s: string, t: string) => tag(cli, s, t));
   const rmCommand = (cmd: Command) =>
@@ -261,28 +279,28 @@ export function registerImages(program: Command, cli: Cli): void {
       .argument('<IMAGE...>')
       .option('-f, --force', 'Force removal of the image')
       .option('--no-prune', 'Do not delete untagged parents')
-      .option('--platform <strings>', 'Remove only the given platform variant.', collect)
+      .option('--platform <strings>', 'Remove only the given platform variant. Formatted as "os[/arch[/variant]]" (e.g., "linux/amd64")', collect)
       .action((names: string[], o: { force?: boolean; prune: boolean; platform?: string[] }) => remove(cli, names, o));
   const importCommand = (cmd: Command) =>
     cmd.usage('[OPTIONS] file|URL|- [REPOSITORY[:TAG]]')
       .argument('<file|URL|->')
       .argument('[REPOSITORY[:TAG]...]') // docker takes at least 1 and ignores any past the second
-      .option('-c, --change <change>', 'Apply Dockerfile instruction to the created image', collect)
-      .option('-m, --message <message>', 'Set commit message for imported image')
-      .option('--platform <platform>', 'Set platform if server is multi-platform capable')
+      .option('-c, --change <list>', 'Apply Dockerfile instruction to the created image', collect)
+      .option('-m, --message <string>', 'Set commit message for imported image')
+      .option('--platform <string>', 'Set platform if server is multi-platform capable')
       .action((file: string, refs: string[], o: { change?: string[]; message?: string; platform?: string }) => importImage(cli, file, refs[0], o));
   const saveCommand = (cmd: Command) =>
     cmd
       .argument('<IMAGE...>')
       .option('-o, --output <string>', 'Write to a file, instead of STDOUT')
-      .option('--platform <strings>', 'Save only the given platform(s).', collect)
-      .action((names: string[], o: { output?: string; platform?: string[] }) => save(cli, names, o));
+      .option('--platform <string>', 'Save only the given platform variant. Formatted as "os[/arch[/variant]]" (e.g., "linux/amd64")')
+      .action((names: string[], o: { output?: string; platform?: string }) => save(cli, names, o));
   const loadCommand = (cmd: Command) =>
     cmd
-      .option('-i, --input <file>', 'Read from tar archive file, instead of STDIN')
+      .option('-i, --input <string>', 'Read from tar archive file, instead of STDIN')
       .option('-q, --quiet', 'Suppress the load output')
-      .option('--platform <strings>', 'Load only the given platform(s).', collect)
-      .action((o: { input?: string; quiet?: boolean; platform?: string[] }) => load(cli, o));
+      .option('--platform <string>', 'Load only the given platform variant. Formatted as "os[/arch[/variant]]" (e.g., "linux/amd64")')
+      .action((o: { input?: string; quiet?: boolean; platform?: string }) => load(cli, o));
 
   lsCommand(program.command('images').description('List images'));
   tagCommand(program.command('tag').description('Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE'));

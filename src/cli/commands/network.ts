@@ -175,14 +175,14 @@ async function remove(cli: Cli, args: string[], o: { force?: boolean }): Promise
   if (failed) throw new CliError('exit status 1');
 }
 
-interface ConnectOptions { ip?: string; ip6?: string; alias?: string[]; link?: string[]; driverOpt?: string[]; gwPriority?: string }
+interface ConnectOptions { ip?: string; ip6?: string; alias?: string[]; link?: string[]; linkLocalIp?: string[]; driverOpt?: string[]; gwPriority?: string }
 
 async function connect(cli: Cli, args: string[], o: ConnectOptions): Promise<void> {
   checkArgs('connect', '[OPTIONS] NETWORK CONTAINER', args, 'exact2');
   const [network, container] = args as [string, string];
   if (o.gwPriority !== undefined && !/^[+-]?\d+$/.test(o.gwPriority)) throw new CliError(`invalid argument ${JSON.stringify(o.gwPriority)} for "--gw-priority" flag: strconv.ParseInt: parsing ${JSON.stringify(o.gwPriority)}: invalid syntax`, 125);
   const EndpointConfig = {
-    IPAMConfig: { ...(o.ip ? { IPv4Address: o.ip } : {}), ...(o.ip6 ? { IPv6Address: o.ip6 } : {}) },
+    IPAMConfig: { ...(o.ip ? { IPv4Address: o.ip } : {}), ...(o.ip6 ? { IPv6Address: o.ip6 } : {}), ...(o.linkLocalIp?.length ? { LinkLocalIPs: o.linkLocalIp } : {}) },
     Links: o.link?.length ? o.link : null,
     Aliases: o.alias ?? [],
     MacAddress: '',
@@ -213,7 +213,7 @@ function defineCreate(net: Command, cli: Cli): void {
   const createCmd = net.command('create').description('Create a network').usage('[OPTIONS] NETWORK').argument('[NETWORK...]');
   createCmd
     .option('--attachable', 'Enable manual container attachment')
-    .option('--aux-address <map>', 'Auxiliary IPv4 or IPv6 addresses used by Network driver', collect)
+    .option('--aux-address <map>', 'Auxiliary IPv4 or IPv6 addresses used by Network driver (default map[])', collect)
     .option('--config-from <string>', 'The network from which to copy the configuration')
     .option('--config-only', 'Create a configuration only network')
     .option('-d, --driver <string>', 'Driver to manage the Network', 'bridge')
@@ -222,11 +222,11 @@ function defineCreate(net: Command, cli: Cli): void {
     .option('--internal', 'Restrict external access to the network')
     .option('--ip-range <strings>', 'Allocate container ip from a sub-range', collect)
     .option('--ipam-driver <string>', 'IP Address Management Driver', 'default')
-    .option('--ipam-opt <map>', 'Set IPAM driver specific options', collect)
+    .option('--ipam-opt <map>', 'Set IPAM driver specific options (default map[])', collect)
     .option('--ipv4', 'Enable or disable IPv4 address assignment (default true)')
     .option('--ipv6', 'Enable or disable IPv6 address assignment')
     .option('--label <list>', 'Set metadata on a network', collect)
-    .option('-o, --opt <map>', 'Set driver specific options', collect)
+    .option('-o, --opt <map>', 'Set driver specific options (default map[])', collect)
     .option('--scope <string>', "Control the network's scope")
     .option('--subnet <strings>', 'Subnet in CIDR format that represents a network segment', collect)
     .action((args: string[], o: CreateOptions) => create(cli, args, o, changedIn(createCmd)));
@@ -234,20 +234,19 @@ function defineCreate(net: Command, cli: Cli): void {
 }
 
 export function registerNetwork(program: Command, cli: Cli): void {
-  const net = program.command('network').description('Manage networks').usage('COMMAND');
+  const net = program.command('network').description('Manage networks');
   defineCreate(net, cli);
-  for (const name of ['ls', 'list']) {
-    net
-      .command(name, { hidden: name === 'list' })
-      .description('List networks')
-      .usage('[OPTIONS]')
-      .argument('[ARGS...]')
-      .option('-f, --filter <filter>', 'Provide filter values (e.g. "driver=bridge")', filterFlag)
-      .option('--format <string>', 'Format output using a custom template')
-      .option('--no-trunc', 'Do not truncate the output')
-      .option('-q, --quiet', 'Only display network IDs')
-      .action((args: string[], o: { filter?: string[]; format?: string; quiet?: boolean; trunc?: boolean }) => list(cli, args, o));
-  }
+  net
+    .command('ls')
+    .alias('list')
+    .description('List networks')
+    .usage('[OPTIONS]')
+    .argument('[ARGS...]')
+    .option('-f, --filter <filter>', 'Provide filter values (e.g. "driver=bridge")', filterFlag)
+    .option('--format <string>', 'Format output using a custom template')
+    .option('--no-trunc', 'Do not truncate the output')
+    .option('-q, --quiet', 'Only display network IDs')
+    .action((args: string[], o: { filter?: string[]; format?: string; quiet?: boolean; trunc?: boolean }) => list(cli, args, o));
   net
     .command('inspect')
     .description('Display detailed information on one or more networks')
@@ -256,15 +255,14 @@ export function registerNetwork(program: Command, cli: Cli): void {
     .option('-f, --format <string>', 'Format output using a custom template')
     .option('-v, --verbose', 'Verbose output for diagnostics')
     .action((args: string[], o: { format?: string; verbose?: boolean }) => inspect(cli, args, o));
-  for (const name of ['rm', 'remove']) {
-    net
-      .command(name, { hidden: name === 'remove' })
-      .description('Remove one or more networks')
-      .usage('NETWORK [NETWORK...]')
-      .argument('[NETWORK...]')
-      .option('-f, --force', 'Do not error if the network does not exist')
-      .action((args: string[], o: { force?: boolean }) => remove(cli, args, o));
-  }
+  net
+    .command('rm')
+    .alias('remove')
+    .description('Remove one or more networks')
+    .usage('NETWORK [NETWORK...]')
+    .argument('[NETWORK...]')
+    .option('-f, --force', 'Do not error if the network does not exist')
+    .action((args: string[], o: { force?: boolean }) => remove(cli, args, o));
   net
     .command('connect')
     .description('Connect a container to a network')
@@ -276,6 +274,7 @@ export function registerNetwork(program: Command, cli: Cli): void {
     .option('--ip <string>', 'IPv4 address (e.g., "172.30.100.104")')
     .option('--ip6 <string>', 'IPv6 address (e.g., "2001:db8::33")')
     .option('--link <list>', 'Add link to another container', collect)
+    .option('--link-local-ip <strings>', 'Add a link-local address for the container', collect)
     .action((args: string[], o: ConnectOptions) => connect(cli, args, o));
   net
     .command('disconnect')

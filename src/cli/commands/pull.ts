@@ -5,10 +5,12 @@
 import type { Command } from 'commander';
 import type { Readable } from 'node:stream';
 import type { JSONMessage } from '../../api/types';
-import { DaemonError } from '../client';
 import { CliError, type Cli } from '../cli';
-import { jsonMessages, printMessages } from '../jsonstream';
+import { jsonMessages, printMessages, streamError } from '../jsonstream';
 import { splitTag } from './images';
+import { note } from '../note';
+import { platformJson } from '../platform';
+import { isTerminal } from '../tty';
 import { domainOf, eraseCredentials, registryAuthHeader, registryKey, saveCredentials } from '../credentials';
 
 interface PullOptions {
@@ -34,7 +36,7 @@ async function showProgress(cli: Cli, body: Readable, quiet: boolean | undefined
 async function drawProgress(body: Readable, write: (s: string) => void): Promise<void> {
   const lines = new Map<string, number>();
   for await (const msg of jsonMessages<JSONMessage>(body)) {
-    if (msg.errorDetail || msg.error) throw new DaemonError(500, msg.errorDetail?.message ?? msg.error ?? 'unknown error');
+    if (msg.errorDetail || msg.error) throw streamError(msg);
     const text = `${msg.id ? `${msg.id}: ` : ''}${msg.status ?? ''}${msg.progress ? ` ${msg.progress}` : ''}`;
     const line = msg.id !== undefined ? lines.get(msg.id) : undefined;
     if (line === undefined) {
@@ -60,11 +62,28 @@ async function pull(cli: Cli, name: string, o: PullOptions): Promise<void> {
   cli.out(`${qualified(o.allTags ? repo : `${repo}${tag !== undefined ? `:${tag}` : defaultTag ? ':latest' : ''}`)}\n`);
 }
 
-async function push(cli: Cli, name: string, o: { allTags?: boolean; quiet?: boolean }): Promise<void> {
+const PLATFORM_PUSH_NOTE = `Using --platform pushes only the specified platform manifest of a multi-platform image index.
+Other components, like attestations, will not be included.
+To push the complete multi-platform image, remove the --platform flag.
+`;
+
+/** push --platform: docker's check and its JSON, or undefined. */
+function pushPlatform(platform: string | undefined): string | undefined {
+  if (platform === undefined) return undefined;
+  try {
+    return platformJson(platform);
+  } catch (err) {
+    throw new CliError(`Invalid platform ${platform}${(err as Error).message}`);
+  }
+}
+
+async function push(cli: Cli, name: string, o: { allTags?: boolean; quiet?: boolean; platform?: string }): Promise<void> {
   const { repo, tag } = splitTag(name);
+  const platform = pushPlatform(o.platform);
+  if (platform) cli.out(note(PLATFORM_PUSH_NOTE, isTerminal(1)));
   if (o.allTags && tag !== undefined) throw new CliError('tag can\'t be used with --all-tags/-a');
   if (!o.allTags && tag === undefined && !o.quiet) cli.out('Using default tag: latest\n');
-  const query = { tag: o.allTags ? undefined : (tag ?? 'latest') };
+  const query = { tag: o.allTags ? undefined : (tag ?? 'latest'), platform };
   const res = await cli.client.stream('POST', `/images/${repo}/push`, { query, headers: { 'X-Registry-Auth': registryAuthHeader(domainOf(repo)) } });
   await showProgress(cli, res.body, o.quiet);
   if (o.quiet) cli.out(`${name}\n`);
@@ -81,7 +100,8 @@ async function login(cli: Cli, server: string | undefined, o: { username?: strin
   if (o.passwordStdin && !o.username) throw new CliError('Must provide --username with --password-stdin');
   if (o.password !== undefined) cli.err('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
   const password = o.passwordStdin ? await readStdin() : o.password;
-  if (!o.username || password === undefined) throw new CliError('Error: Cannot perform an interactive login from a non TTY device');
+  // An empty password (from stdin too) means a prompt, as docker's: impossible off a terminal.
+  if (!o.username || !password) throw new CliError('Error: Cannot perform an interactive login from a non TTY device');
   const domain = server ? server.replace(/^https?:\/\//, '').replace(/\/.*$/, '') : 'docker.io';
   const serveraddress = registryKey(domain);
   await cli.client.json('POST', '/auth', { body: { username: o.username, password, serveraddress } });
@@ -98,17 +118,24 @@ function logout(cli: Cli, server: string | undefined): void {
 export function registerRegistryCommands(program: Command, cli: Cli): void {
   const pullCommand = (cmd: Command) =>
     cmd
-      .argument('<name>', 'NAME[:TAG|@DIGEST]')
+      .argument('<NAME[:TAG|@DIGEST]>')
       .option('-a, --all-tags', 'Download all tagged images in the repository')
       .option('-q, --quiet', 'Suppress verbose output')
-      .option('--platform <platform>', 'Set platform if server is multi-platform capable')
+      .option('--platform <string>', 'Set platform if server is multi-platform capable')
+      // Content trust (notary) is not done: accepted off, as docker's default.
+      .option('--disable-content-trust', 'Skip image verification (default true)')
       .action((name: string, o: PullOptions) => pull(cli, name, o));
   const pushCommand = (cmd: Command) =>
     cmd
-      .argument('<name>', 'NAME[:TAG]')
+      .argument('<NAME[:TAG]>')
       .option('-a, --all-tags', 'Push all tags of an image to the repository')
       .option('-q, --quiet', 'Suppress verbose output')
-      .action((name: string, o: { allTags?: boolean; quiet?: boolean }) => push(cli, name, o));
+      .option('--disable-content-trust', 'Skip image signing (default true)')
+      .option(
+        '--platform <string>',
+        "Push a platform-specific manifest as a single-platform image to the registry.\nImage index won't be pushed, meaning that other manifests, including attestations won't be preserved.\n'os[/arch[/variant]]': Explicit platform (eg. linux/amd64)",
+      )
+      .action((name: string, o: { allTags?: boolean; quiet?: boolean; platform?: string }) => push(cli, name, o));
   pullCommand(program.command('pull').description('Download an image from a registry'));
   pushCommand(program.command('push').description('Upload an image to a registry'));
   const image = program.commands.find((c) => c.name() === 'image');
@@ -118,15 +145,17 @@ export function registerRegistryCommands(program: Command, cli: Cli): void {
   }
   program
     .command('login')
-    .description('Authenticate to a registry')
-    .argument('[server]')
-    .option('-u, --username <username>', 'Username')
-    .option('-p, --password <password>', 'Password or Personal Access Token (PAT)')
+    .summary('Authenticate to a registry')
+    .description('Authenticate to a registry.\nDefaults to Docker Hub if no server is specified.')
+    .argument('[SERVER]')
+    .option('-u, --username <string>', 'Username')
+    .option('-p, --password <string>', 'Password or Personal Access Token (PAT)')
     .option('--password-stdin', 'Take the Password or Personal Access Token (PAT) from stdin')
     .action((server: string | undefined, o: { username?: string; password?: string; passwordStdin?: boolean }) => login(cli, server, o));
   program
     .command('logout')
-    .description('Log out from a registry')
-    .argument('[server]')
+    .summary('Log out from a registry')
+    .description('Log out from a registry.\nIf no server is specified, the default is defined by the daemon.')
+    .argument('[SERVER]')
     .action((server: string | undefined) => logout(cli, server));
 }

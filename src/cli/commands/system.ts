@@ -85,7 +85,7 @@ function serverSection(s: SystemVersion): string {
         `  API version:\t${d['ApiVersion']} (minimum version ${d['MinAPIVersion']})`,
         `  Go version:\t${d['GoVersion']}`,
         `  Git commit:\t${d['GitCommit']}`,
-        `  Built:\t${ansic(String(d['BuildTime'] ?? ''))}`,
+        `  Built:\t${String(d['BuildTime'] ?? '')}`,
         `  OS/Arch:\t${d['Os']}/${d['Arch']}`,
         `  Experimental:\t${d['Experimental']}`,
       );
@@ -104,6 +104,9 @@ async function version(cli: Cli, opts: { format?: string }): Promise<void> {
   try {
     api = await cli.client.apiVersion();
     server = await cli.client.get<SystemVersion>('/version');
+    // docker rewrites the Engine's build time in Go's ANSIC form, for the text and the templates alike.
+    const details = server.Components.find((c) => c.Name === 'Engine')?.Details;
+    if (details && typeof details['BuildTime'] === 'string') details['BuildTime'] = ansic(details['BuildTime']);
   } catch (err) {
     failure = err;
   }

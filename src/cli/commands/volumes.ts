@@ -1,9 +1,9 @@
 // volume create|ls|inspect|rm|prune, with docker's flags and output.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { VolumeSummary } from '../../api/types';
 import type { Cli } from '../cli';
 import { CliError } from '../cli';
-import { humanSize, renderList, renderOne } from '../format';
+import { humanSize, printInspect, renderList } from '../format';
 import { confirmed, eachContainer, errorText } from './containers-ops';
 import { collect } from './containers-opts';
 import { filterJson } from './images';
@@ -48,7 +48,6 @@ export function volumeRows(vols: VolumeSummary[]): Array<Record<string, string>>
       Labels: labelsText(v.Labels),
       Links: v.UsageData ? String(v.UsageData.RefCount) : 'N/A',
       Size: v.UsageData ? (v.UsageData.Size < 0 ? 'N/A' : humanSize(v.UsageData.Size)) : 'N/A',
-      CreatedAt: v.CreatedAt ?? '',
       Availability: 'N/A',
       Group: 'N/A',
       Status: 'N/A',
@@ -57,7 +56,7 @@ export function volumeRows(vols: VolumeSummary[]): Array<Record<string, string>>
 
 export const VOLUME_HEADERS = {
   Name: 'VOLUME NAME', Driver: 'DRIVER', Scope: 'SCOPE', Mountpoint: 'MOUNTPOINT', Labels: 'LABELS', Links: 'LINKS', Size: 'SIZE',
-  CreatedAt: 'CREATED', Availability: 'AVAILABILITY', Group: 'GROUP', Status: 'STATUS',
+  Availability: 'AVAILABILITY', Group: 'GROUP', Status: 'STATUS',
 };
 
 async function list(cli: Cli, o: { filter?: string[]; format?: string; quiet?: boolean }): Promise<void> {
@@ -67,7 +66,7 @@ async function list(cli: Cli, o: { filter?: string[]; format?: string; quiet?: b
     cli.out(rows.map((r) => `${r.Name}\n`).join(''));
     return;
   }
-  cli.out(renderList(o.format, { defaultTable: 'table {{.Driver}}\t{{.Name}}', headers: VOLUME_HEADERS, rows }));
+  cli.out(renderList(o.format, { defaultTable: 'table {{.Driver}}\t{{.Name}}', headers: VOLUME_HEADERS, context: '*formatter.volumeContext', rows }));
 }
 
 async function inspect(cli: Cli, names: string[], o: { format?: string }): Promise<void> {
@@ -80,8 +79,8 @@ async function inspect(cli: Cli, names: string[], o: { format?: string }): Promi
       errors.push(errorText(err));
     }
   }
-  if (o.format) cli.out(found.map((v) => renderOne(o.format!, v)).join(''));
-  else cli.out(`${JSON.stringify(found, null, 4)}\n`);
+  // docker's volume inspect has no raw fallback: a missing field is the typed error.
+  errors.push(...printInspect(cli, o.format, found, true));
   if (errors.length) throw new CliError(errors.join('\n'));
 }
 
@@ -103,21 +102,21 @@ async function prune(cli: Cli, o: { all?: boolean; force?: boolean; filter?: str
 }
 
 export function registerVolumes(program: Command, cli: Cli): void {
-  const volume = program.command('volume').description('Manage volumes');
+  const volume = program.command('volume').description('Manage volumes').usage('COMMAND');
   volume
     .command('create')
     .description('Create a volume')
     .argument('[VOLUME]')
     .option('-d, --driver <string>', 'Specify volume driver name', 'local')
-    .option('--label <label>', 'Set metadata for a volume', collect)
-    .option('-o, --opt <opt>', 'Set driver specific options', collect)
-    .option('--name <string>', 'Specify volume name')
+    .option('--label <list>', 'Set metadata for a volume', collect)
+    .option('-o, --opt <map>', 'Set driver specific options (default map[])', collect)
+    .addOption(new Option('--name <string>', 'Specify volume name').hideHelp())
     .action((name: string | undefined, o: CreateOpts) => create(cli, name, o));
   volume
     .command('ls')
     .alias('list')
     .description('List volumes')
-    .option('-f, --filter <filter>', "Provide filter values (e.g. 'dangling=true')", collect)
+    .option('-f, --filter <filter>', 'Provide filter values (e.g. "dangling=true")', collect)
     .option('--format <string>', 'Format output using a custom template')
     .option('-q, --quiet', 'Only display volume names')
     .action((o: { filter?: string[]; format?: string; quiet?: boolean }) => list(cli, o));
@@ -130,10 +129,23 @@ export function registerVolumes(program: Command, cli: Cli): void {
   volume
     .command('rm')
     .alias('remove')
-    .description('Remove one or more volumes')
+    .summary('Remove one or more volumes')
+    .description('Remove one or more volumes. You cannot remove a volume that is in use by a container.')
     .argument('<VOLUME...>')
     .option('-f, --force', 'Force the removal of one or more volumes')
     .action((names: string[], o: { force?: boolean }) => remove(cli, names, o));
+  // A swarm command: docker hides it, and its flag, from a daemon outside a swarm (as tsdockerd always is).
+  volume
+    .command('update', { hidden: true })
+    .description('Update a volume (cluster volumes only)')
+    .usage('[OPTIONS] [VOLUME]')
+    .argument('<VOLUME>')
+    .addOption(new Option('--availability <string>', 'Cluster Volume availability ("active", "pause", "drain")').default('active').hideHelp())
+    .action(async (name: string) => {
+      // tsdockerd is no swarm: it has no cluster volumes, and docker's CLI says so once it has looked the volume up.
+      const found = await cli.client.get<VolumeSummary & { ClusterVolume?: unknown }>(`/volumes/${encodeURIComponent(name)}`);
+      if (!found.ClusterVolume) throw new CliError('can only update cluster volumes');
+    });
   volume
     .command('prune')
     .description('Remove unused local volumes')

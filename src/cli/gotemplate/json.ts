@@ -43,8 +43,17 @@ function encodable(x: GoValue): unknown {
       structInto(x.t.fields, v as Record<string, unknown>, out);
       return out;
     }
+    // An interface{} holds what encoding/json decoded: objects are maps, their keys sorted.
+    case 'iface': return sortedDeep(v);
     default: return v;
   }
+}
+
+function sortedDeep(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedDeep);
+  if (v === null || typeof v !== 'object') return v;
+  const obj = v as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(obj).sort().map((k) => [k, sortedDeep(obj[k])]));
 }
 
 function structInto(fields: StructField[], obj: Record<string, unknown>, out: Record<string, unknown>): void {

@@ -41,6 +41,14 @@ const DEFS: Record<string, string> = {
   'types.Version': 'Platform system.platformInfo, Components~ []types.ComponentVersion, Version string, APIVersion@ApiVersion string, MinAPIVersion~ string, GitCommit string, GoVersion string, Os string, Arch string, KernelVersion~ string, Experimental~ bool, BuildTime~ string',
   'types.ComponentVersion': 'Name string, Version string, Details~ map[string]string',
   'system.clientInfo': 'Debug bool, ^system.clientVersion, Plugins []?, Warnings []string',
+  'volume.Volume': 'ClusterVolume~ *?, CreatedAt~ string, Driver string, Labels map[string]string, Mountpoint string, Name string, Options map[string]string, Scope string, Status~ map[string]any, UsageData~ *volume.UsageData',
+  'volume.UsageData': 'RefCount int, Size int',
+  // docker context inspect's contextWithTLSListing (its Metadata's Description is left out when empty).
+  'context.contextWithTLSListing': '^store.Metadata, TLSMaterial map[string][]string, Storage store.StorageInfo',
+  'store.Metadata': 'Name~ string, Metadata~ command.DockerContext, Endpoints~ map[string]docker.EndpointMeta',
+  'command.DockerContext': 'Description~ string, AdditionalFields~ map[string]any',
+  'docker.EndpointMeta': 'Host~ string, SkipTLSVerify bool',
+  'store.StorageInfo': 'MetadataPath string, TLSPath string',
 };
 
 const cache = new Map<string, GoType>();
@@ -87,7 +95,9 @@ function typeOf(s: string): GoType {
 
 /** `docker info`'s template data: the daemon's Info (its fields as sent) and the client's part. */
 export function infoValue(server: Record<string, unknown>, clientInfo: Record<string, unknown>): { t: GoType; v: unknown } {
-  const info: GoType = { k: 'struct', name: 'system.Info', fields: Object.keys(server).map((name) => ({ name, type: T.infer })) };
+  // Runtimes is a Go map and RegistryConfig marshals itself through one (moby's ServiceConfig.MarshalJSON): their JSON keys come sorted.
+  const sorted = new Set(['Runtimes', 'RegistryConfig']);
+  const info: GoType = { k: 'struct', name: 'system.Info', fields: Object.keys(server).map((name) => ({ name, type: sorted.has(name) ? typeOf('map[string]any') : T.infer })) };
   const fields: StructField[] = [
     { name: 'Info', type: info, embedded: true },
     { name: 'ClientInfo', type: { k: 'ptr', elem: goType('system.clientInfo') } },
@@ -100,6 +110,8 @@ export function inspectValue(obj: unknown): { t: GoType; v: unknown } {
   if (obj !== null && typeof obj === 'object' && !Array.isArray(obj)) {
     if ('State' in obj && 'HostConfig' in obj) return { t: goType('container.InspectResponse'), v: obj };
     if ('RepoTags' in obj && 'RootFS' in obj) return { t: goType('image.InspectResponse'), v: obj };
+    if ('Mountpoint' in obj && 'Scope' in obj && 'Driver' in obj) return { t: goType('volume.Volume'), v: obj };
+    if ('Endpoints' in obj && 'Storage' in obj) return { t: goType('context.contextWithTLSListing'), v: obj };
   }
   return { t: T.infer, v: obj };
 }

@@ -91,6 +91,8 @@ export function structField(x: GoValue, name: string): GoValue | undefined {
   if (x.t.k !== 'struct') return undefined;
   const obj = (x.v ?? {}) as Record<string, unknown>;
   for (const f of x.t.fields) {
+    // An embedded struct is a field too, named by its type, before anything it promotes.
+    if (f.embedded && f.name === name) return { t: f.type, v: obj };
     if (f.embedded) continue;
     if (f.name === name) {
       const key = f.json ?? name;

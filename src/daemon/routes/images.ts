@@ -11,6 +11,7 @@ import { bool, filters, str, strs, type Query } from '../query';
 import { progressStream } from '../streams';
 import { pullRoute, pushRoute } from './distribution';
 import { shapeForVersion } from '../versioning';
+import { versionAtLeast } from '../../api/version';
 
 /** Splits `/images/<name>/<action>` (name may hold '/'). */
 function imagePath(wildcard: string, actions: readonly string[]): { name: string; action: string } | undefined {
@@ -31,7 +32,8 @@ export function imageRoutes(app: FastifyInstance, ctx: DaemonContext): void {
 
   app.get('/images/json', async (req) => {
     const q = req.query as Query;
-    return images.list({ all: bool(q, 'all'), filters: filters(q), sharedSize: bool(q, 'shared-size') });
+    const list = images.list({ all: bool(q, 'all'), filters: filters(q), sharedSize: bool(q, 'shared-size') });
+    return bool(q, 'manifests') && versionAtLeast(req.apiVersion, '1.47') ? images.withManifests(list) : list;
   });
 
   app.post('/images/create', async (req, reply) => {

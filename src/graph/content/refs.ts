@@ -32,6 +32,11 @@ export class ContentRefs {
     );
   }
 
+  /** Who keeps `digest`. */
+  holders(digest: Digest): string[] {
+    return (this.gdb.db.prepare('SELECT holder FROM content_refs WHERE digest = ? ORDER BY holder').all(digest) as Array<{ holder: string }>).map((r) => r.holder);
+  }
+
   /** `holder` keeps nothing any more; a blob left without references is deleted once tx commits. */
   release(tx: Tx, holder: string): void {
     const held = this.heldBy(holder);

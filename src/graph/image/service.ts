@@ -20,6 +20,7 @@ import { applyChanges } from './changes';
 import { emptyContainerConfig, type ImageConfigFile } from './config';
 import { ImageDeleter, type DeleteHooks, type ImageUsers } from './delete';
 import { matchImage, parseImageFilters, type ImageFilters } from './filters';
+import { ManifestLister } from './manifests';
 import type { ImageRecord, ImageStore } from './store';
 
 export interface ImportOptions {
@@ -233,6 +234,16 @@ export class ImageService {
       cur = cur.parent ? this.store.get(cur.parent) : undefined;
     }
     return items;
+  }
+
+  /** GET /images/json?manifests=1: the list with each image's `Manifests`. */
+  async withManifests(list: ImageSummary[]): Promise<ImageSummary[]> {
+    const lister = new ManifestLister(this.store, this.layers, this.users);
+    for (const summary of list) {
+      const img = this.store.get(summary.Id as Digest);
+      if (img) summary.Manifests = await lister.of(img);
+    }
+    return list;
   }
 
   /** GET /images/json */

@@ -82,6 +82,11 @@ export class ImageStore {
     };
   }
 
+  /** A blob an image holds (its config, a manifest or index it came with). */
+  blob(digest: Digest): Promise<Buffer> {
+    return this.content.readAll(digest);
+  }
+
   get(id: Digest): ImageRecord | undefined {
     const r = this.gdb.db.prepare('SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
     return r && this.toRecord(r);

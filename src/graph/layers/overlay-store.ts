@@ -19,6 +19,10 @@ import { fileSink, writerSink } from './blob-sink';
 import { chainId as computeChainId } from './chain';
 import type { LayerInfo, LayerStore, Lease, MountedOverlay, OverlayMount, PreparedLayer, RegisterOptions, UnpackOptions } from './types';
 import { unpackLayer } from './unpack';
+import { unpackOnWorker } from './unpack-thread';
+
+/** From this size (as received) on, a layer is unpacked on a worker thread: below it, starting one costs more than it frees. */
+const WORKER_MIN_BYTES = 1024 * 1024;
 
 interface LayerRow {
   chain_id: string;
@@ -121,7 +125,8 @@ export class OverlayLayerStore implements LayerStore {
     try {
       await mkdirPrivateAsync(tmp); // becomes layers/<id>: only diff/, the layer's root directory, is 0755
       await fsp.mkdir(diff, { mode: 0o755 });
-      unpacked = await unpackLayer(decompress(sink.through(stream), compression), diff);
+      const through = sink.through(stream);
+      unpacked = await ((opts.size ?? 0) >= WORKER_MIN_BYTES ? unpackOnWorker(through, compression, diff) : unpackLayer(decompress(through, compression), diff));
       if (opts.expectedDiffId !== undefined && opts.expectedDiffId !== unpacked.diffId) {
         throw new InvalidArgumentError(`layer diffID mismatch: got ${unpacked.diffId}, expected ${opts.expectedDiffId}`);
       }

@@ -59,6 +59,8 @@ export interface RegisterOptions {
    * link) instead of being copied.
    */
   file?: string;
+  /** As in UnpackOptions: the tar's size as received, when known. */
+  size?: number;
 }
 
 /** How unpack() gets the layer's blob into the content store. */
@@ -73,6 +75,8 @@ export interface UnpackOptions {
    * commits (and verifies) the blob once the tar is unpacked.
    */
   sink?: BlobSink;
+  /** Bytes of the tar as received, when known: a big layer is unpacked on a worker thread (./unpack-thread.ts). */
+  size?: number;
 }
 
 /** A layer unpacked in a private directory, not yet part of any chain. */
