@@ -128,21 +128,23 @@ export async function listen(app: FastifyInstance, value: string, group: string,
     inFlight.set(req.socket, req);
     app.routing(req, res);
   };
-  const server: http.Server = tls && address.kind === 'tcp' ? https.createServer(tls, onRequest) : http.createServer(onRequest);
+  // `secure` instead of `instanceof https.Server` below: an idle daemon without TLS never loads https (and tls).
+  const secure = tls && address.kind === 'tcp' ? https.createServer(tls, onRequest) : undefined;
+  const server: http.Server = secure ?? http.createServer(onRequest);
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => routeUpgrade((rq, rs) => app.routing(rq, rs), req, socket, head));
   server.keepAliveTimeout = 60_000;
   // A client that half-closes after sending a body (a shell pipe into `load`) still gets the whole answer, as from
   // dockerd (Node's default aborts the request at the client's FIN); one that half-closes a request without a body
   // (an `events` or `logs -f` reader that quit) is gone, as before. Upgraded (hijacked) connections are not touched.
   (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
-  server.on(server instanceof https.Server ? 'secureConnection' : 'connection', (socket: Duplex) =>
+  server.on(secure ? 'secureConnection' : 'connection', (socket: Duplex) =>
     socket.once('end', () => {
       const req = inFlight.get(socket);
       if (req && !sentBody(req)) socket.destroy();
     }),
   );
   // The socket bound: the HTTP(S) server itself, or the plaintext gate in front of a TLS one.
-  const bound: net.Server = server instanceof https.Server ? gateTls(server) : server;
+  const bound: net.Server = secure ? gateTls(secure) : server;
   if (address.kind === 'unix') await clearStaleSocket(address.path);
   await new Promise<void>((resolve, reject) => {
     bound.once('error', reject);
@@ -156,7 +158,7 @@ export async function listen(app: FastifyInstance, value: string, group: string,
   }
   return {
     address: value,
-    ...(server instanceof https.Server ? { setTls: (options: TlsOptions) => server.setSecureContext(options) } : {}),
+    ...(secure ? { setTls: (options: TlsOptions) => secure.setSecureContext(options) } : {}),
     close: () =>
       new Promise<void>((resolve) => {
         if (bound !== server) bound.close();
