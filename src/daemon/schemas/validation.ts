@@ -2,7 +2,7 @@
 // generated from the spec), each compiled at its route's first request. A body of the wrong JSON type is refused as dockerd refuses it, with
 // Go's encoding/json message; what Go accepts (unknown fields, nulls) passes,
 // and a null is made what Go decodes it as, so stored records are well typed.
-import Ajv, { type AnySchema, type ValidateFunction } from 'ajv';
+import type { default as Ajv, AnySchema, ValidateFunction } from 'ajv';
 import type { FastifySchema, FastifySchemaCompiler, FastifySchemaValidationError, FastifyServerOptions, RouteOptions } from 'fastify';
 import { InvalidArgumentError } from '../../errors';
 import { engineApi } from './engine-api';
@@ -107,7 +107,9 @@ export function lazyValidatorCompiler(): FastifySchemaCompiler<unknown> {
   let ajv: Ajv | undefined;
   const made = (): Ajv => {
     if (ajv === undefined) {
-      ajv = new Ajv(ajvOptions.customOptions);
+      // Required here, not imported: a daemon loads Ajv's ~90 modules when it first validates, not at start.
+      const ajvModule = require('ajv') as typeof import('ajv');
+      ajv = new ajvModule.default(ajvOptions.customOptions);
       addGoKeywords(ajv);
       for (const schema of sharedSchemas) ajv.addSchema(schema as AnySchema);
     }
