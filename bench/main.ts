@@ -84,7 +84,8 @@ async function main(): Promise<void> {
           lowerIsBetter: true,
         });
       }
-      await new Promise((r) => setTimeout(r, 1000));
+      // Idle: two seconds without a request (tsdockerd gives back the heap pages a burst freed after one).
+      await new Promise((r) => setTimeout(r, 2000));
       rows.push({
         metric: 'daemon idle RSS (peer: dockerd + containerd)',
         ours: rssOfTree(ours.pid) / 1024 / 1024,

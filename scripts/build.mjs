@@ -77,18 +77,25 @@ const LAZY_BUILTINS = {
   zlib: {},
   tls: {},
 };
+// The daemon keeps its builtins, but not the TLS stack that Fastify
+// (https, http2), its listeners and the registry client import at their top:
+// a daemon without TLS listeners loads tls at its first pull (~2.5 MB less
+// resident while idle).
+const DAEMON_LAZY_BUILTINS = { tls: {}, https: {}, http2: {} };
+const lazyNames = [...new Set([...Object.keys(LAZY_BUILTINS), ...Object.keys(DAEMON_LAZY_BUILTINS)])];
 const exportNames = JSON.parse(
-  execFileSync(runtime.node, ['-p', `JSON.stringify(Object.fromEntries(${JSON.stringify(Object.keys(LAZY_BUILTINS))}.map((n) => [n, Object.getOwnPropertyNames(require('node:' + n)).filter((k) => !['length', 'name', 'prototype', 'caller', 'arguments'].includes(k))])))`], { encoding: 'utf8' }),
+  execFileSync(runtime.node, ['-p', `JSON.stringify(Object.fromEntries(${JSON.stringify(lazyNames)}.map((n) => [n, Object.getOwnPropertyNames(require('node:' + n)).filter((k) => !['length', 'name', 'prototype', 'caller', 'arguments'].includes(k))])))`], { encoding: 'utf8' }),
 );
-const lazyBuiltins = {
+/** The plugin that makes `modules` (name → { known, passingCall }) load on first use. */
+const lazyBuiltins = (modules) => ({
   name: 'lazy-builtins',
   setup(b) {
-    const filter = new RegExp(`^(node:)?(${Object.keys(LAZY_BUILTINS).map((n) => n.replace('/', '\\/')).join('|')})$`);
+    const filter = new RegExp(`^(node:)?(${Object.keys(modules).map((n) => n.replace('/', '\\/')).join('|')})$`);
     b.onResolve({ filter }, (args) =>
       args.namespace === 'lazy-builtins' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtins' },
     );
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtins' }, (args) => {
-      const { known = '{}', passingCall = false } = LAZY_BUILTINS[args.path];
+      const { known = '{}', passingCall = false } = modules[args.path];
       return {
         contents: `let real;
 const load = () => (real ??= require('node:${args.path}'));
@@ -101,6 +108,17 @@ module.exports = lazy;`,
         loader: 'js',
       };
     });
+  },
+});
+
+// undici, a third of the daemon's code, is a script of its own (dist/undici.js)
+// that the first pull loads: an idle daemon does not hold its source, and one
+// file loads in ~50 ms where node_modules/undici's hundred take ~80 (required:
+// import() would go through the ESM loader).
+const undiciApart = {
+  name: 'undici-apart',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, () => ({ path: './undici.js', external: true }));
   },
 };
 
@@ -119,6 +137,40 @@ const fromInstall = {
   },
 };
 
+// The daemon validates with its own compiler (src/daemon/schemas/validation.ts)
+// and no route has a response schema, but Fastify requires its default
+// compilers when it starts (Ajv with its formats, fast-json-stringify: ~110
+// modules run, 0.7 MB resident): in the daemon's bundle they are stand-ins
+// that would say so if Fastify ever called them.
+const ownSchemaCompilers = {
+  name: 'own-schema-compilers',
+  setup(b) {
+    b.onResolve({ filter: /^@fastify\/(ajv|fast-json-stringify)-compiler$/ }, (args) => ({ path: args.path, namespace: 'own-schema-compilers' }));
+    b.onLoad({ filter: /.*/, namespace: 'own-schema-compilers' }, (args) => ({
+      contents: `module.exports = () => () => { throw new Error('tsdockerd compiles its schemas itself, without ${args.path}'); };`,
+      loader: 'js',
+    }));
+  },
+};
+
+// Packages the daemon's dependencies require at their top but rarely call
+// (semver: Fastify checks the Fastify range a plugin declares, and the
+// daemon's plugins declare none): a stand-in requires the real one at the
+// first property read. semver alone is 47 modules run at start, 0.5 MB.
+const lazyPackages = (names) => ({
+  name: 'lazy-packages',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, (args) =>
+      args.namespace === 'lazy-packages' ? undefined : { path: args.path, namespace: 'lazy-packages', pluginData: args.resolveDir },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-packages' }, (args) => ({
+      contents: `let real;\nmodule.exports = new Proxy({}, { get: (_, key) => (real ??= require(${JSON.stringify(args.path)}))[key] });`,
+      resolveDir: args.pluginData,
+      loader: 'js',
+    }));
+  },
+});
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -130,15 +182,26 @@ const common = {
 };
 
 await Promise.all([
-  build({ ...common, entryPoints: { tsdockerd: './src/daemon/main.ts' }, outdir: 'dist', external: ['better-sqlite3'] }),
+  // Whitespace and comments out of the daemon's script too (V8 keeps its source: 2.4 → 1.65 MB); lines stay
+  // short, so stack traces still name a line (the .map has the rest).
+  build({ ...common, entryPoints: { tsdockerd: './src/daemon/main.ts' }, outdir: 'dist', minifyWhitespace: true, lineLimit: 160, external: ['better-sqlite3'], plugins: [lazyBuiltins(DAEMON_LAZY_BUILTINS), undiciApart, ownSchemaCompilers, lazyPackages(['semver'])], supported: { 'dynamic-import': false } }),
   // The worker thread that unpacks a big layer (src/graph/layers/unpack-thread.ts) starts from a bundle of its own: only the unpack's code.
   build({ ...common, entryPoints: { 'layer-worker': './src/graph/layers/unpack-worker.ts' }, outdir: 'dist' }),
+  build({ ...common, entryPoints: { undici: 'undici' }, outdir: 'dist' }),
   // The X.509 package (only `tls init`/`renew` load it) stays in node_modules: bundled, it doubled the script every command parses.
   // Minified names too: a smaller script and heap in the start-up snapshot, and less source for each function V8 compiles on its first call.
-  build({ ...common, entryPoints: { tsdocker: './src/cli/main.ts' }, outdir: 'dist', minify: true, legalComments: 'none', plugins: [withoutHttp2, lazyBuiltins, fromInstall] }),
+  build({ ...common, entryPoints: { tsdocker: './src/cli/main.ts' }, outdir: 'dist', minify: true, legalComments: 'none', plugins: [withoutHttp2, lazyBuiltins(LAZY_BUILTINS), fromInstall] }),
   build({ ...common, entryPoints: { bench: './bench/main.ts' }, outdir: 'dist', packages: 'external' }),
   build({ ...common, entryPoints: { 'busybox-rootfs': './scripts/busybox-rootfs.ts' }, outdir: 'dist', packages: 'external' }),
 ]);
+
+// V8 keeps a script's source for as long as it runs (functions compile on first
+// call), one byte per character when all are Latin-1 and two otherwise. esbuild
+// escapes strings but copies comments, where dependencies write ’ and →: escaped
+// here too, the daemon's sources take half the memory.
+for (const script of ['tsdockerd.js', 'undici.js', 'layer-worker.js'].map((name) => join(root, 'dist', name))) {
+  writeFileSync(script, readFileSync(script, 'utf8').replace(/[^\0-\xff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
 
 // The CLI's V8 start-up snapshot (see src/cli/main.ts and bin/tsdocker): the
 // bundle loaded and its command tree built, so that a command starts from the

@@ -1,4 +1,4 @@
-/* addon.c: the N-API addon tsd_native.node: its exports, mknod and flock
+/* addon.c: the N-API addon tsd_native.node: its exports, mknod, flock and mallocTrim
  * (xattrs in addon_xattr.c, mounts in addon_mount.c, N-API glue in napi_args.c).
  *
  * Thin, synchronous wrappers over the few syscalls Node does not offer:
@@ -9,6 +9,7 @@
 #include "addon.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -52,6 +53,16 @@ js_flock (napi_env env, napi_callback_info info)
   return tsd_napi_undefined (env);
 }
 
+/* mallocTrim(): gives the kernel back the pages glibc holds free, in every
+ * arena (its own trim threshold rises after large frees and keeps them). */
+static napi_value
+js_malloc_trim (napi_env env, napi_callback_info info)
+{
+  (void) info;
+  malloc_trim (0);
+  return tsd_napi_undefined (env);
+}
+
 static napi_value
 init (napi_env env, napi_value exports)
 {
@@ -70,6 +81,7 @@ init (napi_env env, napi_value exports)
     { "umount2", js_umount2 },
     { "mountOverlay", js_mount_overlay },
     { "flock", js_flock },
+    { "mallocTrim", js_malloc_trim },
     { "netBridge", js_net_bridge },
     { "netAttach", js_net_attach },
     { "netLinkDelete", js_net_link_delete },

@@ -26,6 +26,7 @@ interface Addon {
   umount2(target: string, flags: number): void;
   mountOverlay(target: string, lowers: readonly string[], upper: string | null, work: string | null, options: readonly string[], flags: number): OverlayMethod;
   flock(fd: number, exclusive: boolean, nonBlocking: boolean): void;
+  mallocTrim(): void;
   netBridge(name: string, mtu: number, addrs: string[]): void;
   netAttach(spec: NetAttachSpec): void;
   netLinkDelete(name: string, netns: string | null): boolean;
@@ -131,6 +132,11 @@ export function mountOverlay(target: string, layers: OverlayLayers, flags = 0): 
  */
 export function flock(fd: number, exclusive: boolean, nonBlocking: boolean): void {
   load().flock(fd, exclusive, nonBlocking);
+}
+
+/** Returns the heap pages glibc holds free (in every arena) to the kernel: malloc_trim(0). */
+export function mallocTrim(): void {
+  load().mallocTrim();
 }
 
 /**

@@ -1,4 +1,4 @@
-// The N-API addon against real syscalls (needs root): mknod, xattrs, mount, flock.
+// The N-API addon against real syscalls (needs root): mknod, xattrs, mount, flock, malloc_trim.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -125,5 +125,31 @@ describe('tsd_native addon', () => {
     } finally {
       closeSync(fd);
     }
+  });
+
+  it('mallocTrim gives the kernel back the heap pages glibc keeps after frees', async () => {
+    // 64 MB in 64 KB blocks (heap, not mmap), one block kept above them so that free() cannot trim the heap's top.
+    const script = `
+      const a = require(${JSON.stringify(native.addonPath())});
+      const anonMB = () => Number(/RssAnon:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1]) / 1024;
+      let blocks = Array.from({ length: 1000 }, () => Buffer.allocUnsafeSlow(64 * 1024).fill(1));
+      const kept = Buffer.allocUnsafeSlow(64 * 1024).fill(1);
+      blocks = null;
+      gc();
+      setTimeout(() => {
+        const freed = anonMB();
+        a.mallocTrim();
+        process.stdout.write(JSON.stringify({ freed, trimmed: anonMB(), kept: kept.length }));
+      }, 200);`;
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--expose-gc', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      children.push(child);
+      let text = '';
+      child.stdout!.on('data', (b: Buffer) => (text += b.toString()));
+      child.on('exit', (c) => (c === 0 ? resolve(text) : reject(new Error(`child exited ${c}`))));
+    });
+    const { freed, trimmed } = JSON.parse(out) as { freed: number; trimmed: number };
+    expect(freed).toBeGreaterThan(60);
+    expect(freed - trimmed).toBeGreaterThan(50);
   });
 });
