@@ -33,8 +33,11 @@ export function enableGoFlags(cmd: Command, interspersed: boolean): Command {
   return cmd;
 }
 
-/** Adds a hidden `--no-x` for each boolean `--x` (once, at the first parse). */
-function synthesize(cmd: Command): Set<string> {
+/**
+ * Adds a hidden `--no-x` for each boolean `--x` (once: at the first parse, or
+ * at build time for a command defined in the start-up snapshot).
+ */
+export function addNegatives(cmd: Command): Set<string> {
   let added = synthesized.get(cmd);
   if (added) return added;
   added = new Set<string>();
@@ -68,7 +71,7 @@ function flagError(cmd: Command, message: string): never {
 export const flagNames = (o: Option) => (o.short && o.long ? `${o.short}, ${o.long}` : (o.long ?? o.short ?? ''));
 
 function normalize(cmd: Command, argv: string[], interspersed: boolean): string[] {
-  const fake = synthesize(cmd);
+  const fake = addNegatives(cmd);
   const byName = new Map<string, Option>();
   for (const o of cmd.options) {
     if (o.long) byName.set(o.long, o);
