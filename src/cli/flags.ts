@@ -15,8 +15,8 @@ const FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
 
 const takesValue = (o: Option) => o.required || o.optional;
 
-/** The hidden `--no-x` forms this layer added, per command: typed by the user they are unknown flags. */
-const synthesized = new WeakMap<Command, Set<string>>();
+/** The hidden `--no-x` forms this layer added, per command (typed by the user they are unknown flags), and its flag count then. */
+const synthesized = new WeakMap<Command, { added: Set<string>; count: number }>();
 /** Whether a command's flags may follow its arguments; once false (run, exec), it stays false. */
 const interspersedOf = new WeakMap<Command, boolean>();
 
@@ -34,14 +34,14 @@ export function enableGoFlags(cmd: Command, interspersed: boolean): Command {
 }
 
 /**
- * Adds a hidden `--no-x` for each boolean `--x` (once: at the first parse, or
- * at build time for a command defined in the start-up snapshot).
+ * Adds a hidden `--no-x` for each boolean `--x`: when main.ts configures the
+ * command (at build time, in the start-up snapshot, for the commands defined
+ * there) and again at a parse if flags were added since (commands filled in lazily).
  */
-export function addNegatives(cmd: Command): Set<string> {
-  let added = synthesized.get(cmd);
-  if (added) return added;
-  added = new Set<string>();
-  synthesized.set(cmd, added);
+function addNegatives(cmd: Command): Set<string> {
+  const known = synthesized.get(cmd);
+  if (known && known.count === cmd.options.length) return known.added;
+  const added = known?.added ?? new Set<string>();
   for (const o of [...cmd.options]) {
     if (takesValue(o) || o.negate || !o.long) continue;
     const negative = `--no-${o.long.slice(2)}`;
@@ -49,12 +49,14 @@ export function addNegatives(cmd: Command): Set<string> {
     cmd.addOption(new Option(negative).hideHelp());
     added.add(negative);
   }
+  synthesized.set(cmd, { added, count: cmd.options.length });
   return added;
 }
 
 /** docker's output for a command's errors (usage.ts) and the flag layer; for commands made after main.ts's walk too. */
 export function configureCommand(cmd: Command): Command {
   enableGoFlags(cmd, cmd.commands.length === 0);
+  addNegatives(cmd);
   return cmd.exitOverride().configureOutput({
     writeErr: (s) => process.stderr.write(s),
     outputError: (s, write) => write(dockerError(cmd, s)),

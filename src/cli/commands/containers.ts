@@ -4,7 +4,6 @@
 // their module only when they run.
 import { Command, Option } from 'commander';
 import type { Cli } from '../cli';
-import { addNegatives } from '../flags';
 import { enableGoFlags, goFlagErrors } from './containers-flags';
 import { filterFlag, ps, type PsOptions } from './containers-list';
 import * as ops from './containers-ops';
@@ -280,10 +279,7 @@ export function registerContainers(program: Command, cli: Cli): void {
     // run, the command whose start is measured against docker's, is filled in
     // now, in the start-up snapshot (main.ts), its flags' pflag forms too: its
     // hundred flags are not built again at each start (the blob grows 1 %).
-    if (name === 'run') {
-      fill(undefined, cmd);
-      addNegatives(cmd);
-    }
+    if (name === 'run') fill(undefined, cmd);
   }
   const inspect = program.command('inspect').description('Return low-level information on Docker objects');
   later(inspect, () => inspectCommand(cli, inspect, false));
