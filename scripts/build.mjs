@@ -6,7 +6,6 @@ import { build } from 'esbuild';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { randomInt } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -157,16 +156,8 @@ try {
   writeFileSync(config, JSON.stringify({ builder: join(root, 'dist', 'tsdocker.js'), withoutCodeCache: true }));
   // Written aside and renamed into place: a command starting meanwhile reads the old blob or the new, whole.
   const blob = join(root, 'dist', 'tsdocker.blob');
-  // The heap's hash tables are made with a hash seed of this build's own, which
-  // bin/tsdocker reads from tsdocker.seed and gives node with --no-rehash-snapshot:
-  // V8 would otherwise rehash every table of the snapshot with a fresh seed at
-  // each start (~20 M instructions, 4-5 ms). Random per build, so that keys
-  // from outside (image labels) cannot be made to collide.
-  const seed = randomInt(1, 2 ** 31 - 1);
-  execFileSync(runtime.node, [`--hash-seed=${seed}`, '--snapshot-blob', `${blob}.tmp`, '--build-snapshot-config', config], { stdio: 'inherit' });
-  writeFileSync(join(root, 'dist', 'tsdocker.seed.tmp'), `${seed}\n`);
+  execFileSync(runtime.node, ['--snapshot-blob', `${blob}.tmp`, '--build-snapshot-config', config], { stdio: 'inherit' });
   renameSync(`${blob}.tmp`, blob);
-  renameSync(join(root, 'dist', 'tsdocker.seed.tmp'), join(root, 'dist', 'tsdocker.seed'));
 } finally {
   rmSync(builder, { recursive: true, force: true });
 }
