@@ -21,6 +21,13 @@ export class DaemonError extends Error {
   }
 }
 
+/**
+ * URLSearchParams' serialization (application/x-www-form-urlencoded: space as
+ * `+`, all but alphanumerics and `*-._` escaped) without Node's URL code,
+ * which a command would compile for its one query string.
+ */
+const formEncode = (s: string) => encodeURIComponent(s).replace(/[!'()~]|%20/g, (c) => (c === '%20' ? '+' : `%${c.charCodeAt(0).toString(16).toUpperCase()}`));
+
 /** The daemon could not be reached at all. */
 export class ConnectError extends Error {}
 
@@ -108,14 +115,12 @@ export class ApiClient {
   /** `/vX.Y/path?query` as requests send it (the hijack builds its own request line with it). */
   async url(path: string, query: RequestOptions['query'] = {}, versioned = true): Promise<string> {
     const prefix = versioned ? `/v${await this.apiVersion()}` : '';
-    const params = new URLSearchParams();
+    const pairs: string[] = [];
     for (const [k, v] of Object.entries(query)) {
       if (v === undefined) continue;
-      if (Array.isArray(v)) v.forEach((x) => params.append(k, x));
-      else params.set(k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+      for (const x of Array.isArray(v) ? v : [typeof v === 'boolean' ? (v ? '1' : '0') : String(v)]) pairs.push(`${formEncode(k)}=${formEncode(x)}`);
     }
-    const qs = params.toString();
-    return `${prefix}${path}${qs ? `?${qs}` : ''}`;
+    return `${prefix}${path}${pairs.length ? `?${pairs.join('&')}` : ''}`;
   }
 
   /**

