@@ -63,7 +63,7 @@ export function pushTags(graph: Graph, repo: NamedRef, tag: string | undefined):
 
 function layerBlobs(deps: PushDeps, img: ImageRecord): { blobs: PushBlob[]; oci: boolean } {
   const { graph } = deps;
-  const chain = img.topLayer === null ? [] : graph.layers.chain(img.topLayer).reverse();
+  const chain = graph.layers.chain(img.topLayer).reverse();
   const oci = chain.some((l) => l.blob.compression === 'zstd');
   const blobs = chain.map((l): PushBlob => {
     const id = shortDigest(l.diffId);

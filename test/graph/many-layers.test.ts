@@ -62,6 +62,11 @@ function mountDirs(name: string): { upper: string; wdir: string; merged: string 
 }
 
 describe('a chain of many layers', () => {
+  test('chain() lists a chain top first, and no layer for an image without layers (null)', () => {
+    expect(r.layers.chain(chain[LAYERS - 1]!.chainId).map((l) => l.chainId)).toEqual(chain.map((l) => l.chainId).reverse());
+    expect(r.layers.chain(null)).toEqual([]);
+  });
+
   test('a short chain is still mounted through mount(2) with the options it always had', () => {
     const { upper, wdir, merged } = mountDirs('short');
     const m = r.layers.mountLayers(chain[9]!.chainId, upper, wdir, merged);

@@ -65,7 +65,7 @@ export class ManifestLister {
 
   /** An image's own manifest: what the content store holds for it (manifest, config, layer blobs) and its unpacked size. */
   private async available(img: ImageRecord, m: HeldBlob, size: number, platform?: Platform): Promise<ImageManifestSummary> {
-    const blobs = (img.topLayer === null ? [] : this.layers.chain(img.topLayer)).reduce((n, l) => n + l.blob.size, 0);
+    const blobs = this.layers.chain(img.topLayer).reduce((n, l) => n + l.blob.size, 0);
     const content = size + (await this.store.blob(img.id)).length + blobs;
     const { os, architecture, variant } = img.config;
     return {
@@ -84,7 +84,7 @@ export class ManifestLister {
 
   /** The manifest `save` writes for an image that came without one (only its descriptor: it is not stored). */
   private async synthesized(img: ImageRecord): Promise<ImageManifestSummary> {
-    const layers = (img.topLayer === null ? [] : this.layers.chain(img.topLayer)).reverse();
+    const layers = this.layers.chain(img.topLayer).reverse();
     const manifest = ociManifest(await this.store.blob(img.id), img.id, layers);
     const summary = await this.available(img, { digest: sha256(manifest), mediaType: MEDIA_TYPE.ociManifest }, manifest.length);
     // The manifest itself is not in the content store.

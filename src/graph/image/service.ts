@@ -305,7 +305,7 @@ export class ImageService {
       if (danglingOnly && (parents.has(img.id) || this.store.refs(img.id).length > 0)) continue;
       if (!matchImage(img, this.store.refs(img.id), filters)) continue;
       if (this.users.containersUsing(img.id).length > 0) continue;
-      const sizes = new Map(img.topLayer === null ? [] : this.layers.chain(img.topLayer).map((l) => [l.chainId as string, l.size]));
+      const sizes = new Map(this.layers.chain(img.topLayer).map((l) => [l.chainId as string, l.size]));
       try {
         const records = this.deleter.remove(img.id, false, true);
         for (const r of records) if (r.Deleted) reclaimed += sizes.get(r.Deleted) ?? 0;

@@ -115,7 +115,7 @@ export class ImageStore {
     const id = imageIdOf(bytes);
     const chain = chainIds(parsed.rootfs.diff_ids);
     const top = chain.length > 0 ? chain[chain.length - 1]! : null;
-    const size = top === null ? 0 : this.layers.chain(top).reduce((n, l) => n + l.size, 0);
+    const size = this.layers.chain(top).reduce((n, l) => n + l.size, 0);
     await writeBlob(this.content, bytes);
     const created = parsed.created ? Math.floor(Date.parse(parsed.created) / 1000) : 0;
     this.gdb.update((tx) => {
@@ -208,7 +208,7 @@ export class ImageStore {
     return this.gdb.update((tx) => {
       const img = this.get(id);
       if (!img) throw new NotFoundError(`No such image: ${id}`);
-      const chain = img.topLayer === null ? [] : this.layers.chain(img.topLayer).map((l) => l.chainId);
+      const chain = this.layers.chain(img.topLayer).map((l) => l.chainId);
       this.deleteRows(tx, id);
       return chain.filter((c) => this.layers.get(c) === undefined);
     });

@@ -90,7 +90,7 @@ export class OverlayLayerStore implements LayerStore {
     return r && this.toInfo(r);
   }
 
-  chain(chainId: Digest): LayerInfo[] {
+  chain(chainId: Digest | null): LayerInfo[] {
     const out: LayerInfo[] = [];
     let id: Digest | null = chainId;
     while (id !== null) {
@@ -232,7 +232,7 @@ export class OverlayLayerStore implements LayerStore {
   }
 
   overlayOptions(chainId: Digest | null, upper: string, work: string, above: readonly string[] = []): OverlayMount {
-    const lowerDirs = [...above, ...(chainId ? this.chain(chainId).map((l) => l.diffDir) : [])];
+    const lowerDirs = [...above, ...this.chain(chainId).map((l) => l.diffDir)];
     const extra = existsSync('/sys/module/overlay/parameters/index') ? ['index=off'] : [];
     const options = [`lowerdir=${lowerDirs.join(':')}`, `upperdir=${upper}`, `workdir=${work}`, ...extra].join(',');
     return { options, lowerDirs, upperDir: upper, workDir: work, extra };

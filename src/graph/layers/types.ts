@@ -124,8 +124,8 @@ export interface LayerStore {
   /** Removes a prepared layer that will not be committed. */
   discard(prepared: PreparedLayer): void;
   get(chainId: Digest): LayerInfo | undefined;
-  /** The layers of a chain, top first. NotFoundError if the chain is unknown. */
-  chain(chainId: Digest): LayerInfo[];
+  /** The layers of a chain, top first; none for null (an image without layers). NotFoundError if the chain is unknown. */
+  chain(chainId: Digest | null): LayerInfo[];
   /** Adds reference `holder` to `chainId` (idempotent), within `tx` when given. */
   hold(chainId: Digest, holder: string, tx?: Tx): void;
   /** Drops reference `holder` (idempotent), GCing what it leaves unreferenced. */
