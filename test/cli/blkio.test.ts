@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok } from '../helpers/daemon';
-import { hasDocker, removeTestObjects, startTarget, TEST_IMAGE, type Target } from './target';
+import { endTarget, hasDocker, startTarget, TEST_IMAGE, type Target } from './target';
 
 const P = 'tsdcli-blkio-';
 /** A block device node of this host (a disk, not a loop or zram device), if any. */
@@ -19,11 +19,7 @@ let t: Target;
 beforeAll(async () => {
   t = await startTarget();
 });
-afterAll(async () => {
-  if (!t) return;
-  removeTestObjects(t, P);
-  await t.cleanup();
-});
+afterAll(() => endTarget(t, P));
 
 /** The file of the container's blkio (v1) or unified (v2) cgroup. */
 function cgroupFile(pid: string, v1: string, v2: string): string {

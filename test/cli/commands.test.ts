@@ -4,18 +4,14 @@
 // output against the same daemon where the output is deterministic.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok } from '../helpers/daemon';
-import { hasDocker, removeTestObjects, startTarget, TEST_IMAGE, type Target } from './target';
+import { endTarget, hasDocker, startTarget, TEST_IMAGE, type Target } from './target';
 
 const P = 'tsdcli-cmd-';
 let t: Target;
 beforeAll(async () => {
   t = await startTarget();
 });
-afterAll(async () => {
-  if (!t) return;
-  removeTestObjects(t, P);
-  await t.cleanup();
-});
+afterAll(() => endTarget(t, P));
 
 /** docker's text with our program's name. */
 const ours = (s: string) => s.replaceAll('docker', 'tsdocker');

@@ -7,18 +7,14 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasDocker, removeTestObjects, startTarget, TEST_IMAGE, type Target } from './target';
+import { endTarget, hasDocker, startTarget, TEST_IMAGE, type Target } from './target';
 
 const P = 'tsdcli-c-';
 let t: Target;
 beforeAll(async () => {
   t = await startTarget();
 });
-afterAll(async () => {
-  if (!t) return;
-  removeTestObjects(t, P);
-  await t.cleanup();
-});
+afterAll(() => endTarget(t, P));
 
 const ok = (r: { code: number; stdout: string; stderr: string }) => {
   expect(r.stderr, r.stderr).toBe('');

@@ -5,7 +5,7 @@
 // untouched; exec ended by SIGTERM exits 0 at once, its process living on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok } from '../helpers/daemon';
-import { removeTestObjects, startTarget, TEST_IMAGE, type Target } from './target';
+import { endTarget, startTarget, TEST_IMAGE, type Target } from './target';
 
 const P = 'tsdcli-sig-';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -15,11 +15,7 @@ beforeAll(async () => {
   ok(t.cli(['run', '-d', '--name', `${P}plain`, TEST_IMAGE, 'sleep', '600']));
   ok(t.cli(['run', '-d', '-t', '--name', `${P}tty`, TEST_IMAGE, 'sleep', '600']));
 });
-afterAll(async () => {
-  if (!t) return;
-  removeTestObjects(t, P);
-  await t.cleanup();
-});
+afterAll(() => endTarget(t, P));
 
 describe('signals', () => {
   it.each([[['--sig-proxy=false', `${P}plain`]], [['--no-stdin', `${P}tty`]]])('attach %j needs three SIGTERMs', async (args) => {

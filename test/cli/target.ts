@@ -99,6 +99,13 @@ export async function startTarget(): Promise<Target> {
   return target;
 }
 
+/** A test file's afterAll: what it made removed (removeTestObjects), then the target stopped; nothing if it never started. */
+export async function endTarget(t: Target | undefined, prefix: string): Promise<void> {
+  if (!t) return;
+  removeTestObjects(t, prefix);
+  await t.cleanup();
+}
+
 /** Removes the containers a test file made (by name prefix) and its image, leaving a shared peer as it was. */
 export function removeTestObjects(t: Target, prefix: string): void {
   const names = t.cli(['ps', '-aq', '--filter', `name=${prefix}`]).stdout.split('\n').filter(Boolean);
